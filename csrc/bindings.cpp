@@ -11,6 +11,8 @@
 
 // [meta] includes
 
+// [classify] includes
+
 
 namespace py = pybind11;
 using f32 = py::array_t<float, py::array::c_style>;
@@ -32,6 +34,8 @@ void normalize_rows(const f32& in, f32& out, f32& norms, int n_threads) {
 
 // [meta] wrappers
 
+// [classify] wrappers
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -43,6 +47,8 @@ PYBIND11_MODULE(_native, m) {
     // [wmd] defs
 
     // [meta] defs
+
+    // [classify] defs
 
     m.def("max_threads", []() { return omp_get_max_threads(); });
 }

@@ -22,6 +22,8 @@ _LAZY = {
 
     # [classify]
 
+    # [contextual]
+
 }
 
 

@@ -179,6 +179,11 @@ class Vectors:
         except KeyError as e:
             raise VocabularyError(f"Key '{e.args[0]}' not present in vocabulary") from None
 
+    # [search] methods
+
+    # [wmd] methods
+
+
 
 def _readonly(a):
     a.flags.writeable = False
