@@ -161,7 +161,9 @@ def from_gensim(model):
     if isinstance(kv, FastTextKeyedVectors) and kv.bucket:
         from .ngrams import NgramVectors
 
-        ngrams = NgramVectors(kv.vectors_ngrams, min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
+        # a copy: gensim trains vectors_ngrams in place, and a Vectors must not change under us
+        ngrams = NgramVectors(np.array(kv.vectors_ngrams, dtype=np.float32, order="C"),
+                              min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
     return Vectors(keys, kv.vectors, counts, ngrams=ngrams, meta={"source": f"gensim {type(model).__name__}"})
 
 

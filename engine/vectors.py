@@ -139,11 +139,7 @@ class Vectors:
                 return self._unit[idx].copy()
             return self._unit[idx] * self._norms[idx]
         if self.ngrams is not None:
-            vec = self.ngrams.word_vector(key)
-            if norm:
-                n = np.linalg.norm(vec)
-                return vec / n if n > 0 else vec
-            return vec
+            return self.ngrams.word_vector(key, norm=norm)
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
 
     def __getitem__(self, key_or_keys):
