@@ -40,4 +40,7 @@ def normalize_rows(m, out=None, check_finite=True):
         out = np.empty_like(m)
     norms = np.empty(m.shape[0], dtype=np.float32)
     _native.normalize_rows(m, out, norms, get_num_threads())
+    if not np.isfinite(norms).all():  # finite values whose norm exceeds float32's range
+        row = int(np.argmax(~np.isfinite(norms)))
+        raise ShapeError(f"vectors: the norm of row {row} is beyond float32's range (values near 3.4e38)")
     return out, norms
