@@ -149,7 +149,7 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
                 str unicode_errors, bint check_tail, str offset_note=""):
     """Read ``n`` records ``word<space><dim float32>`` into ``out``.
 
-    Returns ``(keys, n_duplicates, first_duplicate)``; a duplicate word keeps its first row.
+    Returns ``(keys, key_to_index, n_duplicates, first_duplicate)``; a duplicate word keeps its first row.
     ``check_tail``: anything but whitespace after the last record is an error (the header's
     count disagrees with the body).
     """
@@ -204,7 +204,7 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
         raise FormatError(
             f"{name}: byte offset {s.base + s.start}{offset_note}: data continues after the {n} vectors "
             "the header announces (the header's count disagrees with the body)")
-    return keys, n_dup, first_dup
+    return keys, seen, n_dup, first_dup
 
 
 def read_text(f, str name, long long first_line, long long header_len, long long n,
@@ -212,7 +212,7 @@ def read_text(f, str name, long long first_line, long long header_len, long long
     """Read ``n`` lines ``word v1 v2 ... vdim`` into ``out`` (after a header line if any).
 
     ``first_line`` is the 1-based number of the first line read here. Blank lines at the end
-    are allowed; elsewhere they are an error. Returns ``(keys, n_duplicates, first_duplicate, n_lines_read)``.
+    are allowed; elsewhere they are an error. Returns ``(keys, key_to_index, n_duplicates, first_duplicate)``.
     """
     cdef long dim = out.shape[1]
     cdef _Stream s = _Stream(f, header_len, 1 << 22)
@@ -280,7 +280,7 @@ def read_text(f, str name, long long first_line, long long header_len, long long
         raise FormatError(
             f"{name}: line {lineno + newlines + 1}: more vectors follow the {n} the header announces "
             "(the header's count disagrees with the body)")
-    return keys, n_dup, first_dup
+    return keys, seen, n_dup, first_dup
 
 
 def count_lines(f, long long limit):

@@ -131,7 +131,7 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     >>> import engine, engine.formats
     >>> v = engine.formats.read_word2vec(engine.datasets.gensim_test_file("test_glove.txt"))
     >>> v.vector_size
-    3
+    50
     """
     path = os.fspath(path)
     if format is not None and format not in FORMATS:
@@ -165,10 +165,10 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         with _open_read(path) as f:
             _skip(f, header_len)
             if format == "word2vec":
-                keys, n_dup, first_dup = _formats.read_binary(
+                keys, key_to_index, n_dup, first_dup = _formats.read_binary(
                     f, path, header_len, n_read, out, unicode_errors, check_tail, note)
             else:
-                keys, n_dup, first_dup = _formats.read_text(
+                keys, key_to_index, n_dup, first_dup = _formats.read_text(
                     f, path, 2 if header_len else 1, header_len, n_read, out, unicode_errors,
                     check_tail, format != "glove")
     except _DECOMPRESS_ERRORS as e:
@@ -184,7 +184,7 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         out = out[: len(keys)]
     unit, norms = _kernels.normalize_rows(out, out=out, check_finite=False)  # the parser checked
     meta = {"source": os.path.abspath(path), "format": format}
-    return Vectors(keys, normalized=(unit, norms), meta=meta)
+    return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
 
 
 def _skip(f, n):
