@@ -11,6 +11,10 @@ from libc.string cimport memchr, memcpy, memmove
 from libc.stdint cimport uint32_t
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
+cdef extern from "Python.h":
+    # a dict with room for n keys: building a big vocabulary then skips ~20 resizes
+    dict _PyDict_NewPresized(Py_ssize_t n)
+
 from .errors import FormatError
 
 cnp.import_array()
@@ -157,7 +161,7 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
     cdef Py_ssize_t rowbytes = dim * 4
     cdef _Stream s = _Stream(f, header_len, max(1 << 22, 4 * rowbytes + 4096))
     cdef list keys = []
-    cdef dict seen = {}
+    cdef dict seen = _PyDict_NewPresized(min(n, 1 << 26))
     cdef long long i = 0, row = 0, n_dup = 0, rec_off
     cdef const char* sp
     cdef long bad = 0
@@ -217,7 +221,7 @@ def read_text(f, str name, long long first_line, long long header_len, long long
     cdef long dim = out.shape[1]
     cdef _Stream s = _Stream(f, header_len, 1 << 22)
     cdef list keys = []
-    cdef dict seen = {}
+    cdef dict seen = _PyDict_NewPresized(min(n, 1 << 26))
     cdef long long i = 0, row = 0, n_dup = 0, lineno = first_line - 1, blank = 0
     cdef const char* nl
     cdef const char* line
@@ -378,3 +382,15 @@ def write_rows(f, list keys, const float[:, ::1] unit, const float[::1] norms, b
                 w.put(num, k + 1)
         w.put(b"\n", 1)
     w.flush()
+
+
+def index_keys(list keys):
+    """``({key: row}, first duplicate or None)`` for a vocabulary, built in one presized pass."""
+    cdef Py_ssize_t i, n = len(keys)
+    cdef dict d = _PyDict_NewPresized(n)
+    for i in range(n):
+        key = keys[i]
+        if key in d:
+            return d, key
+        d[key] = i
+    return d, None

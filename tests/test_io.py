@@ -544,6 +544,7 @@ def _saved(tmp_path):
     (lambda d: os.remove(d / "norms.npy"), "norms.npy: missing"),
     (lambda d: (d / "vocab.txt").write_text("a\nb"), "vocab.txt: 2 words but meta.json says 3"),
     (lambda d: (d / "vocab.txt").write_bytes(b"a\nb\n\xff"), "vocab.txt: not UTF-8 at byte 4"),
+    (lambda d: (d / "vocab.txt").write_text("a\nb\na"), "vocab.txt: the word 'a' appears twice"),
     (lambda d: (d / "meta.json").write_text("{not json"), "meta.json: not valid JSON"),
     (lambda d: (d / "meta.json").write_text('{"format": "other"}'), "meta.json: not an engine vectors directory"),
     (lambda d: (d / "vectors.npy").write_bytes((d / "vectors.npy").read_bytes()[:100]), "vectors.npy: not a readable .npy file"),
