@@ -562,3 +562,46 @@ def test_own_format_damage_is_a_format_error(tmp_path, damage, message):
 def test_own_format_explicit_and_missing(tmp_path):
     with pytest.raises(FormatError, match="not an engine vectors directory"):
         engine.load(tmp_path, format="engine")
+
+
+# ---------------------------------------------------------------- files larger than the 4 MB read buffer
+@pytest.fixture(scope="module")
+def big_vectors():
+    rng = np.random.default_rng(11)
+    n, d = 4000, 300  # 4.8 MB as binary, ~12 MB as text: records straddle buffer refills
+    words = [f"{'ü' * (i % 7)}w{i}" for i in range(n)]  # varying, multi-byte word lengths
+    return engine.Vectors(words, rng.standard_normal((n, d)).astype(np.float32))
+
+
+@pytest.mark.parametrize("name,fmt", [("big.bin", "word2vec"), ("big.txt", "text"), ("big.bin.gz", "word2vec"),
+                                      ("big.glove.txt.gz", "glove")])
+def test_files_larger_than_the_read_buffer(tmp_path, big_vectors, name, fmt):
+    p = tmp_path / name
+    if name.endswith(".gz"):  # compressed at level 1 here: the test is about reading, and level 6 is slow
+        write_word2vec(big_vectors, tmp_path / "plain", format=fmt)
+        with gzip.open(p, "wb", compresslevel=1) as f:
+            f.write((tmp_path / "plain").read_bytes())
+    else:
+        write_word2vec(big_vectors, p, format=fmt)
+    v = engine.load(p)
+    assert v.index_to_key == big_vectors.index_to_key
+    unit, _ = _kernels.normalize_rows(big_vectors.vectors)
+    np.testing.assert_array_equal(v.unit, unit)
+    assert len(engine.load(p, limit=3001)) == 3001
+
+
+def test_gensim_binary_larger_than_the_read_buffer(tmp_path, big_vectors):
+    kv = KeyedVectors(vector_size=300)
+    kv.add_vectors(big_vectors.index_to_key, big_vectors.vectors)
+    p = tmp_path / "g.bin"
+    kv.save_word2vec_format(str(p), binary=True)  # gensim writes no newline after vectors
+    assert_same_as_kv(engine.load(p), kv)
+
+
+def test_a_line_longer_than_the_read_buffer(tmp_path):
+    rng = np.random.default_rng(3)
+    v = engine.Vectors(["a", "b"], rng.standard_normal((2, 600_000)).astype(np.float32))  # ~5 MB lines
+    p = tmp_path / "wide.txt"
+    write_word2vec(v, p, format="glove")
+    back = engine.load(p)
+    np.testing.assert_array_equal(back.unit, _kernels.normalize_rows(v.vectors)[0])
