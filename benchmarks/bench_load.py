@@ -29,6 +29,9 @@ kind, path = sys.argv[1], sys.argv[2]
 if kind == "gensim":
     from gensim.models import KeyedVectors
     load = lambda: KeyedVectors.load_word2vec_format(path, binary=True)
+elif kind == "gensim-text":
+    from gensim.models import KeyedVectors
+    load = lambda: KeyedVectors.load_word2vec_format(path, binary=False)
 elif kind == "engine":
     import engine
     load = lambda: engine.load(path)
@@ -140,6 +143,13 @@ def main(argv=None):
             engine.load(src).save(d)
         own[size] = d
 
+    # word2vec text at a tenth of the size (gensim parses text value by value in Python)
+    text = os.path.join(args.cache, f"random-{small_n}x{DIM}.txt")
+    if not os.path.exists(text):
+        from engine.formats import write_word2vec
+
+        write_word2vec(engine.load(os.path.join(args.cache, f"random-{small_n}x{DIM}.bin")), text, format="text")
+
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
           f"python {platform.python_version()}, numpy {np.__version__}")
     with open("/proc/loadavg") as f:
@@ -151,6 +161,9 @@ def main(argv=None):
     gen = measure("gensim", binary, args.repeats)
     assert eng["n"] == gen["n"] == n, (eng["n"], gen["n"], n)
     rows = [("engine.load (word2vec binary)", eng), ("gensim load_word2vec_format", gen)]
+    eng_t = measure("engine", text, args.repeats)
+    gen_t = measure("gensim-text", text, args.repeats)
+    rows += [(f"engine.load (text), {small_n:,} words", eng_t), (f"gensim (text), {small_n:,} words", gen_t)]
     for size, d in own.items():
         rows.append((f"engine.load(mmap=True), {size:,} words", measure("engine-mmap", d, args.repeats)))
 
@@ -164,6 +177,8 @@ def main(argv=None):
     print(f"speed-up engine vs gensim:       {gen['seconds'] / eng['seconds']:.1f}x wall, "
           f"{(gen['user'] + gen['sys']) / (eng['user'] + eng['sys']):.1f}x cpu  (target >= 1)")
     print(f"peak memory engine / gensim:     {eng['peak_mb'] / gen['peak_mb']:.2f}   (target <= 1)")
+    print(f"text, {small_n:,} words: engine {gen_t['seconds'] / eng_t['seconds']:.1f}x faster, "
+          f"peak memory engine / gensim {eng_t['peak_mb'] / gen_t['peak_mb']:.2f}")
     mm = [r for name, r in rows if "mmap" in name]
     print(f"mmap open, {small_n:,} / {n:,} words: {mm[0]['seconds']:.3f} s / {mm[1]['seconds']:.3f} s  (target < 1 s)")
 
