@@ -149,17 +149,7 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         raise FormatError(f"{path}: no such file")
     note = " of the decompressed data" if _compression(path) else ""
     try:
-        with _open_read(path) as f:
-            sample = f.read(_SAMPLE)
-            if sample and b"\n" not in sample:  # a GloVe line longer than the sample: read all of it
-                parts = [sample]
-                while True:
-                    more = f.read(_SAMPLE)
-                    parts.append(more)
-                    if not more or b"\n" in more:
-                        break
-                sample = b"".join(parts)
-        format, n, dim, header_len = _detect(path, sample, format)
+        format, n, dim, header_len = _detect(path, _read_sample(path), format)
         if n is None:  # GloVe: no header, so count the lines first (as gensim does)
             with _open_read(path) as f:
                 n = _formats.count_lines(f, limit)
@@ -193,6 +183,15 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     unit, norms = _kernels.normalize_rows(out, out=out, check_finite=False)  # the parser checked
     meta = {"source": os.path.abspath(path), "format": format}
     return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
+
+
+def _read_sample(path):
+    """The first bytes of the file: enough for the header and first record, and the whole first line."""
+    with _open_read(path) as f:
+        parts = [f.read(_SAMPLE)]
+        while parts[-1] and b"\n" not in parts[-1]:  # a GloVe line longer than the sample
+            parts.append(f.read(_SAMPLE))
+    return b"".join(parts)
 
 
 def _skip(f, n):
