@@ -1,8 +1,9 @@
 """Build engine's native kernels.
 
-Two extension modules:
+Three extension modules:
   engine._native  C++17 kernels (csrc/*.hpp) bound with pybind11 in csrc/bindings.cpp
   engine._text    Cython: tokenising text and mapping words to ids in bulk
+  engine._formats Cython: the word2vec / GloVe / fastText .vec readers and writers
 
 Environment switches (read at build time):
   ENGINE_CPU=native       instruction sets to target: passed as -march=...  ("native" is the
@@ -44,18 +45,22 @@ native = Pybind11Extension(
     depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".hpp")],
 )
 
+def cython_ext(name):
+    """A Cython module engine.<name> from engine/<name>.pyx, compiled as C++17 (no OpenMP)."""
+    return Extension(
+        f"engine.{name}",
+        [f"engine/{name}.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=[a for a in compile_args if a != "-fopenmp"] + ["-std=c++17"],
+        extra_link_args=[a for a in link_args if a != "-fopenmp"],
+        language="c++",
+    )
+
+
 cython_exts = cythonize(
-    [
-        Extension(
-            "engine._text",
-            ["engine/_text.pyx"],
-            include_dirs=[numpy.get_include()],
-            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=[a for a in compile_args if a != "-fopenmp"],
-            extra_link_args=[a for a in link_args if a != "-fopenmp"],
-            language="c++",
-        ),
-    ],
+    # _text: text -> ids; _formats: the word2vec/GloVe readers and writers
+    [cython_ext("_text"), cython_ext("_formats")],
     compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False},
 )
 

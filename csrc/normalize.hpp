@@ -17,9 +17,10 @@ inline void normalize_rows(const float* in, float* out, float* norms, index_t n,
         for (index_t j = 0; j < d; ++j) s += double(row[j]) * double(row[j]);
         const double norm = std::sqrt(s);
         norms[i] = float(norm);
-        const float inv = norm > 0.0 ? float(1.0 / norm) : 0.0f;
+        // the scale stays double: for a row of subnormals 1/norm overflows float32 (inf, NaN)
+        const double inv = norm > 0.0 ? 1.0 / norm : 0.0;
         float* dst = out + i * d;
-        for (index_t j = 0; j < d; ++j) dst[j] = row[j] * inv;
+        for (index_t j = 0; j < d; ++j) dst[j] = float(double(row[j]) * inv);
     }
 }
 

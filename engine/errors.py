@@ -22,3 +22,7 @@ class ShapeError(EngineError, ValueError):
 
 class DependencyError(EngineError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class DuplicateWordWarning(UserWarning):
+    """A vectors file repeats a word; the first occurrence is kept (as gensim does)."""

@@ -112,6 +112,11 @@ def load_engine(path, mmap=False):
     keys = text.split("\n") if text else []
     if len(keys) != n:
         raise FormatError(f"{vocab_path}: {len(keys)} words but meta.json says {n}")
+    from ._formats import index_keys
+
+    key_to_index, dup = index_keys(keys)
+    if dup is not None:
+        raise FormatError(f"{vocab_path}: the word {dup!r} appears twice")
     ngrams = None
     if meta.get("ngrams"):
         from .ngrams import NgramVectors
@@ -119,7 +124,8 @@ def load_engine(path, mmap=False):
         ng = _load_npy(path, "ngrams.npy", mode, None, np.float32)
         ngrams = NgramVectors(ng, **meta["ngrams"])
     try:
-        return Vectors(keys, counts=counts, ngrams=ngrams, normalized=(unit, norms), meta=meta.get("provenance"))
+        return Vectors(keys, counts=counts, ngrams=ngrams, normalized=(unit, norms), meta=meta.get("provenance"),
+                       key_to_index=key_to_index)
     except EngineError as e:
         raise FormatError(f"{path}: {e}") from None
 
@@ -161,7 +167,9 @@ def from_gensim(model):
     if isinstance(kv, FastTextKeyedVectors) and kv.bucket:
         from .ngrams import NgramVectors
 
-        ngrams = NgramVectors(kv.vectors_ngrams, min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
+        # a copy: gensim trains vectors_ngrams in place, and a Vectors must not change under us
+        ngrams = NgramVectors(np.array(kv.vectors_ngrams, dtype=np.float32, order="C"),
+                              min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
     return Vectors(keys, kv.vectors, counts, ngrams=ngrams, meta={"source": f"gensim {type(model).__name__}"})
 
 

@@ -37,11 +37,18 @@ class Vectors:
         Already unit-normalised rows and their norms (used by loaders to skip the work).
     meta : dict, optional
         Provenance, saved in ``meta.json``.
+    key_to_index : dict, optional
+        ``{key: row}`` already built by the caller (loaders build it while dropping duplicates);
+        it must equal ``{k: i for i, k in enumerate(keys)}`` and is then used without a copy.
     """
 
-    def __init__(self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None):
+    def __init__(self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None,
+                 key_to_index=None):
         self.index_to_key = list(keys)
-        self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
+        if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
+            self.key_to_index = key_to_index  # built by a loader while it checked for duplicates
+        else:
+            self.key_to_index = dict(zip(self.index_to_key, range(len(self.index_to_key))))
         if len(self.key_to_index) != len(self.index_to_key):
             dup = _first_duplicate(self.index_to_key)
             raise EngineError(f"Vectors: duplicate key {dup!r}; every word must appear once")
@@ -139,11 +146,7 @@ class Vectors:
                 return self._unit[idx].copy()
             return self._unit[idx] * self._norms[idx]
         if self.ngrams is not None:
-            vec = self.ngrams.word_vector(key)
-            if norm:
-                n = np.linalg.norm(vec)
-                return vec / n if n > 0 else vec
-            return vec
+            return self.ngrams.word_vector(key, norm=norm)
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
 
     def __getitem__(self, key_or_keys):

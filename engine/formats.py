@@ -1,0 +1,269 @@
+"""word2vec binary and text, GloVe text and fastText ``.vec``: reading and writing.
+
+The layouts (all UTF-8 words, one vector per word, in file order):
+
+- ``"word2vec"`` (binary): a header line ``COUNT DIM``, then per word ``word<space>`` followed
+  by DIM little-endian float32 (the original tool adds a newline after each vector; gensim does
+  not; both read).
+- ``"text"``: the header line, then ``word v1 v2 ... vDIM`` per line (word2vec text, fastText ``.vec``).
+- ``"glove"``: the same lines without a header.
+
+``.gz`` and ``.bz2`` files are (de)compressed by their extension. The parsing loops live in the
+Cython module ``engine._formats``; this module opens files, detects the format, and turns the
+parsed rows into a ``Vectors``.
+"""
+import bz2
+import codecs
+import gzip
+import os
+import tempfile
+import warnings
+import zlib
+
+import numpy as np
+
+from . import _formats, _kernels
+from .errors import DuplicateWordWarning, EngineError, FormatError
+from .vectors import Vectors
+
+FORMATS = ("word2vec", "text", "glove")
+_SAMPLE = 1 << 20  # bytes read for detection: the header and the start of the first record
+_DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _compression(path):
+    low = path.lower()
+    return "gz" if low.endswith(".gz") else "bz2" if low.endswith(".bz2") else None
+
+
+def _open_read(path):
+    kind = _compression(path)
+    if kind == "gz":
+        return gzip.open(path, "rb")
+    if kind == "bz2":
+        return bz2.open(path, "rb")
+    return open(path, "rb", buffering=0)  # unbuffered: readinto fills our buffer directly
+
+
+def _parse_header(line):
+    """``(count, dim)`` from a ``COUNT DIM`` line, or None if the line is not one."""
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+_CONTROL = bytes(set(range(32)) - {9, 10, 13}) + b"\x7f"
+
+
+def _looks_binary(data):
+    """Raw float32 bytes almost surely contain control bytes; word2vec/GloVe text never does."""
+    return any(b in _CONTROL for b in data)
+
+
+def _detect(path, sample, format):
+    """``(format, count or None, dim, header_len)`` from the first bytes of the file."""
+    if not sample:
+        raise FormatError(f"{path}: empty file")
+    nl = sample.find(b"\n")
+    first = sample if nl < 0 else sample[:nl]
+    header = _parse_header(first)
+    header_len = len(first) + (nl >= 0)
+    if format is None:
+        if header is not None:
+            format = "word2vec" if _looks_binary(sample[header_len:header_len + 4096]) else "text"
+        else:
+            format = "glove"
+    if format in ("word2vec", "text"):
+        if header is None:
+            shown = first[:60].decode("utf-8", "replace")
+            raise FormatError(
+                f"{path}: line 1: expected a header 'COUNT DIM' for format {format!r}, found {shown!r} "
+                "(a file without a header is format='glove')"
+            )
+        n, dim = header
+        if dim < 1:
+            raise FormatError(f"{path}: line 1: the header says {dim} dimensions")
+        return format, n, dim, header_len
+    # GloVe: no header; the dimension is the number of values on the first line
+    if _looks_binary(first):
+        raise FormatError(
+            f"{path}: line 1: binary data where a GloVe text line was expected "
+            "(not a word2vec/GloVe file, or a binary file without its 'COUNT DIM' header)"
+        )
+    dim = len(first.split(b" ", 1)[1].split()) if b" " in first.rstrip() else 0
+    if dim == 0:
+        shown = first[:60].decode("utf-8", "replace")
+        raise FormatError(
+            f"{path}: line 1: expected 'word value value ...' (or a 'COUNT DIM' header), found {shown!r}"
+        )
+    return "glove", None, dim, 0
+
+
+def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
+    """Read a word2vec (binary or text), GloVe or fastText ``.vec`` file into a ``Vectors``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file; ``.gz``/``.bz2`` are decompressed by extension.
+    format : {None, "word2vec", "text", "glove"}
+        None detects it: a ``COUNT DIM`` first line means word2vec, binary or text by its
+        bytes; anything else is GloVe.
+    limit : int, optional
+        Read only the first ``limit`` records (as gensim, duplicates count; 0 or None reads all).
+    unicode_errors : str
+        ``"strict"`` makes bad UTF-8 in a word a FormatError; ``"replace"``/``"ignore"`` as
+        Python's ``bytes.decode``.
+
+    Returns
+    -------
+    engine.Vectors
+        Words in file order (a repeated word keeps its first vector; a DuplicateWordWarning
+        gives the count).
+
+    Raises
+    ------
+    FormatError
+        Missing, empty or malformed file: the message names the file and the line (text) or
+        byte offset (binary; of the decompressed stream for .gz/.bz2).
+
+    >>> import engine, engine.formats
+    >>> v = engine.formats.read_word2vec(engine.datasets.gensim_test_file("test_glove.txt"))
+    >>> v.vector_size
+    50
+    """
+    path = os.fspath(path)
+    if format is not None and format not in FORMATS:
+        raise EngineError(f"format must be one of {FORMATS} or None, got {format!r}")
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise EngineError(f"limit must be a non-negative int or None, got {limit!r}")
+    try:
+        codecs.lookup_error(unicode_errors)
+    except (LookupError, TypeError):
+        raise EngineError(f"unicode_errors: unknown error handler {unicode_errors!r}") from None
+    limit = int(limit or 0)
+    if os.path.isdir(path):
+        raise FormatError(f"{path}: a directory, not a word2vec/GloVe file (and no engine meta.json in it)")
+    if not os.path.exists(path):
+        raise FormatError(f"{path}: no such file")
+    note = " of the decompressed data" if _compression(path) else ""
+    try:
+        format, n, dim, header_len = _detect(path, _read_sample(path), format)
+        if n is None:  # GloVe: no header, so count the lines first (as gensim does)
+            with _open_read(path) as f:
+                n = _formats.count_lines(f, limit)
+        n_read = min(n, limit) if limit else n
+        check_tail = not limit  # with a limit, what follows is not ours to judge
+        _check_size(path, format, n_read, dim, header_len)
+        try:
+            out = np.empty((n_read, dim), dtype=np.float32)
+        except (MemoryError, ValueError):
+            raise FormatError(f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory") from None
+        with _open_read(path) as f:
+            _skip(f, header_len)
+            if format == "word2vec":
+                keys, key_to_index, n_dup, first_dup = _formats.read_binary(
+                    f, path, header_len, n_read, out, unicode_errors, check_tail, note)
+            else:
+                keys, key_to_index, n_dup, first_dup = _formats.read_text(
+                    f, path, 2 if header_len else 1, header_len, n_read, out, unicode_errors,
+                    check_tail, format != "glove")
+    except _DECOMPRESS_ERRORS as e:
+        raise FormatError(f"{path}: not readable as {_compression(path) or 'a file'} ({type(e).__name__}: {e})") from None
+    if n_dup:
+        warnings.warn(
+            DuplicateWordWarning(
+                f"{path}: {n_dup} duplicate word{'s' if n_dup > 1 else ''} (first: {first_dup!r}); "
+                "kept the first occurrence of each"
+            ),
+            stacklevel=3,
+        )
+        out = out[: len(keys)]
+    unit, norms = _kernels.normalize_rows(out, out=out, check_finite=False)  # the parser checked
+    meta = {"source": os.path.abspath(path), "format": format}
+    return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
+
+
+def _read_sample(path):
+    """The first bytes of the file: enough for the header and first record, and the whole first line."""
+    with _open_read(path) as f:
+        parts = [f.read(_SAMPLE)]
+        while parts[-1] and b"\n" not in parts[-1]:  # a GloVe line longer than the sample
+            parts.append(f.read(_SAMPLE))
+    return b"".join(parts)
+
+
+def _skip(f, n):
+    while n > 0:
+        got = len(f.read(n))
+        if not got:
+            break
+        n -= got
+
+
+def _check_size(path, format, n, dim, header_len):
+    """Reject a header whose count cannot fit in an uncompressed file before allocating for it.
+
+    Only for large claims: small files get the exact line / offset from the parser instead.
+    """
+    if _compression(path) or format == "glove" or n * dim * 4 < (1 << 26):
+        return
+    size = os.path.getsize(path)
+    per_row = dim * 4 + 1 if format == "word2vec" else 2 * dim + 1  # a word and its values, at least
+    need = header_len + n * per_row
+    if need > size:
+        if format == "word2vec":
+            raise FormatError(f"{path}: truncated at byte offset {size}: the header says {n} vectors of {dim} "
+                              f"dimensions, which need at least {need} bytes")
+        raise FormatError(f"{path}: line 1: the header says {n} vectors of {dim} dimensions, which need at "
+                          f"least {need} bytes; the file has {size}")
+
+
+def write_word2vec(vectors, path, format="word2vec"):
+    """Write ``vectors`` as word2vec binary (``"word2vec"``), word2vec text (``"text"``) or GloVe (``"glove"``).
+
+    The raw vectors (unit rows × norms, as ``vectors.vectors``) are written, so gensim's
+    ``KeyedVectors.load_word2vec_format(path, binary=..., no_header=...)`` reads back what
+    ``v[word]`` gives. Text prints each float32 in the fewest digits that read back exactly.
+    ``.gz``/``.bz2`` compress by extension. The file is written under a temporary name and renamed.
+
+    >>> import os, tempfile, numpy as np, engine
+    >>> from engine.formats import write_word2vec
+    >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> p = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> write_word2vec(v, p, format="text")
+    >>> open(p).read()
+    '2 2\\na 1 2\\nb 3 4\\n'
+    """
+    path = os.fspath(path)
+    if format not in FORMATS:
+        raise EngineError(f"format must be one of {FORMATS}, got {format!r}")
+    bad = next((w for w in vectors.index_to_key if " " in w or "\n" in w), None)
+    if bad is not None:
+        raise EngineError(f"write {path}: the word {bad!r} contains a space or line break; {format} files cannot hold it")
+    parent = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            kind = _compression(path)
+            if kind == "gz":
+                # level 6 (zlib's default): gzip's 9 is several times slower for ~2% smaller files
+                f = gzip.GzipFile(filename=os.path.basename(path)[:-3], mode="wb", fileobj=raw, compresslevel=6)
+            elif kind == "bz2":
+                f = bz2.BZ2File(raw, "wb")
+            else:
+                f = raw
+            with f:
+                if format != "glove":
+                    f.write(f"{len(vectors)} {vectors.vector_size}\n".encode())
+                _formats.write_rows(
+                    f, list(vectors.index_to_key), np.ascontiguousarray(vectors.unit),
+                    np.ascontiguousarray(vectors.norms), format == "word2vec")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
