@@ -12,6 +12,7 @@
 // [meta] includes
 
 // [classify] includes
+#include "docvec.hpp"
 
 
 namespace py = pybind11;
@@ -35,6 +36,23 @@ void normalize_rows(const f32& in, f32& out, f32& norms, int n_threads) {
 // [meta] wrappers
 
 // [classify] wrappers
+// (type names prefixed so they cannot clash with another capability's wrappers)
+using classify_i32 = py::array_t<std::int32_t, py::array::c_style>;
+using classify_i64 = py::array_t<std::int64_t, py::array::c_style>;
+
+void doc_vectors(const classify_i64& indptr, const classify_i32& ids, const f32& weights, const f32& emb,
+                 const f32& comps, bool normalize, f32& out, f32& norms, int n_threads) {
+    const auto n = indptr.shape(0) - 1, d = emb.shape(1), k = comps.shape(0);
+    const std::int64_t* ip = indptr.data();
+    const std::int32_t* id = ids.data();
+    const float* w = weights.data();
+    const float* e = emb.data();
+    const float* c = comps.data();
+    float* o = out.mutable_data();
+    float* nr = norms.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::doc_vectors(ip, id, w, n, e, d, c, k, normalize, o, nr, n_threads);
+}
 
 }  // namespace
 
@@ -49,6 +67,9 @@ PYBIND11_MODULE(_native, m) {
     // [meta] defs
 
     // [classify] defs
+    m.def("doc_vectors", &doc_vectors, py::arg("indptr"), py::arg("ids"), py::arg("weights"),
+          py::arg("emb"), py::arg("comps"), py::arg("normalize"), py::arg("out"), py::arg("norms"),
+          py::arg("n_threads"));
 
     m.def("max_threads", []() { return omp_get_max_threads(); });
 }
