@@ -68,3 +68,39 @@ def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
     _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms,
                         get_num_threads())
     return out, norms
+
+
+def ascii_vocab(keys):
+    """A native hash table over ``keys`` (row ``i`` = ``keys[i]``) for ``encode_texts``."""
+    return _native.AsciiVocab(list(keys))
+
+
+def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
+    """``engine._text.encode(texts, key_to_index, lowercase)``, with ASCII strings encoded in
+    parallel by the native tokenizer (same rules, same output) when ``vocab`` (from
+    ``ascii_vocab(index_to_key)``) is given; other texts and token lists go through Cython.
+
+    Returns ``(indptr int64[n+1], ids int32[nnz], counts float32[nnz], n_tokens int64[n])``.
+    """
+    from ._text import encode
+
+    if vocab is None:
+        return encode(texts, key_to_index, lowercase)
+    texts = texts if isinstance(texts, list) else list(texts)
+    indptr, ids, counts, ntok, fallback = _native.encode_ascii(vocab, texts, bool(lowercase),
+                                                               get_num_threads())
+    if not fallback.any():
+        return indptr, ids, counts, ntok
+    rows = np.flatnonzero(fallback)
+    f_indptr, f_ids, f_counts, f_ntok = encode([texts[i] for i in rows], key_to_index, lowercase)
+    lengths = np.diff(indptr)
+    lengths[rows] = np.diff(f_indptr)
+    ntok[rows] = f_ntok
+    new_indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_indptr[1:])
+    from_fallback = np.repeat(fallback, lengths)
+    new_ids = np.empty(new_indptr[-1], dtype=np.int32)
+    new_counts = np.empty(new_indptr[-1], dtype=np.float32)
+    new_ids[~from_fallback], new_ids[from_fallback] = ids, f_ids
+    new_counts[~from_fallback], new_counts[from_fallback] = counts, f_counts
+    return new_indptr, new_ids, new_counts, ntok

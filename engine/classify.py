@@ -163,8 +163,12 @@ class DocumentEmbedder:
 
     # ---- vectors ----
     def encode_texts(self, texts):
-        """Texts → CSR ``(indptr, ids, counts, n_tokens)`` over the vocabulary (``_text.encode``)."""
-        return _encode(texts, self.vectors.key_to_index, self.lowercase)
+        """Texts → CSR ``(indptr, ids, counts, n_tokens)`` over the vocabulary: the output of
+        ``engine._text.encode``, with ASCII texts tokenised in parallel by the native kernel."""
+        vocab = _ASCII_VOCABS.get(self.vectors)
+        if vocab is None:
+            vocab = _ASCII_VOCABS[self.vectors] = _kernels.ascii_vocab(self.vectors.index_to_key)
+        return _kernels.encode_texts(texts, self.vectors.key_to_index, self.lowercase, vocab)
 
     def entry_weights(self, indptr, ids, counts):
         """Per-entry weights ``c_w · weight(w) / n`` of a CSR bag of words."""
@@ -390,7 +394,7 @@ class ZeroShotClassifier:
         self._refresh_labels()
         return self
 
-    def transform(self, X):
+    def embed(self, X):
         """Unit document vectors of ``X`` (float32 ``(n, d)``), as the scorer sees them."""
         D, unknown = self.embedder.transform(X)
         self.last_unknown_ = unknown
@@ -670,9 +674,16 @@ class FewShotClassifier(_EstimatorBase):
 
     def _embed(self, X, reset=False):
         if _is_numeric_matrix(X):
+            X = np.asarray(X)
+            if X.dtype.kind == "c":
+                raise ShapeError("X: Complex data not supported")
+            if X.ndim != 2:
+                raise ShapeError(f"X: expected a 2-D array of document vectors, got shape {X.shape}. "
+                                 "Reshape your data with X.reshape(-1, 1) for one feature or "
+                                 "X.reshape(1, -1) for one sample")
             D = _kernels.as_matrix(X, "X")
             if D.shape[1] == 0:
-                raise ShapeError("X: 0 features; a document vector needs at least one")
+                raise ShapeError(f"X: 0 feature(s) (shape={D.shape}) while a minimum of 1 is required.")
             if self.embedder_ is not None and self.embedder_.encoder is None and D.shape[1] != self.embedder_.dim:
                 raise ShapeError(f"X: {D.shape[1]} features, the vectors have {self.embedder_.dim}")
             if reset:
@@ -682,8 +693,6 @@ class FewShotClassifier(_EstimatorBase):
                                  f"is expecting {self.n_features_in_} features as input")
             D, norms = _kernels.normalize_rows(D)
             return D, ~(norms > 0)
-        if isinstance(X, np.ndarray) and X.ndim != 1 and X.dtype.kind not in "OUS":
-            raise ShapeError(f"X: expected texts or a 2-D numeric array, got shape {X.shape}")
         if self.embedder_ is None:
             raise EngineError("texts need word vectors (vectors=...) or an encoder (encoder=...)")
         D, unknown = self.embedder_.transform(X)
@@ -700,26 +709,32 @@ class FewShotClassifier(_EstimatorBase):
                 NotFittedError = EngineError
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
 
-    def transform(self, X):
+    def embed(self, X):
         """Unit document vectors of ``X`` (float32 ``(n, d)``)."""
         self._check_fitted()
         return self._embed(X)[0]
 
-    def decision_function(self, X):
-        """Cosine of each text to each class prototype, ``(n, n_classes)``."""
+    def _scores(self, X):
         self._check_fitted()
         D, unknown = self._embed(X)
-        self.last_unknown_ = unknown
-        return D @ self.prototypes_.T
+        return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
-    def predict_proba(self, X):
-        """softmax(cosine / T) over the classes; 1/K for a text with no known word."""
-        scores = self.decision_function(X)
-        return softmax_proba(scores, self._T, self.last_unknown_)
+    def decision_function(self, X):
+        """Cosine of each text to each class prototype, float64 ``(n, n_classes)``; with two
+        classes, as scikit-learn expects, the 1-D ``cos(classes_[1]) − cos(classes_[0])``."""
+        scores, _ = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def predict_proba(self, X, return_unknown=False):
+        """softmax(cosine / T) over the classes; 1/K for a text with no known word. With
+        ``return_unknown=True`` also the mask of those texts: ``(proba, unknown)``."""
+        scores, unknown = self._scores(X)
+        proba = softmax_proba(scores, self._T, unknown)
+        return (proba, unknown) if return_unknown else proba
 
     def predict(self, X):
         """The class of the nearest prototype (the first class for a text with no known word)."""
-        scores = self.decision_function(X)
+        scores, _ = self._scores(X)
         return self.classes_[np.argmax(scores, axis=1)] if len(scores) else self.classes_[:0]
 
 
@@ -822,6 +837,8 @@ def _episode_classifier(base, classes):
 # Statistics fitted on the default reference corpus, per Vectors (they depend only on it and on
 # the weighting parameters): classifiers built over the same vectors share one fit.
 _LEE_STATS = weakref.WeakKeyDictionary()
+# The native hash table of each Vectors' vocabulary (built once, read-only afterwards).
+_ASCII_VOCABS = weakref.WeakKeyDictionary()
 
 
 def _entry_weights(word_weights, indptr, ids, counts):
@@ -889,12 +906,21 @@ def _as_text_list(texts, what):
 
 
 def _as_targets(y, n):
+    if y is None:
+        raise ShapeError("this classifier requires y to be passed, but the target y is None")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("y is a column vector; pass a 1-D array", _data_conversion_warning(), stacklevel=3)
+        warnings.warn("A column-vector y was passed when a 1d array was expected; pass a 1-D array",
+                      _data_conversion_warning(), stacklevel=3)
         y = y.ravel()
     if y.ndim != 1 or y.shape[0] != n:
         raise ShapeError(f"y: expected {n} labels (1-D), got shape {y.shape}")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ShapeError("y: contains NaN or Inf; every example needs a class")
+        if np.any(y != np.round(y)):
+            raise ShapeError("Unknown label type: continuous. y holds real numbers; "
+                             "a classifier needs class labels")
     return y
 
 
@@ -911,7 +937,9 @@ def _is_numeric_matrix(X):
     if hasattr(X, "tocsr"):
         raise ShapeError("X: sparse matrices are not supported; give texts or a dense (n, d) array")
     if isinstance(X, np.ndarray):
-        return X.dtype.kind in "biuf"
+        return X.dtype.kind in "biufc" or (X.dtype.kind == "O" and X.ndim == 2)
+    if not isinstance(X, (list, tuple)) and hasattr(X, "__array__"):
+        return True
     if isinstance(X, (list, tuple)) and X and isinstance(X[0], (list, tuple, np.ndarray)):
         first = X[0]
         return len(first) > 0 and isinstance(first[0], (int, float, np.number)) and not isinstance(first[0], bool)
@@ -938,3 +966,62 @@ def _check_chunk(n):
 def _chunks(seq, size):
     for i in range(0, len(seq), size):
         yield seq[i:i + size]
+
+
+# --------------------------------------------------------------------------------------------
+# files (the `engine classify` command reads these)
+# --------------------------------------------------------------------------------------------
+def iter_text_file(path, field=None):
+    """Texts of a file: one per line, or with ``field`` one JSON object per line (JSONL) whose
+    ``field`` is the text. Yields strings; FormatError names the file and line of a bad one.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.jsonl")
+    >>> _ = open(p, "w").write('{"text": "a goal"}\\n{"text": "a soup"}\\n')
+    >>> list(iter_text_file(p, field="text"))
+    ['a goal', 'a soup']
+    """
+    import json
+
+    from .errors import FormatError
+
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\r\n")
+            if field is None:
+                yield line
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise FormatError(f"{path}: line {lineno}: not valid JSON ({e.msg})") from None
+            if not isinstance(obj, dict) or field not in obj:
+                raise FormatError(f"{path}: line {lineno}: no field {field!r}")
+            text = obj[field]
+            if not isinstance(text, str):
+                raise FormatError(f"{path}: line {lineno}: field {field!r} is a "
+                                  f"{type(text).__name__}, expected a string")
+            yield text
+
+
+def load_labels_file(path):
+    """Labels from a JSON file: ``{"name": "description" or ["words"]}`` or ``["names"]``."""
+    import json
+
+    from .errors import FormatError
+
+    with open(path, encoding="utf-8") as f:
+        try:
+            labels = json.load(f)
+        except json.JSONDecodeError as e:
+            raise FormatError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    ok = (isinstance(labels, list) and all(isinstance(x, str) for x in labels)) or (
+        isinstance(labels, dict) and all(
+            isinstance(d, str) or (isinstance(d, list) and all(isinstance(w, str) for w in d))
+            for d in labels.values()))
+    if not ok or not labels:
+        raise FormatError(f"{path}: expected a JSON object name → description (or word list), "
+                          "or a list of names")
+    return labels
