@@ -35,13 +35,7 @@ def normalize_rows(m, out=None):
 
 
 # [classify] kernels
-def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
-    """Weighted bag-of-words rows → document vectors; return ``(vectors, norms)``.
-
-    Row ``i`` is ``Σ_j weights[j]·emb[ids[j]]`` over ``j`` in ``indptr[i]:indptr[i+1]``, minus
-    its projection on each (orthonormal) row of ``components``, then unit length when
-    ``normalize`` (a zero vector stays zero). ``norms`` are the lengths before that last step.
-    """
+def _check_csr(indptr, ids, weights, emb, components, what):
     indptr = np.ascontiguousarray(indptr, dtype=np.int64)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     weights = np.ascontiguousarray(weights, dtype=np.float32)
@@ -52,22 +46,51 @@ def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
     components = as_matrix(components, "components")
     if indptr.ndim != 1 or indptr.size < 1 or ids.ndim != 1 or weights.shape != ids.shape:
         raise ShapeError(
-            f"doc_vectors: indptr {indptr.shape}, ids {ids.shape} and weights {weights.shape} "
+            f"{what}: indptr {indptr.shape}, ids {ids.shape} and weights {weights.shape} "
             "do not form a CSR matrix"
         )
     if indptr[0] != 0 or indptr[-1] != ids.size or (indptr.size > 1 and np.any(np.diff(indptr) < 0)):
-        raise ShapeError("doc_vectors: indptr must start at 0, never decrease and end at len(ids)")
+        raise ShapeError(f"{what}: indptr must start at 0, never decrease and end at len(ids)")
     if ids.size and (ids.min() < 0 or ids.max() >= n_words):
-        raise ShapeError(f"doc_vectors: word ids must lie in [0, {n_words}), got {ids.min()}..{ids.max()}")
+        raise ShapeError(f"{what}: word ids must lie in [0, {n_words}), got {ids.min()}..{ids.max()}")
     if weights.size and not np.isfinite(weights).all():
-        raise ShapeError("doc_vectors: weights contain NaN or Inf")
+        raise ShapeError(f"{what}: weights contain NaN or Inf")
     if components.shape[1] != d:
-        raise ShapeError(f"doc_vectors: components have {components.shape[1]} columns, vectors {d}")
-    out = np.empty((indptr.size - 1, d), dtype=np.float32)
+        raise ShapeError(f"{what}: components have {components.shape[1]} columns, vectors {d}")
+    return indptr, ids, weights, emb, components
+
+
+def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
+    """Weighted bag-of-words rows → document vectors; return ``(vectors, norms)``.
+
+    Row ``i`` is ``Σ_j weights[j]·emb[ids[j]]`` over ``j`` in ``indptr[i]:indptr[i+1]``, minus
+    its projection on each (orthonormal) row of ``components``, then unit length when
+    ``normalize`` (a zero vector stays zero). ``norms`` are the lengths before that last step.
+    """
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
+                                                       "doc_vectors")
+    out = np.empty((indptr.size - 1, emb.shape[1]), dtype=np.float32)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
     _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms,
                         get_num_threads())
     return out, norms
+
+
+def doc_scores(indptr, ids, weights, emb, labels, components=None):
+    """Cosine of each document of ``doc_vectors(..., normalize=True)`` with each row of
+    ``labels`` (unit rows), without materialising the document vectors: ``(scores float64
+    (n, L), norms)``; a document with a zero vector scores 0. Row ``i`` depends on row ``i``
+    only, so chunked calls give bit-identical results."""
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
+                                                       "doc_scores")
+    labels = as_matrix(labels, "label vectors")
+    if labels.shape[1] != emb.shape[1]:
+        raise ShapeError(f"doc_scores: label vectors have {labels.shape[1]} columns, vectors {emb.shape[1]}")
+    scores = np.empty((indptr.size - 1, labels.shape[0]), dtype=np.float64)
+    norms = np.empty(indptr.size - 1, dtype=np.float32)
+    _native.doc_scores(indptr, ids, weights, emb, components, labels, scores, norms,
+                       get_num_threads())
+    return scores, norms
 
 
 def ascii_vocab(keys):

@@ -196,6 +196,29 @@ class DocumentEmbedder:
         X, norms = self._vectors_from_csr(*self.encode_texts(texts)[:3])
         return X, ~(norms > 0)
 
+    def scores(self, texts, labels):
+        """``(scores, unknown)``: float64 cosines ``(n, L)`` of the texts with the unit rows of
+        ``labels``, computed per chunk; each row depends only on its own text, so chunking and
+        batching never change a result. Texts with no known word score 0 (``unknown``)."""
+        texts = _as_text_list(texts, "texts")
+        labels = np.ascontiguousarray(labels, dtype=np.float32)
+        parts = [self._scores_chunk(c, labels) for c in _chunks(texts, self.chunk_size)]
+        if not parts:
+            return np.zeros((0, labels.shape[0])), np.zeros(0, dtype=bool)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _scores_chunk(self, texts, labels):
+        if self.encoder is not None:
+            D, unknown = self._encode_with_encoder(texts)
+            return D.astype(np.float64) @ labels.T.astype(np.float64), unknown
+        self._ensure_fitted()
+        indptr, ids, counts, _ = self.encode_texts(texts)
+        w = self.entry_weights(indptr, ids, counts)
+        scores, norms = _kernels.doc_scores(indptr, ids, w, self.vectors.unit, labels, self.components_)
+        return scores, ~(norms > 0)
+
     def _encode_with_encoder(self, texts):
         if not texts:
             d = self.dim or 0
@@ -401,7 +424,7 @@ class ZeroShotClassifier:
         return D
 
     def decision_function(self, X):
-        """Scores ``(n, K)``: cosines (or −WMD); 0 for a text with no known word (flagged)."""
+        """Scores ``(n, K)`` float64: cosines (or −WMD); 0 for a text with no known word (flagged)."""
         scores, unknown = self._scores(X)
         self.last_unknown_ = unknown
         return scores
@@ -410,18 +433,7 @@ class ZeroShotClassifier:
         X = _as_text_list(X, "texts")
         if self.scorer == "wmd":
             return self._wmd_scores(X)
-        if len(X) <= self.embedder.chunk_size:
-            D, unknown = self.embedder.transform(X)
-            return D @ self.label_vectors_.T, unknown
-        scores = np.empty((len(X), len(self.classes_)), dtype=np.float32)
-        unknown = np.empty(len(X), dtype=bool)
-        start = 0
-        for chunk in _chunks(X, self.embedder.chunk_size):
-            D, unk = self.embedder.transform(chunk)
-            np.matmul(D, self.label_vectors_.T, out=scores[start:start + len(chunk)])
-            unknown[start:start + len(chunk)] = unk
-            start += len(chunk)
-        return scores, unknown
+        return self.embedder.scores(X, self.label_vectors_)
 
     def _wmd_scores(self, X):
         try:
@@ -441,7 +453,7 @@ class ZeroShotClassifier:
         if known.size:
             dist[known] = np.asarray(self._wmd.pairwise([docs[i] for i in known], self._label_words),
                                      dtype=np.float64)
-        return (-dist).astype(np.float32), unknown
+        return -dist, unknown
 
     def _label_word_lists(self):
         k2i = self.vectors.key_to_index
@@ -547,6 +559,15 @@ class _EstimatorBase:
                 raise EngineError(f"{type(self).__name__}: unknown parameter {k!r}; valid: {valid}")
             setattr(self, k, val)
         return self
+
+    def __sklearn_clone__(self):
+        # Vectors are immutable and an encoder is a (large) model: a clone shares them rather
+        # than deep-copying gigabytes; every other parameter is deep-copied as scikit-learn does.
+        import copy
+
+        shared = ("vectors", "encoder")
+        params = {k: (v if k in shared else copy.deepcopy(v)) for k, v in self.get_params().items()}
+        return type(self)(**params)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``)."""
@@ -716,6 +737,8 @@ class FewShotClassifier(_EstimatorBase):
 
     def _scores(self, X):
         self._check_fitted()
+        if self.embedder_ is not None and not _is_numeric_matrix(X):
+            return self.embedder_.scores(X, self.prototypes_)
         D, unknown = self._embed(X)
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
