@@ -771,6 +771,7 @@ class EpisodeResult:
     low: float
     high: float
     accuracies: np.ndarray
+    macro_f1: np.ndarray = None  # each episode's macro-averaged F1 over its n_way classes
 
     @property
     def ci95(self):
@@ -790,7 +791,7 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
     support (plus the label descriptions, weighted ``prior_weight``) and scores the queries.
     Texts are embedded once. ``label_texts`` maps a class to its description; with ``k_shot=0``
     a class without one is described by its own name. Returns an ``EpisodeResult``: mean,
-    ``low``/``high`` = mean ∓ 1.96·sd/√n_episodes, and every episode's accuracy.
+    ``low``/``high`` = mean ∓ 1.96·sd/√n_episodes, every episode's accuracy and macro-F1.
 
     >>> import engine
     >>> from engine.classify import episodes
@@ -828,6 +829,7 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
     rng = np.random.default_rng(seed)
     by_class = {c: np.flatnonzero(y == c) for c in eligible.tolist()}
     acc = np.empty(n_episodes)
+    f1 = np.empty(n_episodes)
     for e in range(n_episodes):
         way = rng.choice(len(eligible), size=n_way, replace=False)
         cls = [eligible[i].item() if isinstance(eligible[i], np.generic) else eligible[i] for i in way]
@@ -839,10 +841,22 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
         clf = _episode_classifier(base, cls)
         clf._add(D[np.array(sup, dtype=np.int64)], np.array(ys, dtype=object), reset_features=True)
         pred = clf.classes_[np.argmax(D[np.array(qry, dtype=np.int64)] @ clf.prototypes_.T, axis=1)]
-        acc[e] = float(np.mean(pred == np.array(yq, dtype=object)))
+        yq = np.array(yq, dtype=object)
+        acc[e] = float(np.mean(pred == yq))
+        f1[e] = _macro_f1(yq, pred.astype(object), cls)
     mean = float(acc.mean())
     half = 1.96 * float(acc.std(ddof=1)) / math.sqrt(n_episodes) if n_episodes > 1 else 0.0
-    return EpisodeResult(mean, mean - half, mean + half, acc)
+    return EpisodeResult(mean, mean - half, mean + half, acc, f1)
+
+
+def _macro_f1(y_true, y_pred, classes):
+    """Macro-averaged F1 over ``classes`` (a class never predicted nor present counts 0)."""
+    scores = []
+    for c in classes:
+        tp = float(np.sum((y_pred == c) & (y_true == c)))
+        denom = float(np.sum(y_pred == c) + np.sum(y_true == c))
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores))
 
 
 def _episode_classifier(base, classes):
