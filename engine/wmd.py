@@ -211,6 +211,31 @@ class WMD:
             out[(iu[1], iu[0])] = out[iu]
         return out
 
+    def pairs(self, docs_a, docs_b, method="emd", reg=0.01):
+        """WMD of each pair ``(docs_a[i], docs_b[i])``: a 1-D array, pairs solved in parallel.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> engine.WMD(v).pairs([["a"], ["a"]], [["b"], ["a", "b"]]).round(4)
+        array([1.4142, 0.7071])
+        """
+        m = self._method(method, reg)
+        oov = self._oov()
+        A = self._bags(docs_a, "docs_a", oov)
+        B = self._bags(docs_b, "docs_b", oov)
+        if len(A) != len(B):
+            raise ShapeError(f"pairs: {len(A)} documents in docs_a but {len(B)} in docs_b")
+        out = np.empty(len(A), dtype=np.float64)
+        # Batches of pairs whose two vocabularies give a cost matrix within the budget.
+        for rows in self._chunks(A, int(np.sqrt(_MAX_COST_ENTRIES))):
+            sa, sb = A.take(rows), B.take(rows)
+            ua, loc_a = np.unique(sa.gid, return_inverse=True)
+            ub, loc_b = np.unique(sb.gid, return_inverse=True)
+            D = _kernels.pair_costs(self._rows(ua, oov), self._rows(ub, oov))
+            p = np.arange(len(rows))
+            out[rows] = _kernels.wmd_pairs(D, sa.csr(loc_a), sb.csr(loc_b), p, p, m, reg)
+        return out
+
     @staticmethod
     def _chunks(A, width):
         """Row ranges of A small enough that their cost matrix stays under the budget."""
@@ -222,7 +247,8 @@ class WMD:
                 yield np.arange(start, i)
                 start, acc = i, 0
             acc += s
-        yield np.arange(start, len(sizes))
+        if start < len(sizes):
+            yield np.arange(start, len(sizes))
 
     @staticmethod
     def _method(method, reg):
@@ -240,7 +266,7 @@ class WMD:
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
         >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
         >>> idx.most_similar(["a", "b"], topn=2)
-        [(0, 0.5857864376269049), (1, 0.5857864376269049)]
+        [(0, 0.585786437626905), (1, 0.585786437626905)]
         """
         return WmdIndex(self, corpus, num_best=num_best)
 
@@ -355,7 +381,7 @@ class WmdIndex:
         if topn == 0 or len(self) == 0:
             return []
         r = self.knn([_as_doc(query, "query")], k=topn)
-        return [(int(i), 1.0 / (1.0 + d)) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)]
+        return [(int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)]
 
     def __getitem__(self, query):
         single = _is_single_doc(query)
