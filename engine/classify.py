@@ -441,18 +441,23 @@ class ZeroShotClassifier:
         except ImportError as e:
             raise EngineError(f"scorer='wmd' needs engine.WMD (engine/wmd.py): {e}") from None
         if self._wmd is None:
-            self._wmd = WMD(self.vectors)
+            self._wmd = WMD(self.vectors, lowercase=self.embedder.lowercase)
         if self._label_words is None:
             self._label_words = self._label_word_lists()
-        k2i = self.vectors.key_to_index
-        docs = [[t for t in (_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x)
-                 if t in k2i] for x in X]
-        unknown = np.array([not d for d in docs], dtype=bool)
-        dist = np.zeros((len(docs), len(self._label_words)), dtype=np.float64)
+        if self.vectors.ngrams is not None:  # every token gets a vector
+            n_known = np.array([len(_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x)
+                                for x in X])
+        else:
+            n_known = np.diff(self.embedder.encode_texts(X)[0])
+        unknown = n_known == 0
+        dist = np.zeros((len(X), len(self._label_words)), dtype=np.float64)
         known = np.flatnonzero(~unknown)
         if known.size:
-            dist[known] = np.asarray(self._wmd.pairwise([docs[i] for i in known], self._label_words),
-                                     dtype=np.float64)
+            d = np.asarray(self._wmd.pairwise([X[i] for i in known], self._label_words), dtype=np.float64)
+            # gensim's wmdistance gives inf when every word-to-word cost is 0: the text and the
+            # label are made of the same word(s), a perfect match.
+            d[~np.isfinite(d)] = 0.0
+            dist[known] = d
         return -dist, unknown
 
     def _label_word_lists(self):

@@ -243,6 +243,10 @@ def test_wmd_scorer(small):
             assert s[i, j] == pytest.approx(-kv.wmdistance(t.split(), lab), abs=1e-4)
     assert clf.last_unknown_.tolist() == [False, False, True]
     np.testing.assert_allclose(clf.predict_proba(texts)[2], 0.5)
+    # gensim says inf when all costs are 0 (same words): a perfect match, not an unknown text
+    one = ZeroShotClassifier(small, {"c": "car", "f": "food"}, scorer="wmd")
+    assert one.decision_function(["car car"])[0, 0] == 0.0 and not one.last_unknown_[0]
+    assert one.predict(["car car", "soup"]).tolist() == ["c", "f"]
 
 
 # ---- kernels ---------------------------------------------------------------------------------
