@@ -203,19 +203,27 @@ def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
     return out, norms
 
 
-def doc_scores(indptr, ids, weights, emb, labels, components=None):
+def doc_scores(indptr, ids, weights, emb, labels, components=None, word_weights=None):
     """Cosine of each document of ``doc_vectors(..., normalize=True)`` with each row of
     ``labels`` (unit rows), without materialising the document vectors: ``(scores float64
     (n, L), norms)``; a document with a zero vector scores 0. Row ``i`` depends on row ``i``
-    only, so chunked calls give bit-identical results."""
+    only, so chunked calls give bit-identical results. With ``word_weights`` (one per row of
+    ``emb``) entry ``j`` weighs ``weights[j] * word_weights[ids[j]]``."""
     indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
                                                        "doc_scores")
+    if word_weights is None:
+        word_weights = np.zeros(0, dtype=np.float32)
+    else:
+        word_weights = np.ascontiguousarray(word_weights, dtype=np.float32)
+        if word_weights.shape != (emb.shape[0],) or not np.isfinite(word_weights).all():
+            raise ShapeError(f"doc_scores: word_weights must be {emb.shape[0]} finite numbers, "
+                             f"got shape {word_weights.shape}")
     labels = as_matrix(labels, "label vectors")
     if labels.shape[1] != emb.shape[1]:
         raise ShapeError(f"doc_scores: label vectors have {labels.shape[1]} columns, vectors {emb.shape[1]}")
     scores = np.empty((indptr.size - 1, labels.shape[0]), dtype=np.float64)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_scores(indptr, ids, weights, emb, components, labels, scores, norms,
+    _native.doc_scores(indptr, ids, weights, word_weights, emb, components, labels, scores, norms,
                        get_num_threads())
     return scores, norms
 

@@ -215,8 +215,10 @@ class DocumentEmbedder:
             return D.astype(np.float64) @ labels.T.astype(np.float64), unknown
         self._ensure_fitted()
         indptr, ids, counts, _ = self.encode_texts(texts)
-        w = self.entry_weights(indptr, ids, counts)
-        scores, norms = _kernels.doc_scores(indptr, ids, w, self.vectors.unit, labels, self.components_)
+        # c_w · weight(w), without the 1/n of the formula: a cosine does not depend on the scale
+        # of the document vector (and component removal is linear), so the scores are the same.
+        scores, norms = _kernels.doc_scores(indptr, ids, counts, self.vectors.unit, labels,
+                                            self.components_, self.word_weights_)
         return scores, ~(norms > 0)
 
     def _encode_with_encoder(self, texts):

@@ -284,6 +284,21 @@ def test_doc_vectors_validation():
         _kernels.doc_vectors([0, 1], [1], [np.nan], emb)
     with pytest.raises(engine.ShapeError, match="components"):
         _kernels.doc_vectors([0, 1], [1], [1.0], emb, np.ones((1, 3), np.float32))
+    lab = np.array([[1.0, 0.0]], np.float32)
+    with pytest.raises(engine.ShapeError, match="word_weights must be 3"):
+        _kernels.doc_scores([0, 1], [1], [1.0], emb, lab, word_weights=[1.0, 2.0])
+    with pytest.raises(engine.ShapeError, match="label vectors have 3 columns"):
+        _kernels.doc_scores([0, 1], [1], [1.0], emb, np.ones((1, 3), np.float32))
+    # word_weights multiply the entry weights; the scale of a row never changes its cosine
+    rng = np.random.default_rng(0)
+    E = rng.standard_normal((5, 4)).astype(np.float32)
+    L = _kernels.normalize_rows(rng.standard_normal((3, 4)).astype(np.float32))[0]
+    ww = rng.random(5).astype(np.float32)
+    ip, ids, c = [0, 3, 3, 5], [0, 2, 4, 1, 2], np.array([1, 2, 1, 3, 1], np.float32)
+    got, norms = _kernels.doc_scores(ip, ids, c, E, L, word_weights=ww)
+    D, _ = _kernels.doc_vectors(ip, ids, c * ww[ids], E)
+    np.testing.assert_allclose(got, D @ L.T, atol=1e-6)
+    assert norms[1] == 0 and (got[1] == 0).all()
 
 
 _pieces = st.sampled_from(list("abcAB  '_-9.,é\u0130ß\n") + ["sport ", "game ", "Team", "don't "])
