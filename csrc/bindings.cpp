@@ -8,10 +8,15 @@
 // [search] includes
 
 // [wmd] includes
+#include "wmd.hpp"
 
 // [meta] includes
 
 // [classify] includes
+#include <pybind11/stl.h>
+#include <cstring>
+#include "ascii_encode.hpp"
+#include "docvec.hpp"
 
 
 namespace py = pybind11;
@@ -31,10 +36,201 @@ void normalize_rows(const f32& in, f32& out, f32& norms, int n_threads) {
 // [search] wrappers
 
 // [wmd] wrappers
+using f64 = py::array_t<double, py::array::c_style>;
+using i64 = py::array_t<std::int64_t, py::array::c_style>;
+using i32 = py::array_t<std::int32_t, py::array::c_style>;
+
+engine::DocsView docs_view(const i64& ptr, const i32& loc, const i64& gid, const f64& w) {
+    return engine::DocsView{ptr.data(), loc.data(), gid.data(), w.data()};
+}
+
+py::tuple emd_cost(const f64& a, const f64& b, const f64& M) {
+    const int m = static_cast<int>(a.shape(0)), n = static_cast<int>(b.shape(0));
+    int status;
+    double cost;
+    {
+        py::gil_scoped_release nogil;
+        engine::EmdSolver solver;
+        cost = solver.solve(a.data(), m, b.data(), n, M.data(), n, nullptr, nullptr, &status);
+    }
+    return py::make_tuple(cost, status);
+}
+
+py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& Xb,
+                     const i64& gid_b, const f64& wb, int method, double reg, int max_iter,
+                     double tol) {
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    const int m = static_cast<int>(gid_a.shape(0)), n = static_cast<int>(gid_b.shape(0));
+    const auto dim = Xa.shape(1);
+    int status;
+    double d;
+    {
+        py::gil_scoped_release nogil;
+        d = engine::wmd_single(Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
+                               wb.data(), n, dim, method, sp, &status);
+    }
+    return py::make_tuple(d, status);
+}
+
+void wmd_pair_costs(const f64& A, const f64& B, f64& D, int n_threads) {
+    const auto ra = A.shape(0), rb = B.shape(0), dim = A.shape(1);
+    const double* pa = A.data();
+    const double* pb = B.data();
+    double* pd = D.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::pair_costs(pa, ra, pb, rb, dim, pd, n_threads);
+}
+
+int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid, const f64& a_w,
+              const i64& b_ptr, const i32& b_loc, const i64& b_gid, const f64& b_w, const i64& ia,
+              const i64& ib, int method, double reg, int max_iter, double tol, f64& out,
+              int n_threads) {
+    const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    const double* pd = D.data();
+    const auto ldd = D.shape(1);
+    const std::int64_t* pia = ia.data();
+    const std::int64_t* pib = ib.data();
+    double* po = out.mutable_data();
+    const auto np = ia.shape(0);
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_pairs(pd, ldd, A, B, pia, pib, np, method, sp, po, &status, n_threads);
+    return status;
+}
+
+void wmd_bounds(const f64& Dq, const i64& q_ptr, const i32& q_loc, const i64& q_gid,
+                const f64& q_w, const i64& c_ptr, const i32& c_loc, const i64& c_gid,
+                const f64& c_w, const f64& qcent, const f64& ccent, f64& wcd, f64& rwmd,
+                f64& ict, int n_threads) {
+    const auto Q = docs_view(q_ptr, q_loc, q_gid, q_w), C = docs_view(c_ptr, c_loc, c_gid, c_w);
+    const auto nq = q_ptr.shape(0) - 1, nc = c_ptr.shape(0) - 1, V = Dq.shape(1);
+    const auto dim = qcent.shape(1);
+    const double *pd = Dq.data(), *pq = qcent.data(), *pc = ccent.data();
+    double *pw = wcd.mutable_data(), *pr = rwmd.mutable_data(), *pi = ict.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::all_bounds(pd, V, Q, nq, C, nc, pq, pc, dim, pw, pr, pi, n_threads);
+}
+
+int wmd_knn(const f64& Dq, const i64& q_ptr, const i32& q_loc, const i64& q_gid, const f64& q_w,
+            const i64& c_ptr, const i32& c_loc, const i64& c_gid, const f64& c_w,
+            const f64& qcent, const f64& ccent, int k, bool use_ict, f64& out_d, i64& out_i,
+            i64& n_exact, int n_threads) {
+    const auto Q = docs_view(q_ptr, q_loc, q_gid, q_w), C = docs_view(c_ptr, c_loc, c_gid, c_w);
+    const auto nq = q_ptr.shape(0) - 1, nc = c_ptr.shape(0) - 1, V = Dq.shape(1);
+    const auto dim = qcent.shape(1);
+    const double *pd = Dq.data(), *pq = qcent.data(), *pc = ccent.data();
+    double* pod = out_d.mutable_data();
+    std::int64_t* poi = out_i.mutable_data();
+    std::int64_t* pne = n_exact.mutable_data();
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_knn(pd, V, Q, nq, C, nc, pq, pc, dim, k, use_ict, pod, poi, pne, &status,
+                    n_threads);
+    return status;
+}
 
 // [meta] wrappers
 
 // [classify] wrappers
+// (type names prefixed so they cannot clash with another capability's wrappers)
+using classify_i32 = py::array_t<std::int32_t, py::array::c_style>;
+using classify_i64 = py::array_t<std::int64_t, py::array::c_style>;
+
+void doc_vectors(const classify_i64& indptr, const classify_i32& ids, const f32& weights, const f32& emb,
+                 const f32& comps, bool normalize, f32& out, f32& norms, int n_threads) {
+    const auto n = indptr.shape(0) - 1, d = emb.shape(1), k = comps.shape(0);
+    const std::int64_t* ip = indptr.data();
+    const std::int32_t* id = ids.data();
+    const float* w = weights.data();
+    const float* e = emb.data();
+    const float* c = comps.data();
+    float* o = out.mutable_data();
+    float* nr = norms.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::doc_vectors(ip, id, w, n, e, d, c, k, normalize, o, nr, n_threads);
+}
+
+void doc_scores(const classify_i64& indptr, const classify_i32& ids, const f32& weights,
+                const f32& word_weights, const f32& emb, const f32& comps, const f32& labels,
+                py::array_t<double, py::array::c_style>& scores, f32& norms, int n_threads) {
+    const auto n = indptr.shape(0) - 1, d = emb.shape(1), k = comps.shape(0), nl = labels.shape(0);
+    const std::int64_t* ip = indptr.data();
+    const std::int32_t* id = ids.data();
+    const float* w = weights.data();
+    const float* ww = word_weights.shape(0) ? word_weights.data() : nullptr;
+    const float* e = emb.data();
+    const float* c = comps.data();
+    const float* lab = labels.data();
+    double* sc = scores.mutable_data();
+    float* nr = norms.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::doc_scores(ip, id, w, ww, n, e, d, c, k, lab, nl, sc, nr, n_threads);
+}
+
+// Texts → CSR for the ASCII ones (the others are flagged for the Cython path). The string
+// buffers are read without the GIL: `keep` holds a reference to each string meanwhile.
+py::tuple encode_ascii(const engine::AsciiVocab& vocab, const py::list& texts, bool lowercase,
+                       int n_threads) {
+    const auto n = static_cast<engine::index_t>(texts.size());
+    std::vector<py::object> keep;
+    keep.reserve(std::size_t(n));
+    std::vector<const char*> ptrs(std::size_t(n), nullptr);
+    std::vector<std::int64_t> lens(std::size_t(n), 0);
+    py::array_t<bool> fallback(n);
+    bool* fb = fallback.mutable_data();
+    for (engine::index_t i = 0; i < n; ++i) {
+        PyObject* o = PyList_GET_ITEM(texts.ptr(), i);
+        keep.push_back(py::reinterpret_borrow<py::object>(o));
+        fb[i] = true;
+        if (!PyUnicode_Check(o)) continue;
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(o) != 0) throw py::error_already_set();
+#endif
+        if (PyUnicode_IS_ASCII(o)) {
+            ptrs[std::size_t(i)] = static_cast<const char*>(PyUnicode_DATA(o));
+            lens[std::size_t(i)] = PyUnicode_GET_LENGTH(o);
+            fb[i] = false;
+        }
+    }
+    std::vector<engine::EncodedBlock> blocks;
+    {
+        py::gil_scoped_release nogil;
+        blocks = engine::encode_ascii(vocab, ptrs.data(), lens.data(), n, lowercase, 512, n_threads);
+    }
+    std::size_t nnz = 0;
+    for (const auto& b : blocks) nnz += b.ids.size();
+    classify_i64 indptr(n + 1), ntok(n);
+    classify_i32 ids(static_cast<py::ssize_t>(nnz));
+    f32 counts(static_cast<py::ssize_t>(nnz));
+    std::int64_t* ip = indptr.mutable_data();
+    std::int64_t* nt = ntok.mutable_data();
+    std::int32_t* id = ids.mutable_data();
+    float* ct = counts.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        std::size_t row = 0, pos = 0;
+        ip[0] = 0;
+        for (const auto& b : blocks) {
+            for (std::size_t j = 0; j < b.lengths.size(); ++j, ++row) {
+                ip[row + 1] = ip[row] + b.lengths[j];
+                nt[row] = b.n_tokens[j];
+            }
+            if (!b.ids.empty()) {
+                std::memcpy(id + pos, b.ids.data(), b.ids.size() * sizeof(std::int32_t));
+                std::memcpy(ct + pos, b.counts.data(), b.counts.size() * sizeof(float));
+            }
+            pos += b.ids.size();
+        }
+    }
+    return py::make_tuple(indptr, ids, counts, ntok, fallback);
+}
 
 }  // namespace
 
@@ -45,10 +241,27 @@ PYBIND11_MODULE(_native, m) {
     // [search] defs
 
     // [wmd] defs
+    m.def("emd_cost", &emd_cost);
+    m.def("wmd_pair_costs", &wmd_pair_costs);
+    m.def("wmd_single", &wmd_single);
+    m.def("wmd_pairs", &wmd_pairs);
+    m.def("wmd_bounds", &wmd_bounds);
+    m.def("wmd_knn", &wmd_knn);
 
     // [meta] defs
 
     // [classify] defs
+    py::class_<engine::AsciiVocab>(m, "AsciiVocab")
+        .def(py::init<const std::vector<std::string>&>(), py::arg("keys"))
+        .def("__len__", &engine::AsciiVocab::size);
+    m.def("encode_ascii", &encode_ascii, py::arg("vocab"), py::arg("texts"), py::arg("lowercase"),
+          py::arg("n_threads"));
+    m.def("doc_scores", &doc_scores, py::arg("indptr"), py::arg("ids"), py::arg("weights"),
+          py::arg("word_weights"), py::arg("emb"), py::arg("comps"), py::arg("labels"), py::arg("scores"), py::arg("norms"),
+          py::arg("n_threads"));
+    m.def("doc_vectors", &doc_vectors, py::arg("indptr"), py::arg("ids"), py::arg("weights"),
+          py::arg("emb"), py::arg("comps"), py::arg("normalize"), py::arg("out"), py::arg("norms"),
+          py::arg("n_threads"));
 
     m.def("max_threads", []() { return omp_get_max_threads(); });
 }

@@ -17,10 +17,13 @@ _LAZY = {
     # [index]
 
     # [wmd]
+    "WMD": (".wmd", "WMD"),
 
     # [meta]
 
     # [classify]
+    "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
+    "FewShotClassifier": (".classify", "FewShotClassifier"),
 
     # [contextual]
 
