@@ -180,6 +180,44 @@ class Vectors:
             raise VocabularyError(f"Key '{e.args[0]}' not present in vocabulary") from None
 
     # [search] methods
+    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                            case_insensitive=True, dummy4unknown=False):
+        """Correlation with human similarity judgements: ``(pearson, spearman, oov_ratio)``, as gensim.
+
+        See :func:`engine.evaluation.evaluate_word_pairs`.
+
+        >>> import engine
+        >>> from engine.datasets import gensim_test_file
+        >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
+        >>> pearson, spearman, oov = v.evaluate_word_pairs(gensim_test_file("wordsim353.tsv"))
+        >>> round(oov, 1) < 100
+        True
+        """
+        from .evaluation import evaluate_word_pairs
+
+        return evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
+                                   restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+                                   dummy4unknown=dummy4unknown)
+
+    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
+                                dummy4unknown=False, similarity_function="most_similar"):
+        """Accuracy on an analogy file: ``(score, sections)``, as gensim, answered in one batch.
+
+        See :func:`engine.evaluation.evaluate_word_analogies`.
+
+        >>> import engine
+        >>> from engine.datasets import gensim_test_file
+        >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
+        >>> score, sections = v.evaluate_word_analogies(gensim_test_file("questions-words.txt"),
+        ...                                             restrict_vocab=2000)
+        >>> 0.0 <= score <= 1.0
+        True
+        """
+        from .evaluation import evaluate_word_analogies
+
+        return evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
+                                       case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+                                       similarity_function=similarity_function)
 
     # [wmd] methods
 
