@@ -135,6 +135,7 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None):
     if queries.shape[0] <= SMALL_BATCH:  # no sgemm call on this path
         _native.topk(*args, 0, scores, ids, *tail)
     else:
+        sgemm = sgemm_address()  # first: loads scipy's BLAS, which the limiter must see
         with _single_threaded_blas():
-            _native.topk(*args, sgemm_address(), scores, ids, *tail)
+            _native.topk(*args, sgemm, scores, ids, *tail)
     return scores, ids
