@@ -211,11 +211,14 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     if (nq <= 0 || k <= 0) return;
     const index_t cols = scoring.columns();
     const bool small = nq * cols <= prm.small_batch;
-    const index_t items_per_block = small ? nq : std::max<index_t>(1, prm.query_block / cols);
-    const index_t vec_per_block = items_per_block * cols;
     const index_t tile = small ? prm.small_row_tile : prm.row_tile;
     const index_t n_tiles = (n + tile - 1) / tile;
     const int T = static_cast<int>(std::max<index_t>(1, std::min<index_t>(resolve_threads(n_threads), n_tiles)));
+    // Per-thread heaps hold T * items * k hits: cap them near 64 MiB when k is very large.
+    const index_t max_items = std::max<index_t>(1, (index_t{1} << 22) / (static_cast<index_t>(T) * k));
+    const index_t items_per_block =
+        small ? nq : std::min(max_items, std::max<index_t>(1, prm.query_block / cols));
+    const index_t vec_per_block = items_per_block * cols;
 
     std::vector<Hit> cand(static_cast<size_t>(T) * items_per_block * k);
     std::vector<index_t> cand_n(static_cast<size_t>(T) * items_per_block);

@@ -314,7 +314,8 @@ class Vectors:
         if exclude is not None:
             if len(exclude) != q.shape[0]:
                 raise ShapeError(f"exclude: one list per query expected ({q.shape[0]}), got {len(exclude)}")
-            exclude = [self._rows(list(e), "exclude") for e in exclude]
+            exclude = [self._rows([e] if isinstance(e, self._KEY_TYPES) else list(e), "exclude")
+                       for e in exclude]
         return _kernels.topk(self._unit, q, k, lo, hi, exclude)
 
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):

@@ -195,6 +195,8 @@ def test_search_inputs_exclude_restrict(lee):
     s3, i3 = v.search(kv[[w[3], w[9]]] * 7.0, k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
     np.testing.assert_array_equal(i1, i3)
     np.testing.assert_allclose(s1, s3, atol=1e-5)
+    s5, i5 = v.search([w[3]], k=6, exclude=[w[3]], restrict_vocab=(2, 500))  # a word, not a list
+    assert 3 not in i5[0]
     s4, i4 = v.search(kv[w[3]], k=3, restrict_vocab=100)  # one 1-D vector
     assert i4.shape == (1, 3) and (i4 < 100).all()
     assert s1.dtype == np.float32 and i1.dtype == np.int64
@@ -246,8 +248,9 @@ def test_random_vocabularies(n, d, seed, n_pos, n_neg, topn, restrict):
         np.testing.assert_allclose(got, want, atol=1e-5)
     else:
         assert_same_results(got, want)
-        assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn), kv.most_similar_cosmul(pos, neg, topn=topn),
-                            **COSMUL)
+        # restrict_vocab is accepted and ignored by gensim's most_similar_cosmul, and so by ours
+        assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
+                            kv.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict), **COSMUL)
 
 
 # ---- errors -------------------------------------------------------------------------------
