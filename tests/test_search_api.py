@@ -298,3 +298,17 @@ def test_bad_queries_raise_clear_errors(lee):
         v.search(["the"], restrict_vocab=(5, 2))
     with pytest.raises(ValueError):  # ShapeError is also a ValueError, as gensim raises
         v.most_similar(positive=[], negative=[])
+
+
+def test_results_do_not_depend_on_thread_count(default):
+    _, v = default
+    words = v.index_to_key[:300:7]
+    out = []
+    for threads in (1, 2):
+        engine.set_num_threads(threads)
+        try:
+            out.append(v.search(words, k=15))
+        finally:
+            engine.set_num_threads(0)
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_array_equal(out[0][0], out[1][0])
