@@ -32,7 +32,9 @@
 
 #include "common.hpp"
 
+// Everything lives in engine::search, so that other kernels' helper names cannot clash.
 namespace engine {
+namespace search {
 
 // The Fortran BLAS sgemm signature (scipy.linalg.cython_blas): column-major, every argument by
 // pointer, 32-bit integers.
@@ -304,6 +306,7 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     }
 }
 
+}  // namespace search
 }  // namespace engine
 
 #if defined(__GNUC__) && !defined(__clang__)

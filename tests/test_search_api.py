@@ -197,6 +197,8 @@ def test_search_inputs_exclude_restrict(lee):
     np.testing.assert_allclose(s1, s3, atol=1e-5)
     s5, i5 = v.search([w[3]], k=6, exclude=[w[3]], restrict_vocab=(2, 500))  # a word, not a list
     assert 3 not in i5[0]
+    s6, i6 = v.search([kv[w[3]], kv[w[9]]], k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
+    np.testing.assert_array_equal(i1, i6)  # a list of vectors
     s4, i4 = v.search(kv[w[3]], k=3, restrict_vocab=100)  # one 1-D vector
     assert i4.shape == (1, 3) and (i4 < 100).all()
     assert s1.dtype == np.float32 and i1.dtype == np.int64
