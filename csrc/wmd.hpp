@@ -39,6 +39,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // tree, the same for every block shape, so a cost entry is the same bits whichever batch or
 // block computes it.
 typedef double v8d __attribute__((vector_size(64)));
+typedef double v8d_u __attribute__((vector_size(64), aligned(8), may_alias));  // unaligned loads
 
 inline double hsum(v8d v) {
     return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
@@ -46,16 +47,15 @@ inline double hsum(v8d v) {
 
 // out[r * C + c] = dot(A row r, B row c) for R rows of A and C rows of B (padded length d8).
 template <int R, int C>
-inline void dot_block(const double* A, const double* B, std::int64_t d8, double* out) {
+__attribute__((always_inline)) inline void dot_block(const double* A, const double* B, std::int64_t d8, double* out) {
     v8d acc[R][C];
     for (int r = 0; r < R; ++r)
         for (int c = 0; c < C; ++c) acc[r][c] = v8d{0, 0, 0, 0, 0, 0, 0, 0};
     for (std::int64_t t = 0; t < d8; t += 8) {
-        v8d a[R], b[C];
-        for (int r = 0; r < R; ++r) std::memcpy(&a[r], A + r * d8 + t, sizeof(v8d));
-        for (int c = 0; c < C; ++c) std::memcpy(&b[c], B + c * d8 + t, sizeof(v8d));
-        for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c) acc[r][c] += a[r] * b[c];
+        for (int r = 0; r < R; ++r) {
+            const v8d a = *reinterpret_cast<const v8d_u*>(A + r * d8 + t);
+            for (int c = 0; c < C; ++c) acc[r][c] += a * *reinterpret_cast<const v8d_u*>(B + c * d8 + t);
+        }
     }
     for (int r = 0; r < R; ++r)
         for (int c = 0; c < C; ++c) out[r * C + c] = hsum(acc[r][c]);
@@ -70,10 +70,13 @@ inline double sqdist_direct(const double* a, const double* b, std::int64_t dim) 
     return s;
 }
 
-inline void pad_rows(const double* X, std::int64_t rows, std::int64_t dim, std::int64_t d8,
-                     std::vector<double>& out) {
+// Rows zero-padded to a multiple of 8 (a pointer to X itself when they already are).
+inline const double* pad_rows(const double* X, std::int64_t rows, std::int64_t dim,
+                              std::int64_t d8, std::vector<double>& out) {
+    if (d8 == dim) return X;
     out.assign(static_cast<std::size_t>(rows) * d8, 0.0);
     for (std::int64_t i = 0; i < rows; ++i) std::memcpy(&out[i * d8], X + i * dim, dim * sizeof(double));
+    return out.data();
 }
 
 // D (ra x rb) = Euclidean distances between the rows of A (ra x dim) and B (rb x dim), float64:
@@ -86,11 +89,11 @@ inline void pair_costs(const double* A, std::int64_t ra, const double* B, std::i
     const double work = static_cast<double>(ra) * rb * dim;
     const int nt = work < 2e6 ? 1 : resolve_threads(n_threads);
     const std::int64_t d8 = (dim + 7) / 8 * 8;
-    std::vector<double> Ap, Bp, na(ra), nb(rb);
-    pad_rows(A, ra, dim, d8, Ap);
-    pad_rows(B, rb, dim, d8, Bp);
-    for (std::int64_t i = 0; i < ra; ++i) dot_block<1, 1>(&Ap[i * d8], &Ap[i * d8], d8, &na[i]);
-    for (std::int64_t j = 0; j < rb; ++j) dot_block<1, 1>(&Bp[j * d8], &Bp[j * d8], d8, &nb[j]);
+    std::vector<double> Abuf, Bbuf, na(ra), nb(rb);
+    const double* Ap = pad_rows(A, ra, dim, d8, Abuf);
+    const double* Bp = pad_rows(B, rb, dim, d8, Bbuf);
+    for (std::int64_t i = 0; i < ra; ++i) dot_block<1, 1>(Ap + i * d8, Ap + i * d8, d8, &na[i]);
+    for (std::int64_t j = 0; j < rb; ++j) dot_block<1, 1>(Bp + j * d8, Bp + j * d8, d8, &nb[j]);
     auto finish = [&](std::int64_t i, std::int64_t j, double dot) {
         const double s = na[i] + nb[j];
         double d2 = s - 2.0 * dot;
@@ -106,21 +109,27 @@ inline void pair_costs(const double* A, std::int64_t ra, const double* B, std::i
         for (; i + 2 <= ra; i += 2) {
             std::int64_t j = jb;
             for (; j + 4 <= je; j += 4) {
-                dot_block<2, 4>(&Ap[i * d8], &Bp[j * d8], d8, out);
+                dot_block<2, 4>(Ap + i * d8, Bp + j * d8, d8, out);
                 for (int r = 0; r < 2; ++r)
                     for (int c = 0; c < 4; ++c) finish(i + r, j + c, out[r * 4 + c]);
             }
             for (; j < je; ++j) {
-                dot_block<2, 1>(&Ap[i * d8], &Bp[j * d8], d8, out);
+                dot_block<2, 1>(Ap + i * d8, Bp + j * d8, d8, out);
                 finish(i, j, out[0]);
                 finish(i + 1, j, out[1]);
             }
         }
-        for (; i < ra; ++i)
-            for (std::int64_t j = jb; j < je; ++j) {
-                dot_block<1, 1>(&Ap[i * d8], &Bp[j * d8], d8, out);
+        for (; i < ra; ++i) {
+            std::int64_t j = jb;
+            for (; j + 4 <= je; j += 4) {
+                dot_block<1, 4>(Ap + i * d8, Bp + j * d8, d8, out);
+                for (int c = 0; c < 4; ++c) finish(i, j + c, out[c]);
+            }
+            for (; j < je; ++j) {
+                dot_block<1, 1>(Ap + i * d8, Bp + j * d8, d8, out);
                 finish(i, j, out[0]);
             }
+        }
     }
 }
 
@@ -276,7 +285,7 @@ inline void query_bounds(const double* Dq, std::int64_t V, const DocsView& Q, st
         const double* row = Dq + static_cast<std::int64_t>(Q.loc[q0 + i]) * V;
         for (std::int64_t v = 0; v < V; ++v) zmin[v] = std::min(zmin[v], row[v]);
     }
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nc * (mq + 1) > 200000)
     for (std::int64_t d = 0; d < nc; ++d) {
         const std::int64_t c0 = C.ptr[d];
         const int n = static_cast<int>(C.size(d));
@@ -358,79 +367,67 @@ inline void all_bounds(const double* Dq, std::int64_t V, const DocsView& Q, std:
 
 // ---- exact k nearest documents --------------------------------------------------------------
 
-// For each query: bounds for the whole corpus, documents in order of bound, exact solves (in
-// parallel batches) only while a bound can still beat the current k-th distance; with `use_ict`
-// a candidate that survives RWMD/WCD is first checked against the tighter ICT bound. Results
-// are ordered by (distance, document index) and equal those of solving every document.
+// For each query: bounds for the whole corpus, documents in order of bound max(WCD, RWMD), and
+// exact solves only while that bound can still beat the current k-th distance; with `use_ict`
+// a candidate is first checked against the tighter ICT bound. Results are ordered by
+// (distance, document index) and equal those of solving every document. Queries run in
+// parallel (one thread per query, its own buffers): one parallel region per call, because
+// with so few solves per query, finer-grained teams would spend more time meeting than working.
 inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::int64_t nq,
                     const DocsView& C, std::int64_t nc, const double* qcent, const double* ccent,
                     std::int64_t dim, int k, bool use_ict, double* out_d, std::int64_t* out_i,
                     std::int64_t* n_exact, int* status, int n_threads) {
-    const int nt = resolve_threads(n_threads);
-    std::vector<double> wcd(nc), rwmd(nc), bound(nc), zmin, res_d;
-    std::vector<std::int64_t> order(nc), batch;
-    std::vector<char> res_kind;  // 0 skipped, 1 solved
-    std::vector<PairWorkspace> ws(nt);
-    const SinkhornParams sp;
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(n_threads), nq)));
     using Entry = std::pair<double, std::int64_t>;  // (distance, index): lexicographic order
     int worst = EMD_OPTIMAL;
-    for (std::int64_t q = 0; q < nq; ++q) {
-        query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), zmin, nt);
-        for (std::int64_t d = 0; d < nc; ++d) bound[d] = std::max(wcd[d], rwmd[d]);
-        std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {
-            return bound[x] < bound[y] || (bound[x] == bound[y] && x < y);
-        });
-        std::priority_queue<Entry> heap;  // max-heap: the current k-th nearest on top
-        std::int64_t solved = 0, pos = 0;
-        while (pos < nc) {
-            const bool full = static_cast<std::int64_t>(heap.size()) == k;
-            const double kth = full ? heap.top().first : kInf;
-            if (full && bound[order[pos]] > kth) break;
-            const std::int64_t want = full ? 2 * nt : k - static_cast<std::int64_t>(heap.size());
-            batch.clear();
-            while (pos < nc && static_cast<std::int64_t>(batch.size()) < want &&
-                   !(full && bound[order[pos]] > kth))
-                batch.push_back(order[pos++]);
-            const std::int64_t nb = static_cast<std::int64_t>(batch.size());
-            res_d.assign(nb, kInf);
-            res_kind.assign(nb, 0);
-#pragma omp parallel for num_threads(std::min<std::int64_t>(nt, nb)) schedule(dynamic, 1) reduction(max : worst)
-            for (std::int64_t t = 0; t < nb; ++t) {
-                PairWorkspace& w = ws[omp_get_thread_num()];
-                const std::int64_t d = batch[t];
-                if (bound[d] == kInf) {  // an empty side: the distance is inf, nothing to solve
-                    res_kind[t] = 2;
-                    continue;
+#pragma omp parallel num_threads(nt) reduction(max : worst)
+    {
+        std::vector<double> wcd(nc), rwmd(nc), bound(nc), zmin;
+        std::vector<std::int64_t> order(nc);
+        PairWorkspace ws;
+        const SinkhornParams sp;
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t q = 0; q < nq; ++q) {
+            query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), zmin, 1);
+            for (std::int64_t d = 0; d < nc; ++d) bound[d] = std::max(wcd[d], rwmd[d]);
+            std::iota(order.begin(), order.end(), 0);
+            std::sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {
+                return bound[x] < bound[y] || (bound[x] == bound[y] && x < y);
+            });
+            std::priority_queue<Entry> heap;  // max-heap: the current k-th nearest on top
+            std::int64_t solved = 0;
+            for (std::int64_t pos = 0; pos < nc; ++pos) {
+                const std::int64_t d = order[pos];
+                const bool full = static_cast<std::int64_t>(heap.size()) == k;
+                const double kth = full ? heap.top().first : kInf;
+                if (full && bound[d] > kth) break;  // every later bound is larger still
+                double dist = kInf;                 // an empty side: inf, nothing to solve
+                if (bound[d] != kInf) {
+                    if (full && use_ict && ict_bound(ws, Dq, V, Q, q, C, d) > kth) continue;
+                    int st;
+                    dist = wmd_pair(ws, Dq, V, Q, q, C, d, WMD_EMD, sp, &st);
+                    worst = std::max(worst, st);
+                    ++solved;
                 }
-                if (full && use_ict && ict_bound(w, Dq, V, Q, q, C, d) > kth) continue;
-                int st;
-                res_d[t] = wmd_pair(w, Dq, V, Q, q, C, d, WMD_EMD, sp, &st);
-                res_kind[t] = 1;
-                worst = std::max(worst, st);
-            }
-            for (std::int64_t t = 0; t < nb; ++t) {
-                if (res_kind[t] == 0) continue;
-                solved += res_kind[t] == 1;
-                const Entry e(res_d[t], batch[t]);
-                if (static_cast<std::int64_t>(heap.size()) < k) {
+                const Entry e(dist, d);
+                if (!full) {
                     heap.push(e);
                 } else if (e < heap.top()) {
                     heap.pop();
                     heap.push(e);
                 }
             }
-        }
-        n_exact[q] = solved;
-        const std::int64_t got = static_cast<std::int64_t>(heap.size());
-        for (std::int64_t r = got - 1; r >= 0; --r) {
-            out_d[q * k + r] = heap.top().first;
-            out_i[q * k + r] = heap.top().second;
-            heap.pop();
-        }
-        for (std::int64_t r = got; r < k; ++r) {
-            out_d[q * k + r] = kInf;
-            out_i[q * k + r] = -1;
+            n_exact[q] = solved;
+            const std::int64_t got = static_cast<std::int64_t>(heap.size());
+            for (std::int64_t r = got - 1; r >= 0; --r) {
+                out_d[q * k + r] = heap.top().first;
+                out_i[q * k + r] = heap.top().second;
+                heap.pop();
+            }
+            for (std::int64_t r = got; r < k; ++r) {
+                out_d[q * k + r] = kInf;
+                out_i[q * k + r] = -1;
+            }
         }
     }
     *status = worst;

@@ -93,8 +93,9 @@ def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=0, reg=0.01, max_iter=1000, 
 
 def pair_costs(A, B):
     """Euclidean distances between the rows of two float64 matrices, as a float64 matrix."""
-    A = as_matrix(A, "A", dtype=np.float64)
-    B = as_matrix(B, "B", dtype=np.float64)
+    # Rows come from a Vectors, whose values were checked finite when it was built.
+    A = as_matrix(A, "A", dtype=np.float64, finite=False)
+    B = as_matrix(B, "B", dtype=np.float64, finite=False)
     if A.shape[1] != B.shape[1]:
         raise ShapeError(f"pair_costs: {A.shape[1]} vs {B.shape[1]} dimensions")
     D = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)

@@ -125,25 +125,25 @@ class WMD:
         return {} if self.vectors.ngrams is not None else None
 
     def _rows(self, gids, oov):
-        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words)."""
-        v = self.vectors
-        n_vocab = len(v)
-        gids = np.asarray(gids, dtype=np.int64)
-        known = gids < n_vocab
-        if known.all():
-            return self._vocab_rows(gids)
-        out = np.empty((len(gids), v.vector_size), dtype=np.float64)
-        out[known] = self._vocab_rows(gids[known])
-        words = {i: w for w, i in oov.items()}
-        for r in np.flatnonzero(~known):
-            out[r] = v.get_vector(words[int(gids[r])], norm=self.norm)
-        return out
+        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words).
 
-    def _vocab_rows(self, gids):
-        rows = self.vectors.unit[gids]
+        Columns are zero-padded to a multiple of 8, the width the cost kernel works in, so it
+        never copies a matrix (distances do not change).
+        """
+        v = self.vectors
+        gids = np.asarray(gids, dtype=np.int64)
+        dim = v.vector_size
+        out = np.zeros((len(gids), -(-dim // 8) * 8), dtype=np.float64)
+        known = gids < len(v)
+        rows = v.unit[gids[known]]
         if not self.norm:
-            rows = rows * self.vectors.norms[gids, None]
-        return rows.astype(np.float64)
+            rows = rows * v.norms[gids[known], None]
+        out[known, :dim] = rows
+        if not known.all():
+            words = {i: w for w, i in oov.items()}
+            for r in np.flatnonzero(~known):
+                out[r, :dim] = v.get_vector(words[int(gids[r])], norm=self.norm)
+        return out
 
     # ---- distances -----------------------------------------------------------------------------
     def distance(self, doc1, doc2, method="emd", reg=0.01):
