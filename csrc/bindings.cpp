@@ -65,7 +65,8 @@ py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& 
     double d;
     {
         py::gil_scoped_release nogil;
-        d = engine::wmd_single(Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
+        engine::PairWorkspace ws;
+        d = engine::wmd_single(ws, Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
                                wb.data(), n, dim, method, sp, &status);
     }
     return py::make_tuple(d, status);
@@ -98,6 +99,23 @@ int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid
     int status;
     py::gil_scoped_release nogil;
     engine::wmd_pairs(pd, ldd, A, B, pia, pib, np, method, sp, po, &status, n_threads);
+    return status;
+}
+
+int wmd_zip(const f64& X, const i64& a_ptr, const i32& a_loc, const i64& a_gid, const f64& a_w,
+            const i64& b_ptr, const i32& b_loc, const i64& b_gid, const f64& b_w, int method,
+            double reg, int max_iter, double tol, f64& out, int n_threads) {
+    const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    const double* px = X.data();
+    const auto dim = X.shape(1), np = a_ptr.shape(0) - 1;
+    double* po = out.mutable_data();
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_zip(px, dim, A, B, np, method, sp, po, &status, n_threads);
     return status;
 }
 
@@ -149,6 +167,7 @@ PYBIND11_MODULE(_native, m) {
     m.def("wmd_pair_costs", &wmd_pair_costs);
     m.def("wmd_single", &wmd_single);
     m.def("wmd_pairs", &wmd_pairs);
+    m.def("wmd_zip", &wmd_zip);
     m.def("wmd_bounds", &wmd_bounds);
     m.def("wmd_knn", &wmd_knn);
 

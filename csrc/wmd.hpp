@@ -146,8 +146,8 @@ struct SinkhornParams {
 // Thread-local scratch: one per thread, nothing shared.
 struct PairWorkspace {
     EmdSolver emd;
-    std::vector<double> f, g, cost, tmp, wa, wb;
-    std::vector<std::int32_t> order;
+    std::vector<double> f, g, cost, tmp, wa, wb, D;
+    std::vector<std::int32_t> order, la, lb;
 };
 
 // Entropic OT in the log domain (stable for small reg): returns <P, C> of the regularised plan.
@@ -250,18 +250,48 @@ inline void wmd_pairs(const double* D, std::int64_t ldd, const DocsView& A, cons
 
 // One pair from its word vectors (rows of Xa, Xb): costs and solve in a single call, the path of
 // WMD.distance, where per-call overhead is most of the time.
-inline double wmd_single(const double* Xa, const std::int64_t* gid_a, const double* wa, int m,
-                         const double* Xb, const std::int64_t* gid_b, const double* wb, int n,
-                         std::int64_t dim, int method, const SinkhornParams& sp, int* status) {
-    std::vector<double> D(static_cast<std::size_t>(m) * n);
-    pair_costs(Xa, m, Xb, n, dim, D.data(), 1);
-    std::vector<std::int32_t> la(m), lb(n);
-    std::iota(la.begin(), la.end(), 0);
-    std::iota(lb.begin(), lb.end(), 0);
+inline double wmd_single(PairWorkspace& ws, const double* Xa, const std::int64_t* gid_a,
+                         const double* wa, int m, const double* Xb, const std::int64_t* gid_b,
+                         const double* wb, int n, std::int64_t dim, int method,
+                         const SinkhornParams& sp, int* status) {
+    ws.D.resize(static_cast<std::size_t>(m) * n);
+    pair_costs(Xa, m, Xb, n, dim, ws.D.data(), 1);
+    ws.la.resize(m);
+    ws.lb.resize(n);
+    std::iota(ws.la.begin(), ws.la.end(), 0);
+    std::iota(ws.lb.begin(), ws.lb.end(), 0);
     const std::int64_t pa[2] = {0, m}, pb[2] = {0, n};
-    const DocsView A{pa, la.data(), gid_a, wa}, B{pb, lb.data(), gid_b, wb};
-    PairWorkspace ws;
-    return wmd_pair(ws, D.data(), n, A, 0, B, 0, method, sp, status);
+    const DocsView A{pa, ws.la.data(), gid_a, wa}, B{pb, ws.lb.data(), gid_b, wb};
+    return wmd_pair(ws, ws.D.data(), n, A, 0, B, 0, method, sp, status);
+}
+
+// Elementwise pairs (A[p], B[p]) whose words are rows `loc` of one matrix X (rows x dim): each
+// pair gets its own small cost matrix (the pairs share no structure a batch product could use),
+// one thread per pair, thread-local buffers.
+inline void wmd_zip(const double* X, std::int64_t dim, const DocsView& A, const DocsView& B,
+                    std::int64_t npairs, int method, const SinkhornParams& sp, double* out,
+                    int* status, int n_threads) {
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(n_threads), npairs)));
+    int worst = EMD_OPTIMAL;
+#pragma omp parallel num_threads(nt) reduction(max : worst)
+    {
+        std::vector<double> xa, xb;
+        PairWorkspace ws;
+#pragma omp for schedule(dynamic, 4)
+        for (std::int64_t p = 0; p < npairs; ++p) {
+            const std::int64_t a0 = A.ptr[p], b0 = B.ptr[p];
+            const int m = static_cast<int>(A.size(p)), n = static_cast<int>(B.size(p));
+            xa.resize(static_cast<std::size_t>(m) * dim);
+            xb.resize(static_cast<std::size_t>(n) * dim);
+            for (int i = 0; i < m; ++i) std::memcpy(&xa[i * dim], X + A.loc[a0 + i] * dim, dim * sizeof(double));
+            for (int j = 0; j < n; ++j) std::memcpy(&xb[j * dim], X + B.loc[b0 + j] * dim, dim * sizeof(double));
+            int st;
+            out[p] = wmd_single(ws, xa.data(), A.gid + a0, A.w + a0, m, xb.data(), B.gid + b0, B.w + b0, n,
+                                dim, method, sp, &st);
+            worst = std::max(worst, st);
+        }
+    }
+    *status = worst;
 }
 
 // ---- lower bounds -------------------------------------------------------------------------------
@@ -277,33 +307,45 @@ constexpr double kBoundSafety = 1.0 - 1e-12;
 inline void query_bounds(const double* Dq, std::int64_t V, const DocsView& Q, std::int64_t q,
                          const DocsView& C, std::int64_t nc, const double* qcent,
                          const double* ccent, std::int64_t dim, double* wcd, double* rwmd,
-                         std::vector<double>& zmin, int nt) {
+                         std::vector<double>& qt, std::vector<double>& zmin, int nt) {
     const std::int64_t q0 = Q.ptr[q];
     const int mq = static_cast<int>(Q.size(q));
-    zmin.assign(V, kInf);
+    // The query's cost rows transposed (V x mq): every min-reduction below then reads one
+    // contiguous row of mq values per corpus word and vectorizes.
+    qt.resize(static_cast<std::size_t>(V) * mq);
     for (int i = 0; i < mq; ++i) {
         const double* row = Dq + static_cast<std::int64_t>(Q.loc[q0 + i]) * V;
-        for (std::int64_t v = 0; v < V; ++v) zmin[v] = std::min(zmin[v], row[v]);
+        for (std::int64_t v = 0; v < V; ++v) qt[v * mq + i] = row[v];
     }
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nc * (mq + 1) > 200000)
-    for (std::int64_t d = 0; d < nc; ++d) {
-        const std::int64_t c0 = C.ptr[d];
-        const int n = static_cast<int>(C.size(d));
-        if (n == 0 || mq == 0) {
-            wcd[d] = rwmd[d] = kInf;
-            continue;
+    zmin.assign(V, kInf);
+    for (std::int64_t v = 0; v < V; ++v)
+        for (int i = 0; i < mq; ++i) zmin[v] = std::min(zmin[v], qt[v * mq + i]);
+#pragma omp parallel num_threads(nt) if (nt > 1 && nc * (mq + 1) > 200000)
+    {
+        std::vector<double> mins(mq);
+#pragma omp for schedule(static)
+        for (std::int64_t d = 0; d < nc; ++d) {
+            const std::int64_t c0 = C.ptr[d];
+            const int n = static_cast<int>(C.size(d));
+            if (n == 0 || mq == 0) {
+                wcd[d] = rwmd[d] = kInf;
+                continue;
+            }
+            // document -> query: each document word to its nearest query word;
+            // query -> document: each query word to its nearest document word.
+            double s2 = 0;  // the sparse product W_corpus . zmin
+            std::fill(mins.begin(), mins.end(), kInf);
+            for (int t = 0; t < n; ++t) {
+                const std::int64_t v = C.loc[c0 + t];
+                const double* row = qt.data() + v * mq;
+                for (int i = 0; i < mq; ++i) mins[i] = row[i] < mins[i] ? row[i] : mins[i];
+                s2 += C.w[c0 + t] * zmin[v];
+            }
+            double s1 = 0;
+            for (int i = 0; i < mq; ++i) s1 += Q.w[q0 + i] * mins[i];
+            rwmd[d] = std::max(s1, s2) * kBoundSafety;
+            wcd[d] = std::sqrt(sqdist_direct(qcent + q * dim, ccent + d * dim, dim)) * kBoundSafety;
         }
-        double s2 = 0;
-        for (int t = 0; t < n; ++t) s2 += C.w[c0 + t] * zmin[C.loc[c0 + t]];
-        double s1 = 0;
-        for (int i = 0; i < mq; ++i) {
-            const double* row = Dq + static_cast<std::int64_t>(Q.loc[q0 + i]) * V;
-            double mn = kInf;
-            for (int t = 0; t < n; ++t) mn = std::min(mn, row[C.loc[c0 + t]]);
-            s1 += Q.w[q0 + i] * mn;
-        }
-        rwmd[d] = std::max(s1, s2) * kBoundSafety;
-        wcd[d] = std::sqrt(sqdist_direct(qcent + q * dim, ccent + d * dim, dim)) * kBoundSafety;
     }
 }
 
@@ -323,17 +365,20 @@ inline double ict_direction(PairWorkspace& ws, const double* Dq, std::int64_t V,
             const int i = query_is_source ? s : t, j = query_is_source ? t : s;
             ws.tmp[t] = Dq[static_cast<std::int64_t>(Q.loc[q0 + i]) * V + C.loc[c0 + j]];
         }
-        std::iota(ws.order.begin(), ws.order.end(), 0);
-        std::sort(ws.order.begin(), ws.order.end(), [&](std::int32_t x, std::int32_t y) {
-            return ws.tmp[x] < ws.tmp[y] || (ws.tmp[x] == ws.tmp[y] && x < y);
-        });
+        // Nearest targets one at a time (a source's mass is usually placed after one or two),
+        // cheaper than sorting all of them; ties go to the lower index.
         double left = query_is_source ? Q.w[q0 + s] : C.w[c0 + s];
-        for (int r = 0; r < nd && left > 0; ++r) {
-            const int t = ws.order[r];
-            const double cap = query_is_source ? C.w[c0 + t] : Q.w[q0 + t];
+        int used = 0;
+        while (left > 0 && used < nd) {
+            int best = -1;
+            for (int t = 0; t < nd; ++t)
+                if (ws.tmp[t] >= 0 && (best < 0 || ws.tmp[t] < ws.tmp[best])) best = t;
+            const double cap = query_is_source ? C.w[c0 + best] : Q.w[q0 + best];
             const double moved = std::min(left, cap);
-            total += moved * ws.tmp[t];
+            total += moved * ws.tmp[best];
             left -= moved;
+            ws.tmp[best] = -1.0;  // costs are >= 0: marks the target as used
+            ++used;
         }
     }
     return total;
@@ -353,9 +398,9 @@ inline void all_bounds(const double* Dq, std::int64_t V, const DocsView& Q, std:
                        const double* ccent, std::int64_t dim, double* wcd, double* rwmd,
                        double* ict, int n_threads) {
     const int nt = resolve_threads(n_threads);
-    std::vector<double> zmin;
+    std::vector<double> qt, zmin;
     for (std::int64_t q = 0; q < nq; ++q) {
-        query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd + q * nc, rwmd + q * nc, zmin, nt);
+        query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd + q * nc, rwmd + q * nc, qt, zmin, nt);
 #pragma omp parallel num_threads(nt)
         {
             PairWorkspace ws;
@@ -382,13 +427,13 @@ inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::in
     int worst = EMD_OPTIMAL;
 #pragma omp parallel num_threads(nt) reduction(max : worst)
     {
-        std::vector<double> wcd(nc), rwmd(nc), bound(nc), zmin;
+        std::vector<double> wcd(nc), rwmd(nc), bound(nc), qt, zmin;
         std::vector<std::int64_t> order(nc);
         PairWorkspace ws;
         const SinkhornParams sp;
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t q = 0; q < nq; ++q) {
-            query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), zmin, 1);
+            query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), qt, zmin, 1);
             for (std::int64_t d = 0; d < nc; ++d) bound[d] = std::max(wcd[d], rwmd[d]);
             std::iota(order.begin(), order.end(), 0);
             std::sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {

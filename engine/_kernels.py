@@ -119,6 +119,20 @@ def wmd_pairs(D, docs_a, docs_b, ia, ib, method=0, reg=0.01, max_iter=1000, tol=
     return out
 
 
+def wmd_zip(X, docs_a, docs_b, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD of pairs (docs_a[p], docs_b[p]) whose words are rows of the float64 matrix ``X``."""
+    X = as_matrix(X, "X", dtype=np.float64, finite=False)
+    _check_docs(docs_a, X.shape[0], "docs_a")
+    _check_docs(docs_b, X.shape[0], "docs_b")
+    if len(docs_a[0]) != len(docs_b[0]):
+        raise ShapeError("wmd_zip: docs_a and docs_b differ in length")
+    out = np.empty(len(docs_a[0]) - 1, dtype=np.float64)
+    status = _native.wmd_zip(X, *docs_a, *docs_b, int(method), float(reg), int(max_iter), float(tol), out,
+                             get_num_threads())
+    _check_status(status)
+    return out
+
+
 def wmd_bounds(Dq, queries, corpus, qcent, ccent):
     """(WCD, RWMD, ICT) lower bounds, each (n_queries, n_docs)."""
     _check_docs(queries, Dq.shape[0], "queries")
