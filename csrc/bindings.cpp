@@ -36,6 +36,14 @@ using f64 = py::array_t<double, py::array::c_style>;
 using i64 = py::array_t<std::int64_t, py::array::c_style>;
 using i32 = py::array_t<std::int32_t, py::array::c_style>;
 
+engine::SinkhornParams sinkhorn_params(double reg, int max_iter, double tol) {
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    return sp;
+}
+
 engine::DocsView docs_view(const i64& ptr, const i32& loc, const i64& gid, const f64& w) {
     return engine::DocsView{ptr.data(), loc.data(), gid.data(), w.data()};
 }
@@ -55,10 +63,7 @@ py::tuple emd_cost(const f64& a, const f64& b, const f64& M) {
 py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& Xb,
                      const i64& gid_b, const f64& wb, int method, double reg, int max_iter,
                      double tol) {
-    engine::SinkhornParams sp;
-    sp.reg = reg;
-    sp.max_iter = max_iter;
-    sp.tol = tol;
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
     const int m = static_cast<int>(gid_a.shape(0)), n = static_cast<int>(gid_b.shape(0));
     const auto dim = Xa.shape(1);
     int status;
@@ -86,10 +91,7 @@ int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid
               const i64& ib, int method, double reg, int max_iter, double tol, f64& out,
               int n_threads) {
     const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
-    engine::SinkhornParams sp;
-    sp.reg = reg;
-    sp.max_iter = max_iter;
-    sp.tol = tol;
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
     const double* pd = D.data();
     const auto ldd = D.shape(1);
     const std::int64_t* pia = ia.data();
@@ -106,10 +108,7 @@ int wmd_zip(const f64& X, const i64& a_ptr, const i32& a_loc, const i64& a_gid, 
             const i64& b_ptr, const i32& b_loc, const i64& b_gid, const f64& b_w, int method,
             double reg, int max_iter, double tol, f64& out, int n_threads) {
     const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
-    engine::SinkhornParams sp;
-    sp.reg = reg;
-    sp.max_iter = max_iter;
-    sp.tol = tol;
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
     const double* px = X.data();
     const auto dim = X.shape(1), np = a_ptr.shape(0) - 1;
     double* po = out.mutable_data();
