@@ -77,6 +77,23 @@ py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& 
     return py::make_tuple(d, status);
 }
 
+py::tuple wmd_single_ids(const f32& unit, const f32& norms, const i32& ids, const f32& counts,
+                         int s, int method, double reg, int max_iter, double tol) {
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
+    const auto dim = unit.shape(1);
+    const int nnz = static_cast<int>(ids.shape(0));
+    const float* pn = norms.shape(0) ? norms.data() : nullptr;
+    int status;
+    double d;
+    {
+        py::gil_scoped_release nogil;
+        engine::PairWorkspace ws;
+        d = engine::wmd_single_ids(ws, unit.data(), pn, dim, ids.data(), counts.data(), nnz, s,
+                                   method, sp, &status);
+    }
+    return py::make_tuple(d, status);
+}
+
 void wmd_pair_costs(const f64& A, const f64& B, f64& D, int n_threads) {
     const auto ra = A.shape(0), rb = B.shape(0), dim = A.shape(1);
     const double* pa = A.data();
@@ -165,6 +182,7 @@ PYBIND11_MODULE(_native, m) {
     m.def("emd_cost", &emd_cost);
     m.def("wmd_pair_costs", &wmd_pair_costs);
     m.def("wmd_single", &wmd_single);
+    m.def("wmd_single_ids", &wmd_single_ids);
     m.def("wmd_pairs", &wmd_pairs);
     m.def("wmd_zip", &wmd_zip);
     m.def("wmd_bounds", &wmd_bounds);

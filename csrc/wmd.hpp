@@ -146,7 +146,8 @@ struct SinkhornParams {
 // Thread-local scratch: one per thread, nothing shared.
 struct PairWorkspace {
     EmdSolver emd;
-    std::vector<double> f, g, cost, tmp, wa, wb, D;
+    std::vector<double> f, g, cost, tmp, wa, wb, D, xs, wts;
+    std::vector<std::int64_t> gids;
     std::vector<std::int32_t> order, la, lb;
 };
 
@@ -263,6 +264,35 @@ inline double wmd_single(PairWorkspace& ws, const double* Xa, const std::int64_t
     const std::int64_t pa[2] = {0, m}, pb[2] = {0, n};
     const DocsView A{pa, ws.la.data(), gid_a, wa}, B{pb, ws.lb.data(), gid_b, wb};
     return wmd_pair(ws, ws.D.data(), n, A, 0, B, 0, method, sp, status);
+}
+
+// One pair straight from vocabulary ids: rows of the float32 unit matrix (times `norms` when
+// given, for raw vectors) widened to float64, weights count / total per side. Words [0, s)
+// belong to the first document, [s, nnz) to the second. The path of WMD.distance.
+inline double wmd_single_ids(PairWorkspace& ws, const float* unit, const float* norms,
+                             std::int64_t dim, const std::int32_t* ids, const float* counts,
+                             int nnz, int s, int method, const SinkhornParams& sp, int* status) {
+    const std::int64_t d8 = (dim + 7) / 8 * 8;
+    ws.xs.assign(static_cast<std::size_t>(nnz) * d8, 0.0);
+    ws.gids.resize(nnz);
+    ws.wts.resize(nnz);
+    for (int r = 0; r < nnz; ++r) {
+        const float* src = unit + static_cast<std::int64_t>(ids[r]) * dim;
+        double* dst = ws.xs.data() + static_cast<std::int64_t>(r) * d8;
+        if (norms) {
+            const float nr = norms[ids[r]];
+            for (std::int64_t t = 0; t < dim; ++t) dst[t] = static_cast<double>(src[t] * nr);
+        } else {
+            for (std::int64_t t = 0; t < dim; ++t) dst[t] = static_cast<double>(src[t]);
+        }
+        ws.gids[r] = ids[r];
+    }
+    double ta = 0, tb = 0;
+    for (int r = 0; r < s; ++r) ta += counts[r];
+    for (int r = s; r < nnz; ++r) tb += counts[r];
+    for (int r = 0; r < nnz; ++r) ws.wts[r] = static_cast<double>(counts[r]) / (r < s ? ta : tb);
+    return wmd_single(ws, ws.xs.data(), ws.gids.data(), ws.wts.data(), s, ws.xs.data() + s * d8,
+                      ws.gids.data() + s, ws.wts.data() + s, nnz - s, d8, method, sp, status);
 }
 
 // Elementwise pairs (A[p], B[p]) whose words are rows `loc` of one matrix X (rows x dim): each

@@ -91,6 +91,22 @@ def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=0, reg=0.01, max_iter=1000, 
     return d
 
 
+def wmd_single_ids(unit, norms, ids, counts, split, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD of one pair straight from vocabulary rows: ``ids[:split]`` / ``ids[split:]`` with counts.
+
+    ``unit`` is a Vectors' float32 unit matrix; ``norms`` its norms for raw vectors, or None.
+    """
+    if not (unit.dtype == np.float32 and unit.ndim == 2 and unit.flags.c_contiguous
+            and ids.dtype == np.int32 and counts.dtype == np.float32 and ids.shape == counts.shape
+            and 0 <= split <= ids.shape[0] and (ids.size == 0 or (ids.min() >= 0 and ids.max() < unit.shape[0]))):
+        raise ShapeError("wmd_single_ids: inconsistent word arrays")
+    norms = np.empty(0, dtype=np.float32) if norms is None else norms
+    d, status = _native.wmd_single_ids(unit, norms, ids, counts, int(split), int(method), float(reg),
+                                       int(max_iter), float(tol))
+    _check_status(status)
+    return d
+
+
 def pair_costs(A, B):
     """Euclidean distances between the rows of two float64 matrices, as a float64 matrix."""
     # Rows come from a Vectors, whose values were checked finite when it was built.

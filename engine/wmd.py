@@ -170,6 +170,9 @@ class WMD:
         doc1, doc2 = _as_doc(doc1, "doc1"), _as_doc(doc2, "doc2")
         ptr, ids, counts, _ = encode([doc1, doc2], self.vectors.key_to_index, self.lowercase, oov)
         s = int(ptr[1])
+        if not oov:  # every word has a vocabulary row: one native call does the rest
+            v = self.vectors
+            return _kernels.wmd_single_ids(v.unit, None if self.norm else v.norms, ids, counts, s, m, reg)
         gid = ids.astype(np.int64)
         w = counts.astype(np.float64)
         if s:
