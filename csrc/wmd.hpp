@@ -104,8 +104,20 @@ inline void pair_costs(const double* A, std::int64_t ra, const double* B, std::i
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (std::int64_t jb = 0; jb < rb; jb += bj) {
         const std::int64_t je = std::min(rb, jb + bj);
-        double out[8];
+        double out[16];
         std::int64_t i = 0;
+        for (; i + 4 <= ra; i += 4) {  // 4 x 4 dots share their loads: 16 FMAs per 8 loads
+            std::int64_t j = jb;
+            for (; j + 4 <= je; j += 4) {
+                dot_block<4, 4>(Ap + i * d8, Bp + j * d8, d8, out);
+                for (int r = 0; r < 4; ++r)
+                    for (int c = 0; c < 4; ++c) finish(i + r, j + c, out[r * 4 + c]);
+            }
+            for (; j < je; ++j) {
+                dot_block<4, 1>(Ap + i * d8, Bp + j * d8, d8, out);
+                for (int r = 0; r < 4; ++r) finish(i + r, j, out[r]);
+            }
+        }
         for (; i + 2 <= ra; i += 2) {
             std::int64_t j = jb;
             for (; j + 4 <= je; j += 4) {
