@@ -195,12 +195,14 @@ class Vectors:
         >>> v.wmdistance(["a", "a", "b"], ["b"])
         0.9428090415820634
         """
-        from .wmd import WMD
-
+        norm = bool(norm)
         cache = self.__dict__.setdefault("_wmd", {})
-        if norm not in cache:
-            cache[bool(norm)] = WMD(self, norm=norm)
-        return cache[bool(norm)].distance(document1, document2)
+        wmd = cache.get(norm)
+        if wmd is None:  # built once per setting: the per-call path stays short
+            from .wmd import WMD
+
+            wmd = cache[norm] = WMD(self, norm=norm)
+        return wmd.distance(document1, document2)
 
 
 
