@@ -192,8 +192,8 @@ class Vectors:
 
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
-        >>> v.wmdistance(["a", "a", "b"], ["b"])
-        0.9428090415820634
+        >>> round(v.wmdistance(["a", "a", "b"], ["b"]), 12)   # 2/3 * sqrt(2)
+        0.942809041582
         """
         norm = bool(norm)
         cache = self.__dict__.setdefault("_wmd", {})
