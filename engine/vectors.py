@@ -715,15 +715,17 @@ class Vectors:
 
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
-        >>> v.wmdistance(["a", "a", "b"], ["b"])
-        0.9428090415820634
+        >>> round(v.wmdistance(["a", "a", "b"], ["b"]), 12)   # 2/3 * sqrt(2)
+        0.942809041582
         """
-        from .wmd import WMD
-
+        norm = bool(norm)
         cache = self.__dict__.setdefault("_wmd", {})
-        if norm not in cache:
-            cache[bool(norm)] = WMD(self, norm=norm)
-        return cache[bool(norm)].distance(document1, document2)
+        wmd = cache.get(norm)
+        if wmd is None:  # built once per setting: the per-call path stays short
+            from .wmd import WMD
+
+            wmd = cache[norm] = WMD(self, norm=norm)
+        return wmd.distance(document1, document2)
 
 
 
