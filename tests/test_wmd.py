@@ -165,8 +165,9 @@ def test_ngram_words_get_built_vectors():
     class FakeNgrams:  # what Vectors needs from an n-gram table
         vector_size = 2
 
-        def word_vector(self, word):
-            return np.array([len(word), 1.0], dtype=np.float32)
+        def word_vector(self, word, norm=False):
+            vec = np.array([len(word), 1.0], dtype=np.float32)
+            return vec / np.linalg.norm(vec) if norm else vec
 
     v = engine.Vectors(["ab", "c"], np.array([[2.0, 1.0], [0.0, 1.0]]), ngrams=FakeNgrams())
     wmd = engine.WMD(v)
