@@ -23,6 +23,7 @@ _LAZY = {
     # [classify]
 
     # [contextual]
+    "ContextualEncoder": (".contextual", "ContextualEncoder"),
 
 }
 

