@@ -194,3 +194,20 @@ def test_missing_extra_names_it(monkeypatch):
         ctx.ContextualEncoder()
     assert 'pip install "engine[contextual]"' in str(e.value)
     assert "pip install torch==2.13.0" in str(e.value)
+
+
+def test_encoder_plugs_into_the_classifiers(enc):
+    pytest.importorskip("engine.classify", reason="the classifiers come with the classify branch")
+    labels = {"sport": "sport, a team playing a game", "food": "food, cooking a meal"}
+    texts = ["The striker scored twice and the club won the league.",
+             "Simmer the onions, then add garlic and tomatoes to the sauce.",
+             "The goalkeeper saved a penalty in extra time.",
+             "Knead the dough and bake the loaf for forty minutes."]
+    clf = engine.ZeroShotClassifier(None, labels, encoder=enc)
+    T = enc.encode(texts).astype(np.float64)
+    L = enc.encode(list(labels.values())).astype(np.float64)
+    ref = (T / np.linalg.norm(T, axis=1, keepdims=True)) @ (L / np.linalg.norm(L, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(clf.decision_function(texts), ref, atol=1e-5)
+    assert clf.predict(texts).tolist() == ["sport", "food", "sport", "food"]
+    few = engine.FewShotClassifier(encoder=enc).fit(texts[:2], ["sport", "food"])
+    assert few.predict(texts[2:]).tolist() == ["sport", "food"]
