@@ -77,22 +77,37 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
     index = _vocabulary_index(vocabulary_or_tokenizer)
     n = max(index.values()) + 1 if index else 0
     matrix = np.zeros((n, vectors.vector_size), dtype=np.float32)
-    known_ids, oov_ids = [], []
-    for w, i in index.items():
-        (known_ids if isinstance(w, str) and w in vectors else oov_ids).append(i)
-    if known_ids:
-        by_id = {i: w for w, i in index.items()}
-        matrix[known_ids] = np.vstack([vectors.get_vector(by_id[i], norm=norm) for i in known_ids])
-    if oov_ids and oov != "zeros":
-        if not known_ids:
+    words = list(index)
+    word_ids = np.fromiter(index.values(), dtype=np.int64, count=len(words))
+    k2i = vectors.key_to_index
+    rows = np.fromiter((k2i.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+    known = np.zeros(n, dtype=bool)
+    hit = rows >= 0
+    if hit.any():
+        sub = vectors.unit.take(rows[hit], axis=0)
+        if not norm:
+            sub *= vectors.norms[rows[hit], None]
+        matrix[word_ids[hit]] = sub
+        known[word_ids[hit]] = True
+    if vectors.ngrams is not None:  # fastText n-grams give a vector to any other string
+        for j in np.flatnonzero(~hit):
+            if isinstance(words[j], str):
+                matrix[word_ids[j]] = vectors.get_vector(words[j], norm=norm)
+                known[word_ids[j]] = True
+    has_word = np.zeros(n, dtype=bool)
+    has_word[word_ids] = True
+    known_ids = np.flatnonzero(known)
+    oov_ids = np.flatnonzero(has_word & ~known)
+    if len(oov_ids) and oov != "zeros":
+        if not len(known_ids):
             raise EngineError(f"embedding_matrix: oov={oov!r} needs at least one known word; "
                               f"none of the {len(index)} words is in the vectors")
-        known = matrix[known_ids].astype(np.float64)
+        known_rows = matrix[known_ids].astype(np.float64)
         if oov == "mean":
-            matrix[oov_ids] = known.mean(axis=0)
+            matrix[oov_ids] = known_rows.mean(axis=0)
         else:
             rng = np.random.default_rng(seed)
-            std = known.std(axis=0)
+            std = known_rows.std(axis=0)
             matrix[oov_ids] = rng.standard_normal((len(oov_ids), matrix.shape[1])) * std
     return matrix, index
 
