@@ -208,6 +208,8 @@ class ContextualEncoder:
         from ._text import tokenize
         from .vectors import Vectors
 
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
+            raise EngineError(f"word_vectors: min_count must be a positive int, got {min_count!r}")
         if missing not in ("error", "skip"):
             raise EngineError(f"word_vectors: missing must be 'error' or 'skip', got {missing!r}")
         if words is not None:
@@ -219,14 +221,17 @@ class ContextualEncoder:
                            meta={"source": "ContextualEncoder.word_vectors (each word encoded alone)"})
         corpus = _as_texts(corpus, "corpus")
         wanted = None if words is None else set(words)
-        key_to_row, sums, counts = {}, [], []
+        key_to_row, sums, counts, first = {}, [], [], []
         n_cut = 0
-        for b in range(0, len(corpus), self.batch_size):
-            batch = corpus[b:b + self.batch_size]
-            for text, (vecs, offs, cut) in zip(batch, self.token_vectors(batch)):
+        # Texts of similar length share a batch, so little of each forward pass is padding.
+        order = sorted(range(len(corpus)), key=lambda i: len(corpus[i]))
+        for b in range(0, len(order), self.batch_size):
+            batch_ids = order[b:b + self.batch_size]
+            batch = [corpus[i] for i in batch_ids]
+            for i, text, (vecs, offs, cut) in zip(batch_ids, batch, self.token_vectors(batch)):
                 n_cut += cut
                 rows, occ_vecs = _occurrences(text, vecs, offs, cut, tokenize, lowercase,
-                                              wanted, key_to_row, sums, counts)
+                                              wanted, key_to_row, sums, counts, first, i)
                 for r, v in zip(rows, occ_vecs):
                     sums[r] += v
                     counts[r] += 1
@@ -236,7 +241,8 @@ class ContextualEncoder:
                           stacklevel=2)
         if words is None:
             keys = [w for w in key_to_row if counts[key_to_row[w]] >= min_count]
-            keys.sort(key=lambda w: -counts[key_to_row[w]])  # stable: ties keep first appearance
+            # Most frequent first; ties in order of first appearance in the corpus.
+            keys.sort(key=lambda w: (-counts[key_to_row[w]], first[key_to_row[w]]))
         else:
             absent = [w for w in words if w not in key_to_row]
             if absent and missing == "error":
@@ -255,8 +261,9 @@ class ContextualEncoder:
                              "texts": len(corpus)})
 
 
-def _occurrences(text, vecs, offs, cut, tokenize, lowercase, wanted, key_to_row, sums, counts):
-    """Rows (into sums/counts, grown here) and mean piece vectors of the words of one text."""
+def _occurrences(text, vecs, offs, cut, tokenize, lowercase, wanted, key_to_row, sums, counts,
+                 first, text_id):
+    """Rows (into sums/counts/first, grown here) and mean piece vectors of one text's words."""
     rows, spans = [], []
     pos = 0
     for tok in tokenize(text, False):
@@ -284,6 +291,7 @@ def _occurrences(text, vecs, offs, cut, tokenize, lowercase, wanted, key_to_row,
             r = key_to_row[key] = len(sums)
             sums.append(np.zeros(vecs.shape[1]))
             counts.append(0)
+            first.append((text_id, s))
         out_rows.append(r)
         out_vecs.append((csum[z] - csum[a]) / (z - a))
     return out_rows, out_vecs

