@@ -1,133 +1,105 @@
-"""Zero-shot quality: the contextual encoder beside static word vectors, on offline labelled sets.
+"""Zero- and few-shot quality: the contextual encoder beside static word vectors.
 
-Labelled sets (both bundled with gensim's test data, nothing downloaded):
+The labelled sets, label names and descriptions are those of ``benchmarks/quality_classify.py``
+(gensim's bundled ``mini_newsgroup``, alt.atheism vs sci.space, and ``pang_lee_polarity.cor``,
+negative vs positive; 200 texts each, nothing downloaded). Each row runs the same engine call
+twice: on the default static vectors (SIF weighting fitted on the Lee corpus) and with
+``encoder=engine.ContextualEncoder()`` (the bundled all-MiniLM-L6-v2, which reads at most 256
+word pieces of a text). Zero-shot is scored on every text; few-shot by episodes (2-way, k
+support + 50 query texts per class, seed 0), mean ± 95% interval, as quality_classify.py does.
 
-- ``polarity``: ``pang_lee_polarity.cor``, 200 movie-review sentences (Pang & Lee), 100
-  ``__label__pos`` and 100 ``__label__neg``;
-- ``newsgroups``: ``mini_newsgroup``, 200 posts of 20 Newsgroups (100 alt.atheism, 100
-  sci.space), a pickled scikit-learn Bunch. The header block (which names the newsgroup) is cut:
-  a text is the post's Subject line and body, first 1,500 characters.
-
-Every classifier is ``engine.ZeroShotClassifier`` with the same label descriptions; only the
-embedding differs: the default static vectors (MiniLM input embeddings, SIF weighting fitted on
-the Lee corpus; and fitted on the texts themselves) or ``engine.ContextualEncoder`` (bundled
-all-MiniLM-L6-v2). Prints accuracy and macro-F1 beside the majority-class baseline.
-
-    python benchmarks/quality_contextual.py [--quick]
+    python benchmarks/quality_contextual.py [--episodes N]
 """
 import argparse
-import io
 import os
-import pickle
 import platform
 import sys
 import time
-import zlib
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import engine  # noqa: E402
-from engine.datasets import gensim_test_file  # noqa: E402
-
-LABELS = {
-    "polarity": {
-        "names": {"neg": "negative", "pos": "positive"},
-        "descriptions": {"neg": "a bad, boring, dull and disappointing film",
-                         "pos": "a good, moving, funny and wonderful film"},
-    },
-    "newsgroups": {
-        "names": {"alt.atheism": "religion", "sci.space": "space"},  # "atheism" is no whole word of the static vocabulary
-        "descriptions": {"alt.atheism": "religion, god, belief, faith and the bible",
-                         "sci.space": "space, nasa, orbit, rockets and the moon"},
-    },
-}
+from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E402
+from quality_classify import TASKS, newsgroups, polarity  # noqa: E402
 
 
-def polarity_set():
-    texts, labels = [], []
-    with open(gensim_test_file("pang_lee_polarity.cor"), encoding="cp1252", errors="replace") as f:
-        for line in f:
-            tag, _, text = line.strip().partition(" ")
-            texts.append(text)
-            labels.append(tag.replace("__label__", ""))
-    return texts, np.array(labels)
+class CachedEncoder:
+    """Encodes each distinct text once: every episode call re-embeds the whole set."""
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+        self.cache = {}
+
+    def encode(self, texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if todo:
+            self.cache.update(zip(todo, self.encoder.encode(todo)))
+        return np.vstack([self.cache[t] for t in texts])
 
 
-class _BunchAsDict(pickle.Unpickler):
-    """gensim's file pickles ``sklearn.datasets.base.Bunch``, a module newer sklearn lacks."""
+def evaluate(v, encoder, n_episodes, seed=0):
+    rows = {}
+    for task, load in (("newsgroups", newsgroups), ("polarity", polarity)):
+        texts, y = load()
+        y = np.array(y, dtype=object)
+        spec = TASKS[task]
+        classes = sorted(set(y))
+        majority = max(classes, key=lambda c: int(np.sum(y == c)))
+        base = (float(np.mean(y == majority)),
+                _macro_f1(y, np.array([majority] * len(y), dtype=object), classes), None)
+        rows.setdefault("majority class", {})[task] = {"static": base, "contextual": base}
+        for kind, enc in (("static", None), ("contextual", encoder)):
+            for name, labels in (("zero-shot, label names", spec["names"]),
+                                 ("zero-shot, descriptions", spec["descriptions"])):
+                pred = ZeroShotClassifier(v, labels, encoder=enc).predict(texts).astype(object)
+                rows.setdefault(name, {}).setdefault(task, {})[kind] = (
+                    float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
+            for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
+                for k in (1, 5, 8):
+                    r = episodes(texts, y, n_way=len(classes), k_shot=k, n_query=50,
+                                 n_episodes=n_episodes, seed=seed,
+                                 vectors=v if enc is None else None, encoder=enc,
+                                 label_texts=spec["descriptions"] if prior else None,
+                                 prior_weight=prior)
+                    rows.setdefault(f"few-shot k={k}, {tag}", {}).setdefault(task, {})[kind] = (
+                        r.mean, float(r.macro_f1.mean()), r.ci95)
+    return rows
 
-    def find_class(self, module, name):
-        if (module, name) == ("sklearn.datasets.base", "Bunch"):
-            return dict
-        return super().find_class(module, name)
 
-
-def newsgroups_set():
-    with open(gensim_test_file("mini_newsgroup"), "rb") as f:
-        bunch = _BunchAsDict(io.BytesIO(zlib.decompress(f.read())), encoding="latin1").load()
-    texts = []
-    for post in bunch["data"]:
-        head, _, body = post.partition("\n\n")
-        subject = next((h[len("Subject:"):].strip() for h in head.split("\n")
-                        if h.startswith("Subject:")), "")
-        texts.append((subject + "\n" + body)[:1500])
-    names = bunch["target_names"]
-    return texts, np.array([names[t] for t in bunch["target"]])
-
-
-def macro_f1(y, pred):
-    f1 = []
-    for c in np.unique(y):
-        tp = np.sum((pred == c) & (y == c))
-        p = tp / max(np.sum(pred == c), 1)
-        r = tp / max(np.sum(y == c), 1)
-        f1.append(0.0 if p + r == 0 else 2 * p * r / (p + r))
-    return float(np.mean(f1))
+def table(rows):
+    out = ["| method | newsgroups: static | newsgroups: contextual | polarity: static | "
+           "polarity: contextual |", "|---|---|---|---|---|"]
+    for name, per in rows.items():
+        cells = []
+        for task in ("newsgroups", "polarity"):
+            for kind in ("static", "contextual"):
+                acc, f1, ci = per[task][kind]
+                ci_text = f" ± {ci:.3f}" if ci is not None else ""
+                cells.append(f"{acc:.3f}{ci_text} (F1 {f1:.3f})")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="first 60 texts of each set")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--episodes", type=int, default=200)
     args = ap.parse_args(argv)
-
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), platform.processor())
-    import torch
-
-    print(f"machine: {cpu}; engine threads {engine.get_num_threads()}, torch threads "
-          f"{torch.get_num_threads()}; load {os.getloadavg()[0]:.1f}")
+    t0 = time.perf_counter()
     v = engine.datasets.default_vectors()
-    enc = engine.ContextualEncoder()
-    sets = {"polarity": polarity_set(), "newsgroups": newsgroups_set()}
-    rows = []
-    for name, (texts, y) in sets.items():
-        if args.quick:
-            keep = np.r_[0:30, len(texts) - 30:len(texts)]
-            texts, y = [texts[i] for i in keep], y[keep]
-        majority = max(np.mean(y == c) for c in np.unique(y))
-        top = max(np.unique(y), key=lambda c: np.sum(y == c))
-        rows.append((name, "majority class", "-", majority, macro_f1(y, np.full(len(y), top)), 0.0))
-        for kind in ("names", "descriptions"):
-            labels = LABELS[name][kind]
-            setups = [("static vectors, SIF (Lee)", dict()),
-                      ("static vectors, SIF (fit on texts)", dict(fit=True)),
-                      ("contextual encoder", dict(encoder=enc))]
-            for what, opts in setups:
-                t0 = time.perf_counter()
-                clf = engine.ZeroShotClassifier(v, labels, encoder=opts.get("encoder"))
-                if opts.get("fit"):
-                    clf.fit(texts)
-                pred = clf.predict(texts).astype(str)
-                dt = time.perf_counter() - t0
-                rows.append((name, what, kind, float(np.mean(pred == y)), macro_f1(y, pred), dt))
-    print(f"\n| set (n) | embedding | labels as | accuracy | macro-F1 | seconds |")
-    print("|---|---|---|---|---|---|")
-    for name, what, kind, acc, f1, dt in rows:
-        n = len(sets[name][0]) if not args.quick else 60
-        print(f"| {name} ({n}) | {what} | {kind} | {acc:.3f} | {f1:.3f} | {dt:.1f} |")
+    encoder = CachedEncoder(engine.ContextualEncoder())
+    rows = evaluate(v, encoder, args.episodes)
+    print(f"machine: {cpu}; load average {os.getloadavg()[0]:.1f}; {time.perf_counter() - t0:.0f} s")
+    print(f"static: default vectors ({len(v)} words × {v.vector_size}), SIF; contextual: "
+          f"all-MiniLM-L6-v2 sentence vectors; few-shot: 2-way, 50 queries/class, "
+          f"{args.episodes} episodes, seed 0; accuracy (± 95% interval) and macro-F1")
+    print(table(rows))
 
 
 if __name__ == "__main__":
