@@ -44,19 +44,18 @@ class CachedEncoder:
 
 def evaluate(v, encoder, n_episodes, seed=0):
     rows = {}
-    for task, load in (("newsgroups", newsgroups), ("polarity", polarity)):
-        texts, y = load()
-        y = np.array(y, dtype=object)
-        spec = TASKS[task]
-        classes = sorted(set(y))
-        majority = max(classes, key=lambda c: int(np.sum(y == c)))
-        base = (float(np.mean(y == majority)),
-                _macro_f1(y, np.array([majority] * len(y), dtype=object), classes), None)
-        rows.setdefault("majority class", {})[task] = {"static": base, "contextual": base}
+    sets = {"newsgroups": newsgroups(), "polarity": polarity()}
+    for task, (texts, labels) in sets.items():
+        y, spec = np.array(labels, dtype=object), TASKS[task]
+        classes = sorted(set(labels))
+        top = max(classes, key=labels.count)
+        rows.setdefault("majority class", {})[task] = {
+            kind: (float(np.mean(y == top)), _macro_f1(y, np.full(len(y), top, dtype=object), classes), None)
+            for kind in ("static", "contextual")}
         for kind, enc in (("static", None), ("contextual", encoder)):
-            for name, labels in (("zero-shot, label names", spec["names"]),
-                                 ("zero-shot, descriptions", spec["descriptions"])):
-                pred = ZeroShotClassifier(v, labels, encoder=enc).predict(texts).astype(object)
+            for name, label_spec in (("zero-shot, label names", spec["names"]),
+                                     ("zero-shot, descriptions", spec["descriptions"])):
+                pred = ZeroShotClassifier(v, label_spec, encoder=enc).predict(texts).astype(object)
                 rows.setdefault(name, {}).setdefault(task, {})[kind] = (
                     float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
             for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
