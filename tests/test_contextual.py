@@ -87,22 +87,30 @@ def test_encode_inputs(enc):
         engine.ContextualEncoder("/nonexistent/model-dir")
 
 
-def _direct_word_vectors(texts, tok, net):
-    """Per lowercase word: (mean over occurrences of the mean of its pieces' outputs, count)."""
+def _direct_word_vectors(texts, tok, net, window):
+    """Per lowercase word: (mean over occurrences of the mean of its pieces' outputs, count).
+
+    A text is cut into consecutive windows of ``window`` word pieces, each run alone between
+    [CLS] and [SEP].
+    """
     import torch
 
     word = re.compile(r"[A-Za-z0-9_]+(?:'[A-Za-z0-9_]+)*")  # engine's tokenizer on ASCII text
     sums, counts = {}, {}
     for text in texts:
-        batch = tok([text], return_offsets_mapping=True, return_tensors="pt")
-        offsets = batch.pop("offset_mapping")[0].numpy()
-        with torch.no_grad():
-            hidden = net(**batch).last_hidden_state[0].double().numpy()
+        pieces = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = pieces["input_ids"], pieces["offset_mapping"]
+        hidden = []
+        for w in range(0, max(len(ids), 1), window):
+            chunk = [tok.cls_token_id] + ids[w:w + window] + [tok.sep_token_id]
+            with torch.no_grad():
+                out = net(input_ids=torch.tensor([chunk])).last_hidden_state[0].double().numpy()
+            hidden.append(out[1:-1])
+        hidden = np.concatenate(hidden)
         for m in word.finditer(text):
-            pieces = [j for j, (a, b) in enumerate(offsets)
-                      if b > a and m.start() <= a < m.end()]
+            mine = [j for j, (a, b) in enumerate(offsets) if m.start() <= a < m.end()]
             key = m.group().lower()
-            sums[key] = sums.get(key, 0.0) + hidden[pieces].mean(axis=0)
+            sums[key] = sums.get(key, 0.0) + hidden[mine].mean(axis=0)
             counts[key] = counts.get(key, 0) + 1
     return {k: (sums[k] / counts[k], counts[k]) for k in sums}
 
@@ -110,7 +118,7 @@ def _direct_word_vectors(texts, tok, net):
 def test_word_vectors_are_means_over_occurrences(enc, reference_model):
     corpus = [t for t in TEXTS if t.strip() and not t.startswith("x ")]
     wv = enc.word_vectors(corpus=corpus)
-    expected = _direct_word_vectors(corpus, *reference_model)
+    expected = _direct_word_vectors(corpus, *reference_model, window=enc.max_length - 2)
     assert sorted(wv.index_to_key) == sorted(expected)
     for w, (vec, count) in expected.items():
         np.testing.assert_allclose(wv[w], vec, atol=1e-5, rtol=0, err_msg=w)
@@ -159,17 +167,23 @@ def test_word_vectors_without_corpus_encode_the_word_alone(enc):
     np.testing.assert_allclose(wv[["apple", "car"]], enc.encode(["apple", "car"]), atol=1e-6)
 
 
-def test_word_vectors_past_the_model_window_are_not_used(enc):
-    n = enc.max_length + 40
-    text = " ".join(["word"] * n) + " tail"
-    with pytest.warns(UserWarning, match="1 of 2 texts were longer"):
-        wv = enc.word_vectors(corpus=[text, "a tail"])
-    # Every "word" is one piece: the window holds max_length minus [CLS] and [SEP].
-    assert wv.counts[wv.get_index("word")] == enc.max_length - 2
-    assert wv.counts[wv.get_index("tail")] == 1
+def test_long_texts_are_read_in_windows(enc, reference_model):
+    # A real document longer than the model's window: a Lee corpus story of 300+ word pieces.
+    with open(engine.datasets.gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
+        story = next(line.strip() for line in f
+                     if len(enc.model.tokenizer.tokenize(line)) > enc.max_length + 40)
+    corpus = [story, "The fire spread."]
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        enc.word_vectors(corpus=["a short text"])
+        warnings.simplefilter("error")  # nothing is cut, so nothing to warn about
+        wv = enc.word_vectors(corpus=corpus)
+    expected = _direct_word_vectors(corpus, *reference_model, window=enc.max_length - 2)
+    assert sorted(wv.index_to_key) == sorted(expected)
+    for w, (vec, count) in expected.items():
+        np.testing.assert_allclose(wv[w], vec, atol=1e-5, rtol=0, err_msg=w)
+        assert wv.counts[wv.get_index(w)] == count, w
+    n = enc.max_length + 40
+    wv = enc.word_vectors(corpus=[" ".join(["word"] * n) + " tail", "a tail"])
+    assert wv.counts[wv.get_index("word")] == n and wv.counts[wv.get_index("tail")] == 2
 
 
 def test_word_vectors_give_a_usable_vectors(enc):
