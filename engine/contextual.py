@@ -93,7 +93,7 @@ class ContextualEncoder:
     """
 
     def __init__(self, model=None, device="cpu", batch_size=64, normalize=True):
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise EngineError(f"ContextualEncoder: batch_size must be a positive int, got {batch_size!r}")
         self.model = _load_model(model, device)
         self.device = device
@@ -165,7 +165,8 @@ class ContextualEncoder:
                 ~enc.pop("special_tokens_mask").numpy().astype(bool)
             feed = {k: v for k, v in enc.items()
                     if k in ("input_ids", "attention_mask", "token_type_ids")}
-            hidden = np.empty(offsets.shape[:2] + (self.dim,), dtype=np.float32)
+            # The transformer's width: a model with a projection after pooling differs from dim.
+            hidden = np.empty(offsets.shape[:2] + (net.config.hidden_size,), dtype=np.float32)
             # A long text adds windows: forward at most batch_size windows at a time.
             for w in range(0, len(window_of), self.batch_size):
                 part = {k: v[w:w + self.batch_size].to(self.device) for k, v in feed.items()}
