@@ -76,19 +76,24 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
                           f"got {type(vectors).__name__}")
     index = _vocabulary_index(vocabulary_or_tokenizer)
     n = max(index.values()) + 1 if index else 0
-    matrix = np.zeros((n, vectors.vector_size), dtype=np.float32)
     words = list(index)
     word_ids = np.fromiter(index.values(), dtype=np.int64, count=len(words))
     k2i = vectors.key_to_index
     rows = np.fromiter((k2i.get(w, -1) for w in words), dtype=np.int64, count=len(words))
     known = np.zeros(n, dtype=bool)
     hit = rows >= 0
+    known[word_ids[hit]] = True
     if hit.any():
-        sub = vectors.unit.take(rows[hit], axis=0)
-        if not norm:
-            sub *= vectors.norms[rows[hit], None]
-        matrix[word_ids[hit]] = sub
-        known[word_ids[hit]] = True
+        # One gather straight into the result (no temporary, no scatter): each id reads its
+        # word's row (row 0 when it has none), then a per-row scale restores the raw norms and
+        # zeroes the rows of ids without a known word.
+        source = np.zeros(n, dtype=np.int64)
+        source[word_ids[hit]] = rows[hit]
+        matrix = vectors.unit.take(source, axis=0)
+        scale = vectors.norms.take(source) if not norm else np.ones(n, dtype=np.float32)
+        matrix *= np.where(known, scale, np.float32(0))[:, None]
+    else:
+        matrix = np.zeros((n, vectors.vector_size), dtype=np.float32)
     if vectors.ngrams is not None:  # fastText n-grams give a vector to any other string
         for j in np.flatnonzero(~hit):
             if isinstance(words[j], str):
