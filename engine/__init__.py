@@ -26,6 +26,7 @@ _LAZY = {
     "FewShotClassifier": (".classify", "FewShotClassifier"),
 
     # [contextual]
+    "ContextualEncoder": (".contextual", "ContextualEncoder"),
 
 }
 

