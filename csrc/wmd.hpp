@@ -23,6 +23,7 @@
 
 namespace engine {
 
+
 struct DocsView {
     const std::int64_t* ptr;
     const std::int32_t* loc;
@@ -32,6 +33,11 @@ struct DocsView {
 };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// A lower bound made safe for pruning against exact distances computed by another route.
+inline double prune_slack(double bound) {
+    return bound < kInf ? bound - 1e-9 * bound - 1e-12 : bound;  // inf (an empty side) stays inf
+}
 
 // ---- word-to-word costs ------------------------------------------------------------------------
 
@@ -488,7 +494,10 @@ inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::in
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t q = 0; q < nq; ++q) {
             query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), qt, zmin, 1);
-            for (std::int64_t d = 0; d < nc; ++d) bound[d] = std::max(wcd[d], rwmd[d]);
+            // Deflated by a rounding slack: a bound computed in floating point can land a few ulps
+            // above an exact distance it equals (identical bags: bound 1e-17, distance 0), and
+            // pruning on it would then break index-order ties differently from brute force.
+            for (std::int64_t d = 0; d < nc; ++d) bound[d] = prune_slack(std::max(wcd[d], rwmd[d]));
             std::iota(order.begin(), order.end(), 0);
             std::sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {
                 return bound[x] < bound[y] || (bound[x] == bound[y] && x < y);
@@ -502,7 +511,7 @@ inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::in
                 if (full && bound[d] > kth) break;  // every later bound is larger still
                 double dist = kInf;                 // an empty side: inf, nothing to solve
                 if (bound[d] != kInf) {
-                    if (full && use_ict && ict_bound(ws, Dq, V, Q, q, C, d) > kth) continue;
+                    if (full && use_ict && prune_slack(ict_bound(ws, Dq, V, Q, q, C, d)) > kth) continue;
                     int st;
                     dist = wmd_pair(ws, Dq, V, Q, q, C, d, WMD_EMD, sp, &st);
                     worst = std::max(worst, st);

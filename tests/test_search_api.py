@@ -250,6 +250,13 @@ def test_random_vocabularies(n, d, seed, n_pos, n_neg, topn, restrict):
         np.testing.assert_allclose(got, want, atol=1e-5)
     else:
         assert_same_results(got, want)
+        # 3CosMul divides by prod((1 + cos(w, neg)) / 2) + 1e-6: where a word is nearly opposite a
+        # negative, float32 rounding of cos (~1e-7, in gensim as in engine) is amplified beyond any
+        # fixed tolerance, so such draws compare only most_similar above.
+        unit = vecs.astype(np.float64) / np.linalg.norm(vecs.astype(np.float64), axis=1, keepdims=True)
+        neg_terms = (1 + unit @ unit[[keys.index(w) for w in neg]].T) / 2
+        if neg and neg_terms.min() < 1e-3:
+            return
         # restrict_vocab is accepted and ignored by gensim's most_similar_cosmul, and so by ours
         assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
                             kv.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict), **COSMUL)
