@@ -642,17 +642,17 @@ class _ParquetWriter:
         pa = self.pa
         if n == 0:
             return
-        if self.schema is None:  # the id type is inferred from the first chunk
-            id_name = next(name for name, k in self.columns if k in ("id", "list<id>"))
-            inferred = pa.array(cols[id_name]).type
-            if pa.types.is_list(inferred):
-                inferred = inferred.value_type
-            self.schema = self._schema(pa.string() if pa.types.is_null(inferred) else inferred)
         try:
+            if self.schema is None:  # the id type is inferred from the first chunk
+                id_name = next(name for name, k in self.columns if k in ("id", "list<id>"))
+                inferred = pa.array(cols[id_name]).type
+                if pa.types.is_list(inferred):
+                    inferred = inferred.value_type
+                self.schema = self._schema(pa.string() if pa.types.is_null(inferred) else inferred)
             table = pa.Table.from_pydict({name: cols[name] for name, _ in self.columns}, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            raise EngineError(f"{self.path}: a column's values change type between chunks ({e}); "
-                              f"Parquet needs one type per column") from None
+            raise EngineError(f"{self.path}: a column's values are of different types ({e}); "
+                              f"Parquet needs one type per column (e.g. make every id a string)") from None
         tmp = self._part(self.n) + ".tmp"
         pa.parquet.write_table(table, tmp)
         os.replace(tmp, self._part(self.n))
