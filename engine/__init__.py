@@ -21,6 +21,8 @@ _LAZY = {
     # [meta]
 
     # [classify]
+    "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
+    "FewShotClassifier": (".classify", "FewShotClassifier"),
 
     # [contextual]
 

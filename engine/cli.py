@@ -35,6 +35,42 @@ def _cmd_convert(args):
     print(f"wrote {len(v)} words × {v.vector_size} dims to {args.output} ({args.to})")
 
 
+def _cmd_classify(args):
+    import json
+
+    from . import classify, datasets
+    from .io import load
+
+    v = load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+    reference = list(classify.iter_text_file(args.reference)) if args.reference else None
+    clf = classify.ZeroShotClassifier(
+        v, classify.load_labels_file(args.labels), weighting=args.weighting,
+        multi_label=args.multi_label, temperature=args.temperature, threshold=args.threshold,
+        reference=reference, chunk_size=args.chunk_size)
+    names = [str(c) for c in clf.classes_]
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+    try:
+        if args.out_format == "tsv":
+            out.write("\t".join(["label", "unknown", *names]) + "\n")
+        texts = classify.iter_text_file(args.texts, args.field)
+        for proba, unknown in clf.iter_predict_proba(texts, args.chunk_size):
+            for p, unk in zip(proba, unknown):
+                if args.multi_label:
+                    chosen = [n for n, x in zip(names, p) if x >= 0.5 and not unk]
+                    label = ",".join(chosen)
+                else:  # no known word: no label (the probabilities are uniform)
+                    label = "" if unk else names[int(p.argmax())]
+                if args.out_format == "tsv":
+                    out.write("\t".join([label, str(int(unk)), *(f"{x:.6f}" for x in p)]) + "\n")
+                else:
+                    rec = {"label": chosen if args.multi_label else label, "unknown": bool(unk),
+                           "probabilities": {n: round(float(x), 6) for n, x in zip(names, p)}}
+                    out.write(json.dumps(rec) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
 def _cmd_demo(args):
     from .demo import run
 
@@ -69,6 +105,23 @@ def build_parser():
     # [meta] parsers
 
     # [classify] parsers
+    s = sub.add_parser("classify", help="zero-shot classify a file of texts against labels")
+    s.add_argument("texts", help="file of texts: one per line, or JSONL with --field")
+    s.add_argument("--labels", required=True,
+                   help='JSON file: {"name": "description" or ["words"], ...} or ["name", ...]')
+    s.add_argument("--field", default=None, help="JSONL input: the field that holds the text")
+    s.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
+    s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
+    s.add_argument("--multi-label", action="store_true", help="independent probability per label")
+    s.add_argument("--threshold", type=float, default=None, help="multi-label score threshold")
+    s.add_argument("--temperature", type=float, default=None, help="softmax/sigmoid temperature")
+    s.add_argument("--reference", default=None,
+                   help="file of texts (one per line) to fit the weighting statistics on")
+    s.add_argument("--to", dest="out_format", choices=["tsv", "jsonl"], default="tsv",
+                   help="output format (default: tsv)")
+    s.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
+    s.add_argument("--chunk-size", type=int, default=8192, help="texts scored per batch")
+    s.set_defaults(func=_cmd_classify)
 
     # [score] parsers
     _score_parsers(sub)

@@ -33,6 +33,26 @@ def similarity(v):
 # [meta] sections
 
 # [classify] sections
+def zero_shot(v):
+    _section("zero-shot classification")
+    from .classify import ZeroShotClassifier
+
+    labels = {"sport": "sport football team match game", "food": "food cooking meal recipe dinner",
+              "technology": "computer software internet technology phone",
+              "politics": "government election parliament minister vote"}
+    clf = ZeroShotClassifier(v, labels)
+    texts = ["the striker scored twice before half time",
+             "slowly simmer the onions in butter and garlic",
+             "the new update makes my laptop crash on startup",
+             "voters head to the polls as the campaign ends",
+             "qwzx vbnm"]
+    proba = clf.predict_proba(texts)
+    for text, p, unk in zip(texts, proba, clf.last_unknown_):
+        best = int(p.argmax())
+        tag = "no known word: uniform" if unk else f"{clf.classes_[best]:<10} p={p[best]:.2f}"
+        print(f"{tag:<24} {text}")
+    ex = clf.explain(texts[0])
+    print("why 'sport':", ", ".join(f"{w} {c:+.3f}" for w, c in ex.top("sport", 3)))
 
 
 SECTIONS = [
@@ -46,6 +66,7 @@ SECTIONS = [
     # [meta]
 
     # [classify]
+    zero_shot,
 
 ]
 
