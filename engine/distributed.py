@@ -84,7 +84,7 @@ def _score_partition(df, vectors_path, task, text_field, id_field, on_error):
     if not all(ok):
         if on_error == "stop":
             j = ok.index(False)
-            raise BadRowError(f"row with index {df.index[j]!r}: field {text_field!r} is not text "
+            raise BadRowError(f"row with index {df.index.tolist()[j]!r}: field {text_field!r} is not text "
                               f"({_describe(None if pd.isna(texts[j]) else texts[j])})")
         df = df[np.asarray(ok)]
         texts = [t for t, good in zip(texts, ok) if good]
@@ -155,7 +155,7 @@ class DaskExecutor:
                 self.cluster = LocalCluster(**cluster_kwargs)
                 self.client = Client(self.cluster)
             else:
-                self.client = Client(address, timeout="10s")
+                self.client = Client(address)  # waits distributed.comm.timeouts.connect
         except (OSError, TimeoutError) as e:
             if self.cluster is not None:
                 self.cluster.close()

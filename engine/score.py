@@ -113,7 +113,7 @@ class ZeroShot:
         from .classify import ZeroShotClassifier
 
         clf = ZeroShotClassifier(vectors, labels=dict(self.labels))
-        names = [name for name, _ in self.labels]
+        names = [str(c) for c in clf.classes_]  # predict_proba's column order
 
         def score(texts):
             p = np.asarray(clf.predict_proba(texts), dtype=np.float64)
@@ -122,7 +122,7 @@ class ZeroShot:
                    "score": p[np.arange(len(best)), best].tolist()}
             if self.all_scores:
                 for j, name in enumerate(names):
-                    out[f"p_{name}"] = p[:, j].tolist()
+                    out[f"p_{name}"] = p[:, j].tolist()  # same names as columns(): classes_ keeps the given order
             return out
 
         return score

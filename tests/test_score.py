@@ -37,7 +37,7 @@ def rows(vectors):
     rng = random.Random(7)
     words = vectors.index_to_key[:4000]
     out = []
-    for i in range(240):
+    for i in range(120):
         t = " ".join(rng.choices(words, k=rng.randint(1, 12)))
         if i % 17 == 0:
             t = "zzqx blorf"  # no known word
@@ -158,7 +158,7 @@ def test_stdin_to_stdout(tmp_path, vectors, rows, monkeypatch, capsysbinary):
     out = capsysbinary.readouterr()
     got = [json.loads(line) for line in out.out.decode().splitlines()]
     assert got == expected_rows(vectors, rows)
-    assert b"240 rows written" in out.err and b"\r" not in out.err  # summary, no bar when piped
+    assert b"120 rows written" in out.err and b"\r" not in out.err  # summary, no bar when piped
 
 
 def test_neighbors_of_words(tmp_path, vpath, vectors):
