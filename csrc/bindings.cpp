@@ -9,6 +9,7 @@
 #include "topk.hpp"
 
 // [wmd] includes
+#include "wmd.hpp"
 
 // [meta] includes
 
@@ -64,6 +65,105 @@ void topk(const f32& X, engine::index_t lo, engine::index_t hi, const f32& Q, en
 }
 
 // [wmd] wrappers
+using f64 = py::array_t<double, py::array::c_style>;
+using i64 = py::array_t<std::int64_t, py::array::c_style>;
+using i32 = py::array_t<std::int32_t, py::array::c_style>;
+
+engine::DocsView docs_view(const i64& ptr, const i32& loc, const i64& gid, const f64& w) {
+    return engine::DocsView{ptr.data(), loc.data(), gid.data(), w.data()};
+}
+
+py::tuple emd_cost(const f64& a, const f64& b, const f64& M) {
+    const int m = static_cast<int>(a.shape(0)), n = static_cast<int>(b.shape(0));
+    int status;
+    double cost;
+    {
+        py::gil_scoped_release nogil;
+        engine::EmdSolver solver;
+        cost = solver.solve(a.data(), m, b.data(), n, M.data(), n, nullptr, nullptr, &status);
+    }
+    return py::make_tuple(cost, status);
+}
+
+py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& Xb,
+                     const i64& gid_b, const f64& wb, int method, double reg, int max_iter,
+                     double tol) {
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    const int m = static_cast<int>(gid_a.shape(0)), n = static_cast<int>(gid_b.shape(0));
+    const auto dim = Xa.shape(1);
+    int status;
+    double d;
+    {
+        py::gil_scoped_release nogil;
+        d = engine::wmd_single(Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
+                               wb.data(), n, dim, method, sp, &status);
+    }
+    return py::make_tuple(d, status);
+}
+
+void wmd_pair_costs(const f64& A, const f64& B, f64& D, int n_threads) {
+    const auto ra = A.shape(0), rb = B.shape(0), dim = A.shape(1);
+    const double* pa = A.data();
+    const double* pb = B.data();
+    double* pd = D.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::pair_costs(pa, ra, pb, rb, dim, pd, n_threads);
+}
+
+int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid, const f64& a_w,
+              const i64& b_ptr, const i32& b_loc, const i64& b_gid, const f64& b_w, const i64& ia,
+              const i64& ib, int method, double reg, int max_iter, double tol, f64& out,
+              int n_threads) {
+    const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    const double* pd = D.data();
+    const auto ldd = D.shape(1);
+    const std::int64_t* pia = ia.data();
+    const std::int64_t* pib = ib.data();
+    double* po = out.mutable_data();
+    const auto np = ia.shape(0);
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_pairs(pd, ldd, A, B, pia, pib, np, method, sp, po, &status, n_threads);
+    return status;
+}
+
+void wmd_bounds(const f64& Dq, const i64& q_ptr, const i32& q_loc, const i64& q_gid,
+                const f64& q_w, const i64& c_ptr, const i32& c_loc, const i64& c_gid,
+                const f64& c_w, const f64& qcent, const f64& ccent, f64& wcd, f64& rwmd,
+                f64& ict, int n_threads) {
+    const auto Q = docs_view(q_ptr, q_loc, q_gid, q_w), C = docs_view(c_ptr, c_loc, c_gid, c_w);
+    const auto nq = q_ptr.shape(0) - 1, nc = c_ptr.shape(0) - 1, V = Dq.shape(1);
+    const auto dim = qcent.shape(1);
+    const double *pd = Dq.data(), *pq = qcent.data(), *pc = ccent.data();
+    double *pw = wcd.mutable_data(), *pr = rwmd.mutable_data(), *pi = ict.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::all_bounds(pd, V, Q, nq, C, nc, pq, pc, dim, pw, pr, pi, n_threads);
+}
+
+int wmd_knn(const f64& Dq, const i64& q_ptr, const i32& q_loc, const i64& q_gid, const f64& q_w,
+            const i64& c_ptr, const i32& c_loc, const i64& c_gid, const f64& c_w,
+            const f64& qcent, const f64& ccent, int k, bool use_ict, f64& out_d, i64& out_i,
+            i64& n_exact, int n_threads) {
+    const auto Q = docs_view(q_ptr, q_loc, q_gid, q_w), C = docs_view(c_ptr, c_loc, c_gid, c_w);
+    const auto nq = q_ptr.shape(0) - 1, nc = c_ptr.shape(0) - 1, V = Dq.shape(1);
+    const auto dim = qcent.shape(1);
+    const double *pd = Dq.data(), *pq = qcent.data(), *pc = ccent.data();
+    double* pod = out_d.mutable_data();
+    std::int64_t* poi = out_i.mutable_data();
+    std::int64_t* pne = n_exact.mutable_data();
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_knn(pd, V, Q, nq, C, nc, pq, pc, dim, k, use_ict, pod, poi, pne, &status,
+                    n_threads);
+    return status;
+}
 
 // [meta] wrappers
 
@@ -157,6 +257,12 @@ PYBIND11_MODULE(_native, m) {
           py::arg("small_batch"), py::arg("query_block"), py::arg("row_tile"));
 
     // [wmd] defs
+    m.def("emd_cost", &emd_cost);
+    m.def("wmd_pair_costs", &wmd_pair_costs);
+    m.def("wmd_single", &wmd_single);
+    m.def("wmd_pairs", &wmd_pairs);
+    m.def("wmd_bounds", &wmd_bounds);
+    m.def("wmd_knn", &wmd_knn);
 
     // [meta] defs
 

@@ -17,6 +17,7 @@ _LAZY = {
     # [index]
 
     # [wmd]
+    "WMD": (".wmd", "WMD"),
 
     # [meta]
 

@@ -210,3 +210,130 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     new_ids[~from_fallback], new_ids[from_fallback] = ids, f_ids
     new_counts[~from_fallback], new_counts[from_fallback] = counts, f_counts
     return new_indptr, new_ids, new_counts, ntok
+
+
+# [wmd] kernels
+def _as_vector(x, name, dtype=np.float64):
+    try:
+        a = np.ascontiguousarray(x, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise ShapeError(f"{name}: cannot be read as a {np.dtype(dtype).name} array ({e})") from None
+    if a.ndim != 1:
+        raise ShapeError(f"{name}: expected a 1-D array, got shape {a.shape}")
+    return a
+
+
+def emd(a, b, M):
+    """Exact optimal transport cost between histograms ``a`` (m) and ``b`` (n) with costs ``M``.
+
+    As POT's ``ot.emd2``: masses are non-negative with equal totals (to 6 decimals), and ``b``
+    is scaled to ``a``'s total before solving.
+    """
+    from .errors import EngineError
+
+    a = _as_vector(a, "a")
+    b = _as_vector(b, "b")
+    M = as_matrix(M, "M", dtype=np.float64)
+    if M.shape != (a.shape[0], b.shape[0]):
+        raise ShapeError(f"M: expected shape ({a.shape[0]}, {b.shape[0]}) for the masses given, got {M.shape}")
+    for name, h in (("a", a), ("b", b)):
+        if not np.isfinite(h).all() or (h < 0).any():
+            raise ShapeError(f"{name}: masses must be finite and non-negative")
+        if h.size == 0 or h.sum() <= 0:
+            raise ShapeError(f"{name}: needs a positive total mass")
+    if abs(a.sum() - b.sum()) >= 1.5e-6:
+        raise EngineError(f"emd: a and b must have the same total mass ({a.sum()!r} != {b.sum()!r})")
+    b = b * (a.sum() / b.sum())
+    cost, status = _native.emd_cost(a, b, M)
+    _check_status(status)
+    return cost
+
+
+def _check_status(status):
+    if status != 0:
+        from .errors import EngineError
+
+        raise EngineError("emd: the network simplex hit its pivot limit (please report this input)")
+
+
+def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD of one pair from its unique words' float64 vectors, ids and weights."""
+    if not (Xa.dtype == Xb.dtype == np.float64 and Xa.ndim == Xb.ndim == 2 and Xa.shape[1] == Xb.shape[1]
+            and Xa.flags.c_contiguous and Xb.flags.c_contiguous
+            and Xa.shape[0] == gid_a.shape[0] == wa.shape[0] and Xb.shape[0] == gid_b.shape[0] == wb.shape[0]
+            and gid_a.dtype == gid_b.dtype == np.int64 and wa.dtype == wb.dtype == np.float64):
+        raise ShapeError("wmd_single: inconsistent word arrays")
+    d, status = _native.wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, int(method), float(reg),
+                                   int(max_iter), float(tol))
+    _check_status(status)
+    return d
+
+
+def pair_costs(A, B):
+    """Euclidean distances between the rows of two float64 matrices, as a float64 matrix."""
+    A = as_matrix(A, "A", dtype=np.float64)
+    B = as_matrix(B, "B", dtype=np.float64)
+    if A.shape[1] != B.shape[1]:
+        raise ShapeError(f"pair_costs: {A.shape[1]} vs {B.shape[1]} dimensions")
+    D = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
+    _native.wmd_pair_costs(A, B, D, get_num_threads())
+    return D
+
+
+def wmd_pairs(D, docs_a, docs_b, ia, ib, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD for pairs (``ia[p]``, ``ib[p]``) of CSR bags (ptr, loc, gid, w) over cost matrix ``D``."""
+    ia = np.ascontiguousarray(ia, dtype=np.int64)
+    ib = np.ascontiguousarray(ib, dtype=np.int64)
+    _check_docs(docs_a, D.shape[0], "docs_a")
+    _check_docs(docs_b, D.shape[1], "docs_b")
+    if ia.shape != ib.shape or (ia.size and (ia.min() < 0 or ia.max() >= len(docs_a[0]) - 1
+                                             or ib.min() < 0 or ib.max() >= len(docs_b[0]) - 1)):
+        raise ShapeError("wmd_pairs: pair indices out of range")
+    out = np.empty(ia.shape[0], dtype=np.float64)
+    status = _native.wmd_pairs(D, *docs_a, *docs_b, ia, ib, int(method), float(reg), int(max_iter),
+                               float(tol), out, get_num_threads())
+    _check_status(status)
+    return out
+
+
+def wmd_bounds(Dq, queries, corpus, qcent, ccent):
+    """(WCD, RWMD, ICT) lower bounds, each (n_queries, n_docs)."""
+    _check_docs(queries, Dq.shape[0], "queries")
+    _check_docs(corpus, Dq.shape[1], "corpus")
+    nq, nc = len(queries[0]) - 1, len(corpus[0]) - 1
+    _check_centroids(qcent, ccent, nq, nc)
+    wcd, rwmd, ict = (np.empty((nq, nc), dtype=np.float64) for _ in range(3))
+    _native.wmd_bounds(Dq, *queries, *corpus, qcent, ccent, wcd, rwmd, ict, get_num_threads())
+    return wcd, rwmd, ict
+
+
+def wmd_knn(Dq, queries, corpus, qcent, ccent, k, use_ict=True):
+    """Exact k nearest corpus documents of each query: (distances, indices, n_exact)."""
+    _check_docs(queries, Dq.shape[0], "queries")
+    _check_docs(corpus, Dq.shape[1], "corpus")
+    nq, nc = len(queries[0]) - 1, len(corpus[0]) - 1
+    _check_centroids(qcent, ccent, nq, nc)
+    out_d = np.empty((nq, k), dtype=np.float64)
+    out_i = np.empty((nq, k), dtype=np.int64)
+    n_exact = np.empty(nq, dtype=np.int64)
+    status = _native.wmd_knn(Dq, *queries, *corpus, qcent, ccent, int(k), bool(use_ict), out_d,
+                             out_i, n_exact, get_num_threads())
+    _check_status(status)
+    return out_d, out_i, n_exact
+
+
+def _check_docs(docs, n_loc, name):
+    ptr, loc, gid, w = docs
+    ok = (ptr.dtype == np.int64 and loc.dtype == np.int32 and gid.dtype == np.int64
+          and w.dtype == np.float64 and all(x.flags.c_contiguous and x.ndim == 1 for x in docs)
+          and ptr.size >= 1 and ptr[0] == 0 and ptr[-1] == loc.size == gid.size == w.size
+          and (np.diff(ptr) >= 0).all() and (loc.size == 0 or (loc.min() >= 0 and loc.max() < n_loc)))
+    if not ok:
+        raise ShapeError(f"{name}: malformed bag-of-words arrays")
+
+
+def _check_centroids(qcent, ccent, nq, nc):
+    if (qcent.dtype != np.float64 or ccent.dtype != np.float64 or not qcent.flags.c_contiguous
+            or not ccent.flags.c_contiguous or qcent.shape[0] != nq or ccent.shape[0] != nc
+            or qcent.ndim != 2 or ccent.ndim != 2 or qcent.shape[1] != ccent.shape[1]):
+        raise ShapeError("wmd: centroid arrays do not match the documents")

@@ -699,6 +699,25 @@ class Vectors:
                                        similarity_function=similarity_function)
 
     # [wmd] methods
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two documents, as gensim's ``wmdistance``.
+
+        Out-of-vocabulary words are dropped (with fastText n-grams every word is kept, as in
+        gensim); ``inf`` if a document is then empty; bag-of-words weights count / length;
+        Euclidean costs between unit vectors (raw ones with ``norm=False``); solved exactly by
+        engine's own network simplex. Strings are tokenized. See ``engine.WMD`` for batches.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> v.wmdistance(["a", "a", "b"], ["b"])
+        0.9428090415820634
+        """
+        from .wmd import WMD
+
+        cache = self.__dict__.setdefault("_wmd", {})
+        if norm not in cache:
+            cache[bool(norm)] = WMD(self, norm=norm)
+        return cache[bool(norm)].distance(document1, document2)
 
 
 

@@ -1,0 +1,439 @@
+// Word Mover's Distance kernels: word-to-word costs for a batch, many pairs solved in parallel,
+// WCD / RWMD / ICT lower bounds for a whole corpus, exact k-nearest documents by
+// prefetch-and-prune, and entropic Sinkhorn as the approximate mode.
+//
+// A document is a bag of words: for document d, entries ptr[d] .. ptr[d+1] give each unique
+// word's row (or column) in the batch cost matrix (`loc`), its global word id (`gid`, only for
+// gensim's "same single word" rule) and its weight (count / length, summing to 1).
+// Kusner et al. 2015 (WCD, RWMD, prefetch-and-prune); Atasu et al. 2017 (linear-complexity
+// RWMD, ICT); Cuturi 2013 (Sinkhorn).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <queue>
+#include <utility>
+#include <vector>
+
+#include "common.hpp"
+#include "emd.hpp"
+
+namespace engine {
+
+struct DocsView {
+    const std::int64_t* ptr;
+    const std::int32_t* loc;
+    const std::int64_t* gid;
+    const double* w;
+    std::int64_t size(std::int64_t d) const { return ptr[d + 1] - ptr[d]; }
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// ---- word-to-word costs ------------------------------------------------------------------------
+
+// Dot products with a fixed summation order: 8 lanes over a zero-padded dimension, then a fixed
+// tree, the same for every block shape, so a cost entry is the same bits whichever batch or
+// block computes it.
+typedef double v8d __attribute__((vector_size(64)));
+
+inline double hsum(v8d v) {
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
+// out[r * C + c] = dot(A row r, B row c) for R rows of A and C rows of B (padded length d8).
+template <int R, int C>
+inline void dot_block(const double* A, const double* B, std::int64_t d8, double* out) {
+    v8d acc[R][C];
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) acc[r][c] = v8d{0, 0, 0, 0, 0, 0, 0, 0};
+    for (std::int64_t t = 0; t < d8; t += 8) {
+        v8d a[R], b[C];
+        for (int r = 0; r < R; ++r) std::memcpy(&a[r], A + r * d8 + t, sizeof(v8d));
+        for (int c = 0; c < C; ++c) std::memcpy(&b[c], B + c * d8 + t, sizeof(v8d));
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) acc[r][c] += a[r] * b[c];
+    }
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) out[r * C + c] = hsum(acc[r][c]);
+}
+
+inline double sqdist_direct(const double* a, const double* b, std::int64_t dim) {
+    double s = 0;
+    for (std::int64_t t = 0; t < dim; ++t) {
+        const double x = a[t] - b[t];
+        s += x * x;
+    }
+    return s;
+}
+
+inline void pad_rows(const double* X, std::int64_t rows, std::int64_t dim, std::int64_t d8,
+                     std::vector<double>& out) {
+    out.assign(static_cast<std::size_t>(rows) * d8, 0.0);
+    for (std::int64_t i = 0; i < rows; ++i) std::memcpy(&out[i * d8], X + i * dim, dim * sizeof(double));
+}
+
+// D (ra x rb) = Euclidean distances between the rows of A (ra x dim) and B (rb x dim), float64:
+// sqrt(max(0, |a|^2 + |b|^2 - 2 a.b)) from one product over the batch. Where the expansion loses
+// precision (|a - b|^2 small next to |a|^2 + |b|^2) the entry is recomputed directly, so nearly
+// equal vectors keep the accuracy of scipy's cdist and equal ones give exactly 0.
+inline void pair_costs(const double* A, std::int64_t ra, const double* B, std::int64_t rb,
+                       std::int64_t dim, double* D, int n_threads) {
+    // Small batches stay on one thread: waking a team costs more than the work.
+    const double work = static_cast<double>(ra) * rb * dim;
+    const int nt = work < 2e6 ? 1 : resolve_threads(n_threads);
+    const std::int64_t d8 = (dim + 7) / 8 * 8;
+    std::vector<double> Ap, Bp, na(ra), nb(rb);
+    pad_rows(A, ra, dim, d8, Ap);
+    pad_rows(B, rb, dim, d8, Bp);
+    for (std::int64_t i = 0; i < ra; ++i) dot_block<1, 1>(&Ap[i * d8], &Ap[i * d8], d8, &na[i]);
+    for (std::int64_t j = 0; j < rb; ++j) dot_block<1, 1>(&Bp[j * d8], &Bp[j * d8], d8, &nb[j]);
+    auto finish = [&](std::int64_t i, std::int64_t j, double dot) {
+        const double s = na[i] + nb[j];
+        double d2 = s - 2.0 * dot;
+        if (d2 < 1e-4 * s) d2 = sqdist_direct(A + i * dim, B + j * dim, dim);
+        D[i * rb + j] = std::sqrt(d2 > 0 ? d2 : 0.0);
+    };
+    const std::int64_t bj = 64;  // a block of B rows stays in cache while rows of A stream
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (std::int64_t jb = 0; jb < rb; jb += bj) {
+        const std::int64_t je = std::min(rb, jb + bj);
+        double out[8];
+        std::int64_t i = 0;
+        for (; i + 2 <= ra; i += 2) {
+            std::int64_t j = jb;
+            for (; j + 4 <= je; j += 4) {
+                dot_block<2, 4>(&Ap[i * d8], &Bp[j * d8], d8, out);
+                for (int r = 0; r < 2; ++r)
+                    for (int c = 0; c < 4; ++c) finish(i + r, j + c, out[r * 4 + c]);
+            }
+            for (; j < je; ++j) {
+                dot_block<2, 1>(&Ap[i * d8], &Bp[j * d8], d8, out);
+                finish(i, j, out[0]);
+                finish(i + 1, j, out[1]);
+            }
+        }
+        for (; i < ra; ++i)
+            for (std::int64_t j = jb; j < je; ++j) {
+                dot_block<1, 1>(&Ap[i * d8], &Bp[j * d8], d8, out);
+                finish(i, j, out[0]);
+            }
+    }
+}
+
+// ---- one pair -----------------------------------------------------------------------------------
+
+enum WmdMethod : int { WMD_EMD = 0, WMD_SINKHORN = 1 };
+
+struct SinkhornParams {
+    double reg = 0.01;
+    int max_iter = 1000;
+    double tol = 1e-9;
+};
+
+// Thread-local scratch: one per thread, nothing shared.
+struct PairWorkspace {
+    EmdSolver emd;
+    std::vector<double> f, g, cost, tmp, wa, wb;
+    std::vector<std::int32_t> order;
+};
+
+// Entropic OT in the log domain (stable for small reg): returns <P, C> of the regularised plan.
+inline double sinkhorn_cost(PairWorkspace& ws, const double* D, std::int64_t ldd,
+                            const std::int32_t* rows, const double* a, int m,
+                            const std::int32_t* cols, const double* b, int n,
+                            const SinkhornParams& p) {
+    ws.cost.resize(static_cast<std::size_t>(m) * n);
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) ws.cost[i * n + j] = D[rows[i] * ldd + cols[j]];
+    ws.f.assign(m, 0.0);
+    ws.g.assign(n, 0.0);
+    ws.tmp.resize(std::max(m, n));
+    const double reg = p.reg;
+    auto lse_row = [&](int i) {  // log sum_j exp((g_j - C_ij)/reg)
+        double mx = -kInf;
+        for (int j = 0; j < n; ++j) mx = std::max(mx, (ws.g[j] - ws.cost[i * n + j]) / reg);
+        double s = 0;
+        for (int j = 0; j < n; ++j) s += std::exp((ws.g[j] - ws.cost[i * n + j]) / reg - mx);
+        return mx + std::log(s);
+    };
+    auto lse_col = [&](int j) {
+        double mx = -kInf;
+        for (int i = 0; i < m; ++i) mx = std::max(mx, (ws.f[i] - ws.cost[i * n + j]) / reg);
+        double s = 0;
+        for (int i = 0; i < m; ++i) s += std::exp((ws.f[i] - ws.cost[i * n + j]) / reg - mx);
+        return mx + std::log(s);
+    };
+    for (int it = 0; it < p.max_iter; ++it) {
+        for (int i = 0; i < m; ++i) ws.f[i] = reg * (std::log(a[i]) - lse_row(i));
+        for (int j = 0; j < n; ++j) ws.g[j] = reg * (std::log(b[j]) - lse_col(j));
+        if (it % 10 == 9 || it == p.max_iter - 1) {
+            // After the g-update the columns are exact; the rows' error measures convergence.
+            double err = 0;
+            for (int i = 0; i < m; ++i) {
+                double s = 0;
+                for (int j = 0; j < n; ++j)
+                    s += std::exp((ws.f[i] + ws.g[j] - ws.cost[i * n + j]) / reg);
+                err += std::fabs(s - a[i]);
+            }
+            if (err < p.tol) break;
+        }
+    }
+    double total = 0;
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+            const double c = ws.cost[i * n + j];
+            total += std::exp((ws.f[i] + ws.g[j] - c) / reg) * c;
+        }
+    return total;
+}
+
+// gensim's wmdistance on bags already reduced to known words: inf if a side is empty, 0 if both
+// are the same single word, inf if every cost is (nearly) zero, else the optimal transport cost.
+inline double wmd_pair(PairWorkspace& ws, const double* D, std::int64_t ldd, const DocsView& A,
+                       std::int64_t da, const DocsView& B, std::int64_t db, int method,
+                       const SinkhornParams& sp, int* status) {
+    const std::int64_t a0 = A.ptr[da], b0 = B.ptr[db];
+    const int m = static_cast<int>(A.size(da)), n = static_cast<int>(B.size(db));
+    *status = EMD_OPTIMAL;
+    if (m == 0 || n == 0) return kInf;
+    if (m == 1 && n == 1 && A.gid[a0] == B.gid[b0]) return 0.0;
+    double s = 0;
+    for (int i = 0; i < m; ++i) {
+        const double* row = D + static_cast<std::int64_t>(A.loc[a0 + i]) * ldd;
+        for (int j = 0; j < n; ++j) s += row[B.loc[b0 + j]];
+    }
+    if (std::fabs(s) < 1e-8) return kInf;
+    if (method == WMD_SINKHORN)
+        return sinkhorn_cost(ws, D, ldd, A.loc + a0, A.w + a0, m, B.loc + b0, B.w + b0, n, sp);
+    // POT's emd2 scales b to a's total; the weights are count/length on both sides, so this
+    // only moves the last bits, as it does in gensim.
+    double ta = 0, tb = 0;
+    for (int i = 0; i < m; ++i) ta += A.w[a0 + i];
+    for (int j = 0; j < n; ++j) tb += B.w[b0 + j];
+    ws.wb.resize(n);
+    for (int j = 0; j < n; ++j) ws.wb[j] = B.w[b0 + j] * ta / tb;
+    return ws.emd.solve(A.w + a0, m, ws.wb.data(), n, D, ldd, A.loc + a0, B.loc + b0, status);
+}
+
+// Many pairs (ia[p], ib[p]), one thread per pair.
+inline void wmd_pairs(const double* D, std::int64_t ldd, const DocsView& A, const DocsView& B,
+                      const std::int64_t* ia, const std::int64_t* ib, std::int64_t npairs,
+                      int method, const SinkhornParams& sp, double* out, int* status,
+                      int n_threads) {
+    const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(n_threads), npairs)));
+    int worst = EMD_OPTIMAL;
+#pragma omp parallel num_threads(nt) reduction(max : worst)
+    {
+        PairWorkspace ws;
+#pragma omp for schedule(dynamic, 4)
+        for (std::int64_t p = 0; p < npairs; ++p) {
+            int st;
+            out[p] = wmd_pair(ws, D, ldd, A, ia[p], B, ib[p], method, sp, &st);
+            worst = std::max(worst, st);
+        }
+    }
+    *status = worst;
+}
+
+// One pair from its word vectors (rows of Xa, Xb): costs and solve in a single call, the path of
+// WMD.distance, where per-call overhead is most of the time.
+inline double wmd_single(const double* Xa, const std::int64_t* gid_a, const double* wa, int m,
+                         const double* Xb, const std::int64_t* gid_b, const double* wb, int n,
+                         std::int64_t dim, int method, const SinkhornParams& sp, int* status) {
+    std::vector<double> D(static_cast<std::size_t>(m) * n);
+    pair_costs(Xa, m, Xb, n, dim, D.data(), 1);
+    std::vector<std::int32_t> la(m), lb(n);
+    std::iota(la.begin(), la.end(), 0);
+    std::iota(lb.begin(), lb.end(), 0);
+    const std::int64_t pa[2] = {0, m}, pb[2] = {0, n};
+    const DocsView A{pa, la.data(), gid_a, wa}, B{pb, lb.data(), gid_b, wb};
+    PairWorkspace ws;
+    return wmd_pair(ws, D.data(), n, A, 0, B, 0, method, sp, status);
+}
+
+// ---- lower bounds -------------------------------------------------------------------------------
+
+// Bounds only ever go down by this factor: a bound computed from the same costs can exceed the
+// solver's sum by rounding, and pruning must never drop a true neighbour.
+constexpr double kBoundSafety = 1.0 - 1e-12;
+
+// WCD and RWMD of query q (rows of Dq) against every corpus document (columns of Dq are the
+// corpus vocabulary), in the linear-complexity form: zmin[v] = min over the query's words of
+// Dq[., v] (one pass), the corpus->query direction is then the sparse product W_corpus . zmin,
+// and the query->corpus direction is a min-reduction over each document's nonzeros.
+inline void query_bounds(const double* Dq, std::int64_t V, const DocsView& Q, std::int64_t q,
+                         const DocsView& C, std::int64_t nc, const double* qcent,
+                         const double* ccent, std::int64_t dim, double* wcd, double* rwmd,
+                         std::vector<double>& zmin, int nt) {
+    const std::int64_t q0 = Q.ptr[q];
+    const int mq = static_cast<int>(Q.size(q));
+    zmin.assign(V, kInf);
+    for (int i = 0; i < mq; ++i) {
+        const double* row = Dq + static_cast<std::int64_t>(Q.loc[q0 + i]) * V;
+        for (std::int64_t v = 0; v < V; ++v) zmin[v] = std::min(zmin[v], row[v]);
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::int64_t d = 0; d < nc; ++d) {
+        const std::int64_t c0 = C.ptr[d];
+        const int n = static_cast<int>(C.size(d));
+        if (n == 0 || mq == 0) {
+            wcd[d] = rwmd[d] = kInf;
+            continue;
+        }
+        double s2 = 0;
+        for (int t = 0; t < n; ++t) s2 += C.w[c0 + t] * zmin[C.loc[c0 + t]];
+        double s1 = 0;
+        for (int i = 0; i < mq; ++i) {
+            const double* row = Dq + static_cast<std::int64_t>(Q.loc[q0 + i]) * V;
+            double mn = kInf;
+            for (int t = 0; t < n; ++t) mn = std::min(mn, row[C.loc[c0 + t]]);
+            s1 += Q.w[q0 + i] * mn;
+        }
+        rwmd[d] = std::max(s1, s2) * kBoundSafety;
+        wcd[d] = std::sqrt(sqdist_direct(qcent + q * dim, ccent + d * dim, dim)) * kBoundSafety;
+    }
+}
+
+// Iterated constrained transfers with unlimited iterations (Atasu et al. 2017): each source
+// word sends its mass to the nearest target words, each target taking at most its own weight.
+// Only the targets' total inflow is relaxed, so this lies between RWMD and the exact distance.
+inline double ict_direction(PairWorkspace& ws, const double* Dq, std::int64_t V, const DocsView& Q,
+                            std::int64_t q, const DocsView& C, std::int64_t d, bool query_is_source) {
+    const std::int64_t q0 = Q.ptr[q], c0 = C.ptr[d];
+    const int mq = static_cast<int>(Q.size(q)), n = static_cast<int>(C.size(d));
+    const int ns = query_is_source ? mq : n, nd = query_is_source ? n : mq;
+    ws.tmp.resize(nd);
+    ws.order.resize(nd);
+    double total = 0;
+    for (int s = 0; s < ns; ++s) {
+        for (int t = 0; t < nd; ++t) {
+            const int i = query_is_source ? s : t, j = query_is_source ? t : s;
+            ws.tmp[t] = Dq[static_cast<std::int64_t>(Q.loc[q0 + i]) * V + C.loc[c0 + j]];
+        }
+        std::iota(ws.order.begin(), ws.order.end(), 0);
+        std::sort(ws.order.begin(), ws.order.end(), [&](std::int32_t x, std::int32_t y) {
+            return ws.tmp[x] < ws.tmp[y] || (ws.tmp[x] == ws.tmp[y] && x < y);
+        });
+        double left = query_is_source ? Q.w[q0 + s] : C.w[c0 + s];
+        for (int r = 0; r < nd && left > 0; ++r) {
+            const int t = ws.order[r];
+            const double cap = query_is_source ? C.w[c0 + t] : Q.w[q0 + t];
+            const double moved = std::min(left, cap);
+            total += moved * ws.tmp[t];
+            left -= moved;
+        }
+    }
+    return total;
+}
+
+inline double ict_bound(PairWorkspace& ws, const double* Dq, std::int64_t V, const DocsView& Q,
+                        std::int64_t q, const DocsView& C, std::int64_t d) {
+    if (Q.size(q) == 0 || C.size(d) == 0) return kInf;
+    return std::max(ict_direction(ws, Dq, V, Q, q, C, d, true),
+                    ict_direction(ws, Dq, V, Q, q, C, d, false)) *
+           kBoundSafety;
+}
+
+// All three bounds for every (query, document): for tests and inspection.
+inline void all_bounds(const double* Dq, std::int64_t V, const DocsView& Q, std::int64_t nq,
+                       const DocsView& C, std::int64_t nc, const double* qcent,
+                       const double* ccent, std::int64_t dim, double* wcd, double* rwmd,
+                       double* ict, int n_threads) {
+    const int nt = resolve_threads(n_threads);
+    std::vector<double> zmin;
+    for (std::int64_t q = 0; q < nq; ++q) {
+        query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd + q * nc, rwmd + q * nc, zmin, nt);
+#pragma omp parallel num_threads(nt)
+        {
+            PairWorkspace ws;
+#pragma omp for schedule(dynamic, 16)
+            for (std::int64_t d = 0; d < nc; ++d) ict[q * nc + d] = ict_bound(ws, Dq, V, Q, q, C, d);
+        }
+    }
+}
+
+// ---- exact k nearest documents --------------------------------------------------------------
+
+// For each query: bounds for the whole corpus, documents in order of bound, exact solves (in
+// parallel batches) only while a bound can still beat the current k-th distance; with `use_ict`
+// a candidate that survives RWMD/WCD is first checked against the tighter ICT bound. Results
+// are ordered by (distance, document index) and equal those of solving every document.
+inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::int64_t nq,
+                    const DocsView& C, std::int64_t nc, const double* qcent, const double* ccent,
+                    std::int64_t dim, int k, bool use_ict, double* out_d, std::int64_t* out_i,
+                    std::int64_t* n_exact, int* status, int n_threads) {
+    const int nt = resolve_threads(n_threads);
+    std::vector<double> wcd(nc), rwmd(nc), bound(nc), zmin, res_d;
+    std::vector<std::int64_t> order(nc), batch;
+    std::vector<char> res_kind;  // 0 skipped, 1 solved
+    std::vector<PairWorkspace> ws(nt);
+    const SinkhornParams sp;
+    using Entry = std::pair<double, std::int64_t>;  // (distance, index): lexicographic order
+    int worst = EMD_OPTIMAL;
+    for (std::int64_t q = 0; q < nq; ++q) {
+        query_bounds(Dq, V, Q, q, C, nc, qcent, ccent, dim, wcd.data(), rwmd.data(), zmin, nt);
+        for (std::int64_t d = 0; d < nc; ++d) bound[d] = std::max(wcd[d], rwmd[d]);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) {
+            return bound[x] < bound[y] || (bound[x] == bound[y] && x < y);
+        });
+        std::priority_queue<Entry> heap;  // max-heap: the current k-th nearest on top
+        std::int64_t solved = 0, pos = 0;
+        while (pos < nc) {
+            const bool full = static_cast<std::int64_t>(heap.size()) == k;
+            const double kth = full ? heap.top().first : kInf;
+            if (full && bound[order[pos]] > kth) break;
+            const std::int64_t want = full ? 2 * nt : k - static_cast<std::int64_t>(heap.size());
+            batch.clear();
+            while (pos < nc && static_cast<std::int64_t>(batch.size()) < want &&
+                   !(full && bound[order[pos]] > kth))
+                batch.push_back(order[pos++]);
+            const std::int64_t nb = static_cast<std::int64_t>(batch.size());
+            res_d.assign(nb, kInf);
+            res_kind.assign(nb, 0);
+#pragma omp parallel for num_threads(std::min<std::int64_t>(nt, nb)) schedule(dynamic, 1) reduction(max : worst)
+            for (std::int64_t t = 0; t < nb; ++t) {
+                PairWorkspace& w = ws[omp_get_thread_num()];
+                const std::int64_t d = batch[t];
+                if (bound[d] == kInf) {  // an empty side: the distance is inf, nothing to solve
+                    res_kind[t] = 2;
+                    continue;
+                }
+                if (full && use_ict && ict_bound(w, Dq, V, Q, q, C, d) > kth) continue;
+                int st;
+                res_d[t] = wmd_pair(w, Dq, V, Q, q, C, d, WMD_EMD, sp, &st);
+                res_kind[t] = 1;
+                worst = std::max(worst, st);
+            }
+            for (std::int64_t t = 0; t < nb; ++t) {
+                if (res_kind[t] == 0) continue;
+                solved += res_kind[t] == 1;
+                const Entry e(res_d[t], batch[t]);
+                if (static_cast<std::int64_t>(heap.size()) < k) {
+                    heap.push(e);
+                } else if (e < heap.top()) {
+                    heap.pop();
+                    heap.push(e);
+                }
+            }
+        }
+        n_exact[q] = solved;
+        const std::int64_t got = static_cast<std::int64_t>(heap.size());
+        for (std::int64_t r = got - 1; r >= 0; --r) {
+            out_d[q * k + r] = heap.top().first;
+            out_i[q * k + r] = heap.top().second;
+            heap.pop();
+        }
+        for (std::int64_t r = got; r < k; ++r) {
+            out_d[q * k + r] = kInf;
+            out_i[q * k + r] = -1;
+        }
+    }
+    *status = worst;
+}
+
+}  // namespace engine

@@ -1,0 +1,446 @@
+"""Word Mover's Distance: single pairs, batched matrices and exact k-nearest documents.
+
+The distance is gensim 4.4's ``KeyedVectors.wmdistance`` (Kusner et al. 2015): out-of-vocabulary
+words are dropped, each document is a bag of its unique words weighted by count / length, words
+are moved at the Euclidean distance between their (by default unit-normalised) vectors, and the
+result is the cost of an optimal transport plan, solved exactly by engine's own network simplex
+(``csrc/emd.hpp``). Documents become ids and weights once; the word-to-word costs of a whole
+batch come from one product; pairs are solved in parallel; ``knn`` prunes with WCD / RWMD / ICT
+lower bounds and solves exactly only the documents that can still enter the top k.
+
+>>> import engine
+>>> wmd = engine.WMD(engine.datasets.default_vectors())
+>>> round(wmd.distance("the president spoke to the press", "the president greets the media"), 4)  # doctest: +SKIP
+0.5291
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from . import _kernels
+from ._text import encode, tokenize
+from .errors import EngineError, ShapeError
+
+__all__ = ["WMD", "WmdIndex", "KnnResult", "emd"]
+
+KnnResult = namedtuple("KnnResult", ["distances", "indices", "n_exact"])
+KnnResult.__doc__ = """Result of ``WMD.knn``: ``distances`` and ``indices`` of shape (n_queries, k), nearest
+first (ties by document index), and ``n_exact``: how many exact solves each query needed."""
+
+_METHODS = {"emd": 0, "sinkhorn": 1}
+# Largest cost matrix built at once (entries): batches are cut so it stays near 128 MB.
+_MAX_COST_ENTRIES = 1 << 24
+
+
+def emd(a, b, M):
+    """Exact optimal transport cost (earth mover's distance), as POT's ``ot.emd2(a, b, M)``.
+
+    ``a`` (m) and ``b`` (n) are non-negative masses with equal totals, ``M`` an (m, n) cost
+    matrix; solved by engine's network simplex.
+
+    >>> from engine.wmd import emd
+    >>> emd([0.5, 0.5], [1.0], [[1.0], [3.0]])
+    2.0
+    """
+    return _kernels.emd(a, b, M)
+
+
+class _Bags:
+    """Documents as CSR bags: ``ptr`` (n+1), global word ids ``gid`` and weights ``w``."""
+
+    __slots__ = ("ptr", "gid", "w")
+
+    def __init__(self, ptr, gid, w):
+        self.ptr, self.gid, self.w = ptr, gid, w
+
+    def __len__(self):
+        return len(self.ptr) - 1
+
+    def csr(self, loc):
+        """(ptr, loc, gid, w) arrays for the kernels, ``loc`` the rows in a cost matrix."""
+        return self.ptr, np.ascontiguousarray(loc, dtype=np.int32), self.gid, self.w
+
+    def take(self, rows):
+        """The bags of documents ``rows`` (in that order)."""
+        sizes = np.diff(self.ptr)[rows]
+        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        idx = np.concatenate([np.arange(self.ptr[r], self.ptr[r + 1]) for r in rows]) if len(rows) else \
+            np.empty(0, dtype=np.int64)
+        return _Bags(ptr, self.gid[idx], self.w[idx])
+
+
+class WMD:
+    """Word Mover's Distance over a ``Vectors``, with gensim's ``wmdistance`` semantics.
+
+    Parameters
+    ----------
+    vectors : engine.Vectors
+        The word vectors (with fastText n-grams, out-of-vocabulary words get built vectors, as
+        gensim keeps every word the model can build).
+    norm : bool, default True
+        Move words at the distance between unit-normalised vectors (gensim's default); False uses
+        the raw vectors.
+    lowercase : bool, default True
+        Lowercase documents given as strings when tokenizing (token lists are used as given).
+
+    Documents are token lists, as in gensim, or strings (tokenized with ``engine._text.tokenize``).
+
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+    >>> wmd = engine.WMD(v)
+    >>> round(wmd.distance(["a", "a", "b"], ["c"]), 6)   # 2/3 * |a-c| + 1/3 * |b-c|
+    1.804738
+    >>> wmd.pairwise([["a"], ["b"]], [["a"], ["c"]]).round(4)
+    array([[0.    , 2.    ],
+           [1.4142, 1.4142]])
+    """
+
+    def __init__(self, vectors, norm=True, lowercase=True):
+        from .vectors import Vectors
+
+        if not isinstance(vectors, Vectors):
+            raise EngineError(f"WMD: expected an engine.Vectors, got {type(vectors).__name__}")
+        self.vectors = vectors
+        self.norm = bool(norm)
+        self.lowercase = bool(lowercase)
+
+    def __repr__(self):
+        return f"<engine.WMD over {self.vectors!r}, norm={self.norm}>"
+
+    # ---- text -> bags ------------------------------------------------------------------------
+    def _bags(self, docs, name, oov):
+        docs = _as_docs(docs, name)
+        ptr, ids, counts, _ = encode(docs, self.vectors.key_to_index, self.lowercase, oov)
+        w = counts.astype(np.float64)
+        sizes = np.diff(ptr)
+        if w.size:
+            totals = np.add.reduceat(w, ptr[:-1][sizes > 0])
+            w /= np.repeat(totals, sizes[sizes > 0])
+        return _Bags(ptr, ids.astype(np.int64), w)
+
+    def _oov(self):
+        # With n-grams every string is "in" the model (gensim's `in`), so unknown words get ids
+        # after the vocabulary and vectors built from their n-grams; otherwise they are dropped.
+        return {} if self.vectors.ngrams is not None else None
+
+    def _rows(self, gids, oov):
+        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words)."""
+        v = self.vectors
+        n_vocab = len(v)
+        gids = np.asarray(gids, dtype=np.int64)
+        known = gids < n_vocab
+        if known.all():
+            return self._vocab_rows(gids)
+        out = np.empty((len(gids), v.vector_size), dtype=np.float64)
+        out[known] = self._vocab_rows(gids[known])
+        words = {i: w for w, i in oov.items()}
+        for r in np.flatnonzero(~known):
+            out[r] = v.get_vector(words[int(gids[r])], norm=self.norm)
+        return out
+
+    def _vocab_rows(self, gids):
+        rows = self.vectors.unit[gids]
+        if not self.norm:
+            rows = rows * self.vectors.norms[gids, None]
+        return rows.astype(np.float64)
+
+    # ---- distances -----------------------------------------------------------------------------
+    def distance(self, doc1, doc2, method="emd", reg=0.01):
+        """WMD between two documents (gensim's ``wmdistance(doc1, doc2)``).
+
+        ``inf`` when a document has no known word, or when every word-to-word cost is zero (as
+        gensim); 0.0 when both are the same single word. ``method="sinkhorn"`` gives the entropic
+        approximation with regularisation ``reg`` (see the README for its measured error).
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> engine.WMD(v).distance(["a", "zzz"], ["b"])
+        1.4142135623730951
+        """
+        m = self._method(method, reg)
+        oov = self._oov()
+        doc1, doc2 = _as_doc(doc1, "doc1"), _as_doc(doc2, "doc2")
+        ptr, ids, counts, _ = encode([doc1, doc2], self.vectors.key_to_index, self.lowercase, oov)
+        s = int(ptr[1])
+        gid = ids.astype(np.int64)
+        w = counts.astype(np.float64)
+        if s:
+            w[:s] /= w[:s].sum()
+        if len(w) > s:
+            w[s:] /= w[s:].sum()
+        X = self._rows(gid, oov)
+        return _kernels.wmd_single(X[:s], gid[:s], w[:s], X[s:], gid[s:], w[s:], m, reg)
+
+    def pairwise(self, docs_a, docs_b=None, method="emd", reg=0.01):
+        """Matrix of WMDs, shape (len(docs_a), len(docs_b)), pairs solved in parallel.
+
+        Without ``docs_b`` the symmetric matrix of ``docs_a`` against itself (each unordered pair
+        solved once). Word-to-word costs come from one product per batch of documents.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> engine.WMD(v).pairwise([["a"], ["a", "b"]]).round(4)
+        array([[0.    , 0.7071],
+               [0.7071, 0.    ]])
+        """
+        m = self._method(method, reg)
+        oov = self._oov()
+        A = self._bags(docs_a, "docs_a", oov)
+        symmetric = docs_b is None
+        B = A if symmetric else self._bags(docs_b, "docs_b", oov)
+        out = np.empty((len(A), len(B)), dtype=np.float64)
+        if out.size == 0:
+            return out
+        ub, loc_b = np.unique(B.gid, return_inverse=True)
+        Xb = self._rows(ub, oov)
+        bcsr = B.csr(loc_b)
+        for rows in self._chunks(A, len(ub)):
+            sub = A.take(rows)
+            ua, loc_a = np.unique(sub.gid, return_inverse=True)
+            D = _kernels.pair_costs(self._rows(ua, oov), Xb)
+            ia, ib = np.meshgrid(np.arange(len(rows)), np.arange(len(B)), indexing="ij")
+            ia, ib = ia.ravel(), ib.ravel()
+            if symmetric:  # only j >= i; the rest is mirrored below
+                keep = ib >= rows[ia]
+                ia, ib = ia[keep], ib[keep]
+            vals = _kernels.wmd_pairs(D, sub.csr(loc_a), bcsr, ia, ib, m, reg)
+            out[rows[ia], ib] = vals
+        if symmetric:
+            iu = np.triu_indices(len(A), 1)
+            out[(iu[1], iu[0])] = out[iu]
+        return out
+
+    def pairs(self, docs_a, docs_b, method="emd", reg=0.01):
+        """WMD of each pair ``(docs_a[i], docs_b[i])``: a 1-D array, pairs solved in parallel.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> engine.WMD(v).pairs([["a"], ["a"]], [["b"], ["a", "b"]]).round(4)
+        array([1.4142, 0.7071])
+        """
+        m = self._method(method, reg)
+        oov = self._oov()
+        A = self._bags(docs_a, "docs_a", oov)
+        B = self._bags(docs_b, "docs_b", oov)
+        if len(A) != len(B):
+            raise ShapeError(f"pairs: {len(A)} documents in docs_a but {len(B)} in docs_b")
+        out = np.empty(len(A), dtype=np.float64)
+        # Batches of pairs whose two vocabularies give a cost matrix within the budget.
+        for rows in self._chunks(A, int(np.sqrt(_MAX_COST_ENTRIES))):
+            sa, sb = A.take(rows), B.take(rows)
+            ua, loc_a = np.unique(sa.gid, return_inverse=True)
+            ub, loc_b = np.unique(sb.gid, return_inverse=True)
+            D = _kernels.pair_costs(self._rows(ua, oov), self._rows(ub, oov))
+            p = np.arange(len(rows))
+            out[rows] = _kernels.wmd_pairs(D, sa.csr(loc_a), sb.csr(loc_b), p, p, m, reg)
+        return out
+
+    @staticmethod
+    def _chunks(A, width):
+        """Row ranges of A small enough that their cost matrix stays under the budget."""
+        sizes = np.diff(A.ptr)
+        budget = max(1, _MAX_COST_ENTRIES // max(width, 1))
+        start, acc = 0, 0
+        for i, s in enumerate(sizes):
+            if acc + s > budget and i > start:
+                yield np.arange(start, i)
+                start, acc = i, 0
+            acc += s
+        if start < len(sizes):
+            yield np.arange(start, len(sizes))
+
+    @staticmethod
+    def _method(method, reg):
+        if method not in _METHODS:
+            raise EngineError(f"WMD: method must be 'emd' or 'sinkhorn', got {method!r}")
+        if method == "sinkhorn" and not (isinstance(reg, (int, float)) and np.isfinite(reg) and reg > 0):
+            raise EngineError(f"WMD: reg must be a positive number, got {reg!r}")
+        return _METHODS[method]
+
+    # ---- nearest documents ---------------------------------------------------------------------
+    def index(self, corpus, num_best=None):
+        """A prepared corpus (``WmdIndex``) for repeated queries, as gensim's ``WmdSimilarity``.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
+        >>> idx.most_similar(["a", "b"], topn=2)
+        [(0, 0.585786437626905), (1, 0.585786437626905)]
+        """
+        return WmdIndex(self, corpus, num_best=num_best)
+
+    def knn(self, queries, corpus, k=10, ict=True):
+        """Exact k nearest corpus documents of each query: ``KnnResult(distances, indices, n_exact)``.
+
+        Identical to solving every pair and sorting by (distance, index): documents are visited
+        in order of their lower bound max(WCD, RWMD) and solved only while that bound can still
+        beat the current k-th distance (with ``ict``, a survivor is first checked against the
+        tighter ICT bound). ``n_exact`` says how many exact solves each query needed.
+
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> r = engine.WMD(v).knn([["a"]], [["c"], ["b"], ["a", "b"]], k=2)
+        >>> r.indices.tolist(), r.distances.round(4).tolist()
+        ([[2, 1]], [[0.7071, 1.4142]])
+        """
+        return self.index(corpus).knn(queries, k=k, ict=ict)
+
+
+class WmdIndex:
+    """A corpus prepared once for WMD queries (ids, weights, vectors and centroids).
+
+    ``index[query]`` gives gensim ``WmdSimilarity`` scores 1 / (1 + distance) against every
+    document (a 2-D array for a list of queries); with ``num_best`` it gives the ``num_best``
+    best ``(document, score)`` pairs instead, found by pruned search, skipping scores of 0 (an
+    infinite distance) as gensim does. ``most_similar`` and ``knn`` use the pruned search.
+
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+    >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
+    >>> idx[["a"]].round(4)
+    array([1.    , 0.4142, 0.3333])
+    """
+
+    def __init__(self, wmd, corpus, num_best=None):
+        if num_best is not None and (not _is_int(num_best) or num_best < 0):
+            raise EngineError(f"WmdIndex: num_best must be a non-negative int or None, got {num_best!r}")
+        self.wmd = wmd
+        self.num_best = num_best
+        self._oov = wmd._oov()
+        self._bags = wmd._bags(corpus, "corpus", self._oov)
+        self._vocab, loc = np.unique(self._bags.gid, return_inverse=True)
+        self._csr = self._bags.csr(loc)
+        self._X = wmd._rows(self._vocab, self._oov)
+        self._centroids = _centroids(self._csr, self._X, len(self._bags))
+
+    def __len__(self):
+        return len(self._bags)
+
+    def __repr__(self):
+        return f"<engine.WmdIndex: {len(self)} documents, {len(self._vocab)} distinct words>"
+
+    def _queries(self, queries, name="queries"):
+        """Bags of the queries, their cost rows against the corpus vocabulary, their centroids."""
+        # Unknown words of the queries extend a copy of the corpus' table, so the corpus' ids
+        # stay valid and n-gram-built words keep one id for both sides.
+        oov = dict(self._oov) if self._oov is not None else None
+        Q = self.wmd._bags(queries, name, oov)
+        return Q, oov
+
+    def _query_batches(self, Q, oov):
+        for rows in WMD._chunks(Q, len(self._vocab)):
+            sub = Q.take(rows)
+            uq, loc = np.unique(sub.gid, return_inverse=True)
+            Xq = self.wmd._rows(uq, oov)
+            D = _kernels.pair_costs(Xq, self._X)
+            csr = sub.csr(loc)
+            yield rows, D, csr, _centroids(csr, Xq, len(sub))
+
+    def distances(self, queries):
+        """Exact WMD from each query to every document, shape (n_queries, n_docs)."""
+        Q, oov = self._queries(queries)
+        out = np.empty((len(Q), len(self)), dtype=np.float64)
+        for rows, D, csr, _ in self._query_batches(Q, oov):
+            ia, ib = np.meshgrid(np.arange(len(rows)), np.arange(len(self)), indexing="ij")
+            out[rows] = _kernels.wmd_pairs(D, csr, self._csr, ia.ravel(), ib.ravel()).reshape(len(rows), -1)
+        return out
+
+    def bounds(self, queries):
+        """Lower bounds ``(wcd, rwmd, ict)``, each (n_queries, n_docs); each is <= the exact WMD."""
+        Q, oov = self._queries(queries)
+        res = [np.empty((len(Q), len(self))) for _ in range(3)]
+        for rows, D, csr, qcent in self._query_batches(Q, oov):
+            for r, b in zip(res, _kernels.wmd_bounds(D, csr, self._csr, qcent, self._centroids)):
+                r[rows] = b
+        return tuple(res)
+
+    def knn(self, queries, k=10, ict=True):
+        """Exact k nearest documents of each query; see ``WMD.knn``."""
+        if not _is_int(k) or k < 1:
+            raise EngineError(f"knn: k must be a positive int, got {k!r}")
+        Q, oov = self._queries(queries)
+        k = min(int(k), len(self))
+        dist = np.empty((len(Q), k), dtype=np.float64)
+        idx = np.empty((len(Q), k), dtype=np.int64)
+        n_exact = np.zeros(len(Q), dtype=np.int64)
+        if k == 0 or len(Q) == 0:
+            return KnnResult(dist, idx, n_exact)
+        for rows, D, csr, qcent in self._query_batches(Q, oov):
+            d, i, n = _kernels.wmd_knn(D, csr, self._csr, qcent, self._centroids, k, ict)
+            dist[rows], idx[rows], n_exact[rows] = d, i, n
+        return KnnResult(dist, idx, n_exact)
+
+    def most_similar(self, query, topn=10):
+        """The ``topn`` most similar documents as ``[(index, 1 / (1 + distance)), ...]``, best first.
+
+        Documents at infinite distance (score 0) are left out, as in gensim's ``num_best`` results.
+        """
+        if not _is_int(topn) or topn < 0:
+            raise EngineError(f"most_similar: topn must be a non-negative int, got {topn!r}")
+        if topn == 0 or len(self) == 0:
+            return []
+        r = self.knn([_as_doc(query, "query")], k=topn)
+        return [(int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)]
+
+    def __getitem__(self, query):
+        single = _is_single_doc(query)
+        if self.num_best is not None:
+            if single:
+                return self.most_similar(query, topn=self.num_best)
+            return [self.most_similar(q, topn=self.num_best) for q in query]
+        sims = 1.0 / (1.0 + self.distances([query] if single else query))
+        return sims[0] if single else sims
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_single_doc(q):
+    """A string or a list of string tokens is one document; a list of those is many."""
+    if isinstance(q, str):
+        return True
+    if isinstance(q, (list, tuple)):
+        return len(q) == 0 or isinstance(q[0], str)
+    return False
+
+
+def _as_doc(doc, what):
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, (list, tuple)):
+        for t, tok in enumerate(doc):
+            if not isinstance(tok, str):
+                raise ShapeError(f"{what}: token {t} is a {type(tok).__name__}, expected str")
+        return doc
+    if isinstance(doc, np.ndarray) and doc.ndim == 1:
+        return _as_doc(doc.tolist(), what)
+    raise ShapeError(f"{what}: a document must be a string or a list of string tokens, "
+                     f"got {type(doc).__name__}")
+
+
+def _as_docs(docs, name):
+    if len(docs_list := _listify(docs, name)) == 1 and name in ("doc1", "doc2"):
+        return [_as_doc(docs_list[0], name)]
+    return [_as_doc(d, f"{name}[{i}]") for i, d in enumerate(docs_list)]
+
+
+def _listify(docs, name):
+    if isinstance(docs, str):
+        raise ShapeError(f"{name}: expected a list of documents, got a single string")
+    try:
+        return list(docs)
+    except TypeError:
+        raise ShapeError(f"{name}: expected a list of documents, got {type(docs).__name__}") from None
+
+
+def _centroids(csr, X, n_docs):
+    """Weighted mean vector of every document (float64), for the WCD bound."""
+    from scipy.sparse import csr_matrix
+
+    ptr, loc, _, w = csr
+    W = csr_matrix((w, loc, ptr), shape=(n_docs, X.shape[0]))
+    return np.ascontiguousarray(W @ X, dtype=np.float64)

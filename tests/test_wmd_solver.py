@@ -1,0 +1,150 @@
+"""The EMD solver against POT, the lower bounds against the exact distance, knn against brute force."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine import datasets
+from engine.wmd import emd
+
+ot = pytest.importorskip("ot")
+
+
+def _check(a, b, M):
+    ref = ot.emd2(a, b, M)
+    got = emd(a, b, M)
+    assert abs(got - ref) <= 1e-9 * abs(ref) + 1e-13, (got, ref)
+
+
+@st.composite
+def problems(draw):
+    m = draw(st.integers(1, 25))
+    n = draw(st.integers(1, 25))
+    seed = draw(st.integers(0, 2**32 - 1))
+    kind = draw(st.sampled_from(["uniform", "ties", "zeros", "integer-mass", "euclid"]))
+    rng = np.random.default_rng(seed)
+    a, b = rng.random(m), rng.random(n)
+    M = rng.random((m, n))
+    if kind == "ties":  # few distinct costs and masses: degenerate pivots everywhere
+        M = rng.integers(0, 3, (m, n)).astype(float)
+        a, b = np.ones(m), np.ones(n)
+    elif kind == "zeros":
+        a[rng.random(m) < 0.4] = 0
+        b[rng.random(n) < 0.4] = 0
+        a[0] += 0.1
+        b[-1] += 0.1
+    elif kind == "integer-mass":  # count/length weights as WMD builds them
+        a, b = rng.integers(1, 4, m).astype(float), rng.integers(1, 4, n).astype(float)
+    elif kind == "euclid":
+        P, Q = rng.random((m, 5)), rng.random((n, 5))
+        M = np.sqrt(((P[:, None] - Q[None]) ** 2).sum(-1))
+    return a / a.sum(), b / b.sum(), M
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_emd_matches_pot(p):
+    _check(*p)
+
+
+def test_emd_special_shapes():
+    rng = np.random.default_rng(0)
+    _check(np.array([1.0]), np.array([1.0]), np.array([[0.7]]))
+    b = rng.random(9)
+    _check(np.array([1.0]), b / b.sum(), rng.random((1, 9)))   # one-point side
+    _check(b / b.sum(), np.array([1.0]), rng.random((9, 1)))
+    _check(np.ones(6) / 6, np.ones(6) / 6, np.zeros((6, 6)))   # all costs equal
+    _check(np.ones(6) / 6, np.ones(6) / 6, np.full((6, 6), 2.5))
+    M = rng.random((7, 7)) - 0.5                                   # negative costs
+    _check(np.ones(7) / 7, np.ones(7) / 7, M)
+    a = rng.random(150)
+    c = rng.random(140)
+    _check(a / a.sum(), c / c.sum(), rng.random((150, 140)))     # larger
+    assert emd([2.0, 2.0], [4.0], [[1.0], [3.0]]) == 8.0           # unnormalised masses, as POT
+    x = rng.random(5)
+    assert emd(x / x.sum(), x / x.sum(), 1 - np.eye(5)) == 0.0      # identity plan
+
+
+def test_emd_is_deterministic():
+    rng = np.random.default_rng(1)
+    a = rng.integers(1, 3, 40).astype(float)
+    M = rng.integers(0, 4, (40, 40)).astype(float)
+    vals = {emd(a / a.sum(), a[::-1] / a.sum(), M) for _ in range(5)}
+    assert len(vals) == 1
+
+
+@pytest.fixture(scope="module")
+def lee_wmd():
+    kv = datasets.word2vec_keyedvectors()
+    return engine.WMD(engine.Vectors.from_gensim(kv))
+
+
+@pytest.fixture(scope="module")
+def lee_docs():
+    sents = [s for s in datasets.lee_sentences() if len(s) >= 4]
+    return sents
+
+
+def test_bounds_never_exceed_exact(lee_wmd, lee_docs):
+    rng = np.random.default_rng(4)
+    corpus = [lee_docs[i][:rng.integers(1, 40)] for i in rng.integers(len(lee_docs), size=60)]
+    corpus += [["qqxyzzy"], [corpus[0][0]]]
+    queries = [lee_docs[i][:rng.integers(1, 30)] for i in rng.integers(len(lee_docs), size=4)]
+    queries.append([corpus[0][0]])
+    idx = lee_wmd.index(corpus)
+    exact = idx.distances(queries)
+    wcd, rwmd, ict = idx.bounds(queries)
+    for b in (wcd, rwmd, ict):
+        assert np.all(b <= exact)
+    fin = np.isfinite(exact)
+    assert np.all(ict[fin] >= rwmd[fin] * (1 - 1e-9))  # ICT is the tighter one
+    assert np.mean(rwmd[fin] / np.maximum(exact[fin], 1e-12)) > 0.5  # and RWMD is not vacuous
+    assert np.array_equal(exact, lee_wmd.pairwise(queries, corpus))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), n_docs=st.integers(1, 40), k=st.integers(1, 12),
+       vocab=st.integers(3, 30), ict=st.booleans())
+def test_knn_identical_to_brute_force(lee_wmd, seed, n_docs, k, vocab, ict):
+    rng = np.random.default_rng(seed)
+    words = lee_wmd.vectors.index_to_key[:vocab] + ["qqxyzzy"]  # a small vocabulary makes ties
+    doc = lambda: [words[i] for i in rng.integers(len(words), size=rng.integers(0, 8))]
+    corpus = [doc() for _ in range(n_docs)]
+    corpus += [list(corpus[0])]  # a duplicate document: an exact tie
+    queries = [doc() for _ in range(3)] + [list(corpus[0])]
+    res = lee_wmd.knn(queries, corpus, k=k, ict=ict)
+    full = lee_wmd.index(corpus).distances(queries)
+    kk = min(k, len(corpus))
+    for q in range(len(queries)):
+        order = sorted(range(len(corpus)), key=lambda i: (full[q, i], i))[:kk]
+        assert res.indices[q].tolist() == order
+        assert np.array_equal(res.distances[q], full[q, order])
+    assert res.indices.shape == (len(queries), kk)
+    assert np.all(res.n_exact <= len(corpus))
+
+
+def test_knn_prunes_on_real_text(lee_wmd, lee_docs):
+    corpus = [d[:40] for d in lee_docs[:250]]
+    queries = [d[:30] for d in lee_docs[250:253]]
+    res = lee_wmd.knn(queries, corpus, k=5)
+    full = lee_wmd.index(corpus).distances(queries)
+    for q in range(3):
+        assert res.indices[q].tolist() == sorted(range(250), key=lambda i: (full[q, i], i))[:5]
+    assert res.n_exact.max() < 250 / 2  # the bounds do their job
+
+
+def test_threads_do_not_change_results(lee_wmd, lee_docs):
+    docs = lee_docs[:40]
+    old = engine.get_num_threads()
+    try:
+        engine.set_num_threads(1)
+        one = lee_wmd.pairwise(docs[:20], docs[20:])
+        k1 = lee_wmd.knn(docs[:3], docs, k=4)
+        engine.set_num_threads(2)
+        two = lee_wmd.pairwise(docs[:20], docs[20:])
+        k2 = lee_wmd.knn(docs[:3], docs, k=4)
+    finally:
+        engine.set_num_threads(old)
+    assert np.array_equal(one, two)
+    assert np.array_equal(k1.indices, k2.indices) and np.array_equal(k1.distances, k2.distances)
