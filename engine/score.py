@@ -196,7 +196,8 @@ class Neighbors:
 class WMDNeighbors:
     """The ``k`` nearest documents of a reference corpus by Word Mover's Distance →
     ``neighbors`` (the corpus ids, or row numbers from 0 without ``id_field``) and
-    ``distances`` (``None`` where a text has no known word, gensim's ``inf``).
+    ``distances``, nearest first (ties by corpus order). Infinite distances (gensim's answer
+    when either side has no known word) are left out, so such a text gets empty lists.
 
     ``corpus``: a file in any input format, read whole (it is held in memory) from
     ``text_field`` and optional ``id_field``.
@@ -234,18 +235,18 @@ class WMDNeighbors:
         from .wmd import WMD
 
         corpus, cids = self.load_corpus()
-        wmd = WMD(vectors)
+        index = WMD(vectors).index(corpus)  # the corpus is prepared once, not per chunk
         k = min(self.k, len(corpus))
 
         def score(texts):
-            d, i = wmd.knn(texts, corpus, k=k)
-            d = np.asarray(d, dtype=np.float64)
-            i = np.asarray(i)
+            res = index.knn(texts, k=k)
+            d = np.asarray(res.distances, dtype=np.float64)
+            i = np.asarray(res.indices)
             nb, dist = [], []
             for drow, irow in zip(d.tolist(), i.tolist()):
-                keep = [(x, j) for x, j in zip(drow, irow) if j >= 0]
+                keep = [(x, j) for x, j in zip(drow, irow) if j >= 0 and math.isfinite(x)]
                 nb.append([cids[j] for _, j in keep])
-                dist.append([x if math.isfinite(x) else None for x, _ in keep])
+                dist.append([x for x, _ in keep])
             return {"neighbors": nb, "distances": dist}
 
         return score
@@ -592,8 +593,8 @@ class _TextWriter:
             self.f.flush()
 
 
-def _arrow_type(pa, kind, id_type):
-    base = {"str": pa.string(), "float": pa.float64(), "id": id_type}
+def _arrow_type(pa, kind, inferred=None):
+    base = {"str": pa.string(), "float": pa.float64(), "id": inferred}
     if kind in base:
         return base[kind]
     if kind == "list<str>":
@@ -601,7 +602,7 @@ def _arrow_type(pa, kind, id_type):
     if kind == "list<float>":
         return pa.list_(pa.float64())
     if kind == "list<id>":
-        return pa.list_(id_type)
+        return pa.list_(inferred)
     if kind == "list<list<str>>":
         return pa.list_(pa.list_(pa.string()))
     return pa.list_(pa.list_(pa.float64()))
@@ -616,7 +617,7 @@ class _ParquetWriter:
         self.pa = _pyarrow()
         if path == "-":
             raise EngineError("Parquet cannot be written to standard output; give an output file")
-        self.path, self.columns, self.id_type = path, columns, id_type
+        self.path, self.columns = path, columns
         self.dir = path + ".parts"
         self.n = parts or 0
         if parts is None:
@@ -625,15 +626,25 @@ class _ParquetWriter:
         for name in os.listdir(self.dir):  # parts past the checkpoint belong to a lost chunk
             if not name.startswith("part-") or int(name[5:13]) >= self.n:
                 os.remove(os.path.join(self.dir, name))
-        self.schema = None
-        if self.n:
-            self.schema = self.pa.parquet.read_schema(self._part(0))
-        elif id_type is not None or not any(k in ("id", "list<id>") for _, k in columns):
-            self.schema = self._schema(id_type)
+        # Id columns take the input's Arrow type when it has one, else the first chunk's.
+        self.known = {name: id_type for name, kind in columns if kind == "id" and id_type is not None}
+        self.schema = self.pa.parquet.read_schema(self._part(0)) if self.n else None
 
-    def _schema(self, id_type):
+    def _schema(self, cols):
         pa = self.pa
-        return pa.schema([(name, _arrow_type(pa, kind, id_type)) for name, kind in self.columns])
+        fields = []
+        for name, kind in self.columns:
+            inferred = None
+            if kind in ("id", "list<id>"):
+                inferred = self.known.get(name)
+                if inferred is None:
+                    inferred = pa.array(cols[name]).type if cols is not None else pa.string()
+                    if pa.types.is_list(inferred):
+                        inferred = inferred.value_type
+                    if pa.types.is_null(inferred):
+                        inferred = pa.string()
+            fields.append((name, _arrow_type(pa, kind, inferred)))
+        return pa.schema(fields)
 
     def _part(self, i):
         return os.path.join(self.dir, f"part-{i:08d}.parquet")
@@ -643,12 +654,8 @@ class _ParquetWriter:
         if n == 0:
             return
         try:
-            if self.schema is None:  # the id type is inferred from the first chunk
-                id_name = next(name for name, k in self.columns if k in ("id", "list<id>"))
-                inferred = pa.array(cols[id_name]).type
-                if pa.types.is_list(inferred):
-                    inferred = inferred.value_type
-                self.schema = self._schema(pa.string() if pa.types.is_null(inferred) else inferred)
+            if self.schema is None:
+                self.schema = self._schema(cols)
             table = pa.Table.from_pydict({name: cols[name] for name, _ in self.columns}, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
             raise EngineError(f"{self.path}: a column's values are of different types ({e}); "
@@ -666,7 +673,7 @@ class _ParquetWriter:
             return
         pq = self.pa.parquet
         tmp = self.path + ".tmp"
-        schema = self.schema or self._schema(self.pa.string())
+        schema = self.schema or self._schema(None)
         with pq.ParquetWriter(tmp, schema) as w:
             for i in range(self.n):
                 w.write_table(pq.read_table(self._part(i)))

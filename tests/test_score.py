@@ -173,6 +173,46 @@ def test_neighbors_of_words(tmp_path, vpath, vectors):
     assert "apple" not in got[0]["neighbors"][0] and "car" not in got[0]["neighbors"][1]
 
 
+def test_zeroshot_labels_match_the_classifier(tmp_path, vpath, vectors, rows, capsys):
+    labels = {"food": "food meal cooking fruit", "travel": "travel car road city", "people": "people family friends"}
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    write_table(src, "csv", rows)
+    assert main(["score", "zeroshot", str(src), "-o", str(out), "--labels", str(tmp_path / "labels.json"),
+                 "--all-scores", "--id-field", "id", "--vectors", vpath, "--batch-size", "1000"]) == 0
+    got = read_table(out, "jsonl", None)
+    clf = engine.ZeroShotClassifier(vectors, labels)
+    texts = [r["text"] for r in rows]
+    proba = clf.predict_proba(texts)
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    assert [g["label"] for g in got] == clf.predict(texts).tolist()
+    assert [g["score"] for g in got] == proba.max(axis=1).tolist()
+    for j, name in enumerate(clf.classes_):
+        assert [g[f"p_{name}"] for g in got] == proba[:, j].tolist()
+    assert list(got[0]) == ["id", "label", "score", "p_food", "p_travel", "p_people"]
+
+
+def test_wmd_knn_matches_brute_force_distances(tmp_path, vpath, vectors):
+    corpus = ["the cat sat on the mat", "a dog runs in the park", "stock market prices fell",
+              "the football team won the game", "xyzzy qqq", "my cat sleeps on a sofa"]
+    (tmp_path / "corpus.csv").write_text("cid,body\n" + "".join(f"c{i},{t}\n" for i, t in enumerate(corpus)))
+    queries = [{"id": 1, "text": "a cat on the sofa"}, {"id": 2, "text": "zzzz"}, {"id": 3, "text": "the team played"}]
+    src, out = tmp_path / "q.jsonl", tmp_path / "out.parquet"
+    write_table(src, "jsonl", queries)
+    assert main(["score", "wmd-knn", str(src), "-o", str(out), "--corpus", str(tmp_path / "corpus.csv"),
+                 "--corpus-text-field", "body", "--corpus-id-field", "cid", "--k", "3", "--id-field", "id",
+                 "--vectors", vpath]) == 0
+    got = read_table(out, "parquet", None)
+    wmd = engine.WMD(vectors)
+    for q, g in zip(queries, got):
+        d = [wmd.distance(q["text"], c) for c in corpus]
+        best = sorted((x, j) for j, x in enumerate(d) if np.isfinite(x))[:3]
+        assert g["id"] == q["id"]
+        assert g["neighbors"] == [f"c{j}" for _, j in best]
+        np.testing.assert_allclose(g["distances"], [x for x, _ in best], rtol=1e-9, atol=1e-9)
+    assert got[1]["neighbors"] == [] and got[1]["distances"] == []
+
+
 # ---------------------------------------------------------------- resume
 def _interrupt_after(monkeypatch, n_checkpoints):
     """Make the run die right after chunk ``n_checkpoints + 1`` is written but before its
