@@ -21,7 +21,6 @@ The input is generated once (seeded) into --cache (default $ENGINE_BENCH_CACHE o
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -99,17 +98,6 @@ with open(path) as f, open(out, "w") as w:
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": n, "peak_mb": peak_mb()}))
 """
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make_input(path, n, seed=0):
@@ -219,6 +207,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     sys.path.insert(0, ROOT)
     import engine
+    from engine.bench import cpu_model
 
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
           f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
