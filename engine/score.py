@@ -749,6 +749,31 @@ def _load_checkpoint(path, job):
     return state
 
 
+def _lock(output):
+    """Hold ``OUTPUT.engine-lock`` for the run: two runs writing one output would interleave.
+    An advisory ``flock``, so the kernel releases it when a killed run's process ends."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return None
+    f = open(output + ".engine-lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise EngineError(f"{output}: another engine score run is writing it (lock {output}.engine-lock)") from None
+    return f
+
+
+def _unlock(f):
+    if f is not None:
+        try:
+            os.remove(f.name)
+        except OSError:
+            pass
+        f.close()
+
+
 # ================================================================== progress
 class Progress:
     """A one-line progress bar with rate and ETA on a terminal (stderr); silent otherwise."""
@@ -773,10 +798,10 @@ class Progress:
         if fraction is not None and fraction > 0:
             eta = elapsed * (1 - fraction) / fraction
             bar = "#" * int(24 * fraction)
-            line = (f"\r[{bar:<24}] {100 * fraction:5.1f}%  {rows:,} rows  {rate:,.0f} rows/s  "
+            line = (f"\r[{bar:<24}] {100 * fraction:5.1f}%  {rows:,} rows  {_rate(rate)} rows/s  "
                     f"ETA {_hms(eta)} ")
         else:
-            line = f"\r{rows:,} rows  {rate:,.0f} rows/s  {_hms(elapsed)} "
+            line = f"\r{rows:,} rows  {_rate(rate)} rows/s  {_hms(elapsed)} "
         self.stream.write(line)
         self.stream.flush()
         self.drawn = True
@@ -785,6 +810,10 @@ class Progress:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _rate(x):
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
 
 
 def _hms(s):
@@ -811,7 +840,7 @@ class Summary:
     def line(self):
         resumed = f", resumed after {self.resumed_from:,}" if self.resumed_from else ""
         return (f"engine score: {self.rows:,} rows written to {self.output}, {self.skipped:,} skipped"
-                f"{resumed}; {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s")
+                f"{resumed}; {self.seconds:.1f} s, {_rate(self.rows_per_second)} rows/s")
 
 
 class _Inline:
@@ -884,18 +913,15 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
     job = {"input": "-" if input == "-" else os.path.abspath(input), "input_format": in_fmt,
            "output_format": out_fmt, "vectors": os.path.abspath(os.fspath(vectors)),
            "task": repr(task), "text_field": text_field, "id_field": id_field}
-    state = None
-    if resume:
-        if ckpt_path is None:
-            raise EngineError("--resume needs an output file (not standard output)")
-        state = _load_checkpoint(ckpt_path, job)
-        if state is None and os.path.exists(output) and os.path.getsize(output) > 0:
-            raise EngineError(f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
-                              f"wrote it finished, or was not engine score; nothing to resume")
-        if state is not None and out_fmt != "parquet" and (
-                not os.path.exists(output) or os.path.getsize(output) < state["offset"]):
-            raise EngineError(f"{output}: shorter than its checkpoint says; cannot resume, start again")
-    reader = open_reader(input, in_fmt, text_field, id_field)
+    if resume and ckpt_path is None:
+        raise EngineError("--resume needs an output file (not standard output)")
+    lock = _lock(output) if ckpt_path else None
+    try:
+        state = _resume_state(output, out_fmt, ckpt_path, job) if resume else None
+        reader = open_reader(input, in_fmt, text_field, id_field)
+    except BaseException:
+        _unlock(lock)
+        raise
     t0 = time.perf_counter()
     writer = None
     bar = progress if isinstance(progress, Progress) else Progress(enabled=bool(progress))
@@ -958,10 +984,22 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
     finally:
         bar.close()
         reader.close()
+        _unlock(lock)
         if writer is not None:
             writer.close(complete=False)
         if own_executor and executor is not None:
             executor.close()
+
+
+def _resume_state(output, out_fmt, ckpt_path, job):
+    state = _load_checkpoint(ckpt_path, job)
+    if state is None and os.path.exists(output) and os.path.getsize(output) > 0:
+        raise EngineError(f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
+                          f"wrote it finished, or was not engine score; nothing to resume")
+    if state is not None and out_fmt != "parquet" and (
+            not os.path.exists(output) or os.path.getsize(output) < state["offset"]):
+        raise EngineError(f"{output}: shorter than its checkpoint says; cannot resume, start again")
+    return state
 
 
 def _empty(task):

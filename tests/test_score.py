@@ -420,3 +420,16 @@ def test_progress_bar_shows_rate_and_eta():
     quiet = io.StringIO()
     sc.Progress(stream=quiet).update(10, 0.5, force=True)  # a StringIO is not a terminal
     assert quiet.getvalue() == ""
+
+
+def test_two_runs_cannot_write_one_output(tmp_path, vpath, rows):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_table(src, "jsonl", rows[:5])
+    held = sc._lock(str(out))  # as a running `engine score` holds it
+    try:
+        with pytest.raises(engine.EngineError, match="another engine score run is writing it"):
+            sc.score_file(str(src), str(out), vpath, TASK)
+    finally:
+        sc._unlock(held)
+    assert sc.score_file(str(src), str(out), vpath, TASK).rows == 5
+    assert not os.path.exists(str(out) + ".engine-lock")
