@@ -115,8 +115,8 @@ def score_dask(ddf, vectors_path, task, text_field="text", id_field=None, on_err
     >>> from engine.score import Neighbors
     >>> from engine.distributed import score_dask
     >>> ddf = dd.from_pandas(pd.DataFrame({"text": ["apple pie", "fast cars"]}), npartitions=2)
-    >>> out = score_dask(ddf, engine.datasets.default_path(), Neighbors(k=3))  # doctest: +SKIP
-    >>> out.compute()["neighbors"].map(len).tolist()  # doctest: +SKIP
+    >>> out = score_dask(ddf, engine.datasets.default_path(), Neighbors(k=3))
+    >>> out.compute()["neighbors"].map(len).tolist()
     [3, 3]
     """
     _dask()
