@@ -5,7 +5,8 @@
 
 Three measurements, each in a fresh Python process (its peak resident memory, VmHWM, is its own):
 
-- ``engine score``: the command as a user runs it, JSONL in, JSONL out (id, label, score), on the
+- ``engine score``: the command's entry point (``engine.cli.main``) in a fresh Python, JSONL in,
+  JSONL out (id, label, score), on the
   embedded default vectors (21,745 × 384) with 8 labels; the whole process's wall time
   (start-up, memory-mapping the vectors, building the classifier, reading, scoring, writing).
 - in-memory: ``ZeroShotClassifier.predict_proba`` + argmax on the same texts already in a list
@@ -139,22 +140,27 @@ def _child(code, *args):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+ENGINE_SCORE = _PEAK + r"""
+import json, sys
+from engine.cli import main
+rc = main(sys.argv[1:])
+print(json.dumps({"rc": rc, "peak_mb": peak_mb()}))
+"""
+
+
 def _engine_score(path, labels, out, batch_size):
-    """Wall time and peak memory (ru_maxrss from wait4) of one `engine score` process."""
+    """Wall time of one process running `engine score` (its CLI entry point, in a fresh Python)
+    and that process's peak memory (VmHWM: unlike ru_maxrss it does not carry over the parent's)."""
     import time
 
-    cmd = [sys.executable, "-m", "engine", "score", "zeroshot", path, "-o", out, "--labels", labels,
-           "--id-field", "id", "--batch-size", str(batch_size), "--progress", "never", "--quiet"]
+    args = ["score", "zeroshot", path, "-o", out, "--labels", labels, "--id-field", "id",
+            "--batch-size", batch_size, "--progress", "never", "--quiet"]
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=_env(), cwd=ROOT, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
+    r = _child(ENGINE_SCORE, *args)
     dt = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise RuntimeError(f"engine score failed ({p.returncode}):\n{err}")
-    return {"seconds": dt, "peak_mb": usage.ru_maxrss / 1024}
+    if r["rc"] != 0:
+        raise RuntimeError(f"engine score exited with {r['rc']}")
+    return {"seconds": dt, "peak_mb": r["peak_mb"]}
 
 
 def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000):

@@ -936,6 +936,8 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
     lock = _lock(output) if ckpt_path else None
     try:
         state = _resume_state(output, out_fmt, ckpt_path, job) if resume else None
+        if not resume and ckpt_path and os.path.exists(ckpt_path):
+            os.remove(ckpt_path)  # a crashed run's checkpoint no longer describes the output
         reader = open_reader(input, in_fmt, text_field, id_field)
     except BaseException:
         _unlock(lock)
@@ -1002,9 +1004,9 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
     finally:
         bar.close()
         reader.close()
-        _unlock(lock)
         if writer is not None:
             writer.close(complete=False)
+        _unlock(lock)
         if own_executor and executor is not None:
             executor.close()
 
