@@ -305,7 +305,7 @@ class Vectors:
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> scores, ids = v.search(["a", "c"], k=2)
-        >>> ids.tolist(), scores.round(2).tolist()
+        >>> ids.tolist(), [[round(float(s), 2) for s in row] for row in scores]
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
         """
         q, _ = self._queries(queries)
