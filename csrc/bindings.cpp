@@ -69,6 +69,14 @@ using f64 = py::array_t<double, py::array::c_style>;
 using i64 = py::array_t<std::int64_t, py::array::c_style>;
 using i32 = py::array_t<std::int32_t, py::array::c_style>;
 
+engine::SinkhornParams sinkhorn_params(double reg, int max_iter, double tol) {
+    engine::SinkhornParams sp;
+    sp.reg = reg;
+    sp.max_iter = max_iter;
+    sp.tol = tol;
+    return sp;
+}
+
 engine::DocsView docs_view(const i64& ptr, const i32& loc, const i64& gid, const f64& w) {
     return engine::DocsView{ptr.data(), loc.data(), gid.data(), w.data()};
 }
@@ -88,18 +96,33 @@ py::tuple emd_cost(const f64& a, const f64& b, const f64& M) {
 py::tuple wmd_single(const f64& Xa, const i64& gid_a, const f64& wa, const f64& Xb,
                      const i64& gid_b, const f64& wb, int method, double reg, int max_iter,
                      double tol) {
-    engine::SinkhornParams sp;
-    sp.reg = reg;
-    sp.max_iter = max_iter;
-    sp.tol = tol;
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
     const int m = static_cast<int>(gid_a.shape(0)), n = static_cast<int>(gid_b.shape(0));
     const auto dim = Xa.shape(1);
     int status;
     double d;
     {
         py::gil_scoped_release nogil;
-        d = engine::wmd_single(Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
+        engine::PairWorkspace ws;
+        d = engine::wmd_single(ws, Xa.data(), gid_a.data(), wa.data(), m, Xb.data(), gid_b.data(),
                                wb.data(), n, dim, method, sp, &status);
+    }
+    return py::make_tuple(d, status);
+}
+
+py::tuple wmd_single_ids(const f32& unit, const f32& norms, const i32& ids, const f32& counts,
+                         int s, int method, double reg, int max_iter, double tol) {
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
+    const auto dim = unit.shape(1);
+    const int nnz = static_cast<int>(ids.shape(0));
+    const float* pn = norms.shape(0) ? norms.data() : nullptr;
+    int status;
+    double d;
+    {
+        py::gil_scoped_release nogil;
+        engine::PairWorkspace ws;
+        d = engine::wmd_single_ids(ws, unit.data(), pn, dim, ids.data(), counts.data(), nnz, s,
+                                   method, sp, &status);
     }
     return py::make_tuple(d, status);
 }
@@ -118,10 +141,7 @@ int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid
               const i64& ib, int method, double reg, int max_iter, double tol, f64& out,
               int n_threads) {
     const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
-    engine::SinkhornParams sp;
-    sp.reg = reg;
-    sp.max_iter = max_iter;
-    sp.tol = tol;
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
     const double* pd = D.data();
     const auto ldd = D.shape(1);
     const std::int64_t* pia = ia.data();
@@ -131,6 +151,20 @@ int wmd_pairs(const f64& D, const i64& a_ptr, const i32& a_loc, const i64& a_gid
     int status;
     py::gil_scoped_release nogil;
     engine::wmd_pairs(pd, ldd, A, B, pia, pib, np, method, sp, po, &status, n_threads);
+    return status;
+}
+
+int wmd_zip(const f64& X, const i64& a_ptr, const i32& a_loc, const i64& a_gid, const f64& a_w,
+            const i64& b_ptr, const i32& b_loc, const i64& b_gid, const f64& b_w, int method,
+            double reg, int max_iter, double tol, f64& out, int n_threads) {
+    const auto A = docs_view(a_ptr, a_loc, a_gid, a_w), B = docs_view(b_ptr, b_loc, b_gid, b_w);
+    const engine::SinkhornParams sp = sinkhorn_params(reg, max_iter, tol);
+    const double* px = X.data();
+    const auto dim = X.shape(1), np = a_ptr.shape(0) - 1;
+    double* po = out.mutable_data();
+    int status;
+    py::gil_scoped_release nogil;
+    engine::wmd_zip(px, dim, A, B, np, method, sp, po, &status, n_threads);
     return status;
 }
 
@@ -260,7 +294,9 @@ PYBIND11_MODULE(_native, m) {
     m.def("emd_cost", &emd_cost);
     m.def("wmd_pair_costs", &wmd_pair_costs);
     m.def("wmd_single", &wmd_single);
+    m.def("wmd_single_ids", &wmd_single_ids);
     m.def("wmd_pairs", &wmd_pairs);
+    m.def("wmd_zip", &wmd_zip);
     m.def("wmd_bounds", &wmd_bounds);
     m.def("wmd_knn", &wmd_knn);
 

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 namespace engine {
@@ -86,7 +87,7 @@ class EmdSolver {
     std::vector<std::int64_t> parc_;
     std::vector<double> pflow_, pi_;
     std::vector<char> up_, art_up_;
-    std::vector<int> cheapest_, sinks_, adj_ptr_, adj_, fill_, comp_;
+    std::vector<int> dfs_, cheapest_, sinks_, active_, adj_ptr_, adj_, fill_, comp_;
     std::vector<double> rest_, colmin_, alloc_flow_;
     std::vector<std::int64_t> alloc_arc_;
 
@@ -156,45 +157,71 @@ class EmdSolver {
         }
     }
 
-    // Block search pricing: scan arcs cyclically from `cursor` in blocks, return the arc with
-    // the most negative reduced cost of the first block that has one (below -eps), or -1.
+    // Block search pricing over whole rows: rows (the arcs of one supply node) are scanned
+    // cyclically from row `cursor` (row m_ stands for the artificial arcs) until at least
+    // `block` arcs were seen; if the best reduced cost so far is below -eps, its arc is
+    // returned, else the scan goes on. A full cycle without one: -1 (optimal). The minimum of
+    // a row is a branch-free vector reduction; the arc is located only in the winning row.
+    typedef double v8 __attribute__((vector_size(64)));
+    typedef double v8u __attribute__((vector_size(64), aligned(8), may_alias));
+
+    double row_min(int i) const {
+        const double* c = cost_.data() + static_cast<std::int64_t>(i) * n_;
+        const double* pj = pi_.data() + m_;
+        const double inf = std::numeric_limits<double>::infinity();
+        v8 mv = {inf, inf, inf, inf, inf, inf, inf, inf};
+        int j = 0;
+        for (; j + 8 <= n_; j += 8) {
+            const v8 x = *reinterpret_cast<const v8u*>(c + j) - *reinterpret_cast<const v8u*>(pj + j);
+            mv = x < mv ? x : mv;
+        }
+        double r = inf;
+        for (int l = 0; l < 8; ++l) r = mv[l] < r ? mv[l] : r;
+        for (; j < n_; ++j) r = std::min(r, c[j] - pj[j]);
+        return r + pi_[i];
+    }
+
+    double art_rc(int u) const {
+        return art_up_[u] ? art_cost_ + pi_[u] - pi_[root_] : art_cost_ + pi_[root_] - pi_[u];
+    }
+
     std::int64_t price(std::int64_t& cursor, std::int64_t block, double eps, double& rc_out) const {
-        const std::int64_t mn = static_cast<std::int64_t>(m_) * n_;
-        const std::int64_t A = mn + m_ + n_;
-        std::int64_t best = -1;
+        const int rows = m_ + 1;
+        int best_row = -1;
         double best_rc = -eps;
-        std::int64_t e = cursor, left = block;
-        int i = e < mn ? static_cast<int>(e / n_) : 0, j = e < mn ? static_cast<int>(e % n_) : 0;
-        for (std::int64_t seen = 0; seen < A; ++seen) {
+        std::int64_t seen = 0;
+        int r = static_cast<int>(cursor);
+        for (int t = 0; t < rows; ++t) {
             double rc;
-            if (e < mn) {
-                rc = cost_[e] + pi_[i] - pi_[m_ + j];
+            if (r < m_) {
+                rc = row_min(r);
+                seen += n_;
             } else {
-                const int u = static_cast<int>(e - mn);
-                rc = art_up_[u] ? art_cost_ + pi_[u] - pi_[root_] : art_cost_ + pi_[root_] - pi_[u];
+                rc = std::numeric_limits<double>::infinity();
+                for (int u = 0; u < m_ + n_; ++u) rc = std::min(rc, art_rc(u));
+                seen += m_ + n_;
             }
             if (rc < best_rc) {
                 best_rc = rc;
-                best = e;
+                best_row = r;
             }
-            ++e;
-            if (e < mn) {
-                if (++j == n_) {
-                    j = 0;
-                    ++i;
-                }
-            } else if (e == A) {
-                e = 0;
-                i = j = 0;
-            }
-            if (--left == 0) {
-                if (best >= 0) break;
-                left = block;
-            }
+            r = r + 1 == rows ? 0 : r + 1;
+            if (seen >= block && best_row >= 0) break;
         }
-        cursor = e;
+        cursor = r;
         rc_out = best_rc;
-        return best;
+        if (best_row < 0) return -1;
+        const std::int64_t mn = static_cast<std::int64_t>(m_) * n_;
+        if (best_row == m_) {
+            for (int u = 0; u < m_ + n_; ++u)
+                if (art_rc(u) == best_rc) return mn + u;
+        } else {
+            const double* c = cost_.data() + static_cast<std::int64_t>(best_row) * n_;
+            const double* pj = pi_.data() + m_;
+            for (int j = 0; j < n_; ++j)
+                if ((c[j] - pj[j]) + pi_[best_row] == best_rc) return static_cast<std::int64_t>(best_row) * n_ + j;
+        }
+        return -1;  // not reached: the minimum is one of the values it was taken from
     }
 
     double simplex(double span, int* status) {
@@ -218,6 +245,7 @@ class EmdSolver {
         art_up_.assign(nn, 0);
         cheapest_.resize(n_);
         if (!greedy_start()) cheapest_start();
+        dfs_.assign(N_, 0);  // the DFS stack of pivots: a subtree has fewer than N_ nodes
         recompute_potentials();
 
         // Pricing tolerance: potentials carry rounding of order art_cost * 2^-52 per update.
@@ -277,25 +305,33 @@ class EmdSolver {
         });
         alloc_arc_.clear();
         alloc_flow_.clear();
+        // Supply nodes with mass left, kept in index order (ties go to the lowest index).
+        active_.resize(m_);
+        std::iota(active_.begin(), active_.end(), 0);
+        int n_active = m_;
         for (int j : sinks_) {
-            while (rest_[m_ + j] > 0) {
-                int best = -1;
-                double bc = 0;
-                for (int i = 0; i < m_; ++i) {
-                    if (rest_[i] <= 0) continue;
-                    const double c = cost_[static_cast<std::int64_t>(i) * n_ + j];
-                    if (best < 0 || c < bc) {
-                        best = i;
+            while (rest_[m_ + j] > 0 && n_active > 0) {
+                int bp = 0;
+                double bc = cost_[static_cast<std::int64_t>(active_[0]) * n_ + j];
+                for (int p = 1; p < n_active; ++p) {
+                    const double c = cost_[static_cast<std::int64_t>(active_[p]) * n_ + j];
+                    if (c < bc) {
+                        bp = p;
                         bc = c;
                     }
                 }
-                if (best < 0) break;  // supplies used up: what is left here is rounding
+                const int best = active_[bp];
                 const double x = std::min(rest_[best], rest_[m_ + j]);
                 rest_[best] -= x;
                 rest_[m_ + j] -= x;
                 alloc_arc_.push_back(static_cast<std::int64_t>(best) * n_ + j);
                 alloc_flow_.push_back(x);
+                if (rest_[best] <= 0) {  // exhausted: drop it, keeping the order
+                    active_.erase(active_.begin() + bp);
+                    --n_active;
+                }
             }
+            // supplies used up: what is left at j is rounding
         }
         // Adjacency of the forest (CSR), then each tree oriented from its attach node.
         adj_ptr_.assign(nn + 1, 0);
@@ -473,15 +509,16 @@ class EmdSolver {
             new_parent = w;
             w = old_parent;
         }
-        // Potentials and depths of the re-hung subtree.
-        stack_.clear();
-        stack_.push_back(q);
-        while (!stack_.empty()) {
-            const int x = stack_.back();
-            stack_.pop_back();
+        // Potentials and depths of the re-hung subtree (a plain array as the DFS stack: this
+        // loop is the hottest part of a pivot).
+        int* stk = dfs_.data();
+        int top = 0;
+        stk[top++] = q;
+        while (top > 0) {
+            const int x = stk[--top];
             pi_[x] += sigma;
             depth_[x] = depth_[parent_[x]] + 1;
-            for (int ch = first_child_[x]; ch >= 0; ch = next_sib_[ch]) stack_.push_back(ch);
+            for (int ch = first_child_[x]; ch >= 0; ch = next_sib_[ch]) stk[top++] = ch;
         }
     }
 };

@@ -286,10 +286,27 @@ def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=0, reg=0.01, max_iter=1000, 
     return d
 
 
+def wmd_single_ids(unit, norms, ids, counts, split, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD of one pair straight from vocabulary rows: ``ids[:split]`` / ``ids[split:]`` with counts.
+
+    ``unit`` is a Vectors' float32 unit matrix; ``norms`` its norms for raw vectors, or None.
+    """
+    if not (unit.dtype == np.float32 and unit.ndim == 2 and unit.flags.c_contiguous
+            and ids.dtype == np.int32 and counts.dtype == np.float32 and ids.shape == counts.shape
+            and 0 <= split <= ids.shape[0] and (ids.size == 0 or (ids.min() >= 0 and ids.max() < unit.shape[0]))):
+        raise ShapeError("wmd_single_ids: inconsistent word arrays")
+    norms = np.empty(0, dtype=np.float32) if norms is None else norms
+    d, status = _native.wmd_single_ids(unit, norms, ids, counts, int(split), int(method), float(reg),
+                                       int(max_iter), float(tol))
+    _check_status(status)
+    return d
+
+
 def pair_costs(A, B):
     """Euclidean distances between the rows of two float64 matrices, as a float64 matrix."""
-    A = as_matrix(A, "A", dtype=np.float64)
-    B = as_matrix(B, "B", dtype=np.float64)
+    # Rows come from a Vectors, whose values were checked finite when it was built.
+    A = as_matrix(A, "A", dtype=np.float64, finite=False)
+    B = as_matrix(B, "B", dtype=np.float64, finite=False)
     if A.shape[1] != B.shape[1]:
         raise ShapeError(f"pair_costs: {A.shape[1]} vs {B.shape[1]} dimensions")
     D = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
@@ -309,6 +326,20 @@ def wmd_pairs(D, docs_a, docs_b, ia, ib, method=0, reg=0.01, max_iter=1000, tol=
     out = np.empty(ia.shape[0], dtype=np.float64)
     status = _native.wmd_pairs(D, *docs_a, *docs_b, ia, ib, int(method), float(reg), int(max_iter),
                                float(tol), out, get_num_threads())
+    _check_status(status)
+    return out
+
+
+def wmd_zip(X, docs_a, docs_b, method=0, reg=0.01, max_iter=1000, tol=1e-9):
+    """WMD of pairs (docs_a[p], docs_b[p]) whose words are rows of the float64 matrix ``X``."""
+    X = as_matrix(X, "X", dtype=np.float64, finite=False)
+    _check_docs(docs_a, X.shape[0], "docs_a")
+    _check_docs(docs_b, X.shape[0], "docs_b")
+    if len(docs_a[0]) != len(docs_b[0]):
+        raise ShapeError("wmd_zip: docs_a and docs_b differ in length")
+    out = np.empty(len(docs_a[0]) - 1, dtype=np.float64)
+    status = _native.wmd_zip(X, *docs_a, *docs_b, int(method), float(reg), int(max_iter), float(tol), out,
+                             get_num_threads())
     _check_status(status)
     return out
 

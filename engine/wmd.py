@@ -125,25 +125,32 @@ class WMD:
         return {} if self.vectors.ngrams is not None else None
 
     def _rows(self, gids, oov):
-        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words)."""
-        v = self.vectors
-        n_vocab = len(v)
-        gids = np.asarray(gids, dtype=np.int64)
-        known = gids < n_vocab
-        if known.all():
-            return self._vocab_rows(gids)
-        out = np.empty((len(gids), v.vector_size), dtype=np.float64)
-        out[known] = self._vocab_rows(gids[known])
-        words = {i: w for w, i in oov.items()}
-        for r in np.flatnonzero(~known):
-            out[r] = v.get_vector(words[int(gids[r])], norm=self.norm)
-        return out
+        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words).
 
-    def _vocab_rows(self, gids):
-        rows = self.vectors.unit[gids]
+        Columns are zero-padded to a multiple of 8, the width the cost kernel works in, so it
+        never copies a matrix (distances do not change).
+        """
+        v = self.vectors
+        gids = np.asarray(gids, dtype=np.int64)
+        dim = v.vector_size
+        d8 = -(-dim // 8) * 8
+        out = np.empty((len(gids), d8), dtype=np.float64) if d8 == dim else \
+            np.zeros((len(gids), d8), dtype=np.float64)
+        if not len(gids) or gids.max() < len(v):  # the common case: all in the vocabulary
+            known = slice(None)
+            ids = gids
+        else:
+            known = gids < len(v)
+            ids = gids[known]
+        rows = v.unit[ids]
         if not self.norm:
-            rows = rows * self.vectors.norms[gids, None]
-        return rows.astype(np.float64)
+            rows = rows * v.norms[ids, None]
+        out[known, :dim] = rows
+        if not isinstance(known, slice):
+            words = {i: w for w, i in oov.items()}
+            for r in np.flatnonzero(~known):
+                out[r, :dim] = v.get_vector(words[int(gids[r])], norm=self.norm)
+        return out
 
     # ---- distances -----------------------------------------------------------------------------
     def distance(self, doc1, doc2, method="emd", reg=0.01):
@@ -163,6 +170,9 @@ class WMD:
         doc1, doc2 = _as_doc(doc1, "doc1"), _as_doc(doc2, "doc2")
         ptr, ids, counts, _ = encode([doc1, doc2], self.vectors.key_to_index, self.lowercase, oov)
         s = int(ptr[1])
+        if not oov:  # every word has a vocabulary row: one native call does the rest
+            v = self.vectors
+            return _kernels.wmd_single_ids(v.unit, None if self.norm else v.norms, ids, counts, s, m, reg)
         gid = ids.astype(np.int64)
         w = counts.astype(np.float64)
         if s:
@@ -225,16 +235,11 @@ class WMD:
         B = self._bags(docs_b, "docs_b", oov)
         if len(A) != len(B):
             raise ShapeError(f"pairs: {len(A)} documents in docs_a but {len(B)} in docs_b")
-        out = np.empty(len(A), dtype=np.float64)
-        # Batches of pairs whose two vocabularies give a cost matrix within the budget.
-        for rows in self._chunks(A, int(np.sqrt(_MAX_COST_ENTRIES))):
-            sa, sb = A.take(rows), B.take(rows)
-            ua, loc_a = np.unique(sa.gid, return_inverse=True)
-            ub, loc_b = np.unique(sb.gid, return_inverse=True)
-            D = _kernels.pair_costs(self._rows(ua, oov), self._rows(ub, oov))
-            p = np.arange(len(rows))
-            out[rows] = _kernels.wmd_pairs(D, sa.csr(loc_a), sb.csr(loc_b), p, p, m, reg)
-        return out
+        # One table of the words of both sides; each pair then builds its own small costs.
+        u, loc = np.unique(np.concatenate([A.gid, B.gid]), return_inverse=True)
+        X = self._rows(u, oov)
+        na = len(A.gid)
+        return _kernels.wmd_zip(X, A.csr(loc[:na]), B.csr(loc[na:]), m, reg)
 
     @staticmethod
     def _chunks(A, width):
@@ -412,9 +417,10 @@ def _as_doc(doc, what):
     if isinstance(doc, str):
         return doc
     if isinstance(doc, (list, tuple)):
-        for t, tok in enumerate(doc):
-            if not isinstance(tok, str):
-                raise ShapeError(f"{what}: token {t} is a {type(tok).__name__}, expected str")
+        if doc and set(map(type, doc)) != {str}:  # a C-speed check; the loop only names the culprit
+            for t, tok in enumerate(doc):
+                if not isinstance(tok, str):
+                    raise ShapeError(f"{what}: token {t} is a {type(tok).__name__}, expected str")
         return doc
     if isinstance(doc, np.ndarray) and doc.ndim == 1:
         return _as_doc(doc.tolist(), what)
