@@ -220,6 +220,23 @@ void doc_vectors(const classify_i64& indptr, const classify_i32& ids, const f32&
     engine::doc_vectors(ip, id, w, n, e, d, c, k, normalize, o, nr, n_threads);
 }
 
+void doc_scores(const classify_i64& indptr, const classify_i32& ids, const f32& weights,
+                const f32& word_weights, const f32& emb, const f32& comps, const f32& labels,
+                py::array_t<double, py::array::c_style>& scores, f32& norms, int n_threads) {
+    const auto n = indptr.shape(0) - 1, d = emb.shape(1), k = comps.shape(0), nl = labels.shape(0);
+    const std::int64_t* ip = indptr.data();
+    const std::int32_t* id = ids.data();
+    const float* w = weights.data();
+    const float* ww = word_weights.shape(0) ? word_weights.data() : nullptr;
+    const float* e = emb.data();
+    const float* c = comps.data();
+    const float* lab = labels.data();
+    double* sc = scores.mutable_data();
+    float* nr = norms.mutable_data();
+    py::gil_scoped_release nogil;
+    engine::doc_scores(ip, id, w, ww, n, e, d, c, k, lab, nl, sc, nr, n_threads);
+}
+
 // Texts → CSR for the ASCII ones (the others are flagged for the Cython path). The string
 // buffers are read without the GIL: `keep` holds a reference to each string meanwhile.
 py::tuple encode_ascii(const engine::AsciiVocab& vocab, const py::list& texts, bool lowercase,
@@ -307,6 +324,9 @@ PYBIND11_MODULE(_native, m) {
         .def(py::init<const std::vector<std::string>&>(), py::arg("keys"))
         .def("__len__", &engine::AsciiVocab::size);
     m.def("encode_ascii", &encode_ascii, py::arg("vocab"), py::arg("texts"), py::arg("lowercase"),
+          py::arg("n_threads"));
+    m.def("doc_scores", &doc_scores, py::arg("indptr"), py::arg("ids"), py::arg("weights"),
+          py::arg("word_weights"), py::arg("emb"), py::arg("comps"), py::arg("labels"), py::arg("scores"), py::arg("norms"),
           py::arg("n_threads"));
     m.def("doc_vectors", &doc_vectors, py::arg("indptr"), py::arg("ids"), py::arg("weights"),
           py::arg("emb"), py::arg("comps"), py::arg("normalize"), py::arg("out"), py::arg("norms"),

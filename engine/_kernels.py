@@ -157,78 +157,6 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None):
     return scores, ids
 
 
-# [classify] kernels
-def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
-    """Weighted bag-of-words rows → document vectors; return ``(vectors, norms)``.
-
-    Row ``i`` is ``Σ_j weights[j]·emb[ids[j]]`` over ``j`` in ``indptr[i]:indptr[i+1]``, minus
-    its projection on each (orthonormal) row of ``components``, then unit length when
-    ``normalize`` (a zero vector stays zero). ``norms`` are the lengths before that last step.
-    """
-    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-    ids = np.ascontiguousarray(ids, dtype=np.int32)
-    weights = np.ascontiguousarray(weights, dtype=np.float32)
-    emb = as_matrix(emb, "embedding matrix", finite=False)
-    n_words, d = emb.shape
-    if components is None:
-        components = np.zeros((0, d), dtype=np.float32)
-    components = as_matrix(components, "components")
-    if indptr.ndim != 1 or indptr.size < 1 or ids.ndim != 1 or weights.shape != ids.shape:
-        raise ShapeError(
-            f"doc_vectors: indptr {indptr.shape}, ids {ids.shape} and weights {weights.shape} "
-            "do not form a CSR matrix"
-        )
-    if indptr[0] != 0 or indptr[-1] != ids.size or (indptr.size > 1 and np.any(np.diff(indptr) < 0)):
-        raise ShapeError("doc_vectors: indptr must start at 0, never decrease and end at len(ids)")
-    if ids.size and (ids.min() < 0 or ids.max() >= n_words):
-        raise ShapeError(f"doc_vectors: word ids must lie in [0, {n_words}), got {ids.min()}..{ids.max()}")
-    if weights.size and not np.isfinite(weights).all():
-        raise ShapeError("doc_vectors: weights contain NaN or Inf")
-    if components.shape[1] != d:
-        raise ShapeError(f"doc_vectors: components have {components.shape[1]} columns, vectors {d}")
-    out = np.empty((indptr.size - 1, d), dtype=np.float32)
-    norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms,
-                        get_num_threads())
-    return out, norms
-
-
-def ascii_vocab(keys):
-    """A native hash table over ``keys`` (row ``i`` = ``keys[i]``) for ``encode_texts``."""
-    return _native.AsciiVocab(list(keys))
-
-
-def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
-    """``engine._text.encode(texts, key_to_index, lowercase)``, with ASCII strings encoded in
-    parallel by the native tokenizer (same rules, same output) when ``vocab`` (from
-    ``ascii_vocab(index_to_key)``) is given; other texts and token lists go through Cython.
-
-    Returns ``(indptr int64[n+1], ids int32[nnz], counts float32[nnz], n_tokens int64[n])``.
-    """
-    from ._text import encode
-
-    if vocab is None:
-        return encode(texts, key_to_index, lowercase)
-    texts = texts if isinstance(texts, list) else list(texts)
-    indptr, ids, counts, ntok, fallback = _native.encode_ascii(vocab, texts, bool(lowercase),
-                                                               get_num_threads())
-    if not fallback.any():
-        return indptr, ids, counts, ntok
-    rows = np.flatnonzero(fallback)
-    f_indptr, f_ids, f_counts, f_ntok = encode([texts[i] for i in rows], key_to_index, lowercase)
-    lengths = np.diff(indptr)
-    lengths[rows] = np.diff(f_indptr)
-    ntok[rows] = f_ntok
-    new_indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_indptr[1:])
-    from_fallback = np.repeat(fallback, lengths)
-    new_ids = np.empty(new_indptr[-1], dtype=np.int32)
-    new_counts = np.empty(new_indptr[-1], dtype=np.float32)
-    new_ids[~from_fallback], new_ids[from_fallback] = ids, f_ids
-    new_counts[~from_fallback], new_counts[from_fallback] = counts, f_counts
-    return new_indptr, new_ids, new_counts, ntok
-
-
 # [wmd] kernels
 def _as_vector(x, name, dtype=np.float64):
     try:
@@ -385,3 +313,106 @@ def _check_centroids(qcent, ccent, nq, nc):
             or not ccent.flags.c_contiguous or qcent.shape[0] != nq or ccent.shape[0] != nc
             or qcent.ndim != 2 or ccent.ndim != 2 or qcent.shape[1] != ccent.shape[1]):
         raise ShapeError("wmd: centroid arrays do not match the documents")
+
+
+# [classify] kernels
+def _check_csr(indptr, ids, weights, emb, components, what):
+    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    weights = np.ascontiguousarray(weights, dtype=np.float32)
+    emb = as_matrix(emb, "embedding matrix", finite=False)
+    n_words, d = emb.shape
+    if components is None:
+        components = np.zeros((0, d), dtype=np.float32)
+    components = as_matrix(components, "components")
+    if indptr.ndim != 1 or indptr.size < 1 or ids.ndim != 1 or weights.shape != ids.shape:
+        raise ShapeError(
+            f"{what}: indptr {indptr.shape}, ids {ids.shape} and weights {weights.shape} "
+            "do not form a CSR matrix"
+        )
+    if indptr[0] != 0 or indptr[-1] != ids.size or (indptr.size > 1 and np.any(np.diff(indptr) < 0)):
+        raise ShapeError(f"{what}: indptr must start at 0, never decrease and end at len(ids)")
+    if ids.size and (ids.min() < 0 or ids.max() >= n_words):
+        raise ShapeError(f"{what}: word ids must lie in [0, {n_words}), got {ids.min()}..{ids.max()}")
+    if weights.size and not np.isfinite(weights).all():
+        raise ShapeError(f"{what}: weights contain NaN or Inf")
+    if components.shape[1] != d:
+        raise ShapeError(f"{what}: components have {components.shape[1]} columns, vectors {d}")
+    return indptr, ids, weights, emb, components
+
+
+def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
+    """Weighted bag-of-words rows → document vectors; return ``(vectors, norms)``.
+
+    Row ``i`` is ``Σ_j weights[j]·emb[ids[j]]`` over ``j`` in ``indptr[i]:indptr[i+1]``, minus
+    its projection on each (orthonormal) row of ``components``, then unit length when
+    ``normalize`` (a zero vector stays zero). ``norms`` are the lengths before that last step.
+    """
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
+                                                       "doc_vectors")
+    out = np.empty((indptr.size - 1, emb.shape[1]), dtype=np.float32)
+    norms = np.empty(indptr.size - 1, dtype=np.float32)
+    _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms,
+                        get_num_threads())
+    return out, norms
+
+
+def doc_scores(indptr, ids, weights, emb, labels, components=None, word_weights=None):
+    """Cosine of each document of ``doc_vectors(..., normalize=True)`` with each row of
+    ``labels`` (unit rows), without materialising the document vectors: ``(scores float64
+    (n, L), norms)``; a document with a zero vector scores 0. Row ``i`` depends on row ``i``
+    only, so chunked calls give bit-identical results. With ``word_weights`` (one per row of
+    ``emb``) entry ``j`` weighs ``weights[j] * word_weights[ids[j]]``."""
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
+                                                       "doc_scores")
+    if word_weights is None:
+        word_weights = np.zeros(0, dtype=np.float32)
+    else:
+        word_weights = np.ascontiguousarray(word_weights, dtype=np.float32)
+        if word_weights.shape != (emb.shape[0],) or not np.isfinite(word_weights).all():
+            raise ShapeError(f"doc_scores: word_weights must be {emb.shape[0]} finite numbers, "
+                             f"got shape {word_weights.shape}")
+    labels = as_matrix(labels, "label vectors")
+    if labels.shape[1] != emb.shape[1]:
+        raise ShapeError(f"doc_scores: label vectors have {labels.shape[1]} columns, vectors {emb.shape[1]}")
+    scores = np.empty((indptr.size - 1, labels.shape[0]), dtype=np.float64)
+    norms = np.empty(indptr.size - 1, dtype=np.float32)
+    _native.doc_scores(indptr, ids, weights, word_weights, emb, components, labels, scores, norms,
+                       get_num_threads())
+    return scores, norms
+
+
+def ascii_vocab(keys):
+    """A native hash table over ``keys`` (row ``i`` = ``keys[i]``) for ``encode_texts``."""
+    return _native.AsciiVocab(list(keys))
+
+
+def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
+    """``engine._text.encode(texts, key_to_index, lowercase)``, with ASCII strings encoded in
+    parallel by the native tokenizer (same rules, same output) when ``vocab`` (from
+    ``ascii_vocab(index_to_key)``) is given; other texts and token lists go through Cython.
+
+    Returns ``(indptr int64[n+1], ids int32[nnz], counts float32[nnz], n_tokens int64[n])``.
+    """
+    from ._text import encode
+
+    if vocab is None:
+        return encode(texts, key_to_index, lowercase)
+    texts = texts if isinstance(texts, list) else list(texts)
+    indptr, ids, counts, ntok, fallback = _native.encode_ascii(vocab, texts, bool(lowercase),
+                                                               get_num_threads())
+    if not fallback.any():
+        return indptr, ids, counts, ntok
+    rows = np.flatnonzero(fallback)
+    f_indptr, f_ids, f_counts, f_ntok = encode([texts[i] for i in rows], key_to_index, lowercase)
+    lengths = np.diff(indptr)
+    lengths[rows] = np.diff(f_indptr)
+    ntok[rows] = f_ntok
+    new_indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_indptr[1:])
+    from_fallback = np.repeat(fallback, lengths)
+    new_ids = np.empty(new_indptr[-1], dtype=np.int32)
+    new_counts = np.empty(new_indptr[-1], dtype=np.float32)
+    new_ids[~from_fallback], new_ids[from_fallback] = ids, f_ids
+    new_counts[~from_fallback], new_counts[from_fallback] = counts, f_counts
+    return new_indptr, new_ids, new_counts, ntok

@@ -196,6 +196,31 @@ class DocumentEmbedder:
         X, norms = self._vectors_from_csr(*self.encode_texts(texts)[:3])
         return X, ~(norms > 0)
 
+    def scores(self, texts, labels):
+        """``(scores, unknown)``: float64 cosines ``(n, L)`` of the texts with the unit rows of
+        ``labels``, computed per chunk; each row depends only on its own text, so chunking and
+        batching never change a result. Texts with no known word score 0 (``unknown``)."""
+        texts = _as_text_list(texts, "texts")
+        labels = np.ascontiguousarray(labels, dtype=np.float32)
+        parts = [self._scores_chunk(c, labels) for c in _chunks(texts, self.chunk_size)]
+        if not parts:
+            return np.zeros((0, labels.shape[0])), np.zeros(0, dtype=bool)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _scores_chunk(self, texts, labels):
+        if self.encoder is not None:
+            D, unknown = self._encode_with_encoder(texts)
+            return D.astype(np.float64) @ labels.T.astype(np.float64), unknown
+        self._ensure_fitted()
+        indptr, ids, counts, _ = self.encode_texts(texts)
+        # c_w · weight(w), without the 1/n of the formula: a cosine does not depend on the scale
+        # of the document vector (and component removal is linear), so the scores are the same.
+        scores, norms = _kernels.doc_scores(indptr, ids, counts, self.vectors.unit, labels,
+                                            self.components_, self.word_weights_)
+        return scores, ~(norms > 0)
+
     def _encode_with_encoder(self, texts):
         if not texts:
             d = self.dim or 0
@@ -321,7 +346,7 @@ class ZeroShotClassifier:
     ...     {"sport": "sport football team game", "food": "food cooking meal recipe"})
     >>> clf.predict(["the team won the match", "bake the bread in the oven"]).tolist()
     ['sport', 'food']
-    >>> clf.predict_proba(["the team won the match"]).round(2).sum()
+    >>> round(float(clf.predict_proba(["the team won the match"]).sum()), 6)
     1.0
 
     Parameters
@@ -401,7 +426,7 @@ class ZeroShotClassifier:
         return D
 
     def decision_function(self, X):
-        """Scores ``(n, K)``: cosines (or −WMD); 0 for a text with no known word (flagged)."""
+        """Scores ``(n, K)`` float64: cosines (or −WMD); 0 for a text with no known word (flagged)."""
         scores, unknown = self._scores(X)
         self.last_unknown_ = unknown
         return scores
@@ -410,18 +435,7 @@ class ZeroShotClassifier:
         X = _as_text_list(X, "texts")
         if self.scorer == "wmd":
             return self._wmd_scores(X)
-        if len(X) <= self.embedder.chunk_size:
-            D, unknown = self.embedder.transform(X)
-            return D @ self.label_vectors_.T, unknown
-        scores = np.empty((len(X), len(self.classes_)), dtype=np.float32)
-        unknown = np.empty(len(X), dtype=bool)
-        start = 0
-        for chunk in _chunks(X, self.embedder.chunk_size):
-            D, unk = self.embedder.transform(chunk)
-            np.matmul(D, self.label_vectors_.T, out=scores[start:start + len(chunk)])
-            unknown[start:start + len(chunk)] = unk
-            start += len(chunk)
-        return scores, unknown
+        return self.embedder.scores(X, self.label_vectors_)
 
     def _wmd_scores(self, X):
         try:
@@ -429,19 +443,24 @@ class ZeroShotClassifier:
         except ImportError as e:
             raise EngineError(f"scorer='wmd' needs engine.WMD (engine/wmd.py): {e}") from None
         if self._wmd is None:
-            self._wmd = WMD(self.vectors)
+            self._wmd = WMD(self.vectors, lowercase=self.embedder.lowercase)
         if self._label_words is None:
             self._label_words = self._label_word_lists()
-        k2i = self.vectors.key_to_index
-        docs = [[t for t in (_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x)
-                 if t in k2i] for x in X]
-        unknown = np.array([not d for d in docs], dtype=bool)
-        dist = np.zeros((len(docs), len(self._label_words)), dtype=np.float64)
+        if self.vectors.ngrams is not None:  # every token gets a vector
+            n_known = np.array([len(_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x)
+                                for x in X])
+        else:
+            n_known = np.diff(self.embedder.encode_texts(X)[0])
+        unknown = n_known == 0
+        dist = np.zeros((len(X), len(self._label_words)), dtype=np.float64)
         known = np.flatnonzero(~unknown)
         if known.size:
-            dist[known] = np.asarray(self._wmd.pairwise([docs[i] for i in known], self._label_words),
-                                     dtype=np.float64)
-        return (-dist).astype(np.float32), unknown
+            d = np.asarray(self._wmd.pairwise([X[i] for i in known], self._label_words), dtype=np.float64)
+            # gensim's wmdistance gives inf when every word-to-word cost is 0: the text and the
+            # label are made of the same word(s), a perfect match.
+            d[~np.isfinite(d)] = 0.0
+            dist[known] = d
+        return -dist, unknown
 
     def _label_word_lists(self):
         k2i = self.vectors.key_to_index
@@ -547,6 +566,15 @@ class _EstimatorBase:
                 raise EngineError(f"{type(self).__name__}: unknown parameter {k!r}; valid: {valid}")
             setattr(self, k, val)
         return self
+
+    def __sklearn_clone__(self):
+        # Vectors are immutable and an encoder is a (large) model: a clone shares them rather
+        # than deep-copying gigabytes; every other parameter is deep-copied as scikit-learn does.
+        import copy
+
+        shared = ("vectors", "encoder")
+        params = {k: (v if k in shared else copy.deepcopy(v)) for k, v in self.get_params().items()}
+        return type(self)(**params)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``)."""
@@ -716,6 +744,8 @@ class FewShotClassifier(_EstimatorBase):
 
     def _scores(self, X):
         self._check_fitted()
+        if self.embedder_ is not None and not _is_numeric_matrix(X):
+            return self.embedder_.scores(X, self.prototypes_)
         D, unknown = self._embed(X)
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
@@ -748,6 +778,7 @@ class EpisodeResult:
     low: float
     high: float
     accuracies: np.ndarray
+    macro_f1: np.ndarray = None  # each episode's macro-averaged F1 over its n_way classes
 
     @property
     def ci95(self):
@@ -767,7 +798,7 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
     support (plus the label descriptions, weighted ``prior_weight``) and scores the queries.
     Texts are embedded once. ``label_texts`` maps a class to its description; with ``k_shot=0``
     a class without one is described by its own name. Returns an ``EpisodeResult``: mean,
-    ``low``/``high`` = mean ∓ 1.96·sd/√n_episodes, and every episode's accuracy.
+    ``low``/``high`` = mean ∓ 1.96·sd/√n_episodes, every episode's accuracy and macro-F1.
 
     >>> import engine
     >>> from engine.classify import episodes
@@ -805,6 +836,7 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
     rng = np.random.default_rng(seed)
     by_class = {c: np.flatnonzero(y == c) for c in eligible.tolist()}
     acc = np.empty(n_episodes)
+    f1 = np.empty(n_episodes)
     for e in range(n_episodes):
         way = rng.choice(len(eligible), size=n_way, replace=False)
         cls = [eligible[i].item() if isinstance(eligible[i], np.generic) else eligible[i] for i in way]
@@ -816,10 +848,22 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
         clf = _episode_classifier(base, cls)
         clf._add(D[np.array(sup, dtype=np.int64)], np.array(ys, dtype=object), reset_features=True)
         pred = clf.classes_[np.argmax(D[np.array(qry, dtype=np.int64)] @ clf.prototypes_.T, axis=1)]
-        acc[e] = float(np.mean(pred == np.array(yq, dtype=object)))
+        yq = np.array(yq, dtype=object)
+        acc[e] = float(np.mean(pred == yq))
+        f1[e] = _macro_f1(yq, pred.astype(object), cls)
     mean = float(acc.mean())
     half = 1.96 * float(acc.std(ddof=1)) / math.sqrt(n_episodes) if n_episodes > 1 else 0.0
-    return EpisodeResult(mean, mean - half, mean + half, acc)
+    return EpisodeResult(mean, mean - half, mean + half, acc, f1)
+
+
+def _macro_f1(y_true, y_pred, classes):
+    """Macro-averaged F1 over ``classes`` (a class never predicted nor present counts 0)."""
+    scores = []
+    for c in classes:
+        tp = float(np.sum((y_pred == c) & (y_true == c)))
+        denom = float(np.sum(y_pred == c) + np.sum(y_true == c))
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores))
 
 
 def _episode_classifier(base, classes):

@@ -1,0 +1,163 @@
+"""Few-shot classification: prototypes, the zero-shot limit, partial_fit, scikit-learn's
+estimator checks, and episodic evaluation."""
+import warnings
+
+import numpy as np
+import pytest
+
+import engine
+from engine.classify import FewShotClassifier, ZeroShotClassifier, episodes
+
+LABELS = {"sport": "sport football team match", "food": "food cooking meal bread",
+          "tech": "computer software internet"}
+TRAIN = [("the striker scored a goal", "sport"), ("the team lost the final", "sport"),
+         ("simmer the soup for an hour", "food"), ("bake the bread in the oven", "food"),
+         ("install the new software update", "tech"), ("my laptop keyboard is broken", "tech")]
+
+
+@pytest.fixture(scope="module")
+def v():
+    return engine.datasets.default_vectors()
+
+
+def _unit(x):
+    x = np.asarray(x, dtype=np.float64)
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(n > 0, n, 1)
+
+
+def test_zero_examples_equal_zero_shot(v):
+    texts = ["a goal in the last minute", "a bowl of rice", "the server is down"]
+    zs = ZeroShotClassifier(v, LABELS)
+    fs = FewShotClassifier(v, labels=LABELS).fit([], [])
+    assert fs.classes_.tolist() == ["food", "sport", "tech"]  # sorted, as scikit-learn
+    order = [list(zs.classes_).index(c) for c in fs.classes_]
+    np.testing.assert_allclose(fs.predict_proba(texts), zs.predict_proba(texts)[:, order], atol=1e-9)
+    assert fs.predict(texts).tolist() == zs.predict(texts).tolist()
+
+
+def test_prototypes_are_the_documented_blend(v):
+    X, y = [t for t, _ in TRAIN], [c for _, c in TRAIN]
+    for lam in (0.0, 1.0, 3.0):
+        fs = FewShotClassifier(v, labels=LABELS, prior_weight=lam).fit(X, y)
+        D = fs.embed(X).astype(np.float64)
+        L = ZeroShotClassifier(v, LABELS).label_vectors_.astype(np.float64)
+        names = list(LABELS)
+        for i, c in enumerate(fs.classes_):
+            rows = D[np.array(y) == c]
+            expect = _unit(lam * L[names.index(c)] + rows.sum(0))
+            np.testing.assert_allclose(fs.prototypes_[i], expect, atol=1e-6)
+        queries = ["a tasty pie", "the match ended in a draw"]
+        Q = fs.embed(queries).astype(np.float64)
+        np.testing.assert_allclose(fs.predict_proba(queries),
+                                   _softmax(Q @ fs.prototypes_.T.astype(np.float64) / 0.05), atol=1e-6)
+    assert fs.class_counts_.tolist() == [2, 2, 2]
+
+
+def _softmax(z):
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+def test_each_example_moves_the_prototype_and_partial_fit_adds_classes(v):
+    fs = FewShotClassifier(v, labels=LABELS).fit([], [])
+    before = fs.prototypes_.copy()
+    fs.partial_fit(["the goalkeeper saved a penalty"], ["sport"])
+    moved = np.abs(fs.prototypes_ - before).max(axis=1)
+    assert moved[list(fs.classes_).index("sport")] > 1e-3
+    assert moved[list(fs.classes_).index("food")] == 0
+    fs.partial_fit(["a red sports car on the road", "the engine of the truck"], ["cars", "cars"])
+    assert fs.classes_.tolist() == ["cars", "food", "sport", "tech"]
+    assert fs.predict(["driving a fast car"]).tolist() == ["cars"]
+    # partial_fit over pieces equals fit on everything
+    X, y = [t for t, _ in TRAIN], [c for _, c in TRAIN]
+    whole = FewShotClassifier(v, labels=LABELS).fit(X, y)
+    parts = FewShotClassifier(v, labels=LABELS).partial_fit(X[:3], y[:3]).partial_fit(X[3:], y[3:])
+    np.testing.assert_allclose(parts.prototypes_, whole.prototypes_, atol=1e-6)
+    assert whole.score(X, y) == 1.0
+
+
+def test_unknown_texts_and_errors(v):
+    fs = FewShotClassifier(v, labels=LABELS).fit(["qqqzz", "the striker scored"], ["food", "sport"])
+    assert fs.class_counts_.tolist() == [0, 1, 0]  # an example with no known word adds nothing
+    p, unknown = fs.predict_proba(["", "xqxq", "a goal"], return_unknown=True)
+    np.testing.assert_allclose(p[:2], 1 / 3)
+    assert unknown.tolist() == [True, True, False] and np.isfinite(p).all()
+    with pytest.raises(engine.ShapeError, match="expected 2 labels"):
+        FewShotClassifier(v).fit(["a", "b"], ["x"])
+    with pytest.raises(engine.EngineError, match="texts need word vectors"):
+        FewShotClassifier().fit(["a goal"], ["sport"])
+    with pytest.raises(engine.ShapeError, match="nothing to learn"):
+        FewShotClassifier(v).fit([], [])
+    with pytest.raises(engine.EngineError, match="prior_weight"):
+        FewShotClassifier(v, prior_weight=-1).fit(["a"], ["b"])
+    with pytest.raises(engine.ShapeError, match="384"):
+        FewShotClassifier(v).fit(np.ones((2, 5)), ["a", "b"])
+
+
+def test_sklearn_clone_params_and_pipeline_use(v):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    fs = FewShotClassifier(v, labels=LABELS, prior_weight=2.0)
+    c = clone(fs)
+    assert c.get_params()["prior_weight"] == 2.0 and c.get_params()["vectors"] is v
+    assert c.set_params(prior_weight=0.5).prior_weight == 0.5
+    with pytest.raises(engine.EngineError, match="unknown parameter"):
+        c.set_params(nope=1)
+    X = [t for t, _ in TRAIN] * 2
+    y = [c for _, c in TRAIN] * 2
+    scores = cross_val_score(FewShotClassifier(v), np.array(X, dtype=object), y, cv=2)
+    assert scores.shape == (2,) and (scores >= 0).all()
+
+
+# Checks that cannot apply, with the reason. Everything else in check_estimator must pass.
+EXPECTED_FAILED = {}
+
+
+def test_sklearn_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(FewShotClassifier(), on_fail=None,
+                                  expected_failed_checks=EXPECTED_FAILED)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert not failed
+    assert sum(r["status"] == "passed" for r in results) >= 50
+
+
+def test_numeric_input_is_a_cosine_nearest_centroid():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal([5, 0, 0], 1, (20, 3)), rng.normal([0, 5, 0], 1, (20, 3))])
+    y = np.array([0] * 20 + [1] * 20)
+    fs = FewShotClassifier().fit(X, y)
+    cent = _unit(np.vstack([_unit(X[:20]).sum(0), _unit(X[20:]).sum(0)]))
+    np.testing.assert_array_equal(fs.predict(X), np.argmax(_unit(X) @ cent.T, axis=1))
+    np.testing.assert_allclose(fs.decision_function(X), (_unit(X) @ cent.T) @ [-1, 1], atol=1e-6)
+    assert fs.n_features_in_ == 3 and fs.score(X, y) > 0.95
+
+
+def test_episodes_reproducible_and_consistent(v):
+    texts = [t for t, _ in TRAIN] + ["a great save by the keeper", "fried eggs with toast",
+                                     "the app keeps crashing", "a home win for the club",
+                                     "grilled fish and rice", "reset your password online"]
+    y = [c for _, c in TRAIN] + ["sport", "food", "tech", "sport", "food", "tech"]
+    a = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
+    b = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
+    c = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=4, vectors=v)
+    np.testing.assert_array_equal(a.accuracies, b.accuracies)
+    assert not np.array_equal(a.accuracies, c.accuracies)
+    assert a.low <= a.mean <= a.high and a.mean == pytest.approx(a.accuracies.mean())
+    assert a.high - a.mean == pytest.approx(1.96 * a.accuracies.std(ddof=1) / np.sqrt(20))
+    assert set(np.round(a.accuracies * 6).astype(int)) <= set(range(7))  # 6 queries per episode
+    # zero-shot: every query of the whole set, with the labels' descriptions
+    z = episodes(texts, y, n_way=3, k_shot=0, n_query=4, n_episodes=5, seed=0, vectors=v,
+                 label_texts=LABELS)
+    zs = ZeroShotClassifier(v, LABELS)
+    full = np.mean(zs.predict(texts) == np.array(y))
+    assert z.mean == pytest.approx(full) if full in (0.0, 1.0) else 0.0 <= z.mean <= 1.0
+    with pytest.raises(engine.EngineError, match="n_way=4"):
+        episodes(texts, y, n_way=4, k_shot=1, n_query=1, vectors=v)
+    with pytest.raises(engine.EngineError, match="k_shot"):
+        episodes(texts, y, n_way=2, k_shot=-1, n_query=1, vectors=v)
