@@ -468,6 +468,8 @@ class _CsvReader(_Reader):
 
     def records(self, skip=0):
         self.line, self.bad_lines = 0, set()
+        if csv.field_size_limit() < 2**31 - 1:  # the default 128 KiB would reject long texts
+            csv.field_size_limit(2**31 - 1)
         reader = csv.reader(self._lines(), delimiter=self.delimiter, strict=True)
         try:
             header = next(reader)

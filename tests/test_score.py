@@ -433,3 +433,9 @@ def test_two_runs_cannot_write_one_output(tmp_path, vpath, rows):
         sc._unlock(held)
     assert sc.score_file(str(src), str(out), vpath, TASK).rows == 5
     assert not os.path.exists(str(out) + ".engine-lock")
+
+
+def test_a_long_text_in_csv_is_one_row(tmp_path, vpath):
+    src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    src.write_text("id,text\n1," + "apple pie " * 30000 + "\n2,car\n")  # 300 kB: over csv's default limit
+    assert sc.score_file(str(src), str(out), vpath, TASK, id_field="id").rows == 2
