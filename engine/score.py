@@ -38,6 +38,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from itertools import repeat
 from json.encoder import encode_basestring
 from typing import ClassVar
 
@@ -412,7 +413,24 @@ class _JsonlReader(_Reader):
                 pass
         if recs is None or len(recs) != len(lines):
             recs = [self._parse(raw) for raw in lines]
-        return map(self._check, range(start, start + len(lines)), recs)
+        lines_no = range(start, start + len(lines))
+        fast = self._all_good(recs)
+        return fast(lines_no) if fast else map(self._check, lines_no, recs)
+
+    def _all_good(self, recs):
+        """When every record of a block is good, a function making its records in bulk (C loops);
+        else None (then each record is checked and explained by ``_check``)."""
+        tf, idf = self.text_field, self.id_field
+        try:
+            texts = [r[tf] for r in recs]
+            ids = [r[idf] for r in recs] if idf is not None else None
+        except (TypeError, KeyError, IndexError):  # not a dict, or a field missing
+            return None
+        if not all(type(t) is str for t in texts):
+            return None
+        if ids is not None and not all(type(i) is str or type(i) is int for i in ids):
+            return None
+        return lambda lines_no: zip(lines_no, texts, ids if ids is not None else repeat(None), repeat(None))
 
     @staticmethod
     def _parse(raw):
