@@ -439,3 +439,17 @@ def test_a_long_text_in_csv_is_one_row(tmp_path, vpath):
     src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
     src.write_text("id,text\n1," + "apple pie " * 30000 + "\n2,car\n")  # 300 kB: over csv's default limit
     assert sc.score_file(str(src), str(out), vpath, TASK, id_field="id").rows == 2
+
+
+def test_ctrl_c_exits_130_and_resume_finishes(tmp_path, vpath, rows, monkeypatch, capsys):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_table(src, "jsonl", rows)
+    args = ["score", "neighbors", str(src), "-o", str(out), "--vectors", vpath, "--k", "3", "--batch-size", "50"]
+    restore = _interrupt_after(monkeypatch, 1)
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    restore()
+    assert e.value.code == 130 and "--resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert "resumed after 50" in capsys.readouterr().err
+    assert len(open(out).readlines()) == len(rows)
