@@ -661,6 +661,9 @@ class _TextWriter:
         else:
             self.f.flush()
 
+    def cleanup(self):
+        pass
+
 
 def _arrow_type(pa, kind, inferred=None):
     base = {"str": pa.string(), "float": pa.float64(), "id": inferred}
@@ -747,6 +750,9 @@ class _ParquetWriter:
             for i in range(self.n):
                 w.write_table(pq.read_table(self._part(i)))
         os.replace(tmp, self.path)
+
+    def cleanup(self):
+        """Remove the parts (after the checkpoint is gone: until then a resume re-merges them)."""
         _rmtree(self.dir)
 
 
@@ -1017,9 +1023,10 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
         if stop is not None:
             raise stop
         writer.close(complete=True)
-        writer = None
+        finished, writer = writer, None
         if ckpt_path and os.path.exists(ckpt_path):
             os.remove(ckpt_path)
+        finished.cleanup()
         return Summary(rows, skipped, resumed_from, time.perf_counter() - t0, output)
     finally:
         bar.close()

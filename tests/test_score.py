@@ -453,3 +453,22 @@ def test_ctrl_c_exits_130_and_resume_finishes(tmp_path, vpath, rows, monkeypatch
     assert main(args + ["--resume"]) == 0
     assert "resumed after 50" in capsys.readouterr().err
     assert len(open(out).readlines()) == len(rows)
+
+
+def test_parquet_crash_after_the_merge_resumes_to_the_same_file(tmp_path, vpath, rows, monkeypatch):
+    """Killed after the parts were merged into the output but before the checkpoint went away."""
+    src, out, full = tmp_path / "in.jsonl", tmp_path / "out.parquet", tmp_path / "full.parquet"
+    write_table(src, "jsonl", rows)
+    sc.score_file(str(src), str(full), vpath, TASK, id_field="id", batch_size=50)
+
+    real_remove = os.remove
+    monkeypatch.setattr(os, "remove", lambda p: (_ for _ in ()).throw(KeyboardInterrupt)
+                        if p.endswith(sc.CHECKPOINT_SUFFIX) else real_remove(p))
+    with pytest.raises(KeyboardInterrupt):
+        sc.score_file(str(src), str(out), vpath, TASK, id_field="id", batch_size=50)
+    monkeypatch.undo()
+    assert os.path.exists(str(out) + sc.CHECKPOINT_SUFFIX) and os.path.isdir(str(out) + ".parts")
+    s = sc.score_file(str(src), str(out), vpath, TASK, id_field="id", batch_size=50, resume=True)
+    assert s.rows == len(rows)
+    assert read_table(out, "parquet", None) == read_table(full, "parquet", None)
+    assert not os.path.exists(str(out) + ".parts")
