@@ -32,7 +32,9 @@
 
 #include "common.hpp"
 
+// Everything lives in engine::search, so that other kernels' helper names cannot clash.
 namespace engine {
+namespace search {
 
 // The Fortran BLAS sgemm signature (scipy.linalg.cython_blas): column-major, every argument by
 // pointer, 32-bit integers.
@@ -211,11 +213,14 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     if (nq <= 0 || k <= 0) return;
     const index_t cols = scoring.columns();
     const bool small = nq * cols <= prm.small_batch;
-    const index_t items_per_block = small ? nq : std::max<index_t>(1, prm.query_block / cols);
-    const index_t vec_per_block = items_per_block * cols;
     const index_t tile = small ? prm.small_row_tile : prm.row_tile;
     const index_t n_tiles = (n + tile - 1) / tile;
     const int T = static_cast<int>(std::max<index_t>(1, std::min<index_t>(resolve_threads(n_threads), n_tiles)));
+    // Per-thread heaps hold T * items * k hits: cap them near 64 MiB when k is very large.
+    const index_t max_items = std::max<index_t>(1, (index_t{1} << 22) / (static_cast<index_t>(T) * k));
+    const index_t items_per_block =
+        small ? nq : std::min(max_items, std::max<index_t>(1, prm.query_block / cols));
+    const index_t vec_per_block = items_per_block * cols;
 
     std::vector<Hit> cand(static_cast<size_t>(T) * items_per_block * k);
     std::vector<index_t> cand_n(static_cast<size_t>(T) * items_per_block);
@@ -301,6 +306,7 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     }
 }
 
+}  // namespace search
 }  // namespace engine
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -195,6 +195,10 @@ def test_search_inputs_exclude_restrict(lee):
     s3, i3 = v.search(kv[[w[3], w[9]]] * 7.0, k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
     np.testing.assert_array_equal(i1, i3)
     np.testing.assert_allclose(s1, s3, atol=1e-5)
+    s5, i5 = v.search([w[3]], k=6, exclude=[w[3]], restrict_vocab=(2, 500))  # a word, not a list
+    assert 3 not in i5[0]
+    s6, i6 = v.search([kv[w[3]], kv[w[9]]], k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
+    np.testing.assert_array_equal(i1, i6)  # a list of vectors
     s4, i4 = v.search(kv[w[3]], k=3, restrict_vocab=100)  # one 1-D vector
     assert i4.shape == (1, 3) and (i4 < 100).all()
     assert s1.dtype == np.float32 and i1.dtype == np.int64
@@ -246,8 +250,9 @@ def test_random_vocabularies(n, d, seed, n_pos, n_neg, topn, restrict):
         np.testing.assert_allclose(got, want, atol=1e-5)
     else:
         assert_same_results(got, want)
-        assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn), kv.most_similar_cosmul(pos, neg, topn=topn),
-                            **COSMUL)
+        # restrict_vocab is accepted and ignored by gensim's most_similar_cosmul, and so by ours
+        assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
+                            kv.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict), **COSMUL)
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -295,3 +300,17 @@ def test_bad_queries_raise_clear_errors(lee):
         v.search(["the"], restrict_vocab=(5, 2))
     with pytest.raises(ValueError):  # ShapeError is also a ValueError, as gensim raises
         v.most_similar(positive=[], negative=[])
+
+
+def test_results_do_not_depend_on_thread_count(default):
+    _, v = default
+    words = v.index_to_key[:300:7]
+    out = []
+    for threads in (1, 2):
+        engine.set_num_threads(threads)
+        try:
+            out.append(v.search(words, k=15))
+        finally:
+            engine.set_num_threads(0)
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_array_equal(out[0][0], out[1][0])

@@ -132,3 +132,17 @@ def test_bad_arguments_raise_clear_errors(kwargs, message):
     args.update(kwargs)
     with pytest.raises(engine.ShapeError, match=message):
         _kernels.topk(X, args.pop("queries"), **args)
+
+
+def test_large_k_splits_query_blocks():
+    # k = 9,000 over 2 threads caps a query block at 233 items (heap memory), so 300 queries
+    # take two blocks on the sgemm path
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((10_000, 8)).astype(np.float32)
+    Q = rng.standard_normal((300, 8)).astype(np.float32)
+    engine.set_num_threads(2)
+    try:
+        scores, ids = _kernels.topk(X, Q, 9_000)
+    finally:
+        engine.set_num_threads(0)
+    check_topk(reference(X, Q, 9_000, 0, 10_000), 9_000, scores, ids)
