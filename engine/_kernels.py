@@ -404,6 +404,10 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     if not fallback.any():
         return indptr, ids, counts, ntok
     rows = np.flatnonzero(fallback)
+    for i in rows.tolist():  # only the texts the native path did not take: usually few
+        if not isinstance(texts[i], (str, list, tuple)):
+            raise ShapeError(f"texts: item {i} is a {type(texts[i]).__name__}, "
+                             "expected a str or a list of str")
     f_indptr, f_ids, f_counts, f_ntok = encode([texts[i] for i in rows], key_to_index, lowercase)
     lengths = np.diff(indptr)
     lengths[rows] = np.diff(f_indptr)

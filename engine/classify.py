@@ -126,7 +126,7 @@ class DocumentEmbedder:
     def _fit_stats(self, texts):
         v = self.vectors
         n_words = len(v)
-        indptr, ids, counts, n_tok = _encode(texts, v.key_to_index, self.lowercase)
+        indptr, ids, counts, n_tok = self.encode_texts(texts)
         if self.weighting == "mean":
             w = np.ones(n_words, dtype=np.float64)
         elif self.weighting == "idf":
@@ -168,7 +168,13 @@ class DocumentEmbedder:
         vocab = _ASCII_VOCABS.get(self.vectors)
         if vocab is None:
             vocab = _ASCII_VOCABS[self.vectors] = _kernels.ascii_vocab(self.vectors.index_to_key)
-        return _kernels.encode_texts(texts, self.vectors.key_to_index, self.lowercase, vocab)
+        try:
+            return _kernels.encode_texts(texts, self.vectors.key_to_index, self.lowercase, vocab)
+        except TypeError:
+            err = _bad_item(texts, "texts")
+            if err is None:
+                raise
+            raise err from None
 
     def entry_weights(self, indptr, ids, counts):
         """Per-entry weights ``c_w · weight(w) / n`` of a CSR bag of words."""
@@ -225,6 +231,9 @@ class DocumentEmbedder:
         if not texts:
             d = self.dim or 0
             return np.zeros((0, d), np.float32), np.zeros(0, bool)
+        err = _bad_item(texts, "texts")
+        if err is not None:
+            raise err
         raw = [" ".join(t) if not isinstance(t, str) else t for t in texts]
         X = _kernels.as_matrix(self.encoder.encode(raw), "encoder output")
         if X.shape[0] != len(raw):
@@ -936,17 +945,25 @@ def _label_spec(labels):
 
 
 def _as_text_list(texts, what):
+    """``texts`` as a list (items are checked where they are encoded: a per-item loop here would
+    cost as much as the native tokenizer)."""
     if isinstance(texts, str):
         raise ShapeError(f"{what}: expected a list of texts, got a single str; wrap it in a list")
     if isinstance(texts, np.ndarray):
         if texts.ndim != 1:
             raise ShapeError(f"{what}: expected a 1-D sequence of texts, got shape {texts.shape}")
         texts = texts.tolist()
-    out = texts if isinstance(texts, list) else list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, (str, list, tuple)):
-            raise ShapeError(f"{what}: item {i} is a {type(t).__name__}, expected a str or a token list")
-    return out
+    return texts if isinstance(texts, list) else list(texts)
+
+
+def _bad_item(texts, what):
+    """ShapeError naming the first item that is neither a str nor a token list."""
+    for i, t in enumerate(texts):
+        if not isinstance(t, (str, list, tuple)) or (
+                not isinstance(t, str) and not all(isinstance(w, str) for w in t)):
+            return ShapeError(f"{what}: item {i} is a {type(t).__name__} ({t!r:.40}), "
+                              "expected a str or a list of str")
+    return None
 
 
 def _as_targets(y, n):

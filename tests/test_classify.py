@@ -189,6 +189,12 @@ def test_label_words_unknown(small):
         ZeroShotClassifier(small, ["sport", "sport"], reference=_corpus(1))
     with pytest.raises(engine.EngineError):
         ZeroShotClassifier(small, "sport", reference=_corpus(1))
+    with pytest.raises(engine.ShapeError, match="item 1 is a bytes"):
+        ZeroShotClassifier(small, ["sport", "food"], reference=_corpus(1)).predict(["a", b"sport"])
+    with pytest.raises(engine.ShapeError, match="item 2 is a NoneType"):
+        ZeroShotClassifier(small, ["sport", "food"], reference=_corpus(1)).predict(["a", "b", None])
+    with pytest.raises(engine.ShapeError, match="reference corpus|item 0"):
+        ZeroShotClassifier(small, ["sport", "food"], reference=[3.5])
     with pytest.raises(engine.ShapeError, match="single str"):
         ZeroShotClassifier(small, ["sport", "food"], reference=_corpus(1)).predict("sport game")
     with pytest.raises(engine.EngineError, match="temperature"):
