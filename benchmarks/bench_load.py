@@ -64,17 +64,6 @@ print(json.dumps({"seconds": dt, "user": u1 - u0, "sys": s1 - s0, "peak_kb": pea
 """
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def write_random_binary(path, n, dim=DIM, seed=0, chunk=50_000):
     """A word2vec binary of ``n`` random words × ``dim``, written in chunks (no big array in memory)."""
     rng = np.random.default_rng(seed)
@@ -124,6 +113,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     sys.path.insert(0, ROOT)
     import engine
+    from engine.bench import cpu_model
 
     n = 100_000 if args.quick else 1_000_000
     os.makedirs(args.cache, exist_ok=True)

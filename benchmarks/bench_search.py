@@ -10,7 +10,6 @@ every library on the same thread count. Rates are queries per second, the median
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -21,21 +20,13 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import engine  # noqa: E402
+from engine.bench import cpu_model
 
 K = 10
 BATCHES = (1, 16, 256, 4096)
 TARGETS = {"gensim": 30.0, "faiss": 1.0, "sgemm": 0.85, "stream": 0.70}
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _median_time(fn, repeats, budget=20.0):

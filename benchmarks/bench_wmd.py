@@ -20,7 +20,6 @@ Every time is the median of repeats; ratios are computed within this run.
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -32,17 +31,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import engine  # noqa: E402
 from engine import datasets  # noqa: E402
 from engine._text import tokenize  # noqa: E402
+from engine.bench import cpu_model  # noqa: E402
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 _CPU = {}  # the CPU time (process_time) that went with the last wall-clock median, by fn
@@ -262,7 +253,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     args = p.parse_args(argv)
-    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores; engine threads: 1 or "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: 1 or "
           f"{engine.get_num_threads()} as stated per row; load average at start: {os.getloadavg()[0]:.2f}")
     rows = run(quick=args.quick)
     print("ratio = peer time / engine time (wall clock); cpu ratio = the same in CPU time (process_time),\n"

@@ -9,6 +9,14 @@ import sys
 from .errors import EngineError
 
 
+def _vectors(args):
+    """The vectors a command runs on: ``--vectors PATH``, else the embedded default (memory-mapped)."""
+    from . import datasets
+    from .io import load
+
+    return load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+
+
 def _cmd_info(args):
     from .io import load
 
@@ -38,10 +46,9 @@ def _cmd_convert(args):
 def _cmd_classify(args):
     import json
 
-    from . import classify, datasets
-    from .io import load
+    from . import classify
 
-    v = load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+    v = _vectors(args)
     reference = list(classify.iter_text_file(args.reference)) if args.reference else None
     clf = classify.ZeroShotClassifier(
         v, classify.load_labels_file(args.labels), weighting=args.weighting,
@@ -72,9 +79,7 @@ def _cmd_classify(args):
 
 
 def _cmd_search(args):
-    from . import datasets
     from .errors import ShapeError
-    from .io import load
 
     queries = list(args.words)
     if args.file:
@@ -84,7 +89,7 @@ def _cmd_search(args):
         raise ShapeError("search: give query words as arguments or with --file")
     if args.k < 1:
         raise ShapeError(f"search: --k must be at least 1, got {args.k}")
-    v = load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+    v = _vectors(args)
     out = sys.stdout
     for q, hits in zip(queries, v.most_similar_batch(queries, topn=args.k)):
         for rank, (word, score) in enumerate(hits, 1):
@@ -110,12 +115,10 @@ def _read_lines(path):
 def _cmd_wmd(args):
     import time
 
-    from . import datasets
     from .errors import FormatError
-    from .io import load
     from .wmd import WMD
 
-    v = load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+    v = _vectors(args)
     wmd = WMD(v, norm=not args.no_norm)
     if args.wmd_command == "pairs":
         left, right = [], []
