@@ -19,6 +19,7 @@ _LAZY = {
     # [wmd]
 
     # [meta]
+    "MetaEmbeddings": (".meta", "MetaEmbeddings"),
 
     # [classify]
 
