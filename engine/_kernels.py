@@ -34,6 +34,112 @@ def normalize_rows(m, out=None):
     return out, norms
 
 
+# ---- [search] exact top-k ------------------------------------------------------------------
+
+_SGEMM = None
+
+
+def sgemm_address():
+    """Address of scipy's BLAS ``sgemm`` (Fortran interface), from its Cython capsule."""
+    global _SGEMM  # a constant of the process, looked up once
+    if _SGEMM is None:
+        import ctypes
+
+        from scipy.linalg import cython_blas
+
+        capsule = cython_blas.__pyx_capi__["sgemm"]
+        api = ctypes.pythonapi
+        api.PyCapsule_GetName.restype = ctypes.c_char_p
+        api.PyCapsule_GetName.argtypes = [ctypes.py_object]
+        api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+        api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+        _SGEMM = api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
+    return _SGEMM
+
+
+_BLAS_LIMITER = None
+
+
+def _single_threaded_blas():
+    """A context in which scipy's OpenBLAS runs on the calling thread only.
+
+    Each of our OpenMP threads calls sgemm on its own slice of rows; OpenBLAS's own pool on top
+    would put two threads on every core.
+    """
+    global _BLAS_LIMITER
+    if _BLAS_LIMITER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            ctl = ThreadpoolController()
+            _BLAS_LIMITER = lambda: ctl.limit(limits=1, user_api="blas")  # noqa: E731
+        except ImportError:  # without threadpoolctl, OpenBLAS's pool oversubscribes (slower, same result)
+            import contextlib
+
+            _BLAS_LIMITER = contextlib.nullcontext
+    return _BLAS_LIMITER()
+
+
+def exclusion_csr(exclude, n_items):
+    """Per-item row lists (a sequence of iterables of ints, or None) → sorted CSR ``(indptr, ids)``."""
+    indptr = np.zeros(n_items + 1, dtype=np.int64)
+    if exclude is None:
+        return indptr, np.zeros(0, dtype=np.int64)
+    if len(exclude) != n_items:
+        raise ShapeError(f"exclude: one list per query expected ({n_items}), got {len(exclude)}")
+    lists = [np.unique(np.asarray(list(e) if not isinstance(e, np.ndarray) else e, dtype=np.int64))
+             for e in exclude]
+    np.cumsum([len(e) for e in lists], out=indptr[1:])
+    ids = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+    return indptr, np.ascontiguousarray(ids, dtype=np.int64)
+
+
+# tile sizes of the kernel (csrc/topk.hpp TopKParams); measured in benchmarks/bench_search.py
+SMALL_BATCH, QUERY_BLOCK, ROW_TILE = 8, 256, 1024
+
+
+def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None):
+    """Exact top-``k`` rows of ``matrix[lo:hi]`` by inner product with each query row.
+
+    Returns ``(scores float32 (Q, k), ids int64 (Q, k))``, best first; exact ties by ascending
+    row; ids are rows of ``matrix``; slots beyond the rows available (after exclusions) hold
+    id -1 and score -inf. ``exclude``: one iterable of rows per query, never returned.
+    ``cosmul=(n_pos, n_neg)``: ``queries`` holds n_pos + n_neg rows per item, and items are
+    ranked by gensim's 3CosMul score over them instead.
+    """
+    matrix = as_matrix(matrix, "matrix", finite=False)
+    queries = as_matrix(queries, "queries")
+    n, d = matrix.shape
+    hi = n if hi is None else hi
+    if not 0 <= lo <= hi <= n:
+        raise ShapeError(f"row range [{lo}, {hi}) is not within the {n} rows")
+    if queries.shape[1] != d:
+        raise ShapeError(f"queries have {queries.shape[1]} dimensions, the vectors {d}")
+    cols = 1 if cosmul is None else sum(cosmul)
+    if queries.shape[0] % cols:
+        raise ShapeError(f"queries: {queries.shape[0]} rows is not a multiple of {cols} per item")
+    n_items = queries.shape[0] // cols
+    if n_items == 0:
+        raise ShapeError("queries: no query given")
+    k = int(k)
+    if k <= 0:
+        raise ShapeError(f"k must be at least 1, got {k}")
+    if k > hi - lo:
+        raise ShapeError(f"k = {k} exceeds the {hi - lo} vectors searched")
+    ex_ptr, ex_ids = exclusion_csr(exclude, n_items)
+    scores = np.empty((n_items, k), dtype=np.float32)
+    ids = np.empty((n_items, k), dtype=np.int64)
+    pos, neg = cosmul if cosmul is not None else (1, 0)
+    args = (matrix, lo, hi, queries, k, ex_ptr, ex_ids, cosmul is not None, pos, neg)
+    tail = (get_num_threads(), SMALL_BATCH, QUERY_BLOCK, ROW_TILE)
+    if queries.shape[0] <= SMALL_BATCH:  # no sgemm call on this path
+        _native.topk(*args, 0, scores, ids, *tail)
+    else:
+        with _single_threaded_blas():
+            _native.topk(*args, sgemm_address(), scores, ids, *tail)
+    return scores, ids
+
+
 # [meta] kernels
 def build_meta(sources, fill_maps, d_out, block=240):
     """Run the meta-embedding projection kernel (csrc/meta.hpp); return ``(unit, norms)``.
