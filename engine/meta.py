@@ -60,6 +60,12 @@ class MetaEmbeddings:
         For a word a source lacks: ``"fill"`` predicts the source's vector — from character
         n-grams when the source has them (fastText), else with ridge linear maps learned from
         the words shared with the other sources; ``"zero"`` leaves zeros.
+    add_words : iterable of str, optional
+        Words to add to the vocabulary although no source has a row for them (e.g. the words
+        of an evaluation set): they are filled like any missing word (n-grams, then maps from
+        the n-gram-filled sources). Only a source with character n-grams (fastText) can give a
+        vector to a word outside every vocabulary: the words none can fill are left out
+        (``report["dropped"]`` counts them).
     names : sequence of str, optional
         Source names for the report.
     max_train : int
@@ -85,7 +91,7 @@ class MetaEmbeddings:
     """
 
     def __init__(self, sources, method="conc", dim=None, weights=None, vocab="union", oov="fill",
-                 *, names=None, max_train=100_000, fill_ridge=0.1, ridge=0.01, seed=0):
+                 *, add_words=None, names=None, max_train=100_000, fill_ridge=0.1, ridge=0.01, seed=0):
         if method not in METHODS:
             raise EngineError(f"MetaEmbeddings: unknown method {method!r}; choose one of {', '.join(METHODS)}")
         if vocab not in ("union", "intersection"):
@@ -113,6 +119,16 @@ class MetaEmbeddings:
         dims = [v.vector_size for v in self.sources]
 
         words, idx = _vocabulary(self.sources, vocab)
+        n_added = 0
+        if add_words is not None:
+            if isinstance(add_words, str):
+                raise EngineError("MetaEmbeddings: add_words must be a list of words, not one string")
+            known = set(words)
+            new = [w for w in dict.fromkeys(add_words) if w not in known]
+            if any(not isinstance(w, str) for w in new):
+                raise EngineError("MetaEmbeddings: add_words must contain only strings")
+            words, n_added = words + new, len(new)
+            idx = [np.concatenate([i, np.full(len(new), -1, np.int64)]) for i in idx]
         if not words:
             raise EngineError(f"MetaEmbeddings: the {vocab} of the sources' vocabularies is empty")
         shared = np.flatnonzero(np.all(np.stack(idx) >= 0, axis=0))
@@ -124,10 +140,18 @@ class MetaEmbeddings:
         counts = [dict(present=int((i >= 0).sum()), filled_ngrams=0, filled_map=0) for i in idx]
         extras = [None] * len(idx)
         maps = [None] * (len(idx) ** 2)
-        if oov == "fill" and vocab == "union":
+        if oov == "fill":
             for s, (_, ngram_fn, _) in enumerate(loaded):
                 if ngram_fn is not None:
                     extras[s], counts[s]["filled_ngrams"] = _ngram_fill(ngram_fn, words, idx[s], dims[s])
+        dropped = 0
+        if n_added:  # added words that no n-gram source could give a vector have nothing at all
+            keep = np.any(np.stack(idx) != -1, axis=0)
+            dropped = int((~keep).sum())
+            if dropped:
+                words = [w for w, k in zip(words, keep) if k]
+                idx = [i[keep] for i in idx]
+        if oov == "fill":
             maps = _fill_maps(self.sources, idx, float(fill_ridge), int(max_train), rng)
             _count_map_fills(idx, maps, counts)
         for c in counts:
@@ -146,7 +170,7 @@ class MetaEmbeddings:
         self.wv = Vectors(words, normalized=(out, (norms > 0).astype(np.float32)), meta=meta)
         self.report = MetaReport(
             method=method, vocab=vocab, oov=oov, words=len(words), dim=d_out,
-            shared=int(shared.size), trained_on=int(train.size), weighting=auto,
+            dropped=dropped, shared=int(shared.size), trained_on=int(train.size), weighting=auto,
             sources=[dict(name=n, dim=d, words=len(v), weight=float(w), **c)
                      for n, d, v, w, c in zip(self.names, dims, self.sources, self.weights, counts)],
         )
@@ -162,7 +186,8 @@ class MetaReport(dict):
     def __str__(self):
         lines = [f"{self['method']} meta-embedding: {self['words']:,} words × {self['dim']} dims "
                  f"({self['vocab']}, oov={self['oov']}); {self['shared']:,} words shared by all sources, "
-                 f"{self['trained_on']:,} used to learn maps",
+                 f"{self['trained_on']:,} used to learn maps"
+                 + (f"; {self['dropped']:,} added words nothing could fill were left out" if self.get("dropped") else ""),
                  f"weights: {self['weighting']['how']}",
                  f"{'source':<24}{'dims':>6}{'words':>10}{'weight':>8}{'present':>10}"
                  f"{'n-gram fill':>12}{'map fill':>10}{'zero':>8}"]
@@ -255,8 +280,7 @@ def _resolve_weights(weights, sources, idx, train, rng):
         if weights != "auto":
             raise EngineError(f"MetaEmbeddings: weights must be None, 'auto' or {S} numbers, got {weights!r}")
         X = [_rows64(v, i[train]) for v, i in zip(sources, idx)]
-        w, info = agreement_weights(X, rng=rng)
-        return w, info
+        return agreement_weights(X, rng=rng)
     try:
         w = np.asarray(weights, dtype=np.float64)
     except (TypeError, ValueError):
@@ -270,33 +294,40 @@ def _resolve_weights(weights, sources, idx, train, rng):
     return w / w.sum(), {"how": "given " + ", ".join(f"{x:g}" for x in weights)}
 
 
-def agreement_weights(X, sample=1000, rng=None):
-    """Source weights from how the sources agree with each other — no evaluation data needed.
+def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
+    """Source weights from the sources alone — no evaluation data needed.
 
     ``X``: per source, the unit vectors of the same words (shared by all sources). On a sample
-    of ``sample`` of them, each source's pairwise cosines are its *similarity structure*. The
-    method assumes a one-factor model: after rank-standardising, source ``s``'s similarities are
-    ``z_s = rho_s * T + sqrt(1 - rho_s^2) * e_s`` with ``T`` the true similarity and independent
-    errors ``e_s``. Then the Spearman correlation of two sources is ``r_st = rho_s rho_t``, so with
-    three or more sources each ``rho_s`` is identified: ``rho_s^2 = median over t,u of
-    r_st r_su / r_tu``. The least-squares estimate of ``T`` from the ``z_s`` weights source ``s``
-    by ``rho_s / (1 - rho_s^2)`` (a noisy source counts little, a near-perfect one a lot); as
-    the meta cosine combines raw cosines, that weight is divided by the spread (standard
-    deviation) of the source's cosines. With two sources ``rho`` is not identified (only the
-    product is) and the weights are equal.
+    of ``sample`` of them, each source's pairwise cosines are its *similarity structure*.
+
+    1. **Equal say.** The meta cosine of ``conc`` is ``sum_s w_s cos_s``, so a source whose
+       cosines spread widely (an anisotropic model, common for small corpora, where everything
+       is similar to everything) would decide the ranking of neighbours however good it is.
+       Each source's weight is first divided by the standard deviation ``sd_s`` of its cosines,
+       so that every source moves the meta cosine equally.
+    2. **Reliability, from agreement** (three or more sources). A one-factor model: after rank
+       standardisation, source ``s``'s similarities are ``z_s = rho_s T + sqrt(1 - rho_s^2) e_s``
+       with ``T`` the true similarity and independent errors ``e_s``. Then the Spearman
+       correlation of two sources is ``r_st = rho_s rho_t`` and each ``rho_s`` is identified:
+       ``rho_s^2 = median over t,u of r_st r_su / r_tu``. The least-squares estimate of ``T``
+       from the ``z_s`` weights source ``s`` by ``rho_s / (1 - rho_s^2)``. The weight is thus
+       ``rho_s / ((1 - rho_s^2) sd_s)``.
 
     Why agreement: the errors of embeddings trained on different data and objectives are
-    largely independent, while what they share is the signal, so the source that agrees with
-    the consensus most is the most reliable. The assumption fails when two sources share their
-    errors (same corpus, same algorithm): they then look reliable to each other; give weights
-    by hand in that case.
+    largely independent while what they share is the signal, so the source that agrees with
+    the others most is the most reliable. The ratios ``r_st r_su / r_tu`` are only meaningful
+    when the sources do agree: if any pairwise correlation is below ``min_agreement`` (or with
+    two sources, where only the product ``rho_1 rho_2`` is identified) step 2 is skipped and the
+    weights are ``1 / sd_s``. The model also fails when two sources share their errors (same
+    corpus, same algorithm): they then look reliable to each other — give weights by hand then.
+    ``info["how"]`` says which case applied.
 
-    Returns ``(weights summing to 1, details dict)``.
+    Returns ``(weights summing to 1, info dict)``.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> truth = rng.normal(size=(300, 20))
-    >>> noisy = [truth + s * rng.normal(size=truth.shape) for s in (0.3, 1.0, 3.0)]
+    >>> noisy = [truth + s * rng.normal(size=truth.shape) for s in (0.5, 1.0, 2.0)]
     >>> X = [v / np.linalg.norm(v, axis=1, keepdims=True) for v in noisy]
     >>> w, info = agreement_weights(X)
     >>> bool(w[0] > w[1] > w[2])
@@ -305,29 +336,33 @@ def agreement_weights(X, sample=1000, rng=None):
     rng = rng if rng is not None else np.random.default_rng(0)
     S = len(X)
     n = X[0].shape[0]
-    if S < 3:
-        return np.full(S, 1.0 / S), {"how": "auto: equal (with two sources agreement cannot tell which is better)"}
     if n < 10:
         raise EngineError(f"weights='auto': the sources share only {n} words; at least 10 are needed")
     rows = _sample(np.arange(n), int(sample), rng)
     iu = np.triu_indices(rows.size, k=1)
     sims = [(x[rows] @ x[rows].T)[iu] for x in X]
     spread = np.array([s.std() for s in sims])
-    ranks = [_rank(s) for s in sims]
-    R = np.corrcoef(np.stack(ranks))
-    rho2 = np.empty(S)
-    for s in range(S):
-        est = [R[s, t] * R[s, u] / R[t, u] for t in range(S) for u in range(t + 1, S)
-               if s not in (t, u) and abs(R[t, u]) > 1e-6]
-        rho2[s] = np.median(est) if est else 0.0
-    rho2 = np.clip(rho2, 0.01, 0.95)  # keep the Heywood cases (rho^2 >= 1) finite
-    rho = np.sqrt(rho2)
-    raw = rho / (1 - rho2) / np.maximum(spread, 1e-12)
-    w = raw / raw.sum()
-    info = {"how": "auto: one-factor agreement (" + ", ".join(f"rho={r:.2f}" for r in rho) + ")",
-            "rho": rho.tolist(), "spread": spread.tolist(), "correlations": R.tolist(),
-            "sample_words": int(rows.size)}
-    return w, info
+    if (spread <= 1e-12).any():
+        bad = int(np.argmin(spread))
+        raise EngineError(f"weights='auto': source {bad} gives every sampled pair the same cosine")
+    R = np.corrcoef(np.stack([_rank(s) for s in sims]))
+    info = {"spread": spread.tolist(), "correlations": R.tolist(), "sample_words": int(rows.size)}
+    off = R[np.triu_indices(S, k=1)]
+    if S < 3 or off.min() < min_agreement:
+        why = "two sources" if S < 3 else f"min agreement {off.min():.2f} < {min_agreement}"
+        raw = 1.0 / spread
+        info["how"] = f"auto: equal say, 1/sd of cosines ({why}: reliability not estimated)"
+    else:
+        rho2 = np.empty(S)
+        for s in range(S):
+            est = [R[s, t] * R[s, u] / R[t, u] for t in range(S) for u in range(t + 1, S) if s not in (t, u)]
+            rho2[s] = np.median(est)
+        rho2 = np.clip(rho2, 0.01, 0.95)  # keep the Heywood cases (rho^2 >= 1) finite
+        rho = np.sqrt(rho2)
+        raw = rho / (1 - rho2) / spread
+        info["rho"] = rho.tolist()
+        info["how"] = "auto: one-factor agreement (" + ", ".join(f"rho={r:.2f}" for r in rho) + ") / sd"
+    return raw / raw.sum(), info
 
 
 def _rank(a):
