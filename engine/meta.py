@@ -327,7 +327,7 @@ def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> truth = rng.normal(size=(300, 20))
-    >>> noisy = [truth + s * rng.normal(size=truth.shape) for s in (0.5, 1.0, 2.0)]
+    >>> noisy = [truth + s * rng.normal(size=truth.shape) for s in (0.3, 0.7, 1.5)]
     >>> X = [v / np.linalg.norm(v, axis=1, keepdims=True) for v in noisy]
     >>> w, info = agreement_weights(X)
     >>> bool(w[0] > w[1] > w[2])
