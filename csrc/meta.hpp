@@ -143,7 +143,15 @@ inline void build_meta(const std::vector<MetaSource>& src, const std::vector<con
     for (index_t s = 0; s < S; ++s)
         if (src[s].proj) packed[s] = pack_panels(src[s].proj, src[s].dim, src[s].width);
     bool any_map = false;
-    for (auto m : fill_maps) any_map = any_map || m != nullptr;
+    index_t max_dim = 0;
+    for (index_t s = 0; s < S; ++s) max_dim = std::max(max_dim, src[s].dim);
+    std::vector<std::vector<float>> packed_maps(fill_maps.size());
+    for (std::size_t k = 0; k < fill_maps.size(); ++k)
+        if (fill_maps[k]) {
+            const index_t t = index_t(k) / S, s = index_t(k) % S;
+            packed_maps[k] = pack_panels(fill_maps[k], src[t].dim, src[s].dim);
+            any_map = true;
+        }
     const index_t n_blocks = (n + block - 1) / block;
 
 #pragma omp parallel num_threads(resolve_threads(n_threads))
@@ -151,6 +159,11 @@ inline void build_meta(const std::vector<MetaSource>& src, const std::vector<con
         std::vector<std::vector<float>> buf(S);
         for (index_t s = 0; s < S; ++s) buf[s].resize(std::size_t(block * src[s].dim));
         std::vector<unsigned char> present(std::size_t(block * S));
+        std::vector<index_t> miss;
+        miss.reserve(std::size_t(block));
+        std::vector<unsigned char> used(static_cast<std::size_t>(block), 0);
+        std::vector<float> gather(any_map ? std::size_t(block * max_dim) : 0);
+        std::vector<float> fillbuf(any_map ? std::size_t(block * max_dim) : 0);
 
 #pragma omp for schedule(dynamic, 1)
         for (index_t b = 0; b < n_blocks; ++b) {
@@ -173,26 +186,42 @@ inline void build_meta(const std::vector<MetaSource>& src, const std::vector<con
                 }
             }
             // fill missing rows from the gathered ones only (`present` is not updated), so a fill
-            // never feeds another fill and the result does not depend on source order
+            // never feeds another fill and the result does not depend on source order. Batched:
+            // the block's rows lacking s, their vectors in source t gathered, one GEMM per map.
             if (any_map) {
-                for (index_t i = 0; i < nb; ++i) {
-                    for (index_t s = 0; s < S; ++s) {
-                        if (present[i * S + s] || src[s].idx[r0 + i] != -1) continue;
-                        float* dst = buf[s].data() + i * src[s].dim;
-                        int used = 0;
-                        for (index_t t = 0; t < S; ++t) {
-                            const float* A = fill_maps[std::size_t(t * S + s)];
-                            if (t == s || !A || !present[i * S + t]) continue;
-                            const float* u = buf[t].data() + i * src[t].dim;
-                            const index_t Ds = src[s].dim;
-                            for (index_t k = 0; k < src[t].dim; ++k) {
-                                const float a = u[k];
-                                const float* arow = A + k * Ds;
-                                for (index_t j = 0; j < Ds; ++j) dst[j] += a * arow[j];
+                for (index_t s = 0; s < S; ++s) {
+                    const index_t Ds = src[s].dim;
+                    miss.clear();
+                    for (index_t i = 0; i < nb; ++i)
+                        if (!present[i * S + s] && src[s].idx[r0 + i] == -1) miss.push_back(i);
+                    if (miss.empty()) continue;
+                    const index_t m = index_t(miss.size());
+                    std::fill(fillbuf.begin(), fillbuf.begin() + m * Ds, 0.0f);
+                    std::fill(used.begin(), used.begin() + m, 0);
+                    for (index_t t = 0; t < S; ++t) {
+                        if (t == s || packed_maps[std::size_t(t * S + s)].empty()) continue;
+                        const index_t Dt = src[t].dim;
+                        bool any = false;
+                        for (index_t k = 0; k < m; ++k) {
+                            const index_t i = miss[std::size_t(k)];
+                            float* g = gather.data() + k * Dt;
+                            if (present[i * S + t]) {
+                                std::memcpy(g, buf[t].data() + i * Dt, std::size_t(Dt) * sizeof(float));
+                                used[std::size_t(k)] = 1;
+                                any = true;
+                            } else {
+                                std::fill(g, g + Dt, 0.0f);
                             }
-                            ++used;
                         }
-                        if (used) unit(dst, src[s].dim);  // the mean's direction = the sum's
+                        if (any)
+                            gemm_packed(gather.data(), m, Dt, packed_maps[std::size_t(t * S + s)].data(), Ds,
+                                        1.0f, fillbuf.data(), Ds);
+                    }
+                    for (index_t k = 0; k < m; ++k) {
+                        if (!used[std::size_t(k)]) continue;
+                        float* dst = buf[s].data() + miss[std::size_t(k)] * Ds;
+                        std::memcpy(dst, fillbuf.data() + k * Ds, std::size_t(Ds) * sizeof(float));
+                        unit(dst, Ds);  // the mean's direction = the sum's
                     }
                 }
             }
