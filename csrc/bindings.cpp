@@ -34,19 +34,19 @@ void normalize_rows(const f32& in, f32& out, f32& norms, int n_threads) {
 }
 
 // [search] wrappers
-using i64 = py::array_t<std::int64_t, py::array::c_style>;
+using topk_i64 = py::array_t<std::int64_t, py::array::c_style>;  // [search]-only name: avoids clashes
 
 // Top-k rows X[lo:hi] for each query item (see topk.hpp); sgemm is the address of a Fortran
 // BLAS sgemm (scipy's, from engine._kernels), whose own threading the caller limits to one.
 void topk(const f32& X, engine::index_t lo, engine::index_t hi, const f32& Q, engine::index_t k,
-          const i64& ex_ptr, const i64& ex_ids, bool cosmul, int n_pos, int n_neg,
-          std::uintptr_t sgemm, f32& out_scores, i64& out_ids, int n_threads,
+          const topk_i64& ex_ptr, const topk_i64& ex_ids, bool cosmul, int n_pos, int n_neg,
+          std::uintptr_t sgemm, f32& out_scores, topk_i64& out_ids, int n_threads,
           engine::index_t small_batch, engine::index_t query_block, engine::index_t row_tile) {
-    engine::Scoring sc;
+    engine::search::Scoring sc;
     sc.cosmul = cosmul;
     sc.n_pos = n_pos;
     sc.n_neg = n_neg;
-    engine::TopKParams prm;
+    engine::search::TopKParams prm;
     prm.small_batch = small_batch;
     prm.query_block = query_block;
     prm.row_tile = row_tile;
@@ -59,7 +59,7 @@ void topk(const f32& X, engine::index_t lo, engine::index_t hi, const f32& Q, en
     std::int64_t* oi = out_ids.mutable_data();
     const auto nq = out_scores.shape(0);
     py::gil_scoped_release nogil;
-    engine::topk(x, hi - lo, d, q, nq, k, lo, ep, ei, sc, reinterpret_cast<engine::sgemm_fn>(sgemm),
+    engine::search::topk(x, hi - lo, d, q, nq, k, lo, ep, ei, sc, reinterpret_cast<engine::search::sgemm_fn>(sgemm),
                  os, oi, n_threads, prm);
 }
 

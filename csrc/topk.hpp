@@ -1,8 +1,8 @@
 // Exact top-k by inner product (and by the 3CosMul combination of several inner products) of
 // many queries against an N x D row-major float32 matrix.
 //
-// The work is split by rows: each OpenMP thread owns one contiguous slice of the matrix and
-// streams it tile by tile, once per block of queries. A tile of scores (tile rows x block
+// The work is split by rows: the OpenMP threads take tiles of rows in turn and the matrix
+// streams through once per block of queries. A tile of scores (tile rows x block
 // queries) is computed by a single-threaded sgemm call (the caller passes scipy's BLAS sgemm as
 // a function pointer; its own threads must be limited to one by the caller) or, for blocks of a
 // few queries where the work is a memory-bound matrix-vector product, by our own SIMD dot
@@ -23,9 +23,18 @@
 #include <immintrin.h>
 #endif
 
+// GCC 12's _mm512_reduce_add_ps reads an "undefined" register on purpose; silence its false
+// -Wmaybe-uninitialized for this header.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "common.hpp"
 
+// Everything lives in engine::search, so that other kernels' helper names cannot clash.
 namespace engine {
+namespace search {
 
 // The Fortran BLAS sgemm signature (scipy.linalg.cython_blas): column-major, every argument by
 // pointer, 32-bit integers.
@@ -203,13 +212,15 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
                  int n_threads, const TopKParams& prm = TopKParams()) {
     if (nq <= 0 || k <= 0) return;
     const index_t cols = scoring.columns();
-    // Threads split the rows; a slice below a few thousand rows is not worth a thread.
-    int T = resolve_threads(n_threads);
-    T = static_cast<int>(std::max<index_t>(1, std::min<index_t>(T, n / 2048)));
     const bool small = nq * cols <= prm.small_batch;
-    const index_t items_per_block = small ? nq : std::max<index_t>(1, prm.query_block / cols);
-    const index_t vec_per_block = items_per_block * cols;
     const index_t tile = small ? prm.small_row_tile : prm.row_tile;
+    const index_t n_tiles = (n + tile - 1) / tile;
+    const int T = static_cast<int>(std::max<index_t>(1, std::min<index_t>(resolve_threads(n_threads), n_tiles)));
+    // Per-thread heaps hold T * items * k hits: cap them near 64 MiB when k is very large.
+    const index_t max_items = std::max<index_t>(1, (index_t{1} << 22) / (static_cast<index_t>(T) * k));
+    const index_t items_per_block =
+        small ? nq : std::min(max_items, std::max<index_t>(1, prm.query_block / cols));
+    const index_t vec_per_block = items_per_block * cols;
 
     std::vector<Hit> cand(static_cast<size_t>(T) * items_per_block * k);
     std::vector<index_t> cand_n(static_cast<size_t>(T) * items_per_block);
@@ -217,7 +228,6 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num();
-        const index_t r0 = n * t / T, r1 = n * (t + 1) / T;
         std::vector<float> C(static_cast<size_t>(tile) * vec_per_block);
         std::vector<float> combined(scoring.cosmul ? tile : 0);
         std::vector<TopK> heaps;
@@ -231,8 +241,13 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
             for (index_t j = 0; j < bi; ++j)
                 heaps.emplace_back(cand.data() + (static_cast<size_t>(t) * items_per_block + j) * k, k);
 
-            for (index_t r = r0; r < r1; r += tile) {
-                const index_t rows = std::min(tile, r1 - r);
+            // Tiles are handed out in increasing order, so each thread offers its rows in
+            // increasing order (what TopK::threshold relies on); dynamic, so that a thread
+            // slowed down by others on the machine does not hold up the rest.
+#pragma omp for schedule(dynamic, 1) nowait
+            for (index_t ti = 0; ti < n_tiles; ++ti) {
+                const index_t r = ti * tile;
+                const index_t rows = std::min(tile, n - r);
                 const float* Xt = X + r * d;
                 if (small) {
                     dots_small(Xt, rows, d, Qb, bv, C.data(), tile);
@@ -291,4 +306,9 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     }
 }
 
+}  // namespace search
 }  // namespace engine
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

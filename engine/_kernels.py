@@ -57,27 +57,43 @@ def sgemm_address():
     return _SGEMM
 
 
-_BLAS_LIMITER = None
-
-
-def _single_threaded_blas():
+class _SingleThreadedBlas:
     """A context in which scipy's OpenBLAS runs on the calling thread only.
 
-    Each of our OpenMP threads calls sgemm on its own slice of rows; OpenBLAS's own pool on top
-    would put two threads on every core.
+    Each of our OpenMP threads calls sgemm on its own tiles; OpenBLAS's own pool on top would
+    put two threads on every core (measured: several times slower). The limit is process-wide,
+    so concurrent searches share it: the first to enter sets it, the last to leave restores it.
     """
-    global _BLAS_LIMITER
-    if _BLAS_LIMITER is None:
-        try:
-            from threadpoolctl import ThreadpoolController
 
-            ctl = ThreadpoolController()
-            _BLAS_LIMITER = lambda: ctl.limit(limits=1, user_api="blas")  # noqa: E731
-        except ImportError:  # without threadpoolctl, OpenBLAS's pool oversubscribes (slower, same result)
-            import contextlib
+    def __init__(self):
+        import threading
 
-            _BLAS_LIMITER = contextlib.nullcontext
-    return _BLAS_LIMITER()
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+        self._controller = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()  # after sgemm_address(): sees scipy's BLAS
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+        return False
+
+
+_single_threaded_blas = _SingleThreadedBlas()
 
 
 def exclusion_csr(exclude, n_items):
@@ -135,8 +151,9 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None):
     if queries.shape[0] <= SMALL_BATCH:  # no sgemm call on this path
         _native.topk(*args, 0, scores, ids, *tail)
     else:
-        with _single_threaded_blas():
-            _native.topk(*args, sgemm_address(), scores, ids, *tail)
+        sgemm = sgemm_address()  # first: loads scipy's BLAS, which the limiter must see
+        with _single_threaded_blas:
+            _native.topk(*args, sgemm, scores, ids, *tail)
     return scores, ids
 
 

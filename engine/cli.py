@@ -36,6 +36,26 @@ def _cmd_convert(args):
     print(f"wrote {len(v)} words × {v.vector_size} dims to {args.output} ({args.to})")
 
 
+def _cmd_search(args):
+    from . import datasets
+    from .errors import ShapeError
+    from .io import load
+
+    queries = list(args.words)
+    if args.file:
+        with open(args.file, encoding="utf-8") as f:
+            queries += [line.strip() for line in f if line.strip()]
+    if not queries:
+        raise ShapeError("search: give query words as arguments or with --file")
+    if args.k < 1:
+        raise ShapeError(f"search: --k must be at least 1, got {args.k}")
+    v = load(args.vectors, mmap=True) if args.vectors else datasets.default_vectors(mmap=True)
+    out = sys.stdout
+    for q, hits in zip(queries, v.most_similar_batch(queries, topn=args.k)):
+        for rank, (word, score) in enumerate(hits, 1):
+            out.write(f"{q}\t{rank}\t{word}\t{score:.6f}\n")
+
+
 def _meta_sources(names):
     from . import datasets
     from .io import load
@@ -108,6 +128,12 @@ def build_parser():
     s.set_defaults(func=_cmd_convert)
 
     # [search] parsers
+    s = sub.add_parser("search", help="nearest neighbours of words (TSV: query, rank, word, score)")
+    s.add_argument("words", nargs="*", help="query words")
+    s.add_argument("--file", default=None, help="a file of query words, one per line")
+    s.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")
+    s.add_argument("--vectors", default=None, help="vectors to search (default: the embedded default)")
+    s.set_defaults(func=_cmd_search)
 
     # [index] parsers
 

@@ -25,6 +25,23 @@ def similarity(v):
 
 
 # [search] sections
+def search(v):
+    _section("most_similar and batched search")
+    for word in ("apple", "king"):
+        if word in v:
+            hits = v.most_similar(word, topn=5)
+            print(f"most_similar({word!r}): " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+    if all(w in v for w in ("king", "woman", "man")):
+        hits = v.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+        print("king - man + woman: " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+    queries = v.index_to_key[: min(len(v), 2048)]
+    v.search(queries[:16], k=10)  # warm-up: page the matrix in
+    t = time.perf_counter()
+    scores, ids = v.search(queries, k=10)
+    dt = time.perf_counter() - t
+    print(f"search: {len(queries):,} queries × {len(v):,} words, k=10 in {dt:.3f}s "
+          f"({len(queries) / dt:,.0f} queries/s)")
+
 
 # [index] sections
 
@@ -55,6 +72,7 @@ def meta_embeddings(v):
 SECTIONS = [
     similarity,
     # [search]
+    search,
 
     # [index]
 

@@ -51,7 +51,7 @@ def evaluate_word_pairs(vectors, pairs, delimiter="\t", encoding="utf8", restric
     >>> from engine.datasets import gensim_test_file
     >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
     >>> p, s, oov = evaluate_word_pairs(v, gensim_test_file("simlex999.txt"))
-    >>> -1 <= p[0] <= 1 and -1 <= s[0] <= 1
+    >>> bool(-1 <= p[0] <= 1 and -1 <= s[0] <= 1)
     True
     """
     from scipy import stats

@@ -265,6 +265,8 @@ class Vectors:
 
     def _queries(self, queries):
         # search() input → (unit float32 query matrix, the query rows or None for vectors)
+        if isinstance(queries, (list, tuple)) and queries and all(isinstance(x, np.ndarray) for x in queries):
+            queries = np.vstack(queries).astype(np.float32, copy=False)  # a list of vectors
         if isinstance(queries, np.ndarray) and queries.dtype.kind == "f":
             q = queries[None, :] if queries.ndim == 1 else queries
             q = _kernels.as_matrix(q, "queries")
@@ -294,8 +296,8 @@ class Vectors:
     def search(self, queries, k=10, exclude=None, restrict_vocab=None):
         """Exact cosine top-``k`` for many queries at once: ``(scores, ids)``.
 
-        ``queries``: words, row numbers, or a (Q, dim) float array (each row unit-normalised
-        here; a zero row scores 0 everywhere). ``exclude``: one iterable of words or rows per
+        ``queries``: words, row numbers, a (Q, dim) float array or a list of vectors (each
+        unit-normalised here; a zero vector scores 0 everywhere). ``exclude``: one iterable of words or rows per
         query, never returned (the query word itself is *not* excluded unless listed).
         ``restrict_vocab``: an int N to search only the first N words (as gensim), or a
         ``(start, end)`` row range. Returns float32 scores and int64 rows, both (Q, k), best first;
@@ -305,7 +307,7 @@ class Vectors:
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> scores, ids = v.search(["a", "c"], k=2)
-        >>> ids.tolist(), scores.round(2).tolist()
+        >>> ids.tolist(), [[round(float(s), 2) for s in row] for row in scores]
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
         """
         q, _ = self._queries(queries)
@@ -314,7 +316,8 @@ class Vectors:
         if exclude is not None:
             if len(exclude) != q.shape[0]:
                 raise ShapeError(f"exclude: one list per query expected ({q.shape[0]}), got {len(exclude)}")
-            exclude = [self._rows(list(e), "exclude") for e in exclude]
+            exclude = [self._rows([e] if isinstance(e, self._KEY_TYPES) else list(e), "exclude")
+                       for e in exclude]
         return _kernels.topk(self._unit, q, k, lo, hi, exclude)
 
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
