@@ -12,6 +12,10 @@
 #include "wmd.hpp"
 
 // [meta] includes
+#include <cstdint>
+#include <vector>
+#include <pybind11/stl.h>
+#include "meta.hpp"
 
 // [classify] includes
 #include <pybind11/stl.h>
@@ -200,6 +204,47 @@ int wmd_knn(const f64& Dq, const i64& q_ptr, const i32& q_loc, const i64& q_gid,
 }
 
 // [meta] wrappers
+using i64 = py::array_t<std::int64_t, py::array::c_style>;
+
+// Lists are per source; projs[s] / fill_maps[t*S+s] may be None. Shapes checked in Python.
+void build_meta(const std::vector<f32>& rows, const std::vector<f32>& extras,
+                const std::vector<i64>& idx, const std::vector<float>& scales,
+                const std::vector<py::object>& projs, const std::vector<std::int64_t>& offsets,
+                const std::vector<py::object>& fill_maps, f32& out, f32& norms,
+                std::int64_t block, int n_threads) {
+    const std::size_t S = rows.size();
+    std::vector<engine::MetaSource> src(S);
+    std::vector<f32> keep;  // owns the projection arrays cast from py::object
+    keep.reserve(S + fill_maps.size());
+    for (std::size_t s = 0; s < S; ++s) {
+        engine::MetaSource& m = src[s];
+        m.rows = rows[s].data();
+        m.n_rows = rows[s].shape(0);
+        m.dim = rows[s].shape(1);
+        m.extra = extras[s].data();
+        m.n_extra = extras[s].shape(0);
+        m.idx = idx[s].data();
+        m.scale = scales[s];
+        m.offset = offsets[s];
+        m.width = m.dim;
+        if (!projs[s].is_none()) {
+            keep.push_back(projs[s].cast<f32>());
+            m.proj = keep.back().data();
+            m.width = keep.back().shape(1);
+        }
+    }
+    std::vector<const float*> maps(fill_maps.size(), nullptr);
+    for (std::size_t k = 0; k < fill_maps.size(); ++k)
+        if (!fill_maps[k].is_none()) {
+            keep.push_back(fill_maps[k].cast<f32>());
+            maps[k] = keep.back().data();
+        }
+    float* o = out.mutable_data();
+    float* nr = norms.mutable_data();
+    const auto n = out.shape(0), d = out.shape(1);
+    py::gil_scoped_release nogil;
+    engine::build_meta(src, maps, o, nr, n, d, block, n_threads);
+}
 
 // [classify] wrappers
 // (type names prefixed so they cannot clash with another capability's wrappers)
@@ -318,6 +363,9 @@ PYBIND11_MODULE(_native, m) {
     m.def("wmd_knn", &wmd_knn);
 
     // [meta] defs
+    m.def("build_meta", &build_meta, py::arg("rows"), py::arg("extras"), py::arg("idx"),
+          py::arg("scales"), py::arg("projs"), py::arg("offsets"), py::arg("fill_maps"),
+          py::arg("out"), py::arg("norms"), py::arg("block"), py::arg("n_threads"));
 
     // [classify] defs
     py::class_<engine::AsciiVocab>(m, "AsciiVocab")

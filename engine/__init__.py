@@ -20,6 +20,7 @@ _LAZY = {
     "WMD": (".wmd", "WMD"),
 
     # [meta]
+    "MetaEmbeddings": (".meta", "MetaEmbeddings"),
 
     # [classify]
     "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),

@@ -433,3 +433,69 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None):
         with _single_threaded_blas:
             _native.topk(*args, sgemm, scores, ids, *tail)
     return scores, ids
+
+
+# [meta] kernels
+def build_meta(sources, fill_maps, d_out, block=240):
+    """Run the meta-embedding projection kernel (csrc/meta.hpp); return ``(unit, norms)``.
+
+    ``sources``: one dict per source with ``rows`` (N_s x D_s float32), ``idx`` (int64, one per
+    output row: a row, -1 missing, -2-k row k of ``extra``), optional ``extra`` (K_s x D_s),
+    ``scale`` (float > 0), optional ``proj`` (D_s x W_s; None = identity) and ``offset`` (first
+    output column of the source's slot). ``fill_maps``: S*S list, entry ``t*S+s`` a D_t x D_s map
+    predicting source s from t, or None. Everything is validated here; the kernel trusts it.
+    """
+    S = len(sources)
+    if S == 0:
+        raise ShapeError("build_meta: no sources")
+    d_out = int(d_out)
+    rows, extras, idxs, scales, projs, offsets = [], [], [], [], [], []
+    n = None
+    for s, src in enumerate(sources):
+        m = as_matrix(src["rows"], f"source {s} vectors", finite=False)
+        D = m.shape[1]
+        ex = src.get("extra")
+        ex = np.zeros((0, D), np.float32) if ex is None else as_matrix(ex, f"source {s} fills")
+        if ex.shape[1] != D:
+            raise ShapeError(f"source {s}: fills have {ex.shape[1]} dims, the source has {D}")
+        idx = np.ascontiguousarray(src["idx"], dtype=np.int64)
+        if idx.ndim != 1:
+            raise ShapeError(f"source {s}: row indices must be 1-D, got shape {idx.shape}")
+        if n is None:
+            n = idx.shape[0]
+        elif idx.shape[0] != n:
+            raise ShapeError(f"source {s}: {idx.shape[0]} row indices, source 0 has {n}")
+        if idx.size and (idx.max() >= m.shape[0] or idx.min() < -2 - ex.shape[0] + 1):
+            raise ShapeError(f"source {s}: a row index is out of range ({idx.min()}..{idx.max()} "
+                             f"for {m.shape[0]} rows and {ex.shape[0]} fills)")
+        scale = float(src.get("scale", 1.0))
+        if not np.isfinite(scale) or scale < 0:
+            raise ShapeError(f"source {s}: the scale must be finite and >= 0, got {scale}")
+        proj = src.get("proj")
+        width = D
+        if proj is not None:
+            proj = as_matrix(proj, f"source {s} projection")
+            if proj.shape[0] != D:
+                raise ShapeError(f"source {s}: projection has {proj.shape[0]} rows, the source has {D} dims")
+            width = proj.shape[1]
+        off = int(src.get("offset", 0))
+        if off < 0 or off + width > d_out:
+            raise ShapeError(f"source {s}: slot [{off}, {off + width}) outside the {d_out} output columns")
+        rows.append(m); extras.append(ex); idxs.append(idx); scales.append(scale)
+        projs.append(proj); offsets.append(off)
+    if len(fill_maps) != S * S:
+        raise ShapeError(f"build_meta: {len(fill_maps)} fill maps, expected {S * S}")
+    maps = []
+    for k, A in enumerate(fill_maps):
+        t, s = divmod(k, S)
+        if A is not None:
+            A = as_matrix(A, f"fill map {t}->{s}")
+            want = (rows[t].shape[1], rows[s].shape[1])
+            if A.shape != want or t == s:
+                raise ShapeError(f"fill map {t}->{s}: shape {A.shape}, expected {want}")
+        maps.append(A)
+    out = np.empty((n, d_out), dtype=np.float32)
+    norms = np.empty(n, dtype=np.float32)
+    _native.build_meta(rows, extras, idxs, scales, projs, offsets, maps, out, norms,
+                       int(block), get_num_threads())
+    return out, norms

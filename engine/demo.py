@@ -75,6 +75,23 @@ def wmd(v):
 
 
 # [meta] sections
+def meta_embeddings(v):
+    _section("meta-embeddings")
+    from . import datasets
+    from .meta import MetaEmbeddings
+    from .vectors import Vectors
+
+    lee = Vectors.from_gensim(datasets.word2vec_keyedvectors())  # Word2Vec trained on the Lee corpus
+    t = time.perf_counter()
+    meta = MetaEmbeddings([v, lee], method="conc", weights="auto", names=["default", "lee word2vec"])
+    print(f"MetaEmbeddings([default, lee word2vec], weights='auto') in {time.perf_counter() - t:.2f}s")
+    print(meta.report)
+    for word in ("apple", "king"):
+        if word in meta.wv.key_to_index:
+            near = ", ".join(f"{w} {s:.2f}" for w, s in meta.wv.most_similar(word, topn=6))
+            print(f"meta.wv.most_similar({word!r}): {near}")
+    print(f"meta.wv['apple'][:5] = {meta.wv['apple'][:5].round(3)}")
+
 
 # [classify] sections
 def zero_shot(v):
@@ -110,6 +127,7 @@ SECTIONS = [
     wmd,
 
     # [meta]
+    meta_embeddings,
 
     # [classify]
     zero_shot,
