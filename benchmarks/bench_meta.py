@@ -25,7 +25,6 @@ the inputs loaded.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -39,20 +38,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import engine  # noqa: E402
 from engine import _kernels  # noqa: E402
 from engine import meta as M  # noqa: E402
+from engine.bench import cpu_model  # noqa: E402
 
 SIM_SETS = ("wordsim353.tsv", "simlex999.txt")
 PERF_DIMS = (300, 200, 100)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ---------------------------------------------------------------- quality

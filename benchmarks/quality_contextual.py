@@ -12,7 +12,6 @@ support + 50 query texts per class, seed 0), mean ± 95% interval, as quality_cl
 """
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -24,6 +23,7 @@ sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import engine  # noqa: E402
+from engine.bench import cpu_model  # noqa: E402
 from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E402
 from quality_classify import TASKS, newsgroups, polarity  # noqa: E402
 
@@ -88,8 +88,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--episodes", type=int, default=200)
     args = ap.parse_args(argv)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     t0 = time.perf_counter()
     v = engine.datasets.default_vectors()
     encoder = CachedEncoder(engine.ContextualEncoder())
