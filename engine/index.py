@@ -16,7 +16,7 @@ kind        FAISS index                                defaults
 ``sq8``     ``IndexScalarQuantizer`` (8-bit, exact     none (trained on a sample: the per-dimension
             scan over 1-byte codes: 4x less memory)    ranges)
 ``pq``      ``IndexIVFPQ`` (``m`` 8-bit codes a row)   ``nlist``, ``nprobe=64``, ``m=default_pq_m(D)``,
-                                                       ``nbits=8``, ``rerank=4``
+                                                       ``nbits=8``, ``rerank=10``
 other       ``faiss.index_factory(D, kind, IP)``       trained when FAISS says it needs training
 ==========  =========================================  ==============================================
 
@@ -27,7 +27,7 @@ other       ``faiss.index_factory(D, kind, IP)``       trained when FAISS says i
   ``nlist`` centroids while keeping training minutes, not hours, at 10M words.
 - ``default_pq_m(D)``: the largest divisor of ``D`` that leaves at least 8 dimensions to each
   sub-quantizer (30 for D=300, 48 for D=384): a row costs ``m`` bytes instead of ``4·D``.
-- ``rerank=r`` (any approximate kind; ``pq`` defaults to 4): fetch ``r·k`` candidates and
+- ``rerank=r`` (any approximate kind; ``pq`` defaults to 10): fetch ``r·k`` candidates and
   re-score them exactly against ``vectors.unit``, which the index keeps anyway, so the scores
   returned are exact cosines and PQ's coarse codes only choose the candidates.
 - Threads follow ``engine.set_num_threads`` (``faiss.omp_set_num_threads`` before each call).
@@ -62,7 +62,7 @@ _PARAMS = {
 }
 _HNSW_DEFAULTS = {"M": 32, "efConstruction": 40, "efSearch": 64}
 _DEFAULT_NPROBE = 64
-_PQ_RERANK = 4
+_PQ_RERANK = 10
 _BLOCK_BYTES = 256 << 20  # exact search: score matrices of at most this size
 
 
@@ -474,6 +474,7 @@ class FaissIndex:
         for name, value in knobs.items():
             if value is not None:
                 setattr(self, name, value)
+        self.params = params  # the setters above would record knobs that were never set
         return self
 
 
