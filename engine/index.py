@@ -340,9 +340,9 @@ class FaissIndex:
         a = _kernels.as_matrix(a, "queries")
         if a.shape[1] != d:
             raise ShapeError(f"search: queries have {a.shape[1]} dimensions, the index has {d}")
-        if a.shape[0] == 0:
-            return a
-        return _kernels.normalize_rows(a)[0]
+        # numpy, not the OpenMP kernel: a thread team for one query costs more than the work
+        norms = np.sqrt(np.einsum("ij,ij->i", a, a, dtype=np.float64)).astype(np.float32)
+        return np.ascontiguousarray(a / np.where(norms > 0, norms, 1)[:, None])
 
     # ------------------------------------------------------------------ recall
     def recall(self, sample=1000, k=10, seed=0):
@@ -367,17 +367,8 @@ class FaissIndex:
             raise EngineError("recall: needs at least 2 words")
         k = min(int(k), n - 1)
         rows = np.sort(np.random.default_rng(seed).choice(n, size=min(int(sample), n), replace=False))
-        unit = self.vectors.unit
-        q = np.ascontiguousarray(unit[rows])
-        exact_scores, _ = exact_search(unit, q, k, exclude=rows)
-        kth = exact_scores[:, k - 1]
-        _, ids = self.search(q, k + 1)
-        found = 0
-        for r, row_ids, bound, qv in zip(rows, ids, kth, q):
-            got = [i for i in row_ids.tolist() if i >= 0 and i != r][:k]
-            if got:
-                found += int(np.count_nonzero(unit[got] @ qv >= bound - 1e-5))
-        return found / (len(rows) * k)
+        _, ids = self.search(np.ascontiguousarray(self.vectors.unit[rows]), k + 1)
+        return recall_at_k(self.vectors.unit, rows, ids, k)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path):
@@ -479,6 +470,25 @@ class FaissIndex:
 
 
 # ---------------------------------------------------------------------- helpers
+def recall_at_k(unit, rows, ids, k):
+    """Recall@k of ``ids`` (``(Q, >= k)``, -1 for none) found for the words ``rows`` of ``unit``.
+
+    Each query's own row is dropped from ``ids`` (as ``most_similar`` drops the word); a
+    returned row counts as found when its exact cosine is at least the exact k-th best, the
+    word itself excluded, so ties at the boundary are not misses. Any approximate search (FAISS,
+    hnswlib ...) can be measured with it.
+    """
+    q = np.ascontiguousarray(unit[rows])
+    exact_scores, _ = exact_search(unit, q, k, exclude=rows)
+    bound = exact_scores[:, k - 1] - 1e-5
+    found = 0
+    for r, row_ids, b, qv in zip(rows, np.asarray(ids), bound, q):
+        got = [i for i in row_ids.tolist() if i >= 0 and i != r][:k]
+        if got:
+            found += int(np.count_nonzero(unit[got] @ qv >= b))
+    return found / (len(rows) * k)
+
+
 def exact_search(unit, queries, k, exclude=None):
     """Exact top-``k`` by inner product: a blocked float32 BLAS product, ``(scores, ids)``.
 
