@@ -173,7 +173,9 @@ class FaissIndex:
         index = _make(faiss, key, kind, params, d)
         unit = vectors.unit
         if not index.is_trained:
-            size = params.setdefault("train_size", default_train_size(n, params.get("nlist", 1)))
+            ivf = _extract_ivf(faiss, index)
+            nlist = params.get("nlist", ivf.nlist if ivf is not None else 1)
+            size = params.setdefault("train_size", default_train_size(n, nlist))
             seed = params.setdefault("seed", 0)
             rows = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False)) if size < n else slice(None)
             try:
@@ -240,10 +242,7 @@ class FaissIndex:
     def _ivf(self):
         import faiss
 
-        try:
-            return faiss.extract_index_ivf(self.index)
-        except RuntimeError:
-            return None
+        return _extract_ivf(faiss, self.index)
 
     # ------------------------------------------------------------------ search
     @property
@@ -280,8 +279,14 @@ class FaissIndex:
         if q.shape[0] == 0:
             return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
         fetch = min(k * self._rerank, self.ntotal) if self._rerank > 1 else k
-        _faiss()  # applies the thread count
-        scores, ids = self.index.search(q, fetch)
+        faiss = _faiss()  # also applies the thread count
+        h = self._hnsw()
+        if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = fetch
+            scores, ids = self.index.search(q, fetch, params=params)
+        else:
+            scores, ids = self.index.search(q, fetch)
         if self._rerank:
             scores, ids = _rescore(self.vectors.unit, q, ids, k)
         scores = np.where(ids >= 0, scores, np.float32(-np.inf)).astype(np.float32, copy=False)
@@ -572,6 +577,14 @@ def _as_vectors(vectors):
     if isinstance(vectors, KeyedVectors):
         return Vectors.from_gensim(vectors)
     raise EngineError(f"FaissIndex: expected an engine Vectors or a gensim KeyedVectors, got {type(vectors).__name__}")
+
+
+def _extract_ivf(faiss, index):
+    """The inverted-file part of ``index`` (also inside wrappers such as a pre-transform), or None."""
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
 
 
 def _positive_int(name, value):

@@ -164,6 +164,13 @@ def test_knobs(clustered, default, hnsw_default):
             ivf.nprobe = bad
 
 
+def test_hnsw_k_above_efsearch_returns_k(clustered):
+    index = FaissIndex.build(clustered, "hnsw", M=8, efSearch=16)
+    scores, ids = index.search(["w1"], 200)
+    assert np.all(ids >= 0) and np.all(np.isfinite(scores)) and len(set(ids[0].tolist())) == 200
+    assert index.efSearch == 16  # the knob is unchanged
+
+
 def test_threads_follow_engine_setting(clustered):
     index = FaissIndex.build(clustered, "flat")
     try:
