@@ -119,9 +119,9 @@ def run(quick=False):
     t = time.perf_counter()
     v = engine.datasets.clustered_vectors(n, 300, seed=0)
     print(f"generated clustered {n:,} × 300 in {time.perf_counter() - t:.1f}s", flush=True)
-    out += _bench_dataset("clustered", v, n_queries=1000, n_single=100 if quick else 50)
+    out += _bench_dataset("clustered", v, n_queries=1000, n_single=30)
     del v
-    out += _bench_dataset("default", engine.datasets.default_vectors(), n_queries=1000, n_single=200)
+    out += _bench_dataset("default", engine.datasets.default_vectors(), n_queries=1000, n_single=100)
     return out
 
 
