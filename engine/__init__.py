@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # Heavier parts load on first use, so `import engine` stays light (no FAISS, no POT, no torch).
 _LAZY = {
     # [index]
+    "FaissIndex": (".index", "FaissIndex"),
 
     # [wmd]
     "WMD": (".wmd", "WMD"),

@@ -44,6 +44,25 @@ def search(v):
 
 
 # [index] sections
+def faiss_index(v):
+    _section("FAISS index (HNSW) beside exact search")
+    from .index import FaissIndex, exact_search
+
+    t = time.perf_counter()
+    index = FaissIndex.build(v, "hnsw", M=16)  # M=16 (default 32) keeps the demo quick
+    print(f"built {index!r} in {time.perf_counter() - t:.2f}s")
+    for word in ("apple", "king", "music"):
+        if word not in v:
+            continue
+        approx = [w for w, _ in index.most_similar(word, topn=5)]
+        row = v.key_to_index[word]
+        _, ids = exact_search(v.unit, v.unit[[row]], 5, exclude=[row])
+        exact = [v.index_to_key[i] for i in ids[0]]
+        print(f"{word:>6}: hnsw  {' '.join(approx)}")
+        print(f"{'':>6}  exact {' '.join(exact)}  {'(same)' if approx == exact else ''}")
+    t = time.perf_counter()
+    r = index.recall(sample=300, k=10)
+    print(f"recall@10 over 300 words: {r:.3f} ({time.perf_counter() - t:.2f}s); raise index.efSearch for more")
 
 # [wmd] sections
 def wmd(v):
@@ -122,6 +141,7 @@ SECTIONS = [
     search,
 
     # [index]
+    faiss_index,
 
     # [wmd]
     wmd,
