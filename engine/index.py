@@ -41,6 +41,7 @@ from numbers import Integral
 
 import numpy as np
 
+from . import _kernels
 from ._config import get_num_threads
 from .errors import DependencyError, EngineError, FormatError, ShapeError
 from .vectors import Vectors
@@ -63,7 +64,6 @@ _PARAMS = {
 _HNSW_DEFAULTS = {"M": 32, "efConstruction": 40, "efSearch": 64}
 _DEFAULT_NPROBE = 64
 _PQ_RERANK = 10
-_BLOCK_BYTES = 256 << 20  # exact search: score matrices of at most this size
 
 
 def _faiss():
@@ -496,27 +496,14 @@ def recall_at_k(unit, rows, ids, k):
 
 
 def exact_search(unit, queries, k, exclude=None):
-    """Exact top-``k`` by inner product: a blocked float32 BLAS product, ``(scores, ids)``.
+    """Exact top-``k`` by inner product with engine's search kernel, ``(scores, ids)``.
 
     ``exclude`` (one row per query, or None) is removed from that query's results. This is the
     reference ``recall`` measures against.
     """
-    n = unit.shape[0]
-    k = min(k, n - (exclude is not None))
-    qn = queries.shape[0]
-    scores = np.empty((qn, k), np.float32)
-    ids = np.empty((qn, k), np.int64)
-    step = max(1, _BLOCK_BYTES // (4 * n))
-    for s in range(0, qn, step):
-        block = queries[s:s + step] @ unit.T
-        if exclude is not None:
-            block[np.arange(block.shape[0]), exclude[s:s + step]] = -np.inf
-        part = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < n else np.broadcast_to(np.arange(n), block.shape)
-        top = np.take_along_axis(block, part, axis=1)
-        order = np.argsort(-top, axis=1, kind="stable")
-        ids[s:s + step] = np.take_along_axis(part, order, axis=1)
-        scores[s:s + step] = np.take_along_axis(top, order, axis=1)
-    return scores, ids
+    k = min(k, unit.shape[0] - (exclude is not None))
+    rows = None if exclude is None else [[int(r)] for r in exclude]
+    return _kernels.topk(unit, queries, k, exclude=rows)
 
 
 def _rescore(unit, q, ids, k):
