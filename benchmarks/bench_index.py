@@ -10,8 +10,8 @@ Data:
 
 Queries are vocabulary words (as ``most_similar`` uses them; the word itself is excluded from
 recall). q/s at batch 1 is single queries through ``FaissIndex.search`` one at a time; batch
-256 is one call of 256 queries; each the median of 3 repeats. ``exact`` is the float32 BLAS
-product over ``vectors.unit`` (``engine.index.exact_search``). ``mem`` is the serialized size
+256 is one call of 256 queries; each the median of 3 repeats. ``exact`` is engine's exact
+search kernel over ``vectors.unit`` (``engine.index.exact_search``). ``mem`` is the serialized size
 (``faiss.write_index`` / hnswlib ``save_index``). hnswlib uses the same M / efConstruction /
 ef as FaissIndex's HNSW defaults.
 
@@ -79,7 +79,7 @@ def _bench_dataset(name, v, n_queries, n_single):
         results.append(r)
 
     print(f"{name}: {n:,} × {d}", flush=True)
-    row("exact (numpy)", 0.0, unit.nbytes, lambda b: exact_search(unit, b, K + 1), 1.0)
+    row("exact (engine)", 0.0, unit.nbytes, lambda b: exact_search(unit, b, K + 1), 1.0)
     for kind, params in KINDS:
         t = time.perf_counter()
         index = FaissIndex.build(v, kind, **params)
