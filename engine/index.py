@@ -45,6 +45,7 @@ import numpy as np
 from . import _kernels
 from ._config import get_num_threads
 from .errors import DependencyError, EngineError, FormatError, ShapeError
+from .io import read_description
 from .vectors import Vectors
 
 KINDS = ("flat", "hnsw", "ivf", "sq8", "pq")
@@ -439,17 +440,9 @@ class FaissIndex:
         meta_path, index_path = os.path.join(path, META_FILE), os.path.join(path, FAISS_FILE)
         if not os.path.isdir(path):
             raise FormatError(f"{path}: no such index directory")
-        try:
-            with open(meta_path, encoding="utf-8") as f:
-                meta = json.load(f)
-        except FileNotFoundError:
-            raise FormatError(f"{meta_path}: missing (not a saved FaissIndex)") from None
-        except (ValueError, UnicodeDecodeError) as e:
-            raise FormatError(f"{meta_path}: not valid JSON ({e})") from None
-        if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT:
-            raise FormatError(f"{meta_path}: not a FaissIndex description (format field missing)")
-        if meta.get("version", 0) > INDEX_VERSION:
-            raise FormatError(f"{meta_path}: version {meta['version']} is newer than this engine reads ({INDEX_VERSION})")
+        meta = read_description(meta_path, INDEX_FORMAT, INDEX_VERSION,
+                                missing=f"{meta_path}: missing (not a saved FaissIndex)",
+                                what="a FaissIndex description")
         try:
             kind, params, knobs, fp = meta["kind"], dict(meta["params"]), dict(meta["knobs"]), meta["fingerprint"]
             expected_sha = meta["faiss_sha256"]

@@ -81,21 +81,29 @@ def is_engine_dir(path):
     return os.path.isdir(path) and os.path.isfile(os.path.join(path, "meta.json"))
 
 
-def load_engine(path, mmap=False):
-    """Load a directory written by ``save_engine``; ``mmap=True`` maps the matrix instead of reading it."""
-    path = os.fspath(path)
-    meta_path = os.path.join(path, "meta.json")
+def read_description(meta_path, fmt, version, missing, what):
+    """The JSON description of one of engine's directories, checked to be ``fmt`` of at most
+    ``version``. FormatError naming the file otherwise; ``missing`` is the message for no file."""
     try:
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
     except FileNotFoundError:
-        raise FormatError(f"{path}: not an engine vectors directory (no meta.json)") from None
+        raise FormatError(missing) from None
     except (ValueError, UnicodeDecodeError) as e:
         raise FormatError(f"{meta_path}: not valid JSON ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != ENGINE_FORMAT:
-        raise FormatError(f"{meta_path}: not an engine vectors directory (format field missing)")
-    if meta.get("version", 0) > ENGINE_VERSION:
-        raise FormatError(f"{meta_path}: format version {meta['version']} is newer than this engine reads ({ENGINE_VERSION})")
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise FormatError(f"{meta_path}: not {what} (format field missing)")
+    if meta.get("version", 0) > version:
+        raise FormatError(f"{meta_path}: format version {meta['version']} is newer than this engine reads ({version})")
+    return meta
+
+
+def load_engine(path, mmap=False):
+    """Load a directory written by ``save_engine``; ``mmap=True`` maps the matrix instead of reading it."""
+    path = os.fspath(path)
+    meta = read_description(os.path.join(path, "meta.json"), ENGINE_FORMAT, ENGINE_VERSION,
+                            missing=f"{path}: not an engine vectors directory (no meta.json)",
+                            what="an engine vectors directory")
     n, d = meta.get("count"), meta.get("dim")
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
