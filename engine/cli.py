@@ -253,7 +253,7 @@ def build_parser():
     s = sub.add_parser("search", help="nearest neighbours of words (TSV: query, rank, word, score)")
     s.add_argument("words", nargs="*", help="query words")
     s.add_argument("--file", default=None, help="a file of query words, one per line")
-    s.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")
+    s.add_argument("-k", "--k", type=int, default=10, help="neighbours per query (default 10)")
     s.add_argument("--vectors", default=None, help="vectors to search (default: the embedded default)")
     s.set_defaults(func=_cmd_search)
 
@@ -418,13 +418,13 @@ def _score_parsers(sub):
     t.set_defaults(func=_cmd_score)
     t = tasks.add_parser("neighbors", parents=[common], help="nearest words of each text's vector or of each of its words",
                          epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("--k", type=int, default=10, help="neighbours per text or word (default 10)")
+    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text or word (default 10)")
     t.add_argument("--of", choices=["text", "words"], default="text", help="the text's mean vector (default) or each of its words")
     t.set_defaults(func=_cmd_score)
     t = tasks.add_parser("wmd-knn", parents=[common], help="k nearest documents of a corpus by Word Mover's Distance",
                          epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
-    t.add_argument("--k", type=int, default=10, help="neighbours per text (default 10)")
+    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
     t.add_argument("--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)")
     t.add_argument("--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)")
     t.set_defaults(func=_cmd_score)
