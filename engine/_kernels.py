@@ -10,14 +10,20 @@ from ._config import get_num_threads
 from .errors import ShapeError
 
 
-def as_matrix(x, name="array", dtype=np.float32, finite=True):
-    """``x`` as a C-contiguous 2-D array of ``dtype``; ShapeError naming ``name`` otherwise."""
+def as_array(x, name, dtype, ndim):
+    """``x`` as a C-contiguous ``ndim``-D array of ``dtype``; ShapeError naming ``name`` otherwise."""
     try:
         a = np.ascontiguousarray(x, dtype=dtype)
     except (TypeError, ValueError) as e:
         raise ShapeError(f"{name}: cannot be read as a {np.dtype(dtype).name} array ({e})") from None
-    if a.ndim != 2:
-        raise ShapeError(f"{name}: expected a 2-D array, got shape {a.shape}")
+    if a.ndim != ndim:
+        raise ShapeError(f"{name}: expected a {ndim}-D array, got shape {a.shape}")
+    return a
+
+
+def as_matrix(x, name="array", dtype=np.float32, finite=True):
+    """``x`` as a C-contiguous 2-D array of ``dtype``; ShapeError naming ``name`` otherwise."""
+    a = as_array(x, name, dtype, 2)
     if finite and a.size:
         # in blocks of rows: a whole-matrix isfinite would allocate a bool copy (300 MB at 1M × 300)
         step = max(1, (1 << 20) // max(1, a.shape[1]))
@@ -48,13 +54,7 @@ def normalize_rows(m, out=None, check_finite=True):
 
 # [wmd] kernels
 def _as_vector(x, name, dtype=np.float64):
-    try:
-        a = np.ascontiguousarray(x, dtype=dtype)
-    except (TypeError, ValueError) as e:
-        raise ShapeError(f"{name}: cannot be read as a {np.dtype(dtype).name} array ({e})") from None
-    if a.ndim != 1:
-        raise ShapeError(f"{name}: expected a 1-D array, got shape {a.shape}")
-    return a
+    return as_array(x, name, dtype, 1)
 
 
 def emd(a, b, M):
