@@ -11,6 +11,7 @@ Environment switches (read at build time):
                           ENGINE_CPU=x86-64-v3 (AVX2+FMA) for a build that runs on other machines.
   ENGINE_DEBUG=1          debug build with AddressSanitizer and UBSan (-O1 -g); see README.
 """
+
 import os
 import sys
 
@@ -44,6 +45,7 @@ native = Pybind11Extension(
     extra_link_args=link_args,
     depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".hpp")],
 )
+
 
 def cython_ext(name):
     """A Cython module engine.<name> from engine/<name>.pyx, compiled as C++17 (no OpenMP)."""

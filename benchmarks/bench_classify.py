@@ -22,6 +22,7 @@ run, since tracing slows Python code.
 
     python benchmarks/bench_classify.py [--quick] [--repeats R]
 """
+
 import argparse
 import os
 import platform
@@ -36,9 +37,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import engine  # noqa: E402
 from engine.classify import ZeroShotClassifier, _lee_corpus  # noqa: E402
 
-LABELS = {"sport": "sport football team match game", "food": "food cooking meal recipe dinner",
-          "technology": "computer software internet technology phone",
-          "politics": "government election parliament minister vote"}
+LABELS = {
+    "sport": "sport football team match game",
+    "food": "food cooking meal recipe dinner",
+    "technology": "computer software internet technology phone",
+    "politics": "government election parliament minister vote",
+}
 PEER_TEXTS = 20_000
 
 
@@ -54,7 +58,7 @@ def make_texts(v, n, seed=0):
     flat = words[ids].tolist()
     out, pos = [], 0
     for ln in lengths.tolist():
-        out.append(" ".join(flat[pos:pos + ln]))
+        out.append(" ".join(flat[pos : pos + ln]))
         pos += ln
     return out
 
@@ -143,14 +147,30 @@ def run(quick=False, repeats=3):
     for name, n_threads in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
         engine.set_num_threads(n_threads)
         dt, cpu = _timed(lambda: clf.predict_proba(texts), repeats)
-        rows.append({"implementation": name, "texts": n, "seconds": dt, "texts_per_s": n / dt,
-                     "cpu_seconds": cpu, "texts_per_cpu_s": n / cpu,
-                     "peak_mb": _peak_mb(lambda: clf.predict_proba(texts))})
+        rows.append(
+            {
+                "implementation": name,
+                "texts": n,
+                "seconds": dt,
+                "texts_per_s": n / dt,
+                "cpu_seconds": cpu,
+                "texts_per_cpu_s": n / cpu,
+                "peak_mb": _peak_mb(lambda: clf.predict_proba(texts)),
+            }
+        )
     engine.set_num_threads(threads)
     dt, cpu = _timed(lambda: peer.proba(sub), repeats)
-    rows.append({"implementation": "gensim + numpy (1 thread, per text)", "texts": len(sub),
-                 "seconds": dt, "texts_per_s": len(sub) / dt, "cpu_seconds": cpu,
-                 "texts_per_cpu_s": len(sub) / cpu, "peak_mb": _peak_mb(lambda: peer.proba(sub))})
+    rows.append(
+        {
+            "implementation": "gensim + numpy (1 thread, per text)",
+            "texts": len(sub),
+            "seconds": dt,
+            "texts_per_s": len(sub) / dt,
+            "cpu_seconds": cpu,
+            "texts_per_cpu_s": len(sub) / cpu,
+            "peak_mb": _peak_mb(lambda: peer.proba(sub)),
+        }
+    )
     base, base_cpu = rows[-1]["texts_per_s"], rows[-1]["texts_per_cpu_s"]
     for r in rows:
         r["ratio"] = r["texts_per_s"] / base
@@ -165,19 +185,29 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     m = machine()
-    print(f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']:.2f}; "
-          f"engine threads: {engine.get_num_threads()}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']:.2f}; "
+        f"engine threads: {engine.get_num_threads()}"
+    )
     rows = run(args.quick, args.repeats)
-    print(f"zero-shot scoring (SIF + PC removal, 4 labels, softmax), median of {args.repeats}; "
-          f"engine vs peer probabilities: max |diff| = {rows[0]['max_abs_proba_diff']:.2e}")
-    print("| implementation | texts | seconds | texts/s | × gensim+numpy | texts per CPU-second | "
-          "× (CPU time) | peak memory (MB) |")
+    print(
+        f"zero-shot scoring (SIF + PC removal, 4 labels, softmax), median of {args.repeats}; "
+        f"engine vs peer probabilities: max |diff| = {rows[0]['max_abs_proba_diff']:.2e}"
+    )
+    print(
+        "| implementation | texts | seconds | texts/s | × gensim+numpy | texts per CPU-second | "
+        "× (CPU time) | peak memory (MB) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['implementation']} | {r['texts']:,} | {r['seconds']:.2f} | {r['texts_per_s']:,.0f} | "
-              f"{r['ratio']:.1f}× | {r['texts_per_cpu_s']:,.0f} | {r['cpu_ratio']:.1f}× | {r['peak_mb']:.0f} |")
-    print(f"load average after the run: {os.getloadavg()[0]:.2f} (a loaded machine stretches wall "
-          "times; CPU time counts only the cycles this process got)")
+        print(
+            f"| {r['implementation']} | {r['texts']:,} | {r['seconds']:.2f} | {r['texts_per_s']:,.0f} | "
+            f"{r['ratio']:.1f}× | {r['texts_per_cpu_s']:,.0f} | {r['cpu_ratio']:.1f}× | {r['peak_mb']:.0f} |"
+        )
+    print(
+        f"load average after the run: {os.getloadavg()[0]:.2f} (a loaded machine stretches wall "
+        "times; CPU time counts only the cycles this process got)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ run alternately so that both see the same machine load.
 
     python benchmarks/bench_contextual.py [--quick]
 """
+
 import argparse
 import os
 import platform
@@ -32,8 +33,7 @@ def paired_times(peer, ours, repeats):
     """Median seconds of ``peer`` and ``ours``, run alternately so both see the same load."""
     t_peer, t_ours = [], []
     for r in range(repeats):
-        for fn, times in ((peer, t_peer), (ours, t_ours)) if r % 2 == 0 else \
-                ((ours, t_ours), (peer, t_peer)):
+        for fn, times in ((peer, t_peer), (ours, t_ours)) if r % 2 == 0 else ((ours, t_ours), (peer, t_peer)):
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
@@ -57,27 +57,33 @@ def main(argv=None):
     import torch
     from gensim.models import KeyedVectors
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    print(f"machine: {cpu}, {os.cpu_count()} cores; engine threads {engine.get_num_threads()}, "
-          f"torch threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; engine threads {engine.get_num_threads()}, "
+        f"torch threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}"
+    )
 
     texts = lee_sentences()[:n_texts]
     enc = engine.ContextualEncoder(batch_size=32)
     st = enc.model
     enc.encode(texts[:8])  # warm-up
-    t_st, t_enc = paired_times(lambda: st.encode(texts, batch_size=32, normalize_embeddings=True,
-                                                 show_progress_bar=False),
-                               lambda: enc.encode(texts), repeats)
-    t_enc2, t_wv = paired_times(lambda: enc.encode(texts), lambda: enc.word_vectors(corpus=texts),
-                                repeats)
+    t_st, t_enc = paired_times(
+        lambda: st.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False),
+        lambda: enc.encode(texts),
+        repeats,
+    )
+    t_enc2, t_wv = paired_times(lambda: enc.encode(texts), lambda: enc.word_vectors(corpus=texts), repeats)
     occurrences = int(enc.word_vectors(corpus=texts).counts.sum())
     print(f"\nencode, {len(texts)} Lee sentences (batch 32):")
     print(f"  sentence-transformers encode : {len(texts) / t_st:8.1f} texts/s")
-    print(f"  engine ContextualEncoder     : {len(texts) / t_enc:8.1f} texts/s  "
-          f"(ratio {t_st / t_enc:.2f}x)")
-    print(f"  engine word_vectors(corpus)  : {len(texts) / t_wv:8.1f} texts/s, "
-          f"{occurrences / t_wv:,.0f} occurrences/s ({t_enc2 / t_wv:.2f}x of encode, same run)")
+    print(f"  engine ContextualEncoder     : {len(texts) / t_enc:8.1f} texts/s  (ratio {t_st / t_enc:.2f}x)")
+    print(
+        f"  engine word_vectors(corpus)  : {len(texts) / t_wv:8.1f} texts/s, "
+        f"{occurrences / t_wv:,.0f} occurrences/s ({t_enc2 / t_wv:.2f}x of encode, same run)"
+    )
 
     v = engine.datasets.default_vectors()
     kv = KeyedVectors(v.vector_size)
@@ -108,7 +114,7 @@ def main(argv=None):
         width = max(len(r) for r in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
         for b, r in enumerate(rows):
-            ids[b, :len(r)] = r
+            ids[b, : len(r)] = r
         return ids
 
     t_gp, t_pb = paired_times(glue_pad, lambda: pad_batch(docs, index), 3 * repeats)

@@ -20,6 +20,7 @@ recall@10 >= 0.99 with 4x less memory than flat.
 
     python benchmarks/bench_index.py --quick
 """
+
 import argparse
 import os
 import platform
@@ -50,7 +51,7 @@ def _median_time(fn, repeats=3):
 
 def _qps(search, q, n_single):
     """(q/s at batch 1, q/s at batch 256) for ``search(block)``."""
-    singles = [q[i:i + 1] for i in range(n_single)]
+    singles = [q[i : i + 1] for i in range(n_single)]
     t1 = _median_time(lambda: [search(s) for s in singles])
     t256 = _median_time(lambda: search(q[:256]))
     return n_single / t1, 256 / t256
@@ -72,10 +73,22 @@ def _bench_dataset(name, v, n_queries, n_single):
 
     def row(method, build_s, mem, search, recall):
         qps1, qps256 = _qps(search, q, n_single)
-        r = dict(data=name, n=n, dim=d, method=method, build_s=build_s, mem_mb=mem / 2**20,
-                 qps_1=qps1, qps_256=qps256, recall=recall)
-        print(f"  {method:<18} build {build_s:8.1f}s  mem {r['mem_mb']:8.1f} MB  "
-              f"q/s {qps1:9.0f} (b=1) {qps256:9.0f} (b=256)  recall@10 {recall:.4f}", flush=True)
+        r = dict(
+            data=name,
+            n=n,
+            dim=d,
+            method=method,
+            build_s=build_s,
+            mem_mb=mem / 2**20,
+            qps_1=qps1,
+            qps_256=qps256,
+            recall=recall,
+        )
+        print(
+            f"  {method:<18} build {build_s:8.1f}s  mem {r['mem_mb']:8.1f} MB  "
+            f"q/s {qps1:9.0f} (b=1) {qps256:9.0f} (b=256)  recall@10 {recall:.4f}",
+            flush=True,
+        )
         results.append(r)
 
     print(f"{name}: {n:,} × {d}", flush=True)
@@ -86,8 +99,13 @@ def _bench_dataset(name, v, n_queries, n_single):
         build_s = time.perf_counter() - t
         _, ids = index.search(q, K + 1)
         label = kind + "".join(f" {k}={val}" for k, val in params.items())
-        row(label, build_s, _serialized_bytes(lambda p: index.save(p)),
-            lambda b, index=index: index.search(b, K + 1), recall_at_k(unit, rows, ids, K))
+        row(
+            label,
+            build_s,
+            _serialized_bytes(index.save),
+            lambda b, index=index: index.search(b, K + 1),
+            recall_at_k(unit, rows, ids, K),
+        )
         del index
     row_hnswlib(v, unit, rows, q, row)
     return results
@@ -102,14 +120,21 @@ def row_hnswlib(v, unit, rows, q, row):
     n, d = unit.shape
     t = time.perf_counter()
     h = hnswlib.Index(space="ip", dim=d)
-    h.init_index(max_elements=n, M=_HNSW_DEFAULTS["M"], ef_construction=_HNSW_DEFAULTS["efConstruction"], random_seed=0)
+    h.init_index(
+        max_elements=n, M=_HNSW_DEFAULTS["M"], ef_construction=_HNSW_DEFAULTS["efConstruction"], random_seed=0
+    )
     h.add_items(unit, num_threads=engine.get_num_threads())
     build_s = time.perf_counter() - t
     h.set_ef(_HNSW_DEFAULTS["efSearch"])
     h.set_num_threads(engine.get_num_threads())
     ids, _ = h.knn_query(q, k=K + 1)
-    row("hnswlib", build_s, _serialized_bytes(h.save_index),
-        lambda b: h.knn_query(b, k=K + 1), recall_at_k(unit, rows, ids.astype(np.int64), K))
+    row(
+        "hnswlib",
+        build_s,
+        _serialized_bytes(h.save_index),
+        lambda b: h.knn_query(b, k=K + 1),
+        recall_at_k(unit, rows, ids.astype(np.int64), K),
+    )
 
 
 def run(quick=False):
@@ -141,16 +166,22 @@ def main(argv=None):
     engine.set_num_threads(args.threads)
     import faiss
 
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores; threads: {engine.get_num_threads()}; "
-          f"faiss {faiss.__version__}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {_cpu()}, {os.cpu_count()} cores; threads: {engine.get_num_threads()}; "
+        f"faiss {faiss.__version__}; load average {os.getloadavg()[0]:.1f}"
+    )
     rows = run(args.quick)
     print()
-    print("| data | N × D | method | build s | memory MB | q/s batch 1 | q/s batch 256 | recall@10 | × exact (b=1) |")
+    print(
+        "| data | N × D | method | build s | memory MB | q/s batch 1 | q/s batch 256 | recall@10 | × exact (b=1) |"
+    )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         exact = next(e for e in rows if e["data"] == r["data"] and e["method"].startswith("exact"))
-        print(f"| {r['data']} | {r['n']:,} × {r['dim']} | {r['method']} | {r['build_s']:.1f} | {r['mem_mb']:.1f} | "
-              f"{r['qps_1']:,.0f} | {r['qps_256']:,.0f} | {r['recall']:.4f} | {r['qps_1'] / exact['qps_1']:.1f} |")
+        print(
+            f"| {r['data']} | {r['n']:,} × {r['dim']} | {r['method']} | {r['build_s']:.1f} | {r['mem_mb']:.1f} | "
+            f"{r['qps_1']:,.0f} | {r['qps_256']:,.0f} | {r['recall']:.4f} | {r['qps_1'] / exact['qps_1']:.1f} |"
+        )
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     return rows
 

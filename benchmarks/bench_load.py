@@ -9,6 +9,7 @@ this process image; it includes the interpreter and its imports, shown as "befor
 Median of --repeats runs. The random files are written once and cached in --cache (default:
 $ENGINE_BENCH_CACHE or <tmp>/engine-bench).
 """
+
 import argparse
 import json
 import os
@@ -85,8 +86,9 @@ def write_random_binary(path, n, dim=DIM, seed=0, chunk=50_000):
 
 def run_child(kind, path):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, path], env=env, cwd=ROOT,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, path], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{kind} child failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -108,8 +110,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="100,000 words instead of 1,000,000")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--cache", default=os.environ.get("ENGINE_BENCH_CACHE")
-                   or os.path.join(tempfile.gettempdir(), "engine-bench"))
+    p.add_argument(
+        "--cache",
+        default=os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench"),
+    )
     args = p.parse_args(argv)
     sys.path.insert(0, ROOT)
     import engine
@@ -138,14 +142,20 @@ def main(argv=None):
     if not os.path.exists(text):
         from engine.formats import write_word2vec
 
-        write_word2vec(engine.load(os.path.join(args.cache, f"random-{small_n}x{DIM}.bin")), text, format="text")
+        write_word2vec(
+            engine.load(os.path.join(args.cache, f"random-{small_n}x{DIM}.bin")), text, format="text"
+        )
 
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
-          f"python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
+        f"python {platform.python_version()}, numpy {np.__version__}"
+    )
     with open("/proc/loadavg") as f:
         print(f"load average at start: {' '.join(f.read().split()[:3])}")
     size_mb = os.path.getsize(binary) / 2**20
-    print(f"file: {n:,} × {DIM} word2vec binary, {size_mb:,.0f} MB; median of {args.repeats} fresh processes\n")
+    print(
+        f"file: {n:,} × {DIM} word2vec binary, {size_mb:,.0f} MB; median of {args.repeats} fresh processes\n"
+    )
 
     eng = measure("engine", binary, args.repeats)
     gen = measure("gensim", binary, args.repeats)
@@ -159,18 +169,28 @@ def main(argv=None):
 
     print(f"{'load':<42}{'wall s':>9}{'user s':>9}{'sys s':>9}{'peak RSS MB':>13}{'before load MB':>16}")
     for name, r in rows:
-        print(f"{name:<42}{r['seconds']:>9.3f}{r['user']:>9.2f}{r['sys']:>9.2f}{r['peak_mb']:>13,.0f}"
-              f"{r['idle_mb']:>16,.0f}")
-    print(f"(the matrix alone: {n * DIM * 4 / 2**20:,.0f} MB; 'before load' = python + imports; sys time is"
-          " mostly the kernel providing fresh memory pages, the same floor for both loaders)")
+        print(
+            f"{name:<42}{r['seconds']:>9.3f}{r['user']:>9.2f}{r['sys']:>9.2f}{r['peak_mb']:>13,.0f}"
+            f"{r['idle_mb']:>16,.0f}"
+        )
+    print(
+        f"(the matrix alone: {n * DIM * 4 / 2**20:,.0f} MB; 'before load' = python + imports; sys time is"
+        " mostly the kernel providing fresh memory pages, the same floor for both loaders)"
+    )
     print()
-    print(f"speed-up engine vs gensim:       {gen['seconds'] / eng['seconds']:.1f}x wall, "
-          f"{(gen['user'] + gen['sys']) / (eng['user'] + eng['sys']):.1f}x cpu  (target >= 1)")
+    print(
+        f"speed-up engine vs gensim:       {gen['seconds'] / eng['seconds']:.1f}x wall, "
+        f"{(gen['user'] + gen['sys']) / (eng['user'] + eng['sys']):.1f}x cpu  (target >= 1)"
+    )
     print(f"peak memory engine / gensim:     {eng['peak_mb'] / gen['peak_mb']:.2f}   (target <= 1)")
-    print(f"text, {small_n:,} words: engine {gen_t['seconds'] / eng_t['seconds']:.1f}x faster, "
-          f"peak memory engine / gensim {eng_t['peak_mb'] / gen_t['peak_mb']:.2f}")
+    print(
+        f"text, {small_n:,} words: engine {gen_t['seconds'] / eng_t['seconds']:.1f}x faster, "
+        f"peak memory engine / gensim {eng_t['peak_mb'] / gen_t['peak_mb']:.2f}"
+    )
     mm = [r for name, r in rows if "mmap" in name]
-    print(f"mmap open, {small_n:,} / {n:,} words: {mm[0]['seconds']:.3f} s / {mm[1]['seconds']:.3f} s  (target < 1 s)")
+    print(
+        f"mmap open, {small_n:,} / {n:,} words: {mm[0]['seconds']:.3f} s / {mm[1]['seconds']:.3f} s  (target < 1 s)"
+    )
 
 
 if __name__ == "__main__":

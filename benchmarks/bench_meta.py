@@ -22,6 +22,7 @@ the median of the repeats (3, fewer past 60 s), memory the peak RSS (VmHWM) abov
 the inputs loaded.
 ``run(quick)`` returns the rows (dicts).
 """
+
 import argparse
 import json
 import os
@@ -44,8 +45,6 @@ SIM_SETS = ("wordsim353.tsv", "simlex999.txt")
 PERF_DIMS = (300, 200, 100)
 
 
-
-
 # ---------------------------------------------------------------- quality
 def _sentences(names):
     from gensim.utils import simple_preprocess
@@ -65,11 +64,25 @@ def _cached_model(kind):
     if os.path.exists(path):
         return cls.load(path)
     if kind == "word2vec":
-        model = Word2Vec(_sentences(["lee_background.cor", "lee.cor", "pang_lee_polarity.cor"]),
-                         vector_size=100, window=5, min_count=2, epochs=40, seed=1, workers=2)
+        model = Word2Vec(
+            _sentences(["lee_background.cor", "lee.cor", "pang_lee_polarity.cor"]),
+            vector_size=100,
+            window=5,
+            min_count=2,
+            epochs=40,
+            seed=1,
+            workers=2,
+        )
     else:
-        model = FastText(_sentences(["head500.noblanks.cor"]), vector_size=100, window=5, min_count=2,
-                         epochs=10, seed=1, workers=2)
+        model = FastText(
+            _sentences(["head500.noblanks.cor"]),
+            vector_size=100,
+            window=5,
+            min_count=2,
+            epochs=10,
+            seed=1,
+            workers=2,
+        )
     model.save(path)
     return model
 
@@ -133,12 +146,16 @@ def quality(quick=False):
     rows_b = {r["name"]: r for r in tables["b"]}
     best_single = {d: max(rows_b[n][d][0] for n in names) for d in SIM_SETS}
     autos = [r for n, r in rows_b.items() if n.endswith("auto")]
-    met = [r["name"] for r in autos
-           if all(r[d][0] > best_single[d] and r[d][1] >= 99.0 for d in SIM_SETS)]
-    return {"tables": tables, "datasets": datasets, "auto_weights": dict(zip(names, auto_weights.round(3).tolist())),
-            "auto_how": variants["a", f"{methods[0]}, auto"][0].report["weighting"]["how"],
-            "best_single": best_single, "target_met_by": met,
-            "build_seconds": {k: round(v[1], 2) for (t, k), v in variants.items() if t == "b" and v[1]}}
+    met = [r["name"] for r in autos if all(r[d][0] > best_single[d] and r[d][1] >= 99.0 for d in SIM_SETS)]
+    return {
+        "tables": tables,
+        "datasets": datasets,
+        "auto_weights": dict(zip(names, auto_weights.round(3).tolist())),
+        "auto_how": variants["a", f"{methods[0]}, auto"][0].report["weighting"]["how"],
+        "best_single": best_single,
+        "target_met_by": met,
+        "build_seconds": {k: round(v[1], 2) for (t, k), v in variants.items() if t == "b" and v[1]},
+    }
 
 
 # ---------------------------------------------------------------- performance
@@ -172,9 +189,16 @@ def _perf_inputs(folder, n, seed=0, missing=0.1, max_train=100_000):
                 maps[f"map{t}_{s}"] = M.fill_map(_unit64(X[t][I[t][both]]), _unit64(X[s][I[s][both]]))
     np.savez(os.path.join(folder, "maps.npz"), **maps)
     for method in M.METHODS:
-        projs, offsets, d_out, _ = M._learn(method, 300 if method in ("svd", "1ton") else None, U, scales, 0.01, rng)
-        np.savez(os.path.join(folder, f"{method}.npz"), scales=scales, offsets=np.array(offsets), d_out=d_out,
-                 **{f"p{s}": p for s, p in enumerate(projs) if p is not None})
+        projs, offsets, d_out, _ = M._learn(
+            method, 300 if method in ("svd", "1ton") else None, U, scales, 0.01, rng
+        )
+        np.savez(
+            os.path.join(folder, f"{method}.npz"),
+            scales=scales,
+            offsets=np.array(offsets),
+            d_out=d_out,
+            **{f"p{s}": p for s, p in enumerate(projs) if p is not None},
+        )
 
 
 def _load_plan(folder, method):
@@ -182,10 +206,13 @@ def _load_plan(folder, method):
     X = [np.load(os.path.join(folder, f"x{s}.npy")) for s in range(S)]  # read fully: baseline RSS
     I = [np.load(os.path.join(folder, f"idx{s}.npy")) for s in range(S)]
     mp = np.load(os.path.join(folder, "maps.npz"))
-    maps = [mp[f"map{t}_{s}"].astype(np.float32) if f"map{t}_{s}" in mp else None
-            for t in range(S) for s in range(S)]
+    maps = [
+        mp[f"map{t}_{s}"].astype(np.float32) if f"map{t}_{s}" in mp else None
+        for t in range(S)
+        for s in range(S)
+    ]
     pl = np.load(os.path.join(folder, f"{method}.npz"))
-    projs = [pl[f"p{s}"] if f"p{s}" in pl else None for s in range(S)]
+    projs = [pl.get(f"p{s}", None) for s in range(S)]
     return X, I, maps, pl["scales"], projs, pl["offsets"].tolist(), int(pl["d_out"])
 
 
@@ -242,8 +269,10 @@ def _child(folder, method, impl, repeats):
             break
         t = time.perf_counter()
         if impl == "engine":
-            srcs = [dict(rows=x, idx=i, scale=a, proj=p, offset=o)
-                    for x, i, a, p, o in zip(X, I, scales, projs, offsets)]
+            srcs = [
+                dict(rows=x, idx=i, scale=a, proj=p, offset=o)
+                for x, i, a, p, o in zip(X, I, scales, projs, offsets)
+            ]
             out, _ = _kernels.build_meta(srcs, maps, d_out)
         else:
             out = numpy_build(X, I, maps, scales, projs, offsets, d_out)
@@ -257,21 +286,43 @@ def performance(quick=False, threads=None):
     n = 100_000 if quick else 1_000_000
     repeats = 3
     rows = []
-    env = dict(os.environ, ENGINE_NUM_THREADS=str(threads or engine.get_num_threads()),
-               OPENBLAS_NUM_THREADS=str(threads or engine.get_num_threads()))
+    env = dict(
+        os.environ,
+        ENGINE_NUM_THREADS=str(threads or engine.get_num_threads()),
+        OPENBLAS_NUM_THREADS=str(threads or engine.get_num_threads()),
+    )
     with tempfile.TemporaryDirectory(prefix="bench-meta-") as folder:
         _perf_inputs(folder, n)
         for method in M.METHODS:
             res = {}
             for impl in ("engine", "numpy"):
-                out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", folder, method, impl,
-                                      str(repeats)], capture_output=True, text=True, env=env, check=True)
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        os.path.abspath(__file__),
+                        "--child",
+                        folder,
+                        method,
+                        impl,
+                        str(repeats),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=True,
+                )
                 res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
-            rows.append({"method": method, "words": n, "engine_s": res["engine"]["seconds"],
-                         "numpy_s": res["numpy"]["seconds"],
-                         "speedup": res["numpy"]["seconds"] / res["engine"]["seconds"],
-                         "engine_peak_mb": res["engine"]["peak_extra_mb"],
-                         "numpy_peak_mb": res["numpy"]["peak_extra_mb"]})
+            rows.append(
+                {
+                    "method": method,
+                    "words": n,
+                    "engine_s": res["engine"]["seconds"],
+                    "numpy_s": res["numpy"]["seconds"],
+                    "speedup": res["numpy"]["seconds"] / res["engine"]["seconds"],
+                    "engine_peak_mb": res["engine"]["peak_extra_mb"],
+                    "numpy_peak_mb": res["numpy"]["peak_extra_mb"],
+                }
+            )
     return rows
 
 
@@ -279,8 +330,11 @@ def performance(quick=False, threads=None):
 def run(quick=False):
     """Both tables as rows (dicts): the quality rows, then the performance rows."""
     q = quality(quick)
-    rows = [dict(table=f"quality {t}", name=r["name"], **{d: r[d] for d in q["datasets"]})
-            for t, tab in q["tables"].items() for r in tab]
+    rows = [
+        dict(table=f"quality {t}", name=r["name"], **{d: r[d] for d in q["datasets"]})
+        for t, tab in q["tables"].items()
+        for r in tab
+    ]
     return rows + [dict(table="performance", **r) for r in performance(quick)]
 
 
@@ -292,29 +346,43 @@ def main(argv=None):
     if args.child:
         folder, method, impl, repeats = args.child
         return _child(folder, method, impl, int(repeats))
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
-          f"load average: {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
+        f"load average: {os.getloadavg()[0]:.1f}"
+    )
     q = quality(args.quick)
-    for tag, title in (("a", "(a) pairs/questions every source covers"),
-                       ("b", "(b) everything; meta-embeddings fill missing words (n-grams, maps)")):
+    for tag, title in (
+        ("a", "(a) pairs/questions every source covers"),
+        ("b", "(b) everything; meta-embeddings fill missing words (n-grams, maps)"),
+    ):
         print(f"\nQuality {title}: score (coverage)")
         print(M.format_table(q["tables"][tag], q["datasets"]))
     print(f"\nauto weights: {q['auto_weights']} — {q['auto_how']}")
     print("build seconds (b): " + ", ".join(f"{k} {v}" for k, v in q["build_seconds"].items()))
     best = ", ".join(f"{d} {v:.3f}" for d, v in q["best_single"].items())
     if q["target_met_by"]:
-        print(f"target MET (auto weights beat the best single source [{best}] with >= 99% coverage): "
-              + ", ".join(q["target_met_by"]))
+        print(
+            f"target MET (auto weights beat the best single source [{best}] with >= 99% coverage): "
+            + ", ".join(q["target_met_by"])
+        )
     else:
-        print(f"target MISSED: no auto-weighted meta-embedding beats the best single source [{best}] "
-              "on both similarity sets with >= 99% coverage")
+        print(
+            f"target MISSED: no auto-weighted meta-embedding beats the best single source [{best}] "
+            "on both similarity sets with >= 99% coverage"
+        )
     n = "100,000" if args.quick else "1,000,000"
-    print(f"\nPerformance: building a meta-embedding of 3 random sources × {n} words "
-          f"({'/'.join(map(str, PERF_DIMS))} dims, 10% missing in two, ridge-map fills)")
-    print(f"{'method':<8}{'engine s':>10}{'numpy s':>10}{'speed-up':>10}{'engine peak MB':>16}{'numpy peak MB':>15}{'mem ratio':>11}")
+    print(
+        f"\nPerformance: building a meta-embedding of 3 random sources × {n} words "
+        f"({'/'.join(map(str, PERF_DIMS))} dims, 10% missing in two, ridge-map fills)"
+    )
+    print(
+        f"{'method':<8}{'engine s':>10}{'numpy s':>10}{'speed-up':>10}{'engine peak MB':>16}{'numpy peak MB':>15}{'mem ratio':>11}"
+    )
     for r in performance(args.quick):
-        print(f"{r['method']:<8}{r['engine_s']:>10.3f}{r['numpy_s']:>10.3f}{r['speedup']:>9.1f}×"
-              f"{r['engine_peak_mb']:>16.0f}{r['numpy_peak_mb']:>15.0f}{r['engine_peak_mb'] / r['numpy_peak_mb']:>11.2f}")
+        print(
+            f"{r['method']:<8}{r['engine_s']:>10.3f}{r['numpy_s']:>10.3f}{r['speedup']:>9.1f}×"
+            f"{r['engine_peak_mb']:>16.0f}{r['numpy_peak_mb']:>15.0f}{r['engine_peak_mb'] / r['numpy_peak_mb']:>11.2f}"
+        )
     print("targets: speed-up >= 3×, memory ratio <= 0.5")
     return 0
 

@@ -19,6 +19,7 @@ Three measurements, each in a fresh Python process (its peak resident memory, Vm
 Targets: engine score ≥ 10× the gensim script's rows/s, and ≤ 2× the in-memory call's time.
 The input is generated once (seeded) into --cache (default $ENGINE_BENCH_CACHE or <tmp>/engine-bench).
 """
+
 import argparse
 import json
 import os
@@ -50,7 +51,9 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
-IN_MEMORY = _PEAK + r"""
+IN_MEMORY = (
+    _PEAK
+    + r"""
 import json, sys, time
 import numpy as np
 import engine
@@ -66,8 +69,11 @@ score = p[np.arange(len(best)), best]
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": len(texts), "peak_mb": peak_mb()}))
 """
+)
 
-NAIVE = _PEAK + r"""
+NAIVE = (
+    _PEAK
+    + r"""
 import json, sys, time
 import numpy as np
 from gensim.models import KeyedVectors
@@ -99,6 +105,7 @@ with open(path) as f, open(out, "w") as w:
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": n, "peak_mb": peak_mb()}))
 """
+)
 
 
 def make_input(path, n, seed=0):
@@ -121,8 +128,10 @@ def make_input(path, n, seed=0):
     rnd = random.Random(seed)
     with open(tmp, "w", encoding="utf-8") as f:
         for i, k in enumerate(lengths.tolist()):
-            toks = [f"x{rnd.randrange(10**6)}" if o else words[j]
-                    for j, o in zip(picks[pos:pos + k].tolist(), oov[pos:pos + k].tolist())]
+            toks = [
+                f"x{rnd.randrange(10**6)}" if o else words[j]
+                for j, o in zip(picks[pos : pos + k].tolist(), oov[pos : pos + k].tolist())
+            ]
             pos += k
             f.write(json.dumps({"id": f"r{i}", "text": " ".join(toks)}) + "\n")
     os.replace(tmp, path)
@@ -133,19 +142,23 @@ def _env():
 
 
 def _child(code, *args):
-    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=_env(), cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], env=_env(), cwd=ROOT, capture_output=True, text=True
+    )
     if r.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{r.stderr}")
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-ENGINE_SCORE = _PEAK + r"""
+ENGINE_SCORE = (
+    _PEAK
+    + r"""
 import json, sys
 from engine.cli import main
 rc = main(sys.argv[1:])
 print(json.dumps({"rc": rc, "peak_mb": peak_mb()}))
 """
+)
 
 
 def _engine_score(path, labels, out, batch_size):
@@ -153,8 +166,22 @@ def _engine_score(path, labels, out, batch_size):
     and that process's peak memory (VmHWM: unlike ru_maxrss it does not carry over the parent's)."""
     import time
 
-    args = ["score", "zeroshot", path, "-o", out, "--labels", labels, "--id-field", "id",
-            "--batch-size", batch_size, "--progress", "never", "--quiet"]
+    args = [
+        "score",
+        "zeroshot",
+        path,
+        "-o",
+        out,
+        "--labels",
+        labels,
+        "--id-field",
+        "id",
+        "--batch-size",
+        batch_size,
+        "--progress",
+        "never",
+        "--quiet",
+    ]
     t = time.perf_counter()
     r = _child(ENGINE_SCORE, *args)
     dt = time.perf_counter() - t
@@ -168,7 +195,9 @@ def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000
     n = 100_000 if quick else 1_000_000
     repeats = repeats or (3 if quick else 1)
     naive_rows = min(n, naive_rows or (20_000 if quick else 100_000))
-    cache = cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
+    cache = (
+        cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
+    )
     os.makedirs(cache, exist_ok=True)
     path = os.path.join(cache, f"score-{n}.jsonl")
     if not os.path.exists(path):
@@ -184,7 +213,9 @@ def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000
             written = sum(1 for _ in f)
         assert written == n, (written, n)
         mem = [_child(IN_MEMORY, path, labels) for _ in range(repeats)]
-        naive = [_child(NAIVE, path, labels, naive_rows, os.path.join(work, "naive.jsonl")) for _ in range(repeats)]
+        naive = [
+            _child(NAIVE, path, labels, naive_rows, os.path.join(work, "naive.jsonl")) for _ in range(repeats)
+        ]
     finally:
         for name in os.listdir(work):
             os.remove(os.path.join(work, name))
@@ -192,8 +223,13 @@ def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000
 
     def row(what, runs, rows):
         sec = statistics.median(r["seconds"] for r in runs)
-        return {"what": what, "rows": rows, "seconds": sec, "rows_per_s": rows / sec,
-                "peak_mb": statistics.median(r["peak_mb"] for r in runs)}
+        return {
+            "what": what,
+            "rows": rows,
+            "seconds": sec,
+            "rows_per_s": rows / sec,
+            "peak_mb": statistics.median(r["peak_mb"] for r in runs),
+        }
 
     e = row("engine score zeroshot (whole process, JSONL in and out)", eng, n)
     m = row("in-memory predict_proba + argmax (texts in a list)", mem, n)
@@ -206,8 +242,15 @@ def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="100,000 rows instead of 1,000,000")
-    p.add_argument("--repeats", type=int, default=None, help="median of this many runs (default 3 quick, 1 full)")
-    p.add_argument("--naive-rows", type=int, default=None, help="rows the gensim script scores (default 20k quick, 100k full)")
+    p.add_argument(
+        "--repeats", type=int, default=None, help="median of this many runs (default 3 quick, 1 full)"
+    )
+    p.add_argument(
+        "--naive-rows",
+        type=int,
+        default=None,
+        help="rows the gensim script scores (default 20k quick, 100k full)",
+    )
     p.add_argument("--batch-size", type=int, default=10000)
     p.add_argument("--cache", default=None)
     args = p.parse_args(argv)
@@ -215,18 +258,26 @@ def main(argv=None):
     import engine
     from engine.bench import cpu_model
 
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
-          f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
+        f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     rows = run(args.quick, args.repeats, args.naive_rows, args.cache, args.batch_size)
     print(f"{'':<58}{'rows':>10}{'seconds':>9}{'rows/s':>11}{'peak MB':>9}{'engine ×':>10}")
     for r in rows:
-        print(f"{r['what']:<58}{r['rows']:>10,}{r['seconds']:>9.2f}{r['rows_per_s']:>11,.0f}"
-              f"{r['peak_mb']:>9,.0f}{r['engine_speedup']:>10.2f}")
+        print(
+            f"{r['what']:<58}{r['rows']:>10,}{r['seconds']:>9.2f}{r['rows_per_s']:>11,.0f}"
+            f"{r['peak_mb']:>9,.0f}{r['engine_speedup']:>10.2f}"
+        )
     e, m, g = rows
-    print(f"target ≥ 10× the gensim + numpy script: {g['engine_speedup']:.1f}× ... "
-          f"{'met' if e['rows_per_s'] >= 10 * g['rows_per_s'] else 'MISSED'}")
-    print(f"target within 2× of the in-memory call: {e['seconds'] / m['seconds']:.2f}× its time ... "
-          f"{'met' if e['seconds'] <= 2 * m['seconds'] else 'MISSED'}")
+    print(
+        f"target ≥ 10× the gensim + numpy script: {g['engine_speedup']:.1f}× ... "
+        f"{'met' if e['rows_per_s'] >= 10 * g['rows_per_s'] else 'MISSED'}"
+    )
+    print(
+        f"target within 2× of the in-memory call: {e['seconds'] / m['seconds']:.2f}× its time ... "
+        f"{'met' if e['seconds'] <= 2 * m['seconds'] else 'MISSED'}"
+    )
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -8,6 +8,7 @@ Random unit vectors, k = 10, batches of 1, 16, 256 and 4096 queries (random unit
 every library on the same thread count. Rates are queries per second, the median of repeats.
 ``run(quick)`` returns the rows (dicts) for ``engine bench``.
 """
+
 import argparse
 import os
 import statistics
@@ -70,7 +71,7 @@ def numpy_sgemm_qps(x, q, repeats):
 
     def product():
         for s in range(0, len(x), chunk):
-            xs = x[s:s + chunk]
+            xs = x[s : s + chunk]
             np.matmul(q, xs.T, out=out[:, : len(xs)])
 
     return len(q) / _median_time(product, repeats)
@@ -101,7 +102,9 @@ def run(quick=False, threads=None):
 
     threads = threads or engine.get_num_threads()
     engine.set_num_threads(threads)  # also FAISS's OpenMP pool
-    shapes = [(100_000, 300)] if quick else [(100_000, 300), (100_000, 100), (1_000_000, 300), (1_000_000, 100)]
+    shapes = (
+        [(100_000, 300)] if quick else [(100_000, 300), (100_000, 100), (1_000_000, 300), (1_000_000, 100)]
+    )
     repeats = 3 if quick else 5
     rng = np.random.default_rng(0)
     rows = []
@@ -120,12 +123,20 @@ def run(quick=False, threads=None):
             g_qps = gensim_qps(kv, unit_rows(rng, 16, d), repeats)
             for batch in BATCHES:
                 q = unit_rows(rng, batch, d)
-                e_qps = batch / _median_time(lambda: v.search(q, k=K), repeats)
-                row = dict(N=n, D=d, batch=batch, threads=threads, engine_qps=e_qps, gensim_qps=g_qps,
-                           faiss_qps=faiss_qps(index, q, repeats),
-                           faiss_blas1_qps=faiss_qps(index, q, repeats, blas_threshold=1),
-                           numpy_sgemm_qps=numpy_sgemm_qps(x, q, repeats) if batch > 1 else float("nan"),
-                           stream_gbps=stream, engine_gbps=e_qps * x.nbytes / 1e9)
+                e_qps = batch / _median_time(lambda v=v, q=q: v.search(q, k=K), repeats)
+                row = dict(
+                    N=n,
+                    D=d,
+                    batch=batch,
+                    threads=threads,
+                    engine_qps=e_qps,
+                    gensim_qps=g_qps,
+                    faiss_qps=faiss_qps(index, q, repeats),
+                    faiss_blas1_qps=faiss_qps(index, q, repeats, blas_threshold=1),
+                    numpy_sgemm_qps=numpy_sgemm_qps(x, q, repeats) if batch > 1 else float("nan"),
+                    stream_gbps=stream,
+                    engine_gbps=e_qps * x.nbytes / 1e9,
+                )
                 row["vs_gensim"] = e_qps / g_qps
                 row["vs_faiss"] = e_qps / max(row["faiss_qps"], row["faiss_blas1_qps"])
                 row["of_sgemm"] = e_qps / row["numpy_sgemm_qps"]
@@ -136,23 +147,33 @@ def run(quick=False, threads=None):
 
 
 def print_table(rows, file=sys.stdout):
-    print(f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs; threads for every library: "
-          f"{rows[0]['threads'] if rows else '?'}; load average: {os.getloadavg()[0]:.1f}", file=file)
-    head = (f"{'N':>9} {'D':>4} {'batch':>5} {'engine q/s':>11} {'gensim':>8} {'faiss':>9} {'faiss b=1':>9} "
-            f"{'np sgemm':>9} {'x gensim':>9} {'x faiss':>8} {'of sgemm':>8} {'of stream':>9}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs; threads for every library: "
+        f"{rows[0]['threads'] if rows else '?'}; load average: {os.getloadavg()[0]:.1f}",
+        file=file,
+    )
+    head = (
+        f"{'N':>9} {'D':>4} {'batch':>5} {'engine q/s':>11} {'gensim':>8} {'faiss':>9} {'faiss b=1':>9} "
+        f"{'np sgemm':>9} {'x gensim':>9} {'x faiss':>8} {'of sgemm':>8} {'of stream':>9}"
+    )
     print(head, file=file)
     for r in rows:
-        print(f"{r['N']:>9,} {r['D']:>4} {r['batch']:>5} {r['engine_qps']:>11,.0f} {r['gensim_qps']:>8,.1f} "
-              f"{r['faiss_qps']:>9,.0f} {r['faiss_blas1_qps']:>9,.0f} {r['numpy_sgemm_qps']:>9,.0f} "
-              f"{r['vs_gensim']:>8.1f}x {r['vs_faiss']:>7.2f}x {r['of_sgemm']:>8.0%} {r['of_stream']:>9.0%}",
-              file=file)
+        print(
+            f"{r['N']:>9,} {r['D']:>4} {r['batch']:>5} {r['engine_qps']:>11,.0f} {r['gensim_qps']:>8,.1f} "
+            f"{r['faiss_qps']:>9,.0f} {r['faiss_blas1_qps']:>9,.0f} {r['numpy_sgemm_qps']:>9,.0f} "
+            f"{r['vs_gensim']:>8.1f}x {r['vs_faiss']:>7.2f}x {r['of_sgemm']:>8.0%} {r['of_stream']:>9.0%}",
+            file=file,
+        )
     big = [r for r in rows if r["batch"] >= 256]
     one = [r for r in rows if r["batch"] == 1]
     checks = [
         ("≥ 30x gensim at batch ≥ 256", all(r["vs_gensim"] >= TARGETS["gensim"] for r in big)),
         ("never slower than FAISS (either setting)", all(r["vs_faiss"] >= TARGETS["faiss"] for r in rows)),
         ("≥ 85% of numpy sgemm at batch ≥ 256", all(r["of_sgemm"] >= TARGETS["sgemm"] for r in big)),
-        ("≥ 70% of streaming-read bandwidth at batch 1", all(r["of_stream"] >= TARGETS["stream"] for r in one)),
+        (
+            "≥ 70% of streaming-read bandwidth at batch 1",
+            all(r["of_stream"] >= TARGETS["stream"] for r in one),
+        ),
     ]
     for name, ok in checks:
         print(f"target {name}: {'met' if ok else 'MISSED'}", file=file)

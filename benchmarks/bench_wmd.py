@@ -18,9 +18,9 @@ Peers, all on the same documents and vectors:
 
 Every time is the median of repeats; ratios are computed within this run.
 """
+
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -28,13 +28,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from engine._text import tokenize  # noqa: E402
+
 import engine  # noqa: E402
 from engine import datasets  # noqa: E402
-from engine._text import tokenize  # noqa: E402
 from engine.bench import cpu_model  # noqa: E402
-
-
-
 
 _CPU = {}  # the CPU time (process_time) that went with the last wall-clock median, by fn
 
@@ -73,7 +71,7 @@ def _windows(tokens, n, lo, hi, rng, vocab):
     while len(out) < n:
         size = int(rng.integers(lo, hi + 1))
         start = int(rng.integers(0, len(tokens) - size))
-        doc = tokens[start:start + size]
+        doc = tokens[start : start + size]
         if any(t in vocab for t in doc):
             out.append(doc)
     return out
@@ -105,8 +103,9 @@ def _relax_peer(v, corpus):
 
     def query(doc, k):
         ids, counts = np.unique(v.ids([t for t in doc if t in v.key_to_index]), return_counts=True)
-        return calc.nearest_neighbors((ids.astype(np.uint64), counts.astype(np.float32) / counts.sum()),
-                                      k=k, early_stop=1.0)
+        return calc.nearest_neighbors(
+            (ids.astype(np.uint64), counts.astype(np.float32) / counts.sum()), k=k, early_stop=1.0
+        )
 
     return wmd_relax, query
 
@@ -141,12 +140,24 @@ def _pair_rows(name, v, kv, pairs, repeats, target):
     t_solve, c_solve = _timed(lambda: [emd(a, b, M) for a, b, M in probs], repeats, n)
     t_pot, c_pot = _timed(lambda: [ot.emd2(a, b, M) for a, b, M in probs], repeats, n)
     rows = [
-        dict(case=f"{name}: one pair, end to end (1 thread)", engine_ms=t_engine * 1e3,
-             peer="gensim wmdistance", peer_ms=t_gensim * 1e3, ratio=t_gensim / t_engine, target=target,
-             cpu_ratio=c_gensim / c_engine),
-        dict(case=f"{name}: solver alone on gensim's cost matrix", engine_ms=t_solve * 1e3,
-             peer="POT ot.emd2", peer_ms=t_pot * 1e3, ratio=t_pot / t_solve, target=None,
-             cpu_ratio=c_pot / c_solve),
+        dict(
+            case=f"{name}: one pair, end to end (1 thread)",
+            engine_ms=t_engine * 1e3,
+            peer="gensim wmdistance",
+            peer_ms=t_gensim * 1e3,
+            ratio=t_gensim / t_engine,
+            target=target,
+            cpu_ratio=c_gensim / c_engine,
+        ),
+        dict(
+            case=f"{name}: solver alone on gensim's cost matrix",
+            engine_ms=t_solve * 1e3,
+            peer="POT ot.emd2",
+            peer_ms=t_pot * 1e3,
+            ratio=t_pot / t_solve,
+            target=None,
+            cpu_ratio=c_pot / c_solve,
+        ),
     ]
     try:
         from wmd import libwmdrelax
@@ -162,9 +173,17 @@ def _pair_rows(name, v, kv, pairs, repeats, target):
             D[m:, :m] = M.T
             sq.append((np.r_[a, np.zeros(k)].astype(np.float32), np.r_[np.zeros(m), b].astype(np.float32), D))
         t_relax, c_relax = _timed(lambda: [libwmdrelax.emd(a, b, D, None) for a, b, D in sq], repeats, n)
-        rows.append(dict(case=f"{name}: solver alone on gensim's cost matrix", engine_ms=t_solve * 1e3,
-                         peer="wmd-relax libwmdrelax.emd", peer_ms=t_relax * 1e3, ratio=t_relax / t_solve,
-                         target=None, cpu_ratio=c_relax / c_solve))
+        rows.append(
+            dict(
+                case=f"{name}: solver alone on gensim's cost matrix",
+                engine_ms=t_solve * 1e3,
+                peer="wmd-relax libwmdrelax.emd",
+                peer_ms=t_relax * 1e3,
+                ratio=t_relax / t_solve,
+                target=None,
+                cpu_ratio=c_relax / c_solve,
+            )
+        )
     return rows
 
 
@@ -196,11 +215,27 @@ def run(quick=False):
             times[nt], cpus[nt] = _timed(lambda: wmd.pairwise(A, B), 1 if not quick else 2)
         sub = [(a, b) for a in A[:10] for b in B[: (20 if quick else 60)]]
         t_g, c_g = _timed(lambda: [kv.wmdistance(a, b) for a, b in sub], 1, len(sub) / (n * n))
-        rows.append(dict(case=f"{n} x {n} pairwise matrix, short docs (1 thread)", engine_ms=times[1] * 1e3,
-                         peer=f"gensim loop (extrapolated from {len(sub)} pairs)", peer_ms=t_g * 1e3,
-                         ratio=t_g / times[1], target=20, cpu_ratio=c_g / cpus[1]))
-        rows.append(dict(case=f"{n} x {n} pairwise matrix, short docs (2 threads)", engine_ms=times[2] * 1e3,
-                         peer="engine, 1 thread", peer_ms=times[1] * 1e3, ratio=times[1] / times[2], target=1.8))
+        rows.append(
+            dict(
+                case=f"{n} x {n} pairwise matrix, short docs (1 thread)",
+                engine_ms=times[1] * 1e3,
+                peer=f"gensim loop (extrapolated from {len(sub)} pairs)",
+                peer_ms=t_g * 1e3,
+                ratio=t_g / times[1],
+                target=20,
+                cpu_ratio=c_g / cpus[1],
+            )
+        )
+        rows.append(
+            dict(
+                case=f"{n} x {n} pairwise matrix, short docs (2 threads)",
+                engine_ms=times[2] * 1e3,
+                peer="engine, 1 thread",
+                peer_ms=times[1] * 1e3,
+                ratio=times[1] / times[2],
+                target=1.8,
+            )
+        )
 
         # 4. k nearest documents
         nc = 1000 if quick else 5000
@@ -224,26 +259,65 @@ def run(quick=False):
         top_ref = sorted(range(nc), key=lambda i: (-ref[i], i))[:k]
         same = top_ref == res.indices[0].tolist()
         solves = ", ".join(str(int(x)) for x in res.n_exact)
-        rows.append(dict(case=f"{k} nearest of {nc:,} short docs, per query ({engine.get_num_threads()} threads; "
-                              f"exact solves per query: {solves}; same top-{k} as gensim: {same})",
-                         engine_ms=t_q * 1e3, peer="gensim WmdSimilarity (brute force)", peer_ms=t_gq * 1e3,
-                         ratio=t_gq / t_q, target=200))
-        rows.append(dict(case=f"{k} nearest of {nc:,} short docs, per query (1 thread)", engine_ms=t_q1 * 1e3,
-                         peer="gensim WmdSimilarity (brute force)", peer_ms=t_gq * 1e3, ratio=t_gq / t_q1,
-                         target=200, cpu_ratio=c_gq / c_q1))
-        rows.append(dict(case=f"  + index build for {nc:,} docs (once)", engine_ms=t_build * 1e3, peer="",
-                         peer_ms=float("nan"), ratio=float("nan"), target=None))
+        rows.append(
+            dict(
+                case=f"{k} nearest of {nc:,} short docs, per query ({engine.get_num_threads()} threads; "
+                f"exact solves per query: {solves}; same top-{k} as gensim: {same})",
+                engine_ms=t_q * 1e3,
+                peer="gensim WmdSimilarity (brute force)",
+                peer_ms=t_gq * 1e3,
+                ratio=t_gq / t_q,
+                target=200,
+            )
+        )
+        rows.append(
+            dict(
+                case=f"{k} nearest of {nc:,} short docs, per query (1 thread)",
+                engine_ms=t_q1 * 1e3,
+                peer="gensim WmdSimilarity (brute force)",
+                peer_ms=t_gq * 1e3,
+                ratio=t_gq / t_q1,
+                target=200,
+                cpu_ratio=c_gq / c_q1,
+            )
+        )
+        rows.append(
+            dict(
+                case=f"  + index build for {nc:,} docs (once)",
+                engine_ms=t_build * 1e3,
+                peer="",
+                peer_ms=float("nan"),
+                ratio=float("nan"),
+                target=None,
+            )
+        )
         relax, relax_query = _relax_peer(v, corpus)
         if relax is not None:
             few = queries[:2]  # wmd-relax takes tens of seconds per query at this size
             t_r, c_r = _timed(lambda: [relax_query(q, k) for q in few], 1, len(few))
-            rows.append(dict(case=f"{k} nearest of {nc:,} short docs, per query (1 thread)", engine_ms=t_q1 * 1e3,
-                             peer="wmd-relax nearest_neighbors(early_stop=1.0)", peer_ms=t_r * 1e3,
-                             ratio=t_r / t_q1, target=5, cpu_ratio=c_r / c_q1))
+            rows.append(
+                dict(
+                    case=f"{k} nearest of {nc:,} short docs, per query (1 thread)",
+                    engine_ms=t_q1 * 1e3,
+                    peer="wmd-relax nearest_neighbors(early_stop=1.0)",
+                    peer_ms=t_r * 1e3,
+                    ratio=t_r / t_q1,
+                    target=5,
+                    cpu_ratio=c_r / c_q1,
+                )
+            )
         else:
-            rows.append(dict(case="wmd-relax: not installed (pip install wheel && pip install "
-                                  "--no-build-isolation wmd)", engine_ms=float("nan"), peer="", peer_ms=float("nan"),
-                             ratio=float("nan"), target=None))
+            rows.append(
+                dict(
+                    case="wmd-relax: not installed (pip install wheel && pip install "
+                    "--no-build-isolation wmd)",
+                    engine_ms=float("nan"),
+                    peer="",
+                    peer_ms=float("nan"),
+                    ratio=float("nan"),
+                    target=None,
+                )
+            )
     finally:
         engine.set_num_threads(threads_before)
     return rows
@@ -253,16 +327,26 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     args = p.parse_args(argv)
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: 1 or "
-          f"{engine.get_num_threads()} as stated per row; load average at start: {os.getloadavg()[0]:.2f}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: 1 or "
+        f"{engine.get_num_threads()} as stated per row; load average at start: {os.getloadavg()[0]:.2f}"
+    )
     rows = run(quick=args.quick)
-    print("ratio = peer time / engine time (wall clock); cpu ratio = the same in CPU time (process_time),\n"
-          "given for single-threaded rows because it is less disturbed by other work on a shared machine")
+    print(
+        "ratio = peer time / engine time (wall clock); cpu ratio = the same in CPU time (process_time),\n"
+        "given for single-threaded rows because it is less disturbed by other work on a shared machine"
+    )
     print(f"{'case':<78} {'engine ms':>10} {'peer':<44} {'peer ms':>10} {'ratio':>7} {'cpu ratio':>9} target")
     for r in rows:
-        met = "" if r["target"] is None else (f">= {r['target']}x " + ("met" if r["ratio"] >= r["target"] else "MISSED"))
+        met = (
+            ""
+            if r["target"] is None
+            else (f">= {r['target']}x " + ("met" if r["ratio"] >= r["target"] else "MISSED"))
+        )
         cpu = f"{r['cpu_ratio']:>9.1f}" if "cpu_ratio" in r else " " * 9
-        print(f"{r['case']:<78} {r['engine_ms']:>10.3f} {r['peer']:<44} {r['peer_ms']:>10.3f} {r['ratio']:>7.1f} {cpu} {met}")
+        print(
+            f"{r['case']:<78} {r['engine_ms']:>10.3f} {r['peer']:<44} {r['peer_ms']:>10.3f} {r['ratio']:>7.1f} {cpu} {met}"
+        )
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

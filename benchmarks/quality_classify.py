@@ -18,6 +18,7 @@ reference (gensim's Lee corpus).
 
     python benchmarks/quality_classify.py [--episodes N]
 """
+
 import argparse
 import io
 import os
@@ -35,13 +36,17 @@ from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E40
 TASKS = {
     "newsgroups": {
         "names": {"alt.atheism": "atheist", "sci.space": "space"},  # "atheism" is not a whole word in MiniLM
-        "descriptions": {"alt.atheism": "atheist religion god belief bible christian faith church",
-                         "sci.space": "space nasa orbit rocket launch satellite moon shuttle"},
+        "descriptions": {
+            "alt.atheism": "atheist religion god belief bible christian faith church",
+            "sci.space": "space nasa orbit rocket launch satellite moon shuttle",
+        },
     },
     "polarity": {
         "names": {"neg": "negative", "pos": "positive"},
-        "descriptions": {"neg": "bad boring awful dull poor terrible worst mess",
-                         "pos": "good great excellent wonderful enjoyable brilliant best fun"},
+        "descriptions": {
+            "neg": "bad boring awful dull poor terrible worst mess",
+            "pos": "good great excellent wonderful enjoyable brilliant best fun",
+        },
     },
 }
 
@@ -99,25 +104,45 @@ def evaluate(v, n_episodes=200, seed=0):
         counts = {c: int(np.sum(y == c)) for c in classes}
         majority = max(classes, key=lambda c: counts[c])
         rows.setdefault("majority class", {})[task] = (
-            float(np.mean(y == majority)), _macro_f1(y, np.array([majority] * len(y), dtype=object), classes), None)
-        for name, labels in (("zero-shot, label names", spec["names"]),
-                             ("zero-shot, descriptions", spec["descriptions"])):
+            float(np.mean(y == majority)),
+            _macro_f1(y, np.array([majority] * len(y), dtype=object), classes),
+            None,
+        )
+        for name, labels in (
+            ("zero-shot, label names", spec["names"]),
+            ("zero-shot, descriptions", spec["descriptions"]),
+        ):
             clf = ZeroShotClassifier(v, labels)
             pred = clf.predict(texts).astype(object)
             rows.setdefault(name, {})[task] = (float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
         for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
             for k in (1, 5, 8):
-                r = episodes(texts, y, n_way=len(classes), k_shot=k, n_query=50, n_episodes=n_episodes,
-                             seed=seed, vectors=v, label_texts=spec["descriptions"] if prior else None,
-                             prior_weight=prior)
-                rows.setdefault(f"few-shot k={k}, {tag}", {})[task] = (r.mean, float(r.macro_f1.mean()), r.ci95)
+                r = episodes(
+                    texts,
+                    y,
+                    n_way=len(classes),
+                    k_shot=k,
+                    n_query=50,
+                    n_episodes=n_episodes,
+                    seed=seed,
+                    vectors=v,
+                    label_texts=spec["descriptions"] if prior else None,
+                    prior_weight=prior,
+                )
+                rows.setdefault(f"few-shot k={k}, {tag}", {})[task] = (
+                    r.mean,
+                    float(r.macro_f1.mean()),
+                    r.ci95,
+                )
     return rows
 
 
 def table(rows):
     tasks = ["newsgroups", "polarity"]
-    out = ["| method | newsgroups accuracy | newsgroups macro-F1 | polarity accuracy | polarity macro-F1 |",
-           "|---|---|---|---|---|"]
+    out = [
+        "| method | newsgroups accuracy | newsgroups macro-F1 | polarity accuracy | polarity macro-F1 |",
+        "|---|---|---|---|---|",
+    ]
     for name, per in rows.items():
         cells = []
         for t in tasks:
@@ -132,8 +157,10 @@ def main(argv=None):
     ap.add_argument("--episodes", type=int, default=200)
     args = ap.parse_args(argv)
     v = engine.datasets.default_vectors()
-    print(f"vectors: default ({len(v)} words × {v.vector_size}), weighting: sif, "
-          f"few-shot: 2-way, 50 queries/class, {args.episodes} episodes, seed 0 (± = 95% interval)")
+    print(
+        f"vectors: default ({len(v)} words × {v.vector_size}), weighting: sif, "
+        f"few-shot: 2-way, 50 queries/class, {args.episodes} episodes, seed 0 (± = 95% interval)"
+    )
     print(table(evaluate(v, args.episodes)))
 
 

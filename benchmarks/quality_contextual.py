@@ -10,6 +10,7 @@ support + 50 query texts per class, seed 0), mean ± 95% interval, as quality_cl
 
     python benchmarks/quality_contextual.py [--episodes N]
 """
+
 import argparse
 import os
 import sys
@@ -22,10 +23,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from quality_classify import TASKS, newsgroups, polarity  # noqa: E402
+
 import engine  # noqa: E402
 from engine.bench import cpu_model  # noqa: E402
 from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E402
-from quality_classify import TASKS, newsgroups, polarity  # noqa: E402
 
 
 class CachedEncoder:
@@ -51,28 +53,47 @@ def evaluate(v, encoder, n_episodes, seed=0):
         top = max(classes, key=labels.count)
         rows.setdefault("majority class", {})[task] = {
             kind: (float(np.mean(y == top)), _macro_f1(y, np.full(len(y), top, dtype=object), classes), None)
-            for kind in ("static", "contextual")}
+            for kind in ("static", "contextual")
+        }
         for kind, enc in (("static", None), ("contextual", encoder)):
-            for name, label_spec in (("zero-shot, label names", spec["names"]),
-                                     ("zero-shot, descriptions", spec["descriptions"])):
+            for name, label_spec in (
+                ("zero-shot, label names", spec["names"]),
+                ("zero-shot, descriptions", spec["descriptions"]),
+            ):
                 pred = ZeroShotClassifier(v, label_spec, encoder=enc).predict(texts).astype(object)
                 rows.setdefault(name, {}).setdefault(task, {})[kind] = (
-                    float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
+                    float(np.mean(pred == y)),
+                    _macro_f1(y, pred, classes),
+                    None,
+                )
             for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
                 for k in (1, 5, 8):
-                    r = episodes(texts, y, n_way=len(classes), k_shot=k, n_query=50,
-                                 n_episodes=n_episodes, seed=seed,
-                                 vectors=v if enc is None else None, encoder=enc,
-                                 label_texts=spec["descriptions"] if prior else None,
-                                 prior_weight=prior)
+                    r = episodes(
+                        texts,
+                        y,
+                        n_way=len(classes),
+                        k_shot=k,
+                        n_query=50,
+                        n_episodes=n_episodes,
+                        seed=seed,
+                        vectors=v if enc is None else None,
+                        encoder=enc,
+                        label_texts=spec["descriptions"] if prior else None,
+                        prior_weight=prior,
+                    )
                     rows.setdefault(f"few-shot k={k}, {tag}", {}).setdefault(task, {})[kind] = (
-                        r.mean, float(r.macro_f1.mean()), r.ci95)
+                        r.mean,
+                        float(r.macro_f1.mean()),
+                        r.ci95,
+                    )
     return rows
 
 
 def table(rows):
-    out = ["| method | newsgroups: static | newsgroups: contextual | polarity: static | "
-           "polarity: contextual |", "|---|---|---|---|---|"]
+    out = [
+        "| method | newsgroups: static | newsgroups: contextual | polarity: static | polarity: contextual |",
+        "|---|---|---|---|---|",
+    ]
     for name, per in rows.items():
         cells = []
         for task in ("newsgroups", "polarity"):
@@ -94,9 +115,11 @@ def main(argv=None):
     encoder = CachedEncoder(engine.ContextualEncoder())
     rows = evaluate(v, encoder, args.episodes)
     print(f"machine: {cpu}; load average {os.getloadavg()[0]:.1f}; {time.perf_counter() - t0:.0f} s")
-    print(f"static: default vectors ({len(v)} words × {v.vector_size}), SIF; contextual: "
-          f"all-MiniLM-L6-v2 sentence vectors; few-shot: 2-way, 50 queries/class, "
-          f"{args.episodes} episodes, seed 0; accuracy (± 95% interval) and macro-F1")
+    print(
+        f"static: default vectors ({len(v)} words × {v.vector_size}), SIF; contextual: "
+        f"all-MiniLM-L6-v2 sentence vectors; few-shot: 2-way, 50 queries/class, "
+        f"{args.episodes} episodes, seed 0; accuracy (± 95% interval) and macro-F1"
+    )
     print(table(rows))
 
 

@@ -4,6 +4,7 @@
 >>> v = engine.load(engine.datasets.default_path())
 >>> [w for w, _ in v.most_similar("apple", topn=3)]  # doctest: +SKIP
 """
+
 from . import datasets
 from ._config import get_num_threads, set_num_threads
 from .errors import DependencyError, EngineError, FormatError, ShapeError, VocabularyError
@@ -16,20 +17,15 @@ __version__ = "0.1.0"
 _LAZY = {
     # [index]
     "FaissIndex": (".index", "FaissIndex"),
-
     # [wmd]
     "WMD": (".wmd", "WMD"),
-
     # [meta]
     "MetaEmbeddings": (".meta", "MetaEmbeddings"),
-
     # [classify]
     "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
     "FewShotClassifier": (".classify", "FewShotClassifier"),
-
     # [contextual]
     "ContextualEncoder": (".contextual", "ContextualEncoder"),
-
 }
 
 
@@ -45,6 +41,16 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Vectors", "load", "load_gensim", "datasets", "set_num_threads", "get_num_threads",
-    "EngineError", "FormatError", "VocabularyError", "ShapeError", "DependencyError", *_LAZY,
+    "Vectors",
+    "load",
+    "load_gensim",
+    "datasets",
+    "set_num_threads",
+    "get_num_threads",
+    "EngineError",
+    "FormatError",
+    "VocabularyError",
+    "ShapeError",
+    "DependencyError",
+    *_LAZY,
 ]

@@ -1,4 +1,5 @@
 """Process-wide settings: the thread count every kernel uses."""
+
 import os
 
 _threads = int(os.environ.get("ENGINE_NUM_THREADS", "0") or 0)

@@ -3,6 +3,7 @@
 Every array is validated and converted here, once, before it reaches engine._native: kernels
 get C-contiguous float32 (int32/int64 ids) of the right shapes and a thread count, nothing else.
 """
+
 import numpy as np
 
 from . import _native
@@ -28,10 +29,12 @@ def as_matrix(x, name="array", dtype=np.float32, finite=True):
         # in blocks of rows: a whole-matrix isfinite would allocate a bool copy (300 MB at 1M × 300)
         step = max(1, (1 << 20) // max(1, a.shape[1]))
         for start in range(0, a.shape[0], step):
-            block = a[start:start + step]
+            block = a[start : start + step]
             if not np.isfinite(block).all():
                 bad = np.argwhere(~np.isfinite(block))[0]
-                raise ShapeError(f"{name}: contains NaN or Inf (first at row {start + bad[0]}, column {bad[1]})")
+                raise ShapeError(
+                    f"{name}: contains NaN or Inf (first at row {start + bad[0]}, column {bad[1]})"
+                )
     return a
 
 
@@ -69,7 +72,9 @@ def emd(a, b, M):
     b = _as_vector(b, "b")
     M = as_matrix(M, "M", dtype=np.float64)
     if M.shape != (a.shape[0], b.shape[0]):
-        raise ShapeError(f"M: expected shape ({a.shape[0]}, {b.shape[0]}) for the masses given, got {M.shape}")
+        raise ShapeError(
+            f"M: expected shape ({a.shape[0]}, {b.shape[0]}) for the masses given, got {M.shape}"
+        )
     for name, h in (("a", a), ("b", b)):
         if not np.isfinite(h).all() or (h < 0).any():
             raise ShapeError(f"{name}: masses must be finite and non-negative")
@@ -92,13 +97,21 @@ def _check_status(status):
 
 def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=0, reg=0.01, max_iter=1000, tol=1e-9):
     """WMD of one pair from its unique words' float64 vectors, ids and weights."""
-    if not (Xa.dtype == Xb.dtype == np.float64 and Xa.ndim == Xb.ndim == 2 and Xa.shape[1] == Xb.shape[1]
-            and Xa.flags.c_contiguous and Xb.flags.c_contiguous
-            and Xa.shape[0] == gid_a.shape[0] == wa.shape[0] and Xb.shape[0] == gid_b.shape[0] == wb.shape[0]
-            and gid_a.dtype == gid_b.dtype == np.int64 and wa.dtype == wb.dtype == np.float64):
+    if not (
+        Xa.dtype == Xb.dtype == np.float64
+        and Xa.ndim == Xb.ndim == 2
+        and Xa.shape[1] == Xb.shape[1]
+        and Xa.flags.c_contiguous
+        and Xb.flags.c_contiguous
+        and Xa.shape[0] == gid_a.shape[0] == wa.shape[0]
+        and Xb.shape[0] == gid_b.shape[0] == wb.shape[0]
+        and gid_a.dtype == gid_b.dtype == np.int64
+        and wa.dtype == wb.dtype == np.float64
+    ):
         raise ShapeError("wmd_single: inconsistent word arrays")
-    d, status = _native.wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, int(method), float(reg),
-                                   int(max_iter), float(tol))
+    d, status = _native.wmd_single(
+        Xa, gid_a, wa, Xb, gid_b, wb, int(method), float(reg), int(max_iter), float(tol)
+    )
     _check_status(status)
     return d
 
@@ -109,13 +122,20 @@ def wmd_single_ids(unit, norms, ids, counts, split, method=0, reg=0.01, max_iter
     ``unit`` is a Vectors' float32 unit matrix; ``norms`` its norms for raw vectors, or None.
     """
     # ids come from engine._text.encode over this vocabulary, so they are in range by construction
-    if not (unit.dtype == np.float32 and unit.ndim == 2 and unit.flags.c_contiguous
-            and ids.dtype == np.int32 and counts.dtype == np.float32 and ids.shape == counts.shape
-            and 0 <= split <= ids.shape[0]):
+    if not (
+        unit.dtype == np.float32
+        and unit.ndim == 2
+        and unit.flags.c_contiguous
+        and ids.dtype == np.int32
+        and counts.dtype == np.float32
+        and ids.shape == counts.shape
+        and 0 <= split <= ids.shape[0]
+    ):
         raise ShapeError("wmd_single_ids: inconsistent word arrays")
     norms = np.empty(0, dtype=np.float32) if norms is None else norms
-    d, status = _native.wmd_single_ids(unit, norms, ids, counts, int(split), int(method), float(reg),
-                                       int(max_iter), float(tol))
+    d, status = _native.wmd_single_ids(
+        unit, norms, ids, counts, int(split), int(method), float(reg), int(max_iter), float(tol)
+    )
     _check_status(status)
     return d
 
@@ -138,12 +158,25 @@ def wmd_pairs(D, docs_a, docs_b, ia, ib, method=0, reg=0.01, max_iter=1000, tol=
     ib = np.ascontiguousarray(ib, dtype=np.int64)
     _check_docs(docs_a, D.shape[0], "docs_a")
     _check_docs(docs_b, D.shape[1], "docs_b")
-    if ia.shape != ib.shape or (ia.size and (ia.min() < 0 or ia.max() >= len(docs_a[0]) - 1
-                                             or ib.min() < 0 or ib.max() >= len(docs_b[0]) - 1)):
+    if ia.shape != ib.shape or (
+        ia.size
+        and (ia.min() < 0 or ia.max() >= len(docs_a[0]) - 1 or ib.min() < 0 or ib.max() >= len(docs_b[0]) - 1)
+    ):
         raise ShapeError("wmd_pairs: pair indices out of range")
     out = np.empty(ia.shape[0], dtype=np.float64)
-    status = _native.wmd_pairs(D, *docs_a, *docs_b, ia, ib, int(method), float(reg), int(max_iter),
-                               float(tol), out, get_num_threads())
+    status = _native.wmd_pairs(
+        D,
+        *docs_a,
+        *docs_b,
+        ia,
+        ib,
+        int(method),
+        float(reg),
+        int(max_iter),
+        float(tol),
+        out,
+        get_num_threads(),
+    )
     _check_status(status)
     return out
 
@@ -156,8 +189,9 @@ def wmd_zip(X, docs_a, docs_b, method=0, reg=0.01, max_iter=1000, tol=1e-9):
     if len(docs_a[0]) != len(docs_b[0]):
         raise ShapeError("wmd_zip: docs_a and docs_b differ in length")
     out = np.empty(len(docs_a[0]) - 1, dtype=np.float64)
-    status = _native.wmd_zip(X, *docs_a, *docs_b, int(method), float(reg), int(max_iter), float(tol), out,
-                             get_num_threads())
+    status = _native.wmd_zip(
+        X, *docs_a, *docs_b, int(method), float(reg), int(max_iter), float(tol), out, get_num_threads()
+    )
     _check_status(status)
     return out
 
@@ -182,26 +216,43 @@ def wmd_knn(Dq, queries, corpus, qcent, ccent, k, use_ict=True):
     out_d = np.empty((nq, k), dtype=np.float64)
     out_i = np.empty((nq, k), dtype=np.int64)
     n_exact = np.empty(nq, dtype=np.int64)
-    status = _native.wmd_knn(Dq, *queries, *corpus, qcent, ccent, int(k), bool(use_ict), out_d,
-                             out_i, n_exact, get_num_threads())
+    status = _native.wmd_knn(
+        Dq, *queries, *corpus, qcent, ccent, int(k), bool(use_ict), out_d, out_i, n_exact, get_num_threads()
+    )
     _check_status(status)
     return out_d, out_i, n_exact
 
 
 def _check_docs(docs, n_loc, name):
     ptr, loc, gid, w = docs
-    ok = (ptr.dtype == np.int64 and loc.dtype == np.int32 and gid.dtype == np.int64
-          and w.dtype == np.float64 and all(x.flags.c_contiguous and x.ndim == 1 for x in docs)
-          and ptr.size >= 1 and ptr[0] == 0 and ptr[-1] == loc.size == gid.size == w.size
-          and (np.diff(ptr) >= 0).all() and (loc.size == 0 or (loc.min() >= 0 and loc.max() < n_loc)))
+    ok = (
+        ptr.dtype == np.int64
+        and loc.dtype == np.int32
+        and gid.dtype == np.int64
+        and w.dtype == np.float64
+        and all(x.flags.c_contiguous and x.ndim == 1 for x in docs)
+        and ptr.size >= 1
+        and ptr[0] == 0
+        and ptr[-1] == loc.size == gid.size == w.size
+        and (np.diff(ptr) >= 0).all()
+        and (loc.size == 0 or (loc.min() >= 0 and loc.max() < n_loc))
+    )
     if not ok:
         raise ShapeError(f"{name}: malformed bag-of-words arrays")
 
 
 def _check_centroids(qcent, ccent, nq, nc):
-    if (qcent.dtype != np.float64 or ccent.dtype != np.float64 or not qcent.flags.c_contiguous
-            or not ccent.flags.c_contiguous or qcent.shape[0] != nq or ccent.shape[0] != nc
-            or qcent.ndim != 2 or ccent.ndim != 2 or qcent.shape[1] != ccent.shape[1]):
+    if (
+        qcent.dtype != np.float64
+        or ccent.dtype != np.float64
+        or not qcent.flags.c_contiguous
+        or not ccent.flags.c_contiguous
+        or qcent.shape[0] != nq
+        or ccent.shape[0] != nc
+        or qcent.ndim != 2
+        or ccent.ndim != 2
+        or qcent.shape[1] != ccent.shape[1]
+    ):
         raise ShapeError("wmd: centroid arrays do not match the documents")
 
 
@@ -238,12 +289,10 @@ def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
     its projection on each (orthonormal) row of ``components``, then unit length when
     ``normalize`` (a zero vector stays zero). ``norms`` are the lengths before that last step.
     """
-    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
-                                                       "doc_vectors")
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components, "doc_vectors")
     out = np.empty((indptr.size - 1, emb.shape[1]), dtype=np.float32)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms,
-                        get_num_threads())
+    _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms, get_num_threads())
     return out, norms
 
 
@@ -253,22 +302,24 @@ def doc_scores(indptr, ids, weights, emb, labels, components=None, word_weights=
     (n, L), norms)``; a document with a zero vector scores 0. Row ``i`` depends on row ``i``
     only, so chunked calls give bit-identical results. With ``word_weights`` (one per row of
     ``emb``) entry ``j`` weighs ``weights[j] * word_weights[ids[j]]``."""
-    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components,
-                                                       "doc_scores")
+    indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components, "doc_scores")
     if word_weights is None:
         word_weights = np.zeros(0, dtype=np.float32)
     else:
         word_weights = np.ascontiguousarray(word_weights, dtype=np.float32)
         if word_weights.shape != (emb.shape[0],) or not np.isfinite(word_weights).all():
-            raise ShapeError(f"doc_scores: word_weights must be {emb.shape[0]} finite numbers, "
-                             f"got shape {word_weights.shape}")
+            raise ShapeError(
+                f"doc_scores: word_weights must be {emb.shape[0]} finite numbers, "
+                f"got shape {word_weights.shape}"
+            )
     labels = as_matrix(labels, "label vectors")
     if labels.shape[1] != emb.shape[1]:
         raise ShapeError(f"doc_scores: label vectors have {labels.shape[1]} columns, vectors {emb.shape[1]}")
     scores = np.empty((indptr.size - 1, labels.shape[0]), dtype=np.float64)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_scores(indptr, ids, weights, word_weights, emb, components, labels, scores, norms,
-                       get_num_threads())
+    _native.doc_scores(
+        indptr, ids, weights, word_weights, emb, components, labels, scores, norms, get_num_threads()
+    )
     return scores, norms
 
 
@@ -289,15 +340,17 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     if vocab is None:
         return encode(texts, key_to_index, lowercase)
     texts = texts if isinstance(texts, list) else list(texts)
-    indptr, ids, counts, ntok, fallback = _native.encode_ascii(vocab, texts, bool(lowercase),
-                                                               get_num_threads())
+    indptr, ids, counts, ntok, fallback = _native.encode_ascii(
+        vocab, texts, bool(lowercase), get_num_threads()
+    )
     if not fallback.any():
         return indptr, ids, counts, ntok
     rows = np.flatnonzero(fallback)
     for i in rows.tolist():  # only the texts the native path did not take: usually few
         if not isinstance(texts[i], (str, list, tuple)):
-            raise ShapeError(f"texts: item {i} is a {type(texts[i]).__name__}, "
-                             "expected a str or a list of str")
+            raise ShapeError(
+                f"texts: item {i} is a {type(texts[i]).__name__}, expected a str or a list of str"
+            )
     f_indptr, f_ids, f_counts, f_ntok = encode([texts[i] for i in rows], key_to_index, lowercase)
     lengths = np.diff(indptr)
     lengths[rows] = np.diff(f_indptr)
@@ -381,8 +434,10 @@ def exclusion_csr(exclude, n_items):
         return indptr, np.zeros(0, dtype=np.int64)
     if len(exclude) != n_items:
         raise ShapeError(f"exclude: one list per query expected ({n_items}), got {len(exclude)}")
-    lists = [np.unique(np.asarray(list(e) if not isinstance(e, np.ndarray) else e, dtype=np.int64))
-             for e in exclude]
+    lists = [
+        np.unique(np.asarray(list(e) if not isinstance(e, np.ndarray) else e, dtype=np.int64))
+        for e in exclude
+    ]
     np.cumsum([len(e) for e in lists], out=indptr[1:])
     ids = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
     return indptr, np.ascontiguousarray(ids, dtype=np.int64)
@@ -466,8 +521,10 @@ def build_meta(sources, fill_maps, d_out, block=240):
         elif idx.shape[0] != n:
             raise ShapeError(f"source {s}: {idx.shape[0]} row indices, source 0 has {n}")
         if idx.size and (idx.max() >= m.shape[0] or idx.min() < -2 - ex.shape[0] + 1):
-            raise ShapeError(f"source {s}: a row index is out of range ({idx.min()}..{idx.max()} "
-                             f"for {m.shape[0]} rows and {ex.shape[0]} fills)")
+            raise ShapeError(
+                f"source {s}: a row index is out of range ({idx.min()}..{idx.max()} "
+                f"for {m.shape[0]} rows and {ex.shape[0]} fills)"
+            )
         scale = float(src.get("scale", 1.0))
         if not np.isfinite(scale) or scale < 0:
             raise ShapeError(f"source {s}: the scale must be finite and >= 0, got {scale}")
@@ -481,8 +538,12 @@ def build_meta(sources, fill_maps, d_out, block=240):
         off = int(src.get("offset", 0))
         if off < 0 or off + width > d_out:
             raise ShapeError(f"source {s}: slot [{off}, {off + width}) outside the {d_out} output columns")
-        rows.append(m); extras.append(ex); idxs.append(idx); scales.append(scale)
-        projs.append(proj); offsets.append(off)
+        rows.append(m)
+        extras.append(ex)
+        idxs.append(idx)
+        scales.append(scale)
+        projs.append(proj)
+        offsets.append(off)
     if len(fill_maps) != S * S:
         raise ShapeError(f"build_meta: {len(fill_maps)} fill maps, expected {S * S}")
     maps = []
@@ -496,6 +557,7 @@ def build_meta(sources, fill_maps, d_out, block=240):
         maps.append(A)
     out = np.empty((n, d_out), dtype=np.float32)
     norms = np.empty(n, dtype=np.float32)
-    _native.build_meta(rows, extras, idxs, scales, projs, offsets, maps, out, norms,
-                       int(block), get_num_threads())
+    _native.build_meta(
+        rows, extras, idxs, scales, projs, offsets, maps, out, norms, int(block), get_num_threads()
+    )
     return out, norms

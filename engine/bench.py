@@ -16,6 +16,7 @@ it is imported only when a plot is drawn.
 >>> from engine.bench import run_benchmarks
 >>> report = run_benchmarks(["score"], quick=True, out="bench-results")  # doctest: +SKIP
 """
+
 import importlib.util
 import json
 import os
@@ -46,8 +47,11 @@ def discover(directory=None, names=None):
     directory = directory or default_directory()
     if not os.path.isdir(directory):
         raise EngineError(f"{directory}: no benchmarks directory")
-    found = {f[6:-3]: os.path.join(directory, f) for f in sorted(os.listdir(directory))
-             if f.startswith("bench_") and f.endswith(".py")}
+    found = {
+        f[6:-3]: os.path.join(directory, f)
+        for f in sorted(os.listdir(directory))
+        if f.startswith("bench_") and f.endswith(".py")
+    }
     if not names:
         return found
     chosen = {}
@@ -88,8 +92,12 @@ def cpu_model():
 
 
 def machine():
-    info = {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version()}
+    info = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
     try:
         info["memory_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     except (ValueError, OSError, AttributeError):
@@ -105,8 +113,15 @@ def versions():
     from . import __version__
 
     out = {"engine": __version__}
-    for label, module in [("numpy", "numpy"), ("scipy", "scipy"), ("gensim", "gensim"),
-                          ("faiss", "faiss"), ("POT", "ot"), ("pyarrow", "pyarrow"), ("dask", "dask")]:
+    for label, module in [
+        ("numpy", "numpy"),
+        ("scipy", "scipy"),
+        ("gensim", "gensim"),
+        ("faiss", "faiss"),
+        ("POT", "ot"),
+        ("pyarrow", "pyarrow"),
+        ("dask", "dask"),
+    ]:
         try:
             out[label] = getattr(importlib.import_module(module), "__version__", "?")
         except ImportError:
@@ -147,8 +162,14 @@ def run_benchmarks(names=None, *, quick=False, out="bench-results", directory=No
         raise EngineError(f"no bench_*.py files in {directory or default_directory()}")
     if plot and "search" in chosen:
         _matplotlib()  # fail before an hour of benchmarks, not after
-    report = {"quick": bool(quick), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-              "machine": machine(), "versions": versions(), "threads": threads(), "benchmarks": {}}
+    report = {
+        "quick": bool(quick),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "machine": machine(),
+        "versions": versions(),
+        "threads": threads(),
+        "benchmarks": {},
+    }
     for name, path in chosen.items():
         entry = {"path": path}
         t = time.perf_counter()
@@ -209,12 +230,17 @@ def _cell(x):
 def markdown(report):
     """The report as Markdown: machine, versions, threads, then one table per benchmark."""
     m, v, th = report["machine"], report["versions"], report["threads"]
-    lines = [f"# engine benchmarks{' (quick)' if report['quick'] else ''}", "",
-             f"- started: {report['started']}",
-             f"- machine: {m['cpu']}, {m['cores']} cores" + (f", {m['memory_gb']} GB" if "memory_gb" in m else ""),
-             f"- platform: {m['platform']}, Python {m['python']}"]
+    lines = [
+        f"# engine benchmarks{' (quick)' if report['quick'] else ''}",
+        "",
+        f"- started: {report['started']}",
+        f"- machine: {m['cpu']}, {m['cores']} cores" + (f", {m['memory_gb']} GB" if "memory_gb" in m else ""),
+        f"- platform: {m['platform']}, Python {m['python']}",
+    ]
     if "load_average" in m:
-        lines.append(f"- load average (1/5/15 min): start {m['load_average']}, end {m.get('load_average_end')}")
+        lines.append(
+            f"- load average (1/5/15 min): start {m['load_average']}, end {m.get('load_average_end')}"
+        )
     lines.append("- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
     lines.append("- threads: " + ", ".join(f"{k} {val}" for k, val in th.items() if val is not None))
     for name, entry in report["benchmarks"].items():
@@ -240,8 +266,10 @@ def _matplotlib():
     try:
         import matplotlib
     except ImportError:
-        raise DependencyError("the search plot needs matplotlib: pip install 'engine[bench]' "
-                              "(or pip install matplotlib), or pass --no-plot") from None
+        raise DependencyError(
+            "the search plot needs matplotlib: pip install 'engine[bench]' "
+            "(or pip install matplotlib), or pass --no-plot"
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -301,8 +329,14 @@ def plot_search(rows, path, report=None):
         for impl in impls:
             if impl in series:
                 xs, ys = zip(*series[impl])
-                ax.plot(xs, ys, marker="o", color=colors[impl], label=impl,
-                        linewidth=2.4 if impl == "engine" else 1.2)
+                ax.plot(
+                    xs,
+                    ys,
+                    marker="o",
+                    color=colors[impl],
+                    label=impl,
+                    linewidth=2.4 if impl == "engine" else 1.2,
+                )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("batch size (queries per call)")
@@ -310,7 +344,7 @@ def plot_search(rows, path, report=None):
         ax.set_title(f"vocabulary {shape}", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     title = "exact top-k cosine search throughput"
     if report:

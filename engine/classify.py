@@ -26,6 +26,7 @@ Lee background corpus bundled with gensim (300 news articles: real English, no n
 The principal component is the first right singular vector of the reference documents' ``v``
 (uncentred, as in the paper's code); label vectors have it removed too.
 """
+
 import itertools
 import math
 import warnings
@@ -35,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _kernels
-from ._text import encode as _encode, tokenize as _tokenize
+from ._text import encode as _encode
+from ._text import tokenize as _tokenize
 from .errors import EngineError, ShapeError, VocabularyError
 
 DEFAULT_TEMPERATURE = 0.05
@@ -77,8 +79,18 @@ class DocumentEmbedder:
         Lowercase tokens before looking them up (the vocabulary is matched exactly).
     """
 
-    def __init__(self, vectors=None, weighting="sif", *, reference=None, sif_a=1e-3,
-                 n_components=None, encoder=None, lowercase=True, chunk_size=DEFAULT_CHUNK):
+    def __init__(
+        self,
+        vectors=None,
+        weighting="sif",
+        *,
+        reference=None,
+        sif_a=1e-3,
+        n_components=None,
+        encoder=None,
+        lowercase=True,
+        chunk_size=DEFAULT_CHUNK,
+    ):
         if encoder is None and vectors is None:
             raise EngineError("give word vectors (vectors=...) or an encoder (encoder=...)")
         if weighting not in _WEIGHTINGS:
@@ -97,8 +109,8 @@ class DocumentEmbedder:
         self.encoder = encoder
         self.lowercase = bool(lowercase)
         self.chunk_size = _check_chunk(chunk_size)
-        self.word_weights_ = None   # float32 (V,): weight(w) for every vocabulary word
-        self.components_ = None     # float32 (k, d): removed directions (orthonormal rows)
+        self.word_weights_ = None  # float32 (V,): weight(w) for every vocabulary word
+        self.components_ = None  # float32 (k, d): removed directions (orthonormal rows)
 
     # ---- statistics ----
     @property
@@ -223,8 +235,9 @@ class DocumentEmbedder:
         indptr, ids, counts, _ = self.encode_texts(texts)
         # c_w · weight(w), without the 1/n of the formula: a cosine does not depend on the scale
         # of the document vector (and component removal is linear), so the scores are the same.
-        scores, norms = _kernels.doc_scores(indptr, ids, counts, self.vectors.unit, labels,
-                                            self.components_, self.word_weights_)
+        scores, norms = _kernels.doc_scores(
+            indptr, ids, counts, self.vectors.unit, labels, self.components_, self.word_weights_
+        )
         return scores, ~(norms > 0)
 
     def _encode_with_encoder(self, texts):
@@ -331,6 +344,7 @@ class Explanation:
     ``contributions[i, k]`` is word ``words[i]``'s share of ``scores[k]``: for the cosine scorer
     ``alpha_i · (e_i − Σ (e_i·u)u) · label_k / ‖v'‖`` (see the module docstring).
     """
+
     words: list
     contributions: np.ndarray  # float64 (n_words, n_labels)
     scores: np.ndarray  # float64 (n_labels,)
@@ -394,9 +408,23 @@ class ZeroShotClassifier:
         probabilities are uniform, their scores 0).
     """
 
-    def __init__(self, vectors, labels, weighting="sif", scorer="cosine", multi_label=False,
-                 temperature=None, threshold=None, encoder=None, *, reference=None, sif_a=1e-3,
-                 n_components=None, lowercase=True, chunk_size=DEFAULT_CHUNK):
+    def __init__(
+        self,
+        vectors,
+        labels,
+        weighting="sif",
+        scorer="cosine",
+        multi_label=False,
+        temperature=None,
+        threshold=None,
+        encoder=None,
+        *,
+        reference=None,
+        sif_a=1e-3,
+        n_components=None,
+        lowercase=True,
+        chunk_size=DEFAULT_CHUNK,
+    ):
         if scorer not in _SCORERS:
             raise EngineError(f"scorer must be one of {_SCORERS}, got {scorer!r}")
         if scorer == "wmd" and vectors is None:
@@ -407,9 +435,16 @@ class ZeroShotClassifier:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         self.labels = _label_spec(labels)
         self.classes_ = np.array(list(self.labels), dtype=object)
-        self.embedder = DocumentEmbedder(vectors, weighting, reference=reference, sif_a=sif_a,
-                                         n_components=n_components, encoder=encoder,
-                                         lowercase=lowercase, chunk_size=chunk_size)
+        self.embedder = DocumentEmbedder(
+            vectors,
+            weighting,
+            reference=reference,
+            sif_a=sif_a,
+            n_components=n_components,
+            encoder=encoder,
+            lowercase=lowercase,
+            chunk_size=chunk_size,
+        )
         self.vectors = vectors
         self.last_unknown_ = None
         self._wmd = None
@@ -456,8 +491,9 @@ class ZeroShotClassifier:
         if self._label_words is None:
             self._label_words = self._label_word_lists()
         if self.vectors.ngrams is not None:  # every token gets a vector
-            n_known = np.array([len(_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x)
-                                for x in X])
+            n_known = np.array(
+                [len(_tokenize(x, self.embedder.lowercase) if isinstance(x, str) else x) for x in X]
+            )
         else:
             n_known = np.diff(self.embedder.encode_texts(X)[0])
         unknown = n_known == 0
@@ -592,17 +628,22 @@ class _EstimatorBase:
         return float(np.average(self.predict(X) == y, weights=w))
 
     def __repr__(self):
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()
-                          if k in ("weighting", "prior_weight", "temperature") or
-                          (k == "vectors" and v is not None))
+        shown = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.get_params().items()
+            if k in ("weighting", "prior_weight", "temperature") or (k == "vectors" and v is not None)
+        )
         return f"{type(self).__name__}({shown})"
 
     def __sklearn_tags__(self):
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
 
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=True),
-                    input_tags=InputTags(two_d_array=True, string=True))
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(multi_class=True),
+            input_tags=InputTags(two_d_array=True, string=True),
+        )
 
 
 class FewShotClassifier(_EstimatorBase):
@@ -626,9 +667,19 @@ class FewShotClassifier(_EstimatorBase):
     ['cars', 'food', 'sport']
     """
 
-    def __init__(self, vectors=None, labels=None, weighting="sif", prior_weight=1.0,
-                 temperature=None, encoder=None, reference=None, sif_a=1e-3, n_components=None,
-                 chunk_size=DEFAULT_CHUNK):
+    def __init__(
+        self,
+        vectors=None,
+        labels=None,
+        weighting="sif",
+        prior_weight=1.0,
+        temperature=None,
+        encoder=None,
+        reference=None,
+        sif_a=1e-3,
+        n_components=None,
+        chunk_size=DEFAULT_CHUNK,
+    ):
         self.vectors = vectors
         self.labels = labels
         self.weighting = weighting
@@ -647,9 +698,15 @@ class FewShotClassifier(_EstimatorBase):
         self._T = _check_temperature(self.temperature)
         self.embedder_ = None
         if self.vectors is not None or self.encoder is not None:
-            self.embedder_ = DocumentEmbedder(self.vectors, self.weighting, reference=self.reference,
-                                              sif_a=self.sif_a, n_components=self.n_components,
-                                              encoder=self.encoder, chunk_size=self.chunk_size)
+            self.embedder_ = DocumentEmbedder(
+                self.vectors,
+                self.weighting,
+                reference=self.reference,
+                sif_a=self.sif_a,
+                n_components=self.n_components,
+                encoder=self.encoder,
+                chunk_size=self.chunk_size,
+            )
         spec = _label_spec(self.labels) if self.labels is not None else {}
         if spec and self.embedder_ is None:
             raise EngineError("label descriptions need word vectors or an encoder to embed them")
@@ -699,7 +756,8 @@ class FewShotClassifier(_EstimatorBase):
         for i, c in enumerate(self.classes_.tolist()):
             s = self._sums.get(c, 0.0)
             P[i] = (s if np.ndim(s) else np.zeros(d)) + (
-                self.prior_weight * self._prior[c].astype(np.float64) if c in self._prior else 0.0)
+                self.prior_weight * self._prior[c].astype(np.float64) if c in self._prior else 0.0
+            )
         norms = np.linalg.norm(P, axis=1)
         self.prototypes_ = (P / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
         self.class_counts_ = np.array([self._counts.get(c, 0) for c in self.classes_.tolist()])
@@ -715,19 +773,27 @@ class FewShotClassifier(_EstimatorBase):
             if X.dtype.kind == "c":
                 raise ShapeError("X: Complex data not supported")
             if X.ndim != 2:
-                raise ShapeError(f"X: expected a 2-D array of document vectors, got shape {X.shape}. "
-                                 "Reshape your data with X.reshape(-1, 1) for one feature or "
-                                 "X.reshape(1, -1) for one sample")
+                raise ShapeError(
+                    f"X: expected a 2-D array of document vectors, got shape {X.shape}. "
+                    "Reshape your data with X.reshape(-1, 1) for one feature or "
+                    "X.reshape(1, -1) for one sample"
+                )
             D = _kernels.as_matrix(X, "X")
             if D.shape[1] == 0:
                 raise ShapeError(f"X: 0 feature(s) (shape={D.shape}) while a minimum of 1 is required.")
-            if self.embedder_ is not None and self.embedder_.encoder is None and D.shape[1] != self.embedder_.dim:
+            if (
+                self.embedder_ is not None
+                and self.embedder_.encoder is None
+                and D.shape[1] != self.embedder_.dim
+            ):
                 raise ShapeError(f"X: {D.shape[1]} features, the vectors have {self.embedder_.dim}")
             if reset:
                 self.n_features_in_ = D.shape[1]
             elif hasattr(self, "n_features_in_") and D.shape[1] != self.n_features_in_:
-                raise ShapeError(f"X has {D.shape[1]} features, but {type(self).__name__} "
-                                 f"is expecting {self.n_features_in_} features as input")
+                raise ShapeError(
+                    f"X has {D.shape[1]} features, but {type(self).__name__} "
+                    f"is expecting {self.n_features_in_} features as input"
+                )
             D, norms = _kernels.normalize_rows(D)
             return D, ~(norms > 0)
         if self.embedder_ is None:
@@ -783,6 +849,7 @@ class FewShotClassifier(_EstimatorBase):
 @dataclass
 class EpisodeResult:
     """Mean accuracy over episodes with a normal-approximation 95% interval."""
+
     mean: float
     low: float
     high: float
@@ -797,9 +864,23 @@ class EpisodeResult:
         return f"{self.mean:.3f} ± {self.ci95:.3f} ({len(self.accuracies)} episodes)"
 
 
-def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, vectors=None,
-             label_texts=None, encoder=None, weighting="sif", prior_weight=1.0, temperature=None,
-             reference=None):
+def episodes(
+    texts,
+    labels,
+    n_way,
+    k_shot,
+    n_query,
+    n_episodes=100,
+    seed=0,
+    *,
+    vectors=None,
+    label_texts=None,
+    encoder=None,
+    weighting="sif",
+    prior_weight=1.0,
+    temperature=None,
+    reference=None,
+):
     """N-way k-shot episodic accuracy of ``FewShotClassifier`` (``k_shot=0``: zero-shot).
 
     Each episode draws ``n_way`` classes that have at least ``k_shot + n_query`` texts, then
@@ -819,8 +900,12 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
     """
     texts = _as_text_list(texts, "texts")
     y = _as_targets(labels, len(texts))
-    for name, val, lo in (("n_way", n_way, 1), ("k_shot", k_shot, 0), ("n_query", n_query, 1),
-                          ("n_episodes", n_episodes, 1)):
+    for name, val, lo in (
+        ("n_way", n_way, 1),
+        ("k_shot", k_shot, 0),
+        ("n_query", n_query, 1),
+        ("n_episodes", n_episodes, 1),
+    ):
         if not isinstance(val, (int, np.integer)) or val < lo:
             raise EngineError(f"episodes: {name} must be an integer >= {lo}, got {val!r}")
     classes, counts = np.unique(y, return_counts=True)
@@ -832,12 +917,19 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
         )
     label_texts = dict(label_texts or {})
     if k_shot == 0:
-        label_texts = {c.item() if isinstance(c, np.generic) else c:
-                       label_texts.get(c, str(c)) for c in eligible}
+        label_texts = {
+            c.item() if isinstance(c, np.generic) else c: label_texts.get(c, str(c)) for c in eligible
+        }
     used = {c: d for c, d in label_texts.items() if c in set(eligible.tolist())}
-    base = FewShotClassifier(vectors, labels=used or None, weighting=weighting,
-                             prior_weight=prior_weight, temperature=temperature, encoder=encoder,
-                             reference=reference)
+    base = FewShotClassifier(
+        vectors,
+        labels=used or None,
+        weighting=weighting,
+        prior_weight=prior_weight,
+        temperature=temperature,
+        encoder=encoder,
+        reference=reference,
+    )
     base._setup()
     D, _ = base.embedder_.transform(texts) if base.embedder_ else (None, None)
     if D is None:
@@ -852,8 +944,10 @@ def episodes(texts, labels, n_way, k_shot, n_query, n_episodes=100, seed=0, *, v
         sup, qry, ys, yq = [], [], [], []
         for c in cls:
             idx = rng.permutation(by_class[c])[: k_shot + n_query]
-            sup.extend(idx[:k_shot]); ys.extend([c] * k_shot)
-            qry.extend(idx[k_shot:]); yq.extend([c] * n_query)
+            sup.extend(idx[:k_shot])
+            ys.extend([c] * k_shot)
+            qry.extend(idx[k_shot:])
+            yq.extend([c] * n_query)
         clf = _episode_classifier(base, cls)
         clf._add(D[np.array(sup, dtype=np.int64)], np.array(ys, dtype=object), reset_features=True)
         pred = clf.classes_[np.argmax(D[np.array(qry, dtype=np.int64)] @ clf.prototypes_.T, axis=1)]
@@ -880,7 +974,7 @@ def _episode_classifier(base, classes):
     clf = FewShotClassifier.__new__(FewShotClassifier)
     clf.__dict__.update(base.__dict__)
     clf._prior = {c: base._prior[c] for c in classes if c in base._prior}
-    clf._sums, clf._counts = {c: 0.0 for c in classes}, {c: 0 for c in classes}
+    clf._sums, clf._counts = dict.fromkeys(classes, 0.0), dict.fromkeys(classes, 0)
     return clf
 
 
@@ -913,7 +1007,9 @@ def _lee_corpus():
 
     # Located without importing gensim (seconds of imports for one file path).
     spec = importlib.util.find_spec("gensim")
-    path = os.path.join(os.path.dirname(spec.origin), "test", "test_data", "lee_background.cor") if spec else ""
+    path = (
+        os.path.join(os.path.dirname(spec.origin), "test", "test_data", "lee_background.cor") if spec else ""
+    )
     if not os.path.exists(path):
         from .datasets import gensim_test_file
 
@@ -932,7 +1028,9 @@ def _label_spec(labels):
                 try:
                     desc = [str(w) for w in desc]
                 except TypeError:
-                    raise EngineError(f"label {name!r}: a description must be a string or a list of words") from None
+                    raise EngineError(
+                        f"label {name!r}: a description must be a string or a list of words"
+                    ) from None
             spec[name] = desc
     else:
         names = list(labels)
@@ -960,9 +1058,11 @@ def _bad_item(texts, what):
     """ShapeError naming the first item that is neither a str nor a token list."""
     for i, t in enumerate(texts):
         if not isinstance(t, (str, list, tuple)) or (
-                not isinstance(t, str) and not all(isinstance(w, str) for w in t)):
-            return ShapeError(f"{what}: item {i} is a {type(t).__name__} ({t!r:.40}), "
-                              "expected a str or a list of str")
+            not isinstance(t, str) and not all(isinstance(w, str) for w in t)
+        ):
+            return ShapeError(
+                f"{what}: item {i} is a {type(t).__name__} ({t!r:.40}), expected a str or a list of str"
+            )
     return None
 
 
@@ -971,8 +1071,11 @@ def _as_targets(y, n):
         raise ShapeError("this classifier requires y to be passed, but the target y is None")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected; pass a 1-D array",
-                      _data_conversion_warning(), stacklevel=3)
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; pass a 1-D array",
+            _data_conversion_warning(),
+            stacklevel=3,
+        )
         y = y.ravel()
     if y.ndim != 1 or y.shape[0] != n:
         raise ShapeError(f"y: expected {n} labels (1-D), got shape {y.shape}")
@@ -980,14 +1083,16 @@ def _as_targets(y, n):
         if not np.isfinite(y).all():
             raise ShapeError("y: contains NaN or Inf; every example needs a class")
         if np.any(y != np.round(y)):
-            raise ShapeError("Unknown label type: continuous. y holds real numbers; "
-                             "a classifier needs class labels")
+            raise ShapeError(
+                "Unknown label type: continuous. y holds real numbers; a classifier needs class labels"
+            )
     return y
 
 
 def _data_conversion_warning():
     try:
         from sklearn.exceptions import DataConversionWarning
+
         return DataConversionWarning
     except ImportError:  # pragma: no cover
         return UserWarning
@@ -1003,7 +1108,11 @@ def _is_numeric_matrix(X):
         return True
     if isinstance(X, (list, tuple)) and X and isinstance(X[0], (list, tuple, np.ndarray)):
         first = X[0]
-        return len(first) > 0 and isinstance(first[0], (int, float, np.number)) and not isinstance(first[0], bool)
+        return (
+            len(first) > 0
+            and isinstance(first[0], (int, float, np.number))
+            and not isinstance(first[0], bool)
+        )
     return False
 
 
@@ -1026,7 +1135,7 @@ def _check_chunk(n):
 
 def _chunks(seq, size):
     for i in range(0, len(seq), size):
-        yield seq[i:i + size]
+        yield seq[i : i + size]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1062,8 +1171,9 @@ def iter_text_file(path, field=None):
                 raise FormatError(f"{path}: line {lineno}: no field {field!r}")
             text = obj[field]
             if not isinstance(text, str):
-                raise FormatError(f"{path}: line {lineno}: field {field!r} is a "
-                                  f"{type(text).__name__}, expected a string")
+                raise FormatError(
+                    f"{path}: line {lineno}: field {field!r} is a {type(text).__name__}, expected a string"
+                )
             yield text
 
 
@@ -1079,10 +1189,14 @@ def load_labels_file(path):
         except json.JSONDecodeError as e:
             raise FormatError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
     ok = (isinstance(labels, list) and all(isinstance(x, str) for x in labels)) or (
-        isinstance(labels, dict) and all(
+        isinstance(labels, dict)
+        and all(
             isinstance(d, str) or (isinstance(d, list) and all(isinstance(w, str) for w in d))
-            for d in labels.values()))
+            for d in labels.values()
+        )
+    )
     if not ok or not labels:
-        raise FormatError(f"{path}: expected a JSON object name → description (or word list), "
-                          "or a list of names")
+        raise FormatError(
+            f"{path}: expected a JSON object name → description (or word list), or a list of names"
+        )
     return labels

@@ -3,6 +3,7 @@
 A user's mistake (an EngineError, a missing file) prints one line and exits with status 2;
 anything else is a bug and keeps its traceback.
 """
+
 import argparse
 import os
 import sys
@@ -52,9 +53,15 @@ def _cmd_classify(args):
     v = _vectors(args)
     reference = list(classify.iter_text_file(args.reference)) if args.reference else None
     clf = classify.ZeroShotClassifier(
-        v, classify.load_labels_file(args.labels), weighting=args.weighting,
-        multi_label=args.multi_label, temperature=args.temperature, threshold=args.threshold,
-        reference=reference, chunk_size=args.chunk_size)
+        v,
+        classify.load_labels_file(args.labels),
+        weighting=args.weighting,
+        multi_label=args.multi_label,
+        temperature=args.temperature,
+        threshold=args.threshold,
+        reference=reference,
+        chunk_size=args.chunk_size,
+    )
     names = [str(c) for c in clf.classes_]
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     try:
@@ -71,8 +78,11 @@ def _cmd_classify(args):
                 if args.out_format == "tsv":
                     out.write("\t".join([label, str(int(unk)), *(f"{x:.6f}" for x in p)]) + "\n")
                 else:
-                    rec = {"label": chosen if args.multi_label else label, "unknown": bool(unk),
-                           "probabilities": {n: round(float(x), 6) for n, x in zip(names, p)}}
+                    rec = {
+                        "label": chosen if args.multi_label else label,
+                        "unknown": bool(unk),
+                        "probabilities": {n: round(float(x), 6) for n, x in zip(names, p)},
+                    }
                     out.write(json.dumps(rec) + "\n")
     finally:
         if out is not sys.stdout:
@@ -102,8 +112,10 @@ def _meta_sources(names):
     from .io import load
     from .vectors import Vectors
 
-    aliases = {"default": lambda: datasets.default_vectors(),
-               "lee": lambda: Vectors.from_gensim(datasets.word2vec_keyedvectors())}
+    aliases = {
+        "default": lambda: datasets.default_vectors(),
+        "lee": lambda: Vectors.from_gensim(datasets.word2vec_keyedvectors()),
+    }
     return {n: (aliases[n]() if n in aliases and not os.path.exists(n) else load(n)) for n in names}
 
 
@@ -115,9 +127,18 @@ def _meta_build(args, sources):
         try:
             weights = [float(w) for w in weights.split(",")]
         except ValueError:
-            raise EngineError(f"--weights: expected 'auto' or numbers separated by commas, got {args.weights!r}") from None
-    return MetaEmbeddings(list(sources.values()), method=args.method, dim=args.dim, weights=weights,
-                          vocab=args.vocab, oov=args.oov, names=list(sources))
+            raise EngineError(
+                f"--weights: expected 'auto' or numbers separated by commas, got {args.weights!r}"
+            ) from None
+    return MetaEmbeddings(
+        list(sources.values()),
+        method=args.method,
+        dim=args.dim,
+        weights=weights,
+        vocab=args.vocab,
+        oov=args.oov,
+        names=list(sources),
+    )
 
 
 def _cmd_meta_build(args):
@@ -210,7 +231,9 @@ def _cmd_wmd(args):
         for no, line in enumerate(_read_lines(args.pairs), 1):
             parts = line.split("\t")
             if len(parts) != 2:
-                raise FormatError(f"{args.pairs} line {no}: expected two tab-separated texts, got {len(parts)} field(s)")
+                raise FormatError(
+                    f"{args.pairs} line {no}: expected two tab-separated texts, got {len(parts)} field(s)"
+                )
             left.append(parts[0])
             right.append(parts[1])
         for d in wmd.pairs(left, right, method=args.method, reg=args.reg):
@@ -244,8 +267,12 @@ def build_parser():
     s.add_argument("input")
     s.add_argument("output")
     s.add_argument("--to", required=True, choices=["engine", "word2vec", "text", "glove"])
-    s.add_argument("--format", choices=["engine", "word2vec", "text", "glove"], default=None,
-                   help="input format (default: detected)")
+    s.add_argument(
+        "--format",
+        choices=["engine", "word2vec", "text", "glove"],
+        default=None,
+        help="input format (default: detected)",
+    )
     s.add_argument("--limit", type=int, default=None, help="read only the first LIMIT vectors")
     s.set_defaults(func=_cmd_convert)
 
@@ -264,14 +291,23 @@ def build_parser():
     common.add_argument("vectors", help="an engine vectors directory (or any format engine loads)")
     common.add_argument("--index", default=None, help="index directory (default: the vectors directory)")
     b = isub.add_parser("build", parents=[common], help="build an index and save it beside the vectors")
-    b.add_argument("--kind", default="hnsw", help="flat, hnsw, ivf, sq8, pq or a FAISS factory string (default hnsw)")
-    b.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="build parameter, repeatable: M, efConstruction, efSearch, nlist, nprobe, m, nbits, train_size, seed, rerank")
+    b.add_argument(
+        "--kind", default="hnsw", help="flat, hnsw, ivf, sq8, pq or a FAISS factory string (default hnsw)"
+    )
+    b.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="build parameter, repeatable: M, efConstruction, efSearch, nlist, nprobe, m, nbits, train_size, seed, rerank",
+    )
     knobs = argparse.ArgumentParser(add_help=False)
     knobs.add_argument("--efSearch", type=int, default=None, help="HNSW search depth")
     knobs.add_argument("--nprobe", type=int, default=None, help="IVF lists visited per query")
     knobs.add_argument("--rerank", type=int, default=None, help="candidates per result re-scored exactly")
-    q = isub.add_parser("search", parents=[common, knobs], help="nearest words of each WORD (the word excluded)")
+    q = isub.add_parser(
+        "search", parents=[common, knobs], help="nearest words of each WORD (the word excluded)"
+    )
     q.add_argument("words", nargs="+", metavar="WORD")
     q.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
     r = isub.add_parser("recall", parents=[common, knobs], help="recall@k against exact search")
@@ -283,8 +319,10 @@ def build_parser():
     # [wmd] parsers
     s = sub.add_parser("wmd", help="Word Mover's Distance: pairs from a file, or k nearest documents")
     wsub = s.add_subparsers(dest="wmd_command", required=True, metavar="MODE")
-    for name, helptext in (("pairs", "distance of each pair in a TSV file (two texts a line)"),
-                           ("knn", "k nearest corpus documents (one a line) of each query (one a line)")):
+    for name, helptext in (
+        ("pairs", "distance of each pair in a TSV file (two texts a line)"),
+        ("knn", "k nearest corpus documents (one a line) of each query (one a line)"),
+    ):
         w = wsub.add_parser(name, help=helptext)
         if name == "pairs":
             w.add_argument("pairs", help="TSV file: two texts per line, tab-separated")
@@ -294,20 +332,30 @@ def build_parser():
             w.add_argument("-k", type=int, default=10, help="how many nearest documents (default 10)")
         w.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
         w.add_argument("--no-norm", action="store_true", help="use raw vectors instead of unit vectors")
-        w.add_argument("--method", choices=["emd", "sinkhorn"], default="emd",
-                       help="exact (emd, default) or entropic approximation (sinkhorn; pairs only)")
+        w.add_argument(
+            "--method",
+            choices=["emd", "sinkhorn"],
+            default="emd",
+            help="exact (emd, default) or entropic approximation (sinkhorn; pairs only)",
+        )
         w.add_argument("--reg", type=float, default=0.01, help="Sinkhorn regularisation (default 0.01)")
         w.set_defaults(func=_cmd_wmd)
 
     # [meta] parsers
     s = sub.add_parser("meta", help="combine several embeddings into a meta-embedding")
     msub = s.add_subparsers(dest="meta_command", required=True, metavar="ACTION")
-    for name, helptext in (("build", "build a meta-embedding and save it"),
-                           ("evaluate", "score every source and the meta-embedding side by side")):
+    for name, helptext in (
+        ("build", "build a meta-embedding and save it"),
+        ("evaluate", "score every source and the meta-embedding side by side"),
+    ):
         m = msub.add_parser(name, help=helptext)
-        m.add_argument("sources", nargs="+", metavar="SOURCE",
-                       help="vectors paths (any format engine.load reads); 'default' and 'lee' name "
-                            "the embedded default and the Lee Word2Vec")
+        m.add_argument(
+            "sources",
+            nargs="+",
+            metavar="SOURCE",
+            help="vectors paths (any format engine.load reads); 'default' and 'lee' name "
+            "the embedded default and the Lee Word2Vec",
+        )
         m.add_argument("--method", choices=["conc", "avg", "svd", "1ton", "align"], default="conc")
         m.add_argument("--dim", type=int, default=None, help="output dimension (svd, 1ton)")
         m.add_argument("--weights", default=None, help="'auto' or one comma-separated weight per source")
@@ -317,28 +365,46 @@ def build_parser():
             m.add_argument("--out", required=True, help="directory to save the meta-embedding to")
             m.set_defaults(func=_cmd_meta_build)
         else:
-            m.add_argument("--meta", default=None, help="a saved meta-embedding to score instead of building one")
-            m.add_argument("--datasets", nargs="+", default=None,
-                           help="word-pair / analogy files (default: wordsim353, simlex999, questions-words)")
-            m.add_argument("--common", action="store_true",
-                           help="score only the pairs and questions every vectors covers")
+            m.add_argument(
+                "--meta", default=None, help="a saved meta-embedding to score instead of building one"
+            )
+            m.add_argument(
+                "--datasets",
+                nargs="+",
+                default=None,
+                help="word-pair / analogy files (default: wordsim353, simlex999, questions-words)",
+            )
+            m.add_argument(
+                "--common",
+                action="store_true",
+                help="score only the pairs and questions every vectors covers",
+            )
             m.set_defaults(func=_cmd_meta_evaluate)
 
     # [classify] parsers
     s = sub.add_parser("classify", help="zero-shot classify a file of texts against labels")
     s.add_argument("texts", help="file of texts: one per line, or JSONL with --field")
-    s.add_argument("--labels", required=True,
-                   help='JSON file: {"name": "description" or ["words"], ...} or ["name", ...]')
+    s.add_argument(
+        "--labels",
+        required=True,
+        help='JSON file: {"name": "description" or ["words"], ...} or ["name", ...]',
+    )
     s.add_argument("--field", default=None, help="JSONL input: the field that holds the text")
     s.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
     s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
     s.add_argument("--multi-label", action="store_true", help="independent probability per label")
     s.add_argument("--threshold", type=float, default=None, help="multi-label score threshold")
     s.add_argument("--temperature", type=float, default=None, help="softmax/sigmoid temperature")
-    s.add_argument("--reference", default=None,
-                   help="file of texts (one per line) to fit the weighting statistics on")
-    s.add_argument("--to", dest="out_format", choices=["tsv", "jsonl"], default="tsv",
-                   help="output format (default: tsv)")
+    s.add_argument(
+        "--reference", default=None, help="file of texts (one per line) to fit the weighting statistics on"
+    )
+    s.add_argument(
+        "--to",
+        dest="out_format",
+        choices=["tsv", "jsonl"],
+        default="tsv",
+        help="output format (default: tsv)",
+    )
     s.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
     s.add_argument("--chunk-size", type=int, default=8192, help="texts scored per batch")
     s.set_defaults(func=_cmd_classify)
@@ -390,51 +456,117 @@ SCORE_EXIT_CODES = """exit codes:
 
 def _score_parsers(sub):
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("input", help="JSONL, CSV, TSV or Parquet file; - for standard input (JSONL unless --input-format)")
-    common.add_argument("-o", "--output", default="-", help="output file (format by extension); default - (standard output, JSONL)")
-    common.add_argument("--vectors", default=None, help="vectors (default: the embedded default vectors); engine format is memory-mapped")
+    common.add_argument(
+        "input", help="JSONL, CSV, TSV or Parquet file; - for standard input (JSONL unless --input-format)"
+    )
+    common.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output file (format by extension); default - (standard output, JSONL)",
+    )
+    common.add_argument(
+        "--vectors",
+        default=None,
+        help="vectors (default: the embedded default vectors); engine format is memory-mapped",
+    )
     common.add_argument("--text-field", default="text", help="column holding the text (default: text)")
-    common.add_argument("--id-field", default=None, help="column passed through to the output as its first column")
+    common.add_argument(
+        "--id-field", default=None, help="column passed through to the output as its first column"
+    )
     common.add_argument("--input-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
     common.add_argument("--output-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
-    common.add_argument("--batch-size", type=int, default=10000, help="rows read, scored and written at a time (default 10000)")
-    common.add_argument("--resume", action="store_true", help="continue an interrupted run from the output's checkpoint")
-    common.add_argument("--on-error", choices=["stop", "skip"], default="stop",
-                        help="a bad row stops the run (default, exit 3) or is skipped and counted")
-    common.add_argument("--dask", metavar="ADDRESS", default=None,
-                        help="score on a Dask cluster (scheduler address, or 'local' for a LocalCluster)")
-    common.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
-                        help="progress bar on stderr (auto: when stderr is a terminal)")
+    common.add_argument(
+        "--batch-size",
+        type=int,
+        default=10000,
+        help="rows read, scored and written at a time (default 10000)",
+    )
+    common.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from the output's checkpoint"
+    )
+    common.add_argument(
+        "--on-error",
+        choices=["stop", "skip"],
+        default="stop",
+        help="a bad row stops the run (default, exit 3) or is skipped and counted",
+    )
+    common.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="score on a Dask cluster (scheduler address, or 'local' for a LocalCluster)",
+    )
+    common.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
     common.add_argument("--quiet", action="store_true", help="no summary line")
 
-    s = sub.add_parser("score", help="score a table of texts: zero-shot labels, nearest words, WMD neighbours",
-                       description="Score every row of a table of texts, streaming, in input order.",
-                       epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s = sub.add_parser(
+        "score",
+        help="score a table of texts: zero-shot labels, nearest words, WMD neighbours",
+        description="Score every row of a table of texts, streaming, in input order.",
+        epilog=SCORE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     tasks = s.add_subparsers(dest="task", required=True, metavar="TASK")
-    t = tasks.add_parser("zeroshot", parents=[common], help="zero-shot labels: label, score",
-                         epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("--labels", required=True, help='JSON file: {"label": "description words", ...} or ["label", ...]')
+    t = tasks.add_parser(
+        "zeroshot",
+        parents=[common],
+        help="zero-shot labels: label, score",
+        epilog=SCORE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    t.add_argument(
+        "--labels", required=True, help='JSON file: {"label": "description words", ...} or ["label", ...]'
+    )
     t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
     t.set_defaults(func=_cmd_score)
-    t = tasks.add_parser("neighbors", parents=[common], help="nearest words of each text's vector or of each of its words",
-                         epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = tasks.add_parser(
+        "neighbors",
+        parents=[common],
+        help="nearest words of each text's vector or of each of its words",
+        epilog=SCORE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text or word (default 10)")
-    t.add_argument("--of", choices=["text", "words"], default="text", help="the text's mean vector (default) or each of its words")
+    t.add_argument(
+        "--of",
+        choices=["text", "words"],
+        default="text",
+        help="the text's mean vector (default) or each of its words",
+    )
     t.set_defaults(func=_cmd_score)
-    t = tasks.add_parser("wmd-knn", parents=[common], help="k nearest documents of a corpus by Word Mover's Distance",
-                         epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = tasks.add_parser(
+        "wmd-knn",
+        parents=[common],
+        help="k nearest documents of a corpus by Word Mover's Distance",
+        epilog=SCORE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
     t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
-    t.add_argument("--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)")
-    t.add_argument("--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)")
+    t.add_argument(
+        "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
+    )
+    t.add_argument(
+        "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
+    )
     t.set_defaults(func=_cmd_score)
 
-    s = sub.add_parser("bench", help="run the benchmarks in benchmarks/ and write a report (Markdown, JSON, PNG)")
+    s = sub.add_parser(
+        "bench", help="run the benchmarks in benchmarks/ and write a report (Markdown, JSON, PNG)"
+    )
     s.add_argument("names", nargs="*", help="benchmarks to run (bench_NAME.py or NAME; default: all)")
     s.add_argument("--quick", action="store_true", help="the short run of each benchmark")
     s.add_argument("--out", default="bench-results", help="directory for report.md, report.json, search.png")
     s.add_argument("--dir", default=None, help="where the benchmarks are (default: ./benchmarks)")
-    s.add_argument("--no-plot", action="store_true", help="skip search.png (which needs matplotlib: engine[bench])")
+    s.add_argument(
+        "--no-plot", action="store_true", help="skip search.png (which needs matplotlib: engine[bench])"
+    )
     s.set_defaults(func=_cmd_bench)
 
 
@@ -445,8 +577,12 @@ def _score_task(args):
         return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores)
     if args.task == "neighbors":
         return sc.Neighbors(k=args.k, of=args.of)
-    return sc.WMDNeighbors(args.corpus, k=args.k, text_field=args.corpus_text_field or args.text_field,
-                           id_field=args.corpus_id_field)
+    return sc.WMDNeighbors(
+        args.corpus,
+        k=args.k,
+        text_field=args.corpus_text_field or args.text_field,
+        id_field=args.corpus_id_field,
+    )
 
 
 def _cmd_score(args):
@@ -468,20 +604,35 @@ def _cmd_score(args):
                 executor = DaskExecutor(args.dask, vectors, task)
             except ClusterError as e:
                 print(f"engine: error: {e}", file=sys.stderr)
-                raise SystemExit(4)
+                raise SystemExit(4) from None
         progress = {"auto": sys.stderr.isatty(), "always": True, "never": False}[args.progress]
         summary = sc.score_file(
-            args.input, args.output, vectors, task, text_field=args.text_field, id_field=args.id_field,
-            input_format=args.input_format, output_format=args.output_format, batch_size=args.batch_size,
-            resume=args.resume, on_error=args.on_error, progress=progress, report=report, executor=executor)
+            args.input,
+            args.output,
+            vectors,
+            task,
+            text_field=args.text_field,
+            id_field=args.id_field,
+            input_format=args.input_format,
+            output_format=args.output_format,
+            batch_size=args.batch_size,
+            resume=args.resume,
+            on_error=args.on_error,
+            progress=progress,
+            report=report,
+            executor=executor,
+        )
     except sc.BadRowError as e:
         print(f"engine: error: {e}", file=sys.stderr)
-        print("engine: stopped; the rows before it are written: fix the row (or use --on-error skip) "
-              "and run again with --resume", file=sys.stderr)
-        raise SystemExit(3)
+        print(
+            "engine: stopped; the rows before it are written: fix the row (or use --on-error skip) "
+            "and run again with --resume",
+            file=sys.stderr,
+        )
+        raise SystemExit(3) from None
     except KeyboardInterrupt:
         print("engine: interrupted; run again with --resume to continue", file=sys.stderr)
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     finally:
         if executor is not None:
             executor.close()
@@ -492,8 +643,9 @@ def _cmd_score(args):
 def _cmd_bench(args):
     from .bench import run_benchmarks
 
-    report = run_benchmarks(args.names, quick=args.quick, out=args.out, directory=args.dir,
-                            plot=not args.no_plot)
+    report = run_benchmarks(
+        args.names, quick=args.quick, out=args.out, directory=args.dir, plot=not args.no_plot
+    )
     for path in report["files"]:
         print(f"wrote {path}")
     for name in report["failed"]:

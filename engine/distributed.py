@@ -14,6 +14,7 @@ keyed by the vectors path and the task (tasks are small hashable descriptions). 
 processes on one machine therefore share the vectors' pages through the OS page cache. The
 vectors path must be readable at the same path on every worker (a shared file system).
 """
+
 import os
 
 from .errors import DependencyError, EngineError
@@ -36,7 +37,8 @@ def _dask():
     except ImportError:
         raise DependencyError(
             "Dask scoring needs dask and distributed: pip install 'engine[dask]' "
-            "(or pip install 'dask[dataframe,distributed]' pyarrow)") from None
+            "(or pip install 'dask[dataframe,distributed]' pyarrow)"
+        ) from None
 
 
 def worker_vectors(path):
@@ -84,8 +86,10 @@ def _score_partition(df, vectors_path, task, text_field, id_field, on_error):
     if not all(ok):
         if on_error == "stop":
             j = ok.index(False)
-            raise BadRowError(f"row with index {df.index.tolist()[j]!r}: field {text_field!r} is not text "
-                              f"({_describe(None if pd.isna(texts[j]) else texts[j])})")
+            raise BadRowError(
+                f"row with index {df.index.tolist()[j]!r}: field {text_field!r} is not text "
+                f"({_describe(None if pd.isna(texts[j]) else texts[j])})"
+            )
         df = df[np.asarray(ok)]
         texts = [t for t, good in zip(texts, ok) if good]
     cols = score_chunk(vectors_path, task, texts)
@@ -124,11 +128,12 @@ def score_dask(ddf, vectors_path, task, text_field="text", id_field=None, on_err
         raise EngineError(f"on_error must be 'stop' or 'skip', got {on_error!r}")
     for field in (text_field, id_field):
         if field is not None and field not in ddf.columns:
-            raise EngineError(f"no column {field!r} in the Dask DataFrame (columns: {', '.join(map(str, ddf.columns))})")
+            raise EngineError(
+                f"no column {field!r} in the Dask DataFrame (columns: {', '.join(map(str, ddf.columns))})"
+            )
     vectors_path = os.path.abspath(os.fspath(vectors_path))
     meta = _meta(task, id_field, ddf[id_field].dtype if id_field else None)
-    return ddf.map_partitions(_score_partition, vectors_path, task, text_field, id_field, on_error,
-                              meta=meta)
+    return ddf.map_partitions(_score_partition, vectors_path, task, text_field, id_field, on_error, meta=meta)
 
 
 class DaskExecutor:

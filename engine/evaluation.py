@@ -15,6 +15,7 @@ These functions take any object with ``index_to_key``, ``unit`` (unit rows) and,
 >>> 0 <= oov <= 100
 True
 """
+
 import itertools
 import logging
 
@@ -34,8 +35,15 @@ def _ok_vocab(vectors, restrict_vocab, case_insensitive):
     return {k: i for i, k in enumerate(ok_keys)}
 
 
-def evaluate_word_pairs(vectors, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-                        case_insensitive=True, dummy4unknown=False):
+def evaluate_word_pairs(
+    vectors,
+    pairs,
+    delimiter="\t",
+    encoding="utf8",
+    restrict_vocab=300000,
+    case_insensitive=True,
+    dummy4unknown=False,
+):
     """Correlation of the vectors' cosine similarities with human judgements, as gensim computes it.
 
     ``pairs`` is a file of ``word1<delimiter>word2<delimiter>score`` lines; lines starting with
@@ -131,8 +139,14 @@ def read_analogies(path, case_insensitive=True):
     return sections
 
 
-def evaluate_word_analogies(vectors, analogies, restrict_vocab=300000, case_insensitive=True,
-                            dummy4unknown=False, similarity_function="most_similar"):
+def evaluate_word_analogies(
+    vectors,
+    analogies,
+    restrict_vocab=300000,
+    case_insensitive=True,
+    dummy4unknown=False,
+    similarity_function="most_similar",
+):
     """Accuracy on an analogy file (``a b c expected`` lines in ``: section`` blocks), as gensim.
 
     Each question is answered with the best of the top 5 words for b + c − a among the first
@@ -196,7 +210,11 @@ def _answer(vectors, questions, ok_vocab, restrict_vocab, case_insensitive, simi
         return []
     abc = np.array([[ok_vocab[w] for w in q[:3]] for q in questions], dtype=np.int64)
     _, ids = vectors.analogies(
-        abc[:, 0], abc[:, 1], abc[:, 2], topn=5, restrict_vocab=restrict_vocab,
+        abc[:, 0],
+        abc[:, 1],
+        abc[:, 2],
+        topn=5,
+        restrict_vocab=restrict_vocab,
         method="3cosmul" if similarity_function == "most_similar_cosmul" else "3cosadd",
     )
     keys = vectors.index_to_key

@@ -12,6 +12,7 @@ The layouts (all UTF-8 words, one vector per word, in file order):
 Cython module ``engine._formats``; this module opens files, detects the format, and turns the
 parsed rows into a ``Vectors``.
 """
+
 import bz2
 import codecs
 import gzip
@@ -71,7 +72,7 @@ def _detect(path, sample, format):
     header_len = len(first) + (nl >= 0)
     if format is None:
         if header is not None:
-            format = "word2vec" if _looks_binary(sample[header_len:header_len + 4096]) else "text"
+            format = "word2vec" if _looks_binary(sample[header_len : header_len + 4096]) else "text"
         else:
             format = "glove"
     if format in ("word2vec", "text"):
@@ -159,18 +160,31 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         try:
             out = np.empty((n_read, dim), dtype=np.float32)
         except (MemoryError, ValueError):
-            raise FormatError(f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory") from None
+            raise FormatError(
+                f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory"
+            ) from None
         with _open_read(path) as f:
             _skip(f, header_len)
             if format == "word2vec":
                 keys, key_to_index, n_dup, first_dup = _formats.read_binary(
-                    f, path, header_len, n_read, out, unicode_errors, check_tail, note)
+                    f, path, header_len, n_read, out, unicode_errors, check_tail, note
+                )
             else:
                 keys, key_to_index, n_dup, first_dup = _formats.read_text(
-                    f, path, 2 if header_len else 1, header_len, n_read, out, unicode_errors,
-                    check_tail, format != "glove")
+                    f,
+                    path,
+                    2 if header_len else 1,
+                    header_len,
+                    n_read,
+                    out,
+                    unicode_errors,
+                    check_tail,
+                    format != "glove",
+                )
     except _DECOMPRESS_ERRORS as e:
-        raise FormatError(f"{path}: not readable as {_compression(path) or 'a file'} ({type(e).__name__}: {e})") from None
+        raise FormatError(
+            f"{path}: not readable as {_compression(path) or 'a file'} ({type(e).__name__}: {e})"
+        ) from None
     if n_dup:
         warnings.warn(
             DuplicateWordWarning(
@@ -214,10 +228,14 @@ def _check_size(path, format, n, dim, header_len):
     need = header_len + n * per_row
     if need > size:
         if format == "word2vec":
-            raise FormatError(f"{path}: truncated at byte offset {size}: the header says {n} vectors of {dim} "
-                              f"dimensions, which need at least {need} bytes")
-        raise FormatError(f"{path}: line 1: the header says {n} vectors of {dim} dimensions, which need at "
-                          f"least {need} bytes; the file has {size}")
+            raise FormatError(
+                f"{path}: truncated at byte offset {size}: the header says {n} vectors of {dim} "
+                f"dimensions, which need at least {need} bytes"
+            )
+        raise FormatError(
+            f"{path}: line 1: the header says {n} vectors of {dim} dimensions, which need at "
+            f"least {need} bytes; the file has {size}"
+        )
 
 
 def write_word2vec(vectors, path, format="word2vec"):
@@ -241,7 +259,9 @@ def write_word2vec(vectors, path, format="word2vec"):
         raise EngineError(f"format must be one of {FORMATS}, got {format!r}")
     bad = next((w for w in vectors.index_to_key if " " in w or "\n" in w), None)
     if bad is not None:
-        raise EngineError(f"write {path}: the word {bad!r} contains a space or line break; {format} files cannot hold it")
+        raise EngineError(
+            f"write {path}: the word {bad!r} contains a space or line break; {format} files cannot hold it"
+        )
     parent = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
     try:
@@ -249,7 +269,9 @@ def write_word2vec(vectors, path, format="word2vec"):
             kind = _compression(path)
             if kind == "gz":
                 # level 6 (zlib's default): gzip's 9 is several times slower for ~2% smaller files
-                f = gzip.GzipFile(filename=os.path.basename(path)[:-3], mode="wb", fileobj=raw, compresslevel=6)
+                f = gzip.GzipFile(
+                    filename=os.path.basename(path)[:-3], mode="wb", fileobj=raw, compresslevel=6
+                )
             elif kind == "bz2":
                 f = bz2.BZ2File(raw, "wb")
             else:
@@ -258,8 +280,12 @@ def write_word2vec(vectors, path, format="word2vec"):
                 if format != "glove":
                     f.write(f"{len(vectors)} {vectors.vector_size}\n".encode())
                 _formats.write_rows(
-                    f, list(vectors.index_to_key), np.ascontiguousarray(vectors.unit),
-                    np.ascontiguousarray(vectors.norms), format == "word2vec")
+                    f,
+                    list(vectors.index_to_key),
+                    np.ascontiguousarray(vectors.unit),
+                    np.ascontiguousarray(vectors.norms),
+                    format == "word2vec",
+                )
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -35,6 +35,7 @@ other       ``faiss.index_factory(D, kind, IP)``       trained when FAISS says i
   returned are exact cosines and PQ's coarse codes only choose the candidates.
 - Threads follow ``engine.set_num_threads`` (``faiss.omp_set_num_threads`` before each call).
 """
+
 import hashlib
 import json
 import math
@@ -171,7 +172,9 @@ class FaissIndex:
         if n == 0 or d == 0:
             raise ShapeError(f"FaissIndex.build: the vectors are empty ({n} words × {d} dims)")
         if not isinstance(kind, str) or not kind.strip():
-            raise EngineError(f"FaissIndex.build: kind must be one of {', '.join(KINDS)} or a FAISS factory string, got {kind!r}")
+            raise EngineError(
+                f"FaissIndex.build: kind must be one of {', '.join(KINDS)} or a FAISS factory string, got {kind!r}"
+            )
         key = kind.strip().lower() if kind.strip().lower() in KINDS else None
         params = _check_params(key, kind, params, n, d)
         faiss = _faiss()
@@ -182,13 +185,19 @@ class FaissIndex:
             nlist = params.get("nlist", ivf.nlist if ivf is not None else 1)
             size = params.setdefault("train_size", default_train_size(n, nlist))
             seed = params.setdefault("seed", 0)
-            rows = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False)) if size < n else slice(None)
+            rows = (
+                np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+                if size < n
+                else slice(None)
+            )
             try:
                 index.train(np.ascontiguousarray(unit[rows]))
             except RuntimeError as e:
-                raise EngineError(f"FaissIndex.build: FAISS could not train {kind!r} on {size} vectors: {_faiss_msg(e)}") from None
+                raise EngineError(
+                    f"FaissIndex.build: FAISS could not train {kind!r} on {size} vectors: {_faiss_msg(e)}"
+                ) from None
         for start in range(0, n, 1 << 18):  # blocks keep a memory-mapped matrix from being copied whole
-            index.add(np.ascontiguousarray(unit[start:start + (1 << 18)]))
+            index.add(np.ascontiguousarray(unit[start : start + (1 << 18)]))
         self = cls(index, vectors, key or kind.strip(), params)
         if "efSearch" in params:
             self.efSearch = params["efSearch"]
@@ -259,8 +268,12 @@ class FaissIndex:
         return self.ntotal
 
     def __repr__(self):
-        knobs = "".join(f", {k}={getattr(self, k)}" for k in ("efSearch", "nprobe", "rerank") if getattr(self, k))
-        return f"<engine.FaissIndex {self.kind!r}: {self.ntotal} words × {self.vectors.vector_size} dims{knobs}>"
+        knobs = "".join(
+            f", {k}={getattr(self, k)}" for k in ("efSearch", "nprobe", "rerank") if getattr(self, k)
+        )
+        return (
+            f"<engine.FaissIndex {self.kind!r}: {self.ntotal} words × {self.vectors.vector_size} dims{knobs}>"
+        )
 
     def search(self, queries, k=10):
         """Top-``k`` rows for each query: ``(scores, ids)``, both of shape ``(Q, k)``.
@@ -324,11 +337,17 @@ class FaissIndex:
         else:
             query = np.asarray(word_or_vector)
             if query.ndim != 1 and query.shape[:1] != (1,):
-                raise ShapeError(f"most_similar: expected a word or one vector of shape ({self.vectors.vector_size},), got shape {query.shape}")
+                raise ShapeError(
+                    f"most_similar: expected a word or one vector of shape ({self.vectors.vector_size},), got shape {query.shape}"
+                )
             query = query.reshape(1, -1)
         scores, ids = self.search(query, topn + (exclude is not None))
         keys = self.vectors.index_to_key
-        out = [(keys[i], float(s)) for s, i in zip(scores[0].tolist(), ids[0].tolist()) if i >= 0 and i != exclude]
+        out = [
+            (keys[i], float(s))
+            for s, i in zip(scores[0].tolist(), ids[0].tolist())
+            if i >= 0 and i != exclude
+        ]
         return out[:topn]
 
     def _queries(self, queries):
@@ -337,8 +356,12 @@ class FaissIndex:
         d = self.vectors.vector_size
         if isinstance(queries, (str, Integral)) and not isinstance(queries, bool):
             queries = [queries]
-        if isinstance(queries, (list, tuple)) and all(isinstance(x, (str, Integral)) and not isinstance(x, bool) for x in queries):
-            rows = np.fromiter((self.vectors.get_index(x) for x in queries), dtype=np.int64, count=len(queries))
+        if isinstance(queries, (list, tuple)) and all(
+            isinstance(x, (str, Integral)) and not isinstance(x, bool) for x in queries
+        ):
+            rows = np.fromiter(
+                (self.vectors.get_index(x) for x in queries), dtype=np.int64, count=len(queries)
+            )
             return np.ascontiguousarray(self.vectors.unit[rows])
         a = np.asarray(queries)
         if a.dtype.kind in "iu":
@@ -442,11 +465,20 @@ class FaissIndex:
         meta_path, index_path = os.path.join(path, META_FILE), os.path.join(path, FAISS_FILE)
         if not os.path.isdir(path):
             raise FormatError(f"{path}: no such index directory")
-        meta = read_description(meta_path, INDEX_FORMAT, INDEX_VERSION,
-                                missing=f"{meta_path}: missing (not a saved FaissIndex)",
-                                what="a FaissIndex description")
+        meta = read_description(
+            meta_path,
+            INDEX_FORMAT,
+            INDEX_VERSION,
+            missing=f"{meta_path}: missing (not a saved FaissIndex)",
+            what="a FaissIndex description",
+        )
         try:
-            kind, params, knobs, fp = meta["kind"], dict(meta["params"]), dict(meta["knobs"]), meta["fingerprint"]
+            kind, params, knobs, fp = (
+                meta["kind"],
+                dict(meta["params"]),
+                dict(meta["knobs"]),
+                meta["fingerprint"],
+            )
             expected_sha = meta["faiss_sha256"]
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{meta_path}: incomplete ({e})") from None
@@ -456,13 +488,17 @@ class FaissIndex:
         if not os.path.isfile(index_path):
             raise FormatError(f"{index_path}: missing")
         if _sha256(index_path) != expected_sha:
-            raise FormatError(f"{index_path}: corrupted or partially written (its SHA-256 does not match {META_FILE})")
+            raise FormatError(
+                f"{index_path}: corrupted or partially written (its SHA-256 does not match {META_FILE})"
+            )
         try:
             index = faiss.read_index(index_path)
         except RuntimeError as e:
             raise FormatError(f"{index_path}: not a readable FAISS index ({_faiss_msg(e)})") from None
         if index.ntotal != len(vectors) or index.d != vectors.vector_size:
-            raise FormatError(f"{index_path}: holds {index.ntotal} × {index.d}, the vectors are {len(vectors)} × {vectors.vector_size}")
+            raise FormatError(
+                f"{index_path}: holds {index.ntotal} × {index.d}, the vectors are {len(vectors)} × {vectors.vector_size}"
+            )
         self = cls(index, vectors, kind, params)
         for name, value in knobs.items():
             if value is not None:
@@ -524,7 +560,12 @@ def fingerprint(vectors):
         b = key.encode("utf-8", "surrogatepass")
         h.update(len(b).to_bytes(4, "little"))
         h.update(b)
-    return {"count": len(vectors), "dim": vectors.vector_size, "keys_sha256": h.hexdigest(), "probe": _probe(vectors)}
+    return {
+        "count": len(vectors),
+        "dim": vectors.vector_size,
+        "keys_sha256": h.hexdigest(),
+        "probe": _probe(vectors),
+    }
 
 
 def _probe(vectors):
@@ -560,7 +601,9 @@ def _as_vectors(vectors):
         KeyedVectors = ()
     if isinstance(vectors, KeyedVectors):
         return Vectors.from_gensim(vectors)
-    raise EngineError(f"FaissIndex: expected an engine Vectors or a gensim KeyedVectors, got {type(vectors).__name__}")
+    raise EngineError(
+        f"FaissIndex: expected an engine Vectors or a gensim KeyedVectors, got {type(vectors).__name__}"
+    )
 
 
 def _extract_ivf(faiss, index):
@@ -582,8 +625,10 @@ def _check_params(key, kind, params, n, d):
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         what = f"kind {key!r}" if key else "a FAISS factory string"
-        raise EngineError(f"FaissIndex.build: unknown parameter(s) {', '.join(unknown)} for {what}; "
-                          f"accepted: {', '.join(allowed) or 'none'}")
+        raise EngineError(
+            f"FaissIndex.build: unknown parameter(s) {', '.join(unknown)} for {what}; "
+            f"accepted: {', '.join(allowed) or 'none'}"
+        )
     out = {}
     for name, value in params.items():
         low = 0 if name in ("seed", "rerank") else 1
@@ -606,8 +651,10 @@ def _check_params(key, kind, params, n, d):
         if not 1 <= out["nbits"] <= 16:
             raise EngineError(f"FaissIndex.build: nbits must be within 1..16, got {out['nbits']}")
         if 2 ** out["nbits"] > out.get("train_size", n):
-            raise EngineError(f"FaissIndex.build: nbits={out['nbits']} needs at least {2 ** out['nbits']} training vectors, "
-                              f"only {min(n, out.get('train_size', n))} available; lower nbits")
+            raise EngineError(
+                f"FaissIndex.build: nbits={out['nbits']} needs at least {2 ** out['nbits']} training vectors, "
+                f"only {min(n, out.get('train_size', n))} available; lower nbits"
+            )
     if "train_size" in out and out["train_size"] > n:
         out["train_size"] = n
     return out
@@ -633,8 +680,10 @@ def _make(faiss, key, kind, params, d):
     try:
         return faiss.index_factory(d, kind.strip(), ip)
     except RuntimeError as e:
-        raise EngineError(f"FaissIndex.build: {kind!r} is neither one of {', '.join(KINDS)} "
-                          f"nor a FAISS factory string for dimension {d} ({_faiss_msg(e)})") from None
+        raise EngineError(
+            f"FaissIndex.build: {kind!r} is neither one of {', '.join(KINDS)} "
+            f"nor a FAISS factory string for dimension {d} ({_faiss_msg(e)})"
+        ) from None
 
 
 def _faiss_msg(e):

@@ -5,6 +5,7 @@ header line), GloVe text (no header), fastText ``.vec`` (word2vec text); ``.gz``
 extension. gensim's pickled ``.kv``/``.model`` files only through ``load_gensim``, which runs
 code from the file.
 """
+
 import json
 import os
 import shutil
@@ -94,16 +95,22 @@ def read_description(meta_path, fmt, version, missing, what):
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise FormatError(f"{meta_path}: not {what} (format field missing)")
     if meta.get("version", 0) > version:
-        raise FormatError(f"{meta_path}: format version {meta['version']} is newer than this engine reads ({version})")
+        raise FormatError(
+            f"{meta_path}: format version {meta['version']} is newer than this engine reads ({version})"
+        )
     return meta
 
 
 def load_engine(path, mmap=False):
     """Load a directory written by ``save_engine``; ``mmap=True`` maps the matrix instead of reading it."""
     path = os.fspath(path)
-    meta = read_description(os.path.join(path, "meta.json"), ENGINE_FORMAT, ENGINE_VERSION,
-                            missing=f"{path}: not an engine vectors directory (no meta.json)",
-                            what="an engine vectors directory")
+    meta = read_description(
+        os.path.join(path, "meta.json"),
+        ENGINE_FORMAT,
+        ENGINE_VERSION,
+        missing=f"{path}: not an engine vectors directory (no meta.json)",
+        what="an engine vectors directory",
+    )
     n, d = meta.get("count"), meta.get("dim")
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
@@ -132,8 +139,14 @@ def load_engine(path, mmap=False):
         ng = _load_npy(path, "ngrams.npy", mode, None, np.float32)
         ngrams = NgramVectors(ng, **meta["ngrams"])
     try:
-        return Vectors(keys, counts=counts, ngrams=ngrams, normalized=(unit, norms), meta=meta.get("provenance"),
-                       key_to_index=key_to_index)
+        return Vectors(
+            keys,
+            counts=counts,
+            ngrams=ngrams,
+            normalized=(unit, norms),
+            meta=meta.get("provenance"),
+            key_to_index=key_to_index,
+        )
     except EngineError as e:
         raise FormatError(f"{path}: {e}") from None
 
@@ -147,7 +160,9 @@ def _load_npy(folder, name, mmap_mode, shape, dtype):
     except (ValueError, OSError, EOFError) as e:
         raise FormatError(f"{p}: not a readable .npy file ({e})") from None
     if a.dtype != dtype or (shape is not None and a.shape != tuple(shape)):
-        raise FormatError(f"{p}: expected {np.dtype(dtype).name} of shape {tuple(shape) if shape else '(any)'}, found {a.dtype} {a.shape}")
+        raise FormatError(
+            f"{p}: expected {np.dtype(dtype).name} of shape {tuple(shape) if shape else '(any)'}, found {a.dtype} {a.shape}"
+        )
     return a
 
 
@@ -176,8 +191,12 @@ def from_gensim(model):
         from .ngrams import NgramVectors
 
         # a copy: gensim trains vectors_ngrams in place, and a Vectors must not change under us
-        ngrams = NgramVectors(np.array(kv.vectors_ngrams, dtype=np.float32, order="C"),
-                              min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
+        ngrams = NgramVectors(
+            np.array(kv.vectors_ngrams, dtype=np.float32, order="C"),
+            min_n=kv.min_n,
+            max_n=kv.max_n,
+            bucket=kv.bucket,
+        )
     return Vectors(keys, kv.vectors, counts, ngrams=ngrams, meta={"source": f"gensim {type(model).__name__}"})
 
 

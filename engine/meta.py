@@ -11,12 +11,13 @@ so that for ``conc`` the meta cosine of two words all sources know is exactly th
 ``sum_s w_s cos_s(a, b)`` of the sources' cosines. ``C = [a_1 x_1, ..., a_S x_S]`` is the
 weighted concatenation (dimension ``sum D_s``) — never materialised for the whole vocabulary.
 """
+
 import os
 
 import numpy as np
 
 from . import _kernels
-from .errors import EngineError, ShapeError
+from .errors import EngineError
 from .vectors import Vectors
 
 METHODS = ("conc", "avg", "svd", "1ton", "align")
@@ -90,10 +91,26 @@ class MetaEmbeddings:
         how they were chosen; ``print(meta.report)`` shows a table.
     """
 
-    def __init__(self, sources, method="conc", dim=None, weights=None, vocab="union", oov="fill",
-                 *, add_words=None, names=None, max_train=100_000, fill_ridge=0.1, ridge=0.01, seed=0):
+    def __init__(
+        self,
+        sources,
+        method="conc",
+        dim=None,
+        weights=None,
+        vocab="union",
+        oov="fill",
+        *,
+        add_words=None,
+        names=None,
+        max_train=100_000,
+        fill_ridge=0.1,
+        ridge=0.01,
+        seed=0,
+    ):
         if method not in METHODS:
-            raise EngineError(f"MetaEmbeddings: unknown method {method!r}; choose one of {', '.join(METHODS)}")
+            raise EngineError(
+                f"MetaEmbeddings: unknown method {method!r}; choose one of {', '.join(METHODS)}"
+            )
         if vocab not in ("union", "intersection"):
             raise EngineError(f"MetaEmbeddings: vocab must be 'union' or 'intersection', got {vocab!r}")
         if oov not in ("fill", "zero"):
@@ -162,38 +179,65 @@ class MetaEmbeddings:
         self.projections = projs if method in ("svd", "1ton", "align") else None
         self.learned = learned
 
-        srcs = [dict(rows=v.unit, idx=i, extra=e, scale=a, proj=p, offset=o)
-                for v, i, e, a, p, o in zip(self.sources, idx, extras, scales, projs, offsets)]
+        srcs = [
+            dict(rows=v.unit, idx=i, extra=e, scale=a, proj=p, offset=o)
+            for v, i, e, a, p, o in zip(self.sources, idx, extras, scales, projs, offsets)
+        ]
         out, norms = _kernels.build_meta(srcs, maps, d_out)
-        meta = {"source": "engine.MetaEmbeddings", "method": method, "vocab": vocab, "oov": oov,
-                "sources": self.names, "weights": [round(float(w), 6) for w in self.weights]}
+        meta = {
+            "source": "engine.MetaEmbeddings",
+            "method": method,
+            "vocab": vocab,
+            "oov": oov,
+            "sources": self.names,
+            "weights": [round(float(w), 6) for w in self.weights],
+        }
         self.wv = Vectors(words, normalized=(out, (norms > 0).astype(np.float32)), meta=meta)
         self.report = MetaReport(
-            method=method, vocab=vocab, oov=oov, words=len(words), dim=d_out,
-            dropped=dropped, shared=int(shared.size), trained_on=int(train.size), weighting=auto,
-            sources=[dict(name=n, dim=d, words=len(v), weight=float(w), **c)
-                     for n, d, v, w, c in zip(self.names, dims, self.sources, self.weights, counts)],
+            method=method,
+            vocab=vocab,
+            oov=oov,
+            words=len(words),
+            dim=d_out,
+            dropped=dropped,
+            shared=int(shared.size),
+            trained_on=int(train.size),
+            weighting=auto,
+            sources=[
+                dict(name=n, dim=d, words=len(v), weight=float(w), **c)
+                for n, d, v, w, c in zip(self.names, dims, self.sources, self.weights, counts)
+            ],
         )
 
     def __repr__(self):
-        return (f"<engine.MetaEmbeddings {self.method}: {len(self.sources)} sources → "
-                f"{len(self.wv)} words × {self.wv.vector_size} dims>")
+        return (
+            f"<engine.MetaEmbeddings {self.method}: {len(self.sources)} sources → "
+            f"{len(self.wv)} words × {self.wv.vector_size} dims>"
+        )
 
 
 class MetaReport(dict):
     """What ``MetaEmbeddings`` did: a dict (``report["sources"][s]["filled_map"]`` …) that prints as a table."""
 
     def __str__(self):
-        lines = [f"{self['method']} meta-embedding: {self['words']:,} words × {self['dim']} dims "
-                 f"({self['vocab']}, oov={self['oov']}); {self['shared']:,} words shared by all sources, "
-                 f"{self['trained_on']:,} used to learn maps"
-                 + (f"; {self['dropped']:,} added words nothing could fill were left out" if self.get("dropped") else ""),
-                 f"weights: {self['weighting']['how']}",
-                 f"{'source':<24}{'dims':>6}{'words':>10}{'weight':>8}{'present':>10}"
-                 f"{'n-gram fill':>12}{'map fill':>10}{'zero':>8}"]
+        lines = [
+            f"{self['method']} meta-embedding: {self['words']:,} words × {self['dim']} dims "
+            f"({self['vocab']}, oov={self['oov']}); {self['shared']:,} words shared by all sources, "
+            f"{self['trained_on']:,} used to learn maps"
+            + (
+                f"; {self['dropped']:,} added words nothing could fill were left out"
+                if self.get("dropped")
+                else ""
+            ),
+            f"weights: {self['weighting']['how']}",
+            f"{'source':<24}{'dims':>6}{'words':>10}{'weight':>8}{'present':>10}"
+            f"{'n-gram fill':>12}{'map fill':>10}{'zero':>8}",
+        ]
         for s in self["sources"]:
-            lines.append(f"{s['name'][:23]:<24}{s['dim']:>6}{s['words']:>10,}{s['weight']:>8.3f}"
-                         f"{s['present']:>10,}{s['filled_ngrams']:>12,}{s['filled_map']:>10,}{s['zero']:>8,}")
+            lines.append(
+                f"{s['name'][:23]:<24}{s['dim']:>6}{s['words']:>10,}{s['weight']:>8.3f}"
+                f"{s['present']:>10,}{s['filled_ngrams']:>12,}{s['filled_map']:>10,}{s['zero']:>8,}"
+            )
         return "\n".join(lines)
 
 
@@ -227,7 +271,9 @@ def _from_gensim(obj, i):
         kv = getattr(obj, "wv", None)
         if kv is None or not hasattr(kv, "vectors"):
             raise
-        return Vectors([str(k) for k in kv.index_to_key], kv.vectors, meta={"source": f"gensim {type(obj).__name__}"})
+        return Vectors(
+            [str(k) for k in kv.index_to_key], kv.vectors, meta={"source": f"gensim {type(obj).__name__}"}
+        )
     except EngineError as e:
         raise EngineError(f"MetaEmbeddings: source {i}: {e}") from None
 
@@ -284,7 +330,9 @@ def _resolve_weights(weights, sources, idx, train, rng):
     try:
         w = np.asarray(weights, dtype=np.float64)
     except (TypeError, ValueError):
-        raise EngineError(f"MetaEmbeddings: weights must be None, 'auto' or {S} numbers, got {weights!r}") from None
+        raise EngineError(
+            f"MetaEmbeddings: weights must be None, 'auto' or {S} numbers, got {weights!r}"
+        ) from None
     if w.shape != (S,):
         raise EngineError(f"MetaEmbeddings: {w.size} weights for {S} sources")
     if not np.isfinite(w).all() or (w < 0).any():
@@ -448,8 +496,10 @@ def _learn(method, dim, X, scales, ridge, rng):
     fixed = {"conc": total, "avg": max(dims), "align": max(dims)}
     if method in fixed:
         if dim is not None and int(dim) != fixed[method]:
-            raise EngineError(f"MetaEmbeddings: method {method!r} gives {fixed[method]} dims; "
-                              f"dim={dim} is only for 'svd' and '1ton'")
+            raise EngineError(
+                f"MetaEmbeddings: method {method!r} gives {fixed[method]} dims; "
+                f"dim={dim} is only for 'svd' and '1ton'"
+            )
         if method == "conc":
             return [None] * S, np.cumsum([0] + dims[:-1]).tolist(), total, {}
         if method == "avg":
@@ -459,15 +509,22 @@ def _learn(method, dim, X, scales, ridge, rng):
     d = max(dims) if dim is None else int(dim)
     n = X[0].shape[0]
     if not 1 <= d <= min(total, n):
-        raise EngineError(f"MetaEmbeddings: dim must be between 1 and {min(total, n)} "
-                          f"(the concatenation has {total} dims, {n} shared words to learn from), got {dim}")
+        raise EngineError(
+            f"MetaEmbeddings: dim must be between 1 and {min(total, n)} "
+            f"(the concatenation has {total} dims, {n} shared words to learn from), got {dim}"
+        )
     C = np.hstack([a * x for a, x in zip(scales, X)])
     cuts = np.cumsum(dims)[:-1]
     if method == "svd":
         V, sv = svd_projection(C, d)
         return [p.astype(np.float32) for p in np.split(V, cuts)], [0] * S, d, {"singular_values": sv}
     B, M, info = one_to_n(C, d, ridge)
-    return [p.astype(np.float32) for p in np.split(B, cuts)], [0] * S, d, dict(info, maps=np.split(M, cuts, axis=1))
+    return (
+        [p.astype(np.float32) for p in np.split(B, cuts)],
+        [0] * S,
+        d,
+        dict(info, maps=np.split(M, cuts, axis=1)),
+    )
 
 
 def _sign_fix(V):
@@ -530,8 +587,9 @@ def one_to_n(C, d, ridge=0.01, solver="exact", rng=None, max_iter=2000, tol=1e-1
     def objective(B, M):
         GB = G @ B
         E2 = B.T @ GB
-        return float(np.trace(G) - 2 * np.sum(GB * M.T) + np.sum(E2 * (M @ M.T))
-                     + lam * (np.trace(E2) + np.sum(M * M)))
+        return float(
+            np.trace(G) - 2 * np.sum(GB * M.T) + np.sum(E2 * (M @ M.T)) + lam * (np.trace(E2) + np.sum(M * M))
+        )
 
     if solver == "exact":
         V, sv = svd_projection(C, d)
@@ -548,7 +606,7 @@ def one_to_n(C, d, ridge=0.01, solver="exact", rng=None, max_iter=2000, tol=1e-1
         return np.linalg.solve(M @ M.T + (lam + 1e-12) * I, M).T
 
     f_old, it = np.inf, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         B = b_of(M)
         GB = G @ B
         M = np.linalg.solve(B.T @ GB + (lam + 1e-12) * I, GB.T)
@@ -574,7 +632,7 @@ def align(X, scales, max_iter=20, tol=1e-6):
     T = scales[ref] * X[ref]
     W = [None] * len(X)
     prev = None
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 (the count is reported)
         for s, (a, x) in enumerate(zip(scales, X)):
             u, _, vt = np.linalg.svd((a * x).T @ T, full_matrices=False)
             W[s] = u @ vt
@@ -619,14 +677,17 @@ def evaluate_side_by_side(named, datasets=DATASETS, common=False, restrict_vocab
             with open(path, encoding="utf-8") as f:
                 lines = f.read().splitlines()
             analogy = "questions" in label or any(
-                len(l.split()) == 4 and "\t" not in l and not l.startswith((":", "#")) for l in lines[:50])
+                len(l.split()) == 4 and "\t" not in l and not l.startswith((":", "#")) for l in lines[:50]
+            )
             items = [l for l in lines if l and not l.startswith((":", "#"))]
             items = [l for l in items if len(l.split("\t" if not analogy else None)) >= (4 if analogy else 3)]
             total = len(items)
             if common:
+
                 def covered(l):
-                    ws = l.split()[:4] if analogy else l.split("\t")[:2]
+                    ws = l.split()[:4] if analogy else l.split("\t")[:2]  # noqa: B023 (called in this iteration)
                     return all(w.upper() in vocab for vocab in vocabs for w in ws)
+
                 keep = [l for l in lines if not l or l.startswith((":", "#")) or covered(l)]
                 path = os.path.join(tmp, label)
                 with open(path, "w", encoding="utf-8") as f:
@@ -636,7 +697,9 @@ def evaluate_side_by_side(named, datasets=DATASETS, common=False, restrict_vocab
                 if total == 0:
                     row[label] = (float("nan"), 0.0)
                 elif analogy:
-                    score, sections = evaluation.evaluate_word_analogies(v, path, restrict_vocab=restrict_vocab)
+                    score, sections = evaluation.evaluate_word_analogies(
+                        v, path, restrict_vocab=restrict_vocab
+                    )
                     done = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
                     row[label] = (float(score), 100.0 * done / total)
                 else:

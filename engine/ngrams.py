@@ -6,6 +6,7 @@ into one of ``bucket`` rows. An unseen word's vector is the mean of its n-gram r
 float32 in n-gram order — the same arithmetic as gensim 4.4's ``FastTextKeyedVectors.get_vector``,
 so the results are equal, not just close.
 """
+
 import numpy as np
 
 from .errors import ShapeError

@@ -3,6 +3,7 @@
 Everything here is numpy except ``torch_embedding`` (which imports torch when called); Keras
 is never imported: ``keras_embedding_weights`` returns plain arrays a Keras ``Embedding`` takes.
 """
+
 import numpy as np
 
 from .errors import DependencyError, EngineError, ShapeError
@@ -15,9 +16,9 @@ def _vocabulary_index(vocabulary):
     """word → id from a list of words, a dict, a Keras-style tokenizer or a HF tokenizer."""
     if isinstance(vocabulary, Vectors):
         return dict(vocabulary.key_to_index)
-    if hasattr(vocabulary, "word_index"):          # keras.preprocessing.text.Tokenizer
+    if hasattr(vocabulary, "word_index"):  # keras.preprocessing.text.Tokenizer
         index = vocabulary.word_index
-    elif hasattr(vocabulary, "get_vocab"):         # Hugging Face tokenizers
+    elif hasattr(vocabulary, "get_vocab"):  # Hugging Face tokenizers
         index = vocabulary.get_vocab()
     elif isinstance(vocabulary, dict):
         index = vocabulary
@@ -27,13 +28,14 @@ def _vocabulary_index(vocabulary):
         try:
             words = list(vocabulary)
         except TypeError:
-            raise EngineError(f"vocabulary: expected a list of words, a dict word→id or a "
-                              f"tokenizer, got {type(vocabulary).__name__}") from None
+            raise EngineError(
+                f"vocabulary: expected a list of words, a dict word→id or a "
+                f"tokenizer, got {type(vocabulary).__name__}"
+            ) from None
         index = {}
         for i, w in enumerate(words):
             if w in index:
-                raise EngineError(f"vocabulary: word {w!r} appears twice (positions "
-                                  f"{index[w]} and {i})")
+                raise EngineError(f"vocabulary: word {w!r} appears twice (positions {index[w]} and {i})")
             index[w] = i
         return index
     index = dict(index)
@@ -72,8 +74,9 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
     if oov not in _OOV_RULES:
         raise EngineError(f"embedding_matrix: oov must be one of {_OOV_RULES}, got {oov!r}")
     if not isinstance(vectors, Vectors):
-        raise EngineError(f"embedding_matrix: vectors must be an engine.Vectors, "
-                          f"got {type(vectors).__name__}")
+        raise EngineError(
+            f"embedding_matrix: vectors must be an engine.Vectors, got {type(vectors).__name__}"
+        )
     index = _vocabulary_index(vocabulary_or_tokenizer)
     n = max(index.values()) + 1 if index else 0
     words = list(index)
@@ -105,8 +108,10 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
     oov_ids = np.flatnonzero(has_word & ~known)
     if len(oov_ids) and oov != "zeros":
         if not len(known_ids):
-            raise EngineError(f"embedding_matrix: oov={oov!r} needs at least one known word; "
-                              f"none of the {len(index)} words is in the vectors")
+            raise EngineError(
+                f"embedding_matrix: oov={oov!r} needs at least one known word; "
+                f"none of the {len(index)} words is in the vectors"
+            )
         known_rows = matrix[known_ids].astype(np.float64)
         if oov == "mean":
             matrix[oov_ids] = known_rows.mean(axis=0)
@@ -138,8 +143,8 @@ def pad_batch(texts, vocabulary, max_len=None, pad_id=0, unk_id=None, lowercase=
     mask = np.zeros((len(rows), width), dtype=bool)
     for b, r in enumerate(rows):
         r = r[:width]
-        ids[b, :len(r)] = r
-        mask[b, :len(r)] = True
+        ids[b, : len(r)] = r
+        mask[b, : len(r)] = True
     return ids, mask
 
 
@@ -176,8 +181,7 @@ def _token_ids(texts, index, unk_id, lowercase):
         elif isinstance(t, (list, tuple)):
             tokens = t
         else:
-            raise EngineError(f"texts[{b}]: expected a string or a list of tokens, "
-                              f"got {type(t).__name__}")
+            raise EngineError(f"texts[{b}]: expected a string or a list of tokens, got {type(t).__name__}")
         get = index.get
         if unk_id is None:
             rows.append([i for i in map(get, tokens) if i is not None])
@@ -199,8 +203,9 @@ def _matrix_of(vectors_or_matrix, vocabulary, oov, seed, norm):
     return np.array(m, dtype=np.float32, order="C")
 
 
-def torch_embedding(vectors_or_matrix, freeze=True, padding_idx=None, vocabulary=None,
-                    oov="zeros", seed=0, norm=False):
+def torch_embedding(
+    vectors_or_matrix, freeze=True, padding_idx=None, vocabulary=None, oov="zeros", seed=0, norm=False
+):
     """A ``torch.nn.Embedding`` initialised with engine's vectors (or a matrix).
 
     With ``vocabulary`` the rows follow it (see ``embedding_matrix``); otherwise a ``Vectors``
@@ -216,14 +221,16 @@ def torch_embedding(vectors_or_matrix, freeze=True, padding_idx=None, vocabulary
     try:
         import torch
     except ImportError:
-        raise DependencyError("torch_embedding needs torch: pip install torch==2.13.0 (the CPU "
-                              'build), or install the extra: pip install "engine[contextual]"') from None
+        raise DependencyError(
+            "torch_embedding needs torch: pip install torch==2.13.0 (the CPU "
+            'build), or install the extra: pip install "engine[contextual]"'
+        ) from None
     matrix = _matrix_of(vectors_or_matrix, vocabulary, oov, seed, norm)
     if padding_idx is not None and not -matrix.shape[0] <= padding_idx < matrix.shape[0]:
-        raise ShapeError(f"torch_embedding: padding_idx {padding_idx} outside the "
-                         f"{matrix.shape[0]} rows")
-    return torch.nn.Embedding.from_pretrained(torch.from_numpy(matrix), freeze=freeze,
-                                              padding_idx=padding_idx)
+        raise ShapeError(f"torch_embedding: padding_idx {padding_idx} outside the {matrix.shape[0]} rows")
+    return torch.nn.Embedding.from_pretrained(
+        torch.from_numpy(matrix), freeze=freeze, padding_idx=padding_idx
+    )
 
 
 def keras_embedding_weights(vectors_or_matrix, vocabulary=None, oov="zeros", seed=0, norm=False):

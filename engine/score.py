@@ -32,6 +32,7 @@ record with the wrong number of fields) raise :class:`BadRowError` naming the fi
 (Parquet: the row) after the rows before it are written, or are skipped and counted
 (``on_error="skip"``; the default ``"stop"`` raises).
 """
+
 import csv
 import io
 import json
@@ -50,8 +51,14 @@ from .errors import DependencyError, EngineError, FormatError
 
 FORMATS = ("jsonl", "csv", "tsv", "parquet")
 _EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 CHECKPOINT_SUFFIX = ".engine-checkpoint"
 _CHECKPOINT_VERSION = 1
@@ -126,11 +133,15 @@ class ZeroShot:
         def score(texts):
             p = np.asarray(clf.predict_proba(texts), dtype=np.float64)
             best = p.argmax(axis=1) if len(texts) else np.zeros(0, dtype=np.int64)
-            out = {"label": [names[i] for i in best.tolist()],
-                   "score": p[np.arange(len(best)), best].tolist()}
+            out = {
+                "label": [names[i] for i in best.tolist()],
+                "score": p[np.arange(len(best)), best].tolist(),
+            }
             if self.all_scores:
                 for j, name in enumerate(names):
-                    out[f"p_{name}"] = p[:, j].tolist()  # same names as columns(): classes_ keeps the given order
+                    out[f"p_{name}"] = p[
+                        :, j
+                    ].tolist()  # same names as columns(): classes_ keeps the given order
             return out
 
         return score
@@ -163,8 +174,11 @@ class Neighbors:
     def columns(self):
         if self.of == "text":
             return [("neighbors", "list<str>"), ("similarities", "list<float>")]
-        return [("words", "list<str>"), ("neighbors", "list<list<str>>"),
-                ("similarities", "list<list<float>>")]
+        return [
+            ("words", "list<str>"),
+            ("neighbors", "list<list<str>>"),
+            ("similarities", "list<list<float>>"),
+        ]
 
     def scorer(self, vectors):
         from ._text import encode
@@ -181,7 +195,9 @@ class Neighbors:
             rows = np.flatnonzero(has)
             if len(rows):
                 s, i = vectors.search(q[rows], k=k)
-                for r, srow, irow in zip(rows.tolist(), np.asarray(s, np.float64).tolist(), np.asarray(i).tolist()):
+                for r, srow, irow in zip(
+                    rows.tolist(), np.asarray(s, np.float64).tolist(), np.asarray(i).tolist()
+                ):
                     nb[r] = [keys[j] for j in irow]
                     sims[r] = srow
             return {"neighbors": nb, "similarities": sims}
@@ -319,7 +335,8 @@ def detect_format(path, given=None, what="input"):
     if ext not in _EXTENSIONS:
         raise EngineError(
             f"{path}: cannot tell the {what} format from the extension {ext or '(none)'!r}; "
-            f"name it with --{what}-format ({', '.join(FORMATS)})")
+            f"name it with --{what}-format ({', '.join(FORMATS)})"
+        )
     return _EXTENSIONS[ext]
 
 
@@ -329,7 +346,8 @@ def _pyarrow():
         import pyarrow.parquet  # noqa: F401
     except ImportError:
         raise DependencyError(
-            "Parquet needs pyarrow: pip install 'engine[parquet]' (or pip install pyarrow)") from None
+            "Parquet needs pyarrow: pip install 'engine[parquet]' (or pip install pyarrow)"
+        ) from None
     return pyarrow
 
 
@@ -460,15 +478,27 @@ class _JsonlReader(_Reader):
         tf, idf = self.text_field, self.id_field
         text = rec.get(tf)
         if type(text) is not str:
-            return n, None, None, (f"no field {tf!r}" if tf not in rec else
-                                   f"field {tf!r} is not text ({_describe(text)})")
+            return (
+                n,
+                None,
+                None,
+                (f"no field {tf!r}" if tf not in rec else f"field {tf!r} is not text ({_describe(text)})"),
+            )
         if idf is None:
             return n, text, None, None
         id_ = rec.get(idf)
         if type(id_) is str or type(id_) is int:
             return n, text, id_, None
-        return n, None, None, (f"no field {idf!r}" if idf not in rec else
-                               f"id field {idf!r} is not a string or an integer ({_describe(id_)})")
+        return (
+            n,
+            None,
+            None,
+            (
+                f"no field {idf!r}"
+                if idf not in rec
+                else f"id field {idf!r} is not a string or an integer ({_describe(id_)})"
+            ),
+        )
 
 
 class _Bad:
@@ -508,11 +538,15 @@ class _CsvReader(_Reader):
             raise FormatError(f"{self.name}: line 1: the header is not valid CSV ({e})") from None
         where = {name: i for i, name in enumerate(header)}
         if self.text_field not in where:
-            raise FormatError(f"{self.name}: line 1: no column {self.text_field!r} in the header "
-                              f"(columns: {', '.join(header)})")
+            raise FormatError(
+                f"{self.name}: line 1: no column {self.text_field!r} in the header "
+                f"(columns: {', '.join(header)})"
+            )
         if self.id_field is not None and self.id_field not in where:
-            raise FormatError(f"{self.name}: line 1: no column {self.id_field!r} in the header "
-                              f"(columns: {', '.join(header)})")
+            raise FormatError(
+                f"{self.name}: line 1: no column {self.id_field!r} in the header "
+                f"(columns: {', '.join(header)})"
+            )
         ti = where[self.text_field]
         ii = where.get(self.id_field)
         width = len(header)
@@ -570,8 +604,9 @@ class _ParquetReader(_Reader):
     def records(self, skip=0):
         pa = _pyarrow()
         cols = [self.text_field] + ([self.id_field] if self.id_field else [])
-        string_typed = pa.types.is_string(self.pf.schema_arrow.field(self.text_field).type) or \
-            pa.types.is_large_string(self.pf.schema_arrow.field(self.text_field).type)
+        string_typed = pa.types.is_string(
+            self.pf.schema_arrow.field(self.text_field).type
+        ) or pa.types.is_large_string(self.pf.schema_arrow.field(self.text_field).type)
         n = 0
         for batch in self.pf.iter_batches(batch_size=8192, columns=cols, use_threads=False):
             m = batch.num_rows
@@ -608,8 +643,10 @@ def _json_fragments(kind, values):
     if kind == "float":
         return [repr(x) if x is not None else "null" for x in values]
     if kind == "id":
-        return [encode_basestring(x) if type(x) is str else
-                (str(x) if type(x) is int else json.dumps(x)) for x in values]
+        return [
+            encode_basestring(x) if type(x) is str else (str(x) if type(x) is int else json.dumps(x))
+            for x in values
+        ]
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
     return [dumps(x) for x in values]
 
@@ -638,12 +675,18 @@ class _TextWriter:
         if fmt != "jsonl" and offset is None:
             buf = io.StringIO()
             csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n").writerow(
-                [name for name, _ in columns])
+                [name for name, _ in columns]
+            )
             self.f.write(buf.getvalue().encode("utf-8"))
         if fmt == "jsonl":
-            self.template = "{{" + ", ".join(
-                encode_basestring(name).replace("{", "{{").replace("}", "}}") + ": {}"
-                for name, _ in columns) + "}}\n"
+            self.template = (
+                "{{"
+                + ", ".join(
+                    encode_basestring(name).replace("{", "{{").replace("}", "}}") + ": {}"
+                    for name, _ in columns
+                )
+                + "}}\n"
+            )
 
     def write(self, cols, n):
         if n == 0:
@@ -741,8 +784,10 @@ class _ParquetWriter:
                 self.schema = self._schema(cols)
             table = pa.Table.from_pydict({name: cols[name] for name, _ in self.columns}, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            raise EngineError(f"{self.path}: a column's values are of different types ({e}); "
-                              f"Parquet needs one type per column (e.g. make every id a string)") from None
+            raise EngineError(
+                f"{self.path}: a column's values are of different types ({e}); "
+                f"Parquet needs one type per column (e.g. make every id a string)"
+            ) from None
         tmp = self._part(self.n) + ".tmp"
         pa.parquet.write_table(table, tmp)
         os.replace(tmp, self._part(self.n))
@@ -796,11 +841,14 @@ def _load_checkpoint(path, job):
     except FileNotFoundError:
         return None
     except (ValueError, UnicodeDecodeError):
-        raise EngineError(f"{path}: the checkpoint is damaged; delete it and the output to start again") from None
+        raise EngineError(
+            f"{path}: the checkpoint is damaged; delete it and the output to start again"
+        ) from None
     if state.get("version") != _CHECKPOINT_VERSION or state.get("job") != job:
         raise EngineError(
             f"{path}: the checkpoint was written by a different job (input, vectors, task or "
-            f"fields differ); run without --resume to start again")
+            f"fields differ); run without --resume to start again"
+        )
     return state
 
 
@@ -816,7 +864,9 @@ def _lock(output):
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         f.close()
-        raise EngineError(f"{output}: another engine score run is writing it (lock {output}.engine-lock)") from None
+        raise EngineError(
+            f"{output}: another engine score run is writing it (lock {output}.engine-lock)"
+        ) from None
     return f
 
 
@@ -853,8 +903,9 @@ class Progress:
         if fraction is not None and fraction > 0:
             eta = elapsed * (1 - fraction) / fraction
             bar = "#" * int(24 * fraction)
-            line = (f"\r[{bar:<24}] {100 * fraction:5.1f}%  {rows:,} rows  {_rate(rate)} rows/s  "
-                    f"ETA {_hms(eta)} ")
+            line = (
+                f"\r[{bar:<24}] {100 * fraction:5.1f}%  {rows:,} rows  {_rate(rate)} rows/s  ETA {_hms(eta)} "
+            )
         else:
             line = f"\r{rows:,} rows  {_rate(rate)} rows/s  {_hms(elapsed)} "
         self.stream.write(line)
@@ -894,8 +945,10 @@ class Summary:
 
     def line(self):
         resumed = f", resumed after {self.resumed_from:,}" if self.resumed_from else ""
-        return (f"engine score: {self.rows:,} rows written to {self.output}, {self.skipped:,} skipped"
-                f"{resumed}; {self.seconds:.1f} s, {_rate(self.rows_per_second)} rows/s")
+        return (
+            f"engine score: {self.rows:,} rows written to {self.output}, {self.skipped:,} skipped"
+            f"{resumed}; {self.seconds:.1f} s, {_rate(self.rows_per_second)} rows/s"
+        )
 
 
 class _Inline:
@@ -942,9 +995,23 @@ class _Done:
         return self.value
 
 
-def score_file(input, output, vectors, task, *, text_field="text", id_field=None, input_format=None,
-               output_format=None, batch_size=10000, resume=False, on_error="stop", progress=False,
-               report=None, executor=None):
+def score_file(
+    input,
+    output,
+    vectors,
+    task,
+    *,
+    text_field="text",
+    id_field=None,
+    input_format=None,
+    output_format=None,
+    batch_size=10000,
+    resume=False,
+    on_error="stop",
+    progress=False,
+    report=None,
+    executor=None,
+):
     """Score every row of the table ``input`` into the table ``output``, streaming.
 
     Parameters
@@ -988,9 +1055,15 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
     if len(set(names)) != len(names):
         raise EngineError(f"the id field {id_field!r} has the name of an output column; rename it")
     ckpt_path = None if output == "-" else output + CHECKPOINT_SUFFIX
-    job = {"input": "-" if input == "-" else os.path.abspath(input), "input_format": in_fmt,
-           "output_format": out_fmt, "vectors": os.path.abspath(os.fspath(vectors)),
-           "task": repr(task), "text_field": text_field, "id_field": id_field}
+    job = {
+        "input": "-" if input == "-" else os.path.abspath(input),
+        "input_format": in_fmt,
+        "output_format": out_fmt,
+        "vectors": os.path.abspath(os.fspath(vectors)),
+        "task": repr(task),
+        "text_field": text_field,
+        "id_field": id_field,
+    }
     if resume and ckpt_path is None:
         raise EngineError("--resume needs an output file (not standard output)")
     lock = _lock(output) if ckpt_path else None
@@ -1033,9 +1106,17 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
                 rows += len(ch.texts)
                 done = writer.commit()
                 if ckpt_path:
-                    _save_checkpoint(ckpt_path, {"version": _CHECKPOINT_VERSION, "job": job,
-                                                 "consumed": ch.consumed, "rows": rows,
-                                                 "skipped": ch.skipped, **done})
+                    _save_checkpoint(
+                        ckpt_path,
+                        {
+                            "version": _CHECKPOINT_VERSION,
+                            "job": job,
+                            "consumed": ch.consumed,
+                            "rows": rows,
+                            "skipped": ch.skipped,
+                            **done,
+                        },
+                    )
                 bar.update(rows - resumed_from, reader.fraction())
 
         stop = None
@@ -1078,10 +1159,15 @@ def score_file(input, output, vectors, task, *, text_field="text", id_field=None
 def _resume_state(output, out_fmt, ckpt_path, job):
     state = _load_checkpoint(ckpt_path, job)
     if state is None and os.path.exists(output) and os.path.getsize(output) > 0:
-        raise EngineError(f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
-                          f"wrote it finished, or was not engine score; nothing to resume")
-    if state is not None and out_fmt != "parquet" and (
-            not os.path.exists(output) or os.path.getsize(output) < state["offset"]):
+        raise EngineError(
+            f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
+            f"wrote it finished, or was not engine score; nothing to resume"
+        )
+    if (
+        state is not None
+        and out_fmt != "parquet"
+        and (not os.path.exists(output) or os.path.getsize(output) < state["offset"])
+    ):
         raise EngineError(f"{output}: shorter than its checkpoint says; cannot resume, start again")
     return state
 

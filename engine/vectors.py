@@ -4,6 +4,7 @@ Every producer of word vectors in engine returns a ``Vectors`` and every consume
 It keeps the original norms, so ``v["word"]`` gives back the raw vector as gensim's
 ``kv["word"]`` does (within float32 rounding), and is immutable after construction.
 """
+
 import numpy as np
 
 from . import _kernels
@@ -42,8 +43,9 @@ class Vectors:
         it must equal ``{k: i for i, k in enumerate(keys)}`` and is then used without a copy.
     """
 
-    def __init__(self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None,
-                 key_to_index=None):
+    def __init__(
+        self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None, key_to_index=None
+    ):
         self.index_to_key = list(keys)
         if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
             self.key_to_index = key_to_index  # built by a loader while it checked for duplicates
@@ -185,6 +187,7 @@ class Vectors:
     # [search] methods
     # -- [search] helpers: gensim's input handling --------------------------------------------
     from numbers import Integral as _Integral  # noqa: E402  (a class attribute: gensim's topn test)
+
     _KEY_TYPES = (str, int, np.integer)
     _EXTENDED_KEY_TYPES = (str, int, np.integer, np.ndarray)
 
@@ -237,7 +240,9 @@ class Vectors:
         try:
             lo, hi = (int(x) for x in restrict_vocab)
         except (TypeError, ValueError):
-            raise ShapeError(f"restrict_vocab: an int or a (start, end) pair, got {restrict_vocab!r}") from None
+            raise ShapeError(
+                f"restrict_vocab: an int or a (start, end) pair, got {restrict_vocab!r}"
+            ) from None
         if not 0 <= lo < hi <= n:
             raise ShapeError(f"restrict_vocab: ({lo}, {hi}) is not a non-empty row range within {n}")
         return lo, hi
@@ -319,8 +324,9 @@ class Vectors:
         if exclude is not None:
             if len(exclude) != q.shape[0]:
                 raise ShapeError(f"exclude: one list per query expected ({q.shape[0]}), got {len(exclude)}")
-            exclude = [self._rows([e] if isinstance(e, self._KEY_TYPES) else list(e), "exclude")
-                       for e in exclude]
+            exclude = [
+                self._rows([e] if isinstance(e, self._KEY_TYPES) else list(e), "exclude") for e in exclude
+            ]
         return _kernels.topk(self._unit, q, k, lo, hi, exclude)
 
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
@@ -348,8 +354,9 @@ class Vectors:
 
     def _results(self, scores, ids):
         keys = self.index_to_key
-        return [[(keys[i], s) for i, s in zip(ir, sr) if i >= 0]
-                for ir, sr in zip(ids.tolist(), scores.tolist())]
+        return [
+            [(keys[i], s) for i, s in zip(ir, sr) if i >= 0] for ir, sr in zip(ids.tolist(), scores.tolist())
+        ]
 
     def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd"):
         """Answer many analogies "a is to b as c is to ?" at once: ``(scores, ids)`` (Q, topn).
@@ -366,8 +373,10 @@ class Vectors:
         >>> ids.shape
         (1, 3)
         """
-        ra, rb, rc = (self._rows(list(x) if not isinstance(x, np.ndarray) else x.tolist(), name)
-                      for x, name in ((a, "a"), (b, "b"), (c, "c")))
+        ra, rb, rc = (
+            self._rows(list(x) if not isinstance(x, np.ndarray) else x.tolist(), name)
+            for x, name in ((a, "a"), (b, "b"), (c, "c"))
+        )
         if not len(ra) == len(rb) == len(rc):
             raise ShapeError(f"analogies: a, b and c differ in length ({len(ra)}, {len(rb)}, {len(rc)})")
         if len(ra) == 0:
@@ -390,8 +399,9 @@ class Vectors:
         raise ShapeError(f"analogies: method must be '3cosadd' or '3cosmul', got {method!r}")
 
     # -- [search] gensim KeyedVectors API -----------------------------------------------------
-    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
-                        ignore_missing=True):
+    def get_mean_vector(
+        self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
+    ):
         """Weighted mean of word vectors (words, rows or arrays), exactly as gensim's.
 
         Missing words are skipped (``ignore_missing=True``) or raise VocabularyError.
@@ -415,7 +425,9 @@ class Vectors:
         for idx, key in enumerate(keys):
             if isinstance(key, np.ndarray):
                 if key.shape != (self.vector_size,):
-                    raise ShapeError(f"a vector of shape {key.shape} given, the vectors have {self.vector_size} dims")
+                    raise ShapeError(
+                        f"a vector of shape {key.shape} given, the vectors have {self.vector_size} dims"
+                    )
                 mean += weights[idx] * key
                 total_weight += abs(weights[idx])
             elif self._has_key(key):
@@ -431,8 +443,16 @@ class Vectors:
             mean = self._unitvec(mean).astype(np.float32)
         return mean
 
-    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
-                     restrict_vocab=None, indexer=None):
+    def most_similar(
+        self,
+        positive=None,
+        negative=None,
+        topn=10,
+        clip_start=0,
+        clip_end=None,
+        restrict_vocab=None,
+        indexer=None,
+    ):
         """The ``topn`` words closest to the mean of ``positive`` minus ``negative``, as gensim.
 
         Arguments and results are gensim 4.4's ``KeyedVectors.most_similar``: words, rows or
@@ -462,10 +482,12 @@ class Vectors:
             else:
                 keys.append(item[0])
                 weight[idx] = item[1]
-        mean = self.get_mean_vector(keys, weight, pre_normalize=True, post_normalize=True,
-                                    ignore_missing=False)
-        all_keys = sorted({self.get_index(key) for key in keys
-                           if isinstance(key, self._KEY_TYPES) and self.has_index(key)})
+        mean = self.get_mean_vector(
+            keys, weight, pre_normalize=True, post_normalize=True, ignore_missing=False
+        )
+        all_keys = sorted(
+            {self.get_index(key) for key in keys if isinstance(key, self._KEY_TYPES) and self.has_index(key)}
+        )
 
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
@@ -525,8 +547,13 @@ class Vectors:
             return []
         positive = self._ensure_list(positive)
         negative = self._ensure_list(negative)
-        all_words = sorted({self.get_index(w) for w in positive + negative
-                            if not isinstance(w, np.ndarray) and self.has_index(w)})
+        all_words = sorted(
+            {
+                self.get_index(w)
+                for w in positive + negative
+                if not isinstance(w, np.ndarray) and self.has_index(w)
+            }
+        )
 
         def term(w):
             if isinstance(w, np.ndarray):
@@ -539,14 +566,17 @@ class Vectors:
             raise ShapeError("cannot compute similarity with no input")
         terms = _kernels.as_matrix(np.vstack(pos + neg), "query vectors")
         if terms.shape[1] != self.vector_size:
-            raise ShapeError(f"query vectors have {terms.shape[1]} dimensions, the vectors {self.vector_size}")
+            raise ShapeError(
+                f"query vectors have {terms.shape[1]} dimensions, the vectors {self.vector_size}"
+            )
         if not topn:
             cos = terms @ self._unit.T
             half = (1 + cos) / 2
-            return np.prod(half[: len(pos)], axis=0) / (np.prod(half[len(pos):], axis=0) + 0.000001)
+            return np.prod(half[: len(pos)], axis=0) / (np.prod(half[len(pos) :], axis=0) + 0.000001)
         k = min(int(topn), len(self))
-        scores, ids = _kernels.topk(self._unit, terms, k, 0, len(self), [all_words],
-                                    cosmul=(len(pos), len(neg)))
+        scores, ids = _kernels.topk(
+            self._unit, terms, k, 0, len(self), [all_words], cosmul=(len(pos), len(neg))
+        )
         return self._results(scores, ids)[0]
 
     def similarity(self, w1, w2):
@@ -585,8 +615,10 @@ class Vectors:
 
         used = [w for w in words if w in self]
         if len(used) != len(words):
-            logging.getLogger(__name__).warning("vectors for words %s are not present in the model, ignoring these words",
-                           set(words) - set(used))
+            logging.getLogger(__name__).warning(
+                "vectors for words %s are not present in the model, ignoring these words",
+                set(words) - set(used),
+            )
         if not used:
             raise VocabularyError(f"none of the words {list(words)!r} is in the vocabulary")
         vectors = np.vstack([self.get_vector(w, norm=use_norm) for w in used]).astype(np.float32)
@@ -665,8 +697,15 @@ class Vectors:
             raise ShapeError("Cannot calculate relative cosine similarity without any similar words.")
         return float(self.similarity(wa, wb)) / (sum(sim for _, sim in sims))
 
-    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-                            case_insensitive=True, dummy4unknown=False):
+    def evaluate_word_pairs(
+        self,
+        pairs,
+        delimiter="\t",
+        encoding="utf8",
+        restrict_vocab=300000,
+        case_insensitive=True,
+        dummy4unknown=False,
+    ):
         """Correlation with human similarity judgements: ``(pearson, spearman, oov_ratio)``, as gensim.
 
         See :func:`engine.evaluation.evaluate_word_pairs`.
@@ -680,12 +719,24 @@ class Vectors:
         """
         from .evaluation import evaluate_word_pairs
 
-        return evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
-                                   restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
-                                   dummy4unknown=dummy4unknown)
+        return evaluate_word_pairs(
+            self,
+            pairs,
+            delimiter=delimiter,
+            encoding=encoding,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
 
-    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
-                                dummy4unknown=False, similarity_function="most_similar"):
+    def evaluate_word_analogies(
+        self,
+        analogies,
+        restrict_vocab=300000,
+        case_insensitive=True,
+        dummy4unknown=False,
+        similarity_function="most_similar",
+    ):
         """Accuracy on an analogy file: ``(score, sections)``, as gensim, answered in one batch.
 
         See :func:`engine.evaluation.evaluate_word_analogies`.
@@ -700,9 +751,14 @@ class Vectors:
         """
         from .evaluation import evaluate_word_analogies
 
-        return evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
-                                       case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
-                                       similarity_function=similarity_function)
+        return evaluate_word_analogies(
+            self,
+            analogies,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+            similarity_function=similarity_function,
+        )
 
     # [wmd] methods
     def wmdistance(self, document1, document2, norm=True):
@@ -726,7 +782,6 @@ class Vectors:
 
             wmd = cache[norm] = WMD(self, norm=norm)
         return wmd.distance(document1, document2)
-
 
 
 def _readonly(a):

@@ -13,12 +13,13 @@ lower bounds and solves exactly only the documents that can still enter the top 
 >>> round(wmd.distance("the president spoke to the press", "the president greets the media"), 4)  # doctest: +SKIP
 0.5291
 """
+
 from collections import namedtuple
 
 import numpy as np
 
 from . import _kernels
-from ._text import encode, tokenize
+from ._text import encode
 from .errors import EngineError, ShapeError
 
 __all__ = ["WMD", "WmdIndex", "KnnResult", "emd"]
@@ -65,8 +66,11 @@ class _Bags:
         sizes = np.diff(self.ptr)[rows]
         ptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(sizes, out=ptr[1:])
-        idx = np.concatenate([np.arange(self.ptr[r], self.ptr[r + 1]) for r in rows]) if len(rows) else \
-            np.empty(0, dtype=np.int64)
+        idx = (
+            np.concatenate([np.arange(self.ptr[r], self.ptr[r + 1]) for r in rows])
+            if len(rows)
+            else np.empty(0, dtype=np.int64)
+        )
         return _Bags(ptr, self.gid[idx], self.w[idx])
 
 
@@ -134,8 +138,11 @@ class WMD:
         gids = np.asarray(gids, dtype=np.int64)
         dim = v.vector_size
         d8 = -(-dim // 8) * 8
-        out = np.empty((len(gids), d8), dtype=np.float64) if d8 == dim else \
-            np.zeros((len(gids), d8), dtype=np.float64)
+        out = (
+            np.empty((len(gids), d8), dtype=np.float64)
+            if d8 == dim
+            else np.zeros((len(gids), d8), dtype=np.float64)
+        )
         if not len(gids) or gids.max() < len(v):  # the common case: all in the vocabulary
             known = slice(None)
             ids = gids
@@ -386,7 +393,9 @@ class WmdIndex:
         if topn == 0 or len(self) == 0:
             return []
         r = self.knn([_as_doc(query, "query")], k=topn)
-        return [(int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)]
+        return [
+            (int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)
+        ]
 
     def __getitem__(self, query):
         single = _is_single_doc(query)
@@ -399,6 +408,7 @@ class WmdIndex:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
+
 
 def _is_int(x):
     return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
@@ -424,8 +434,9 @@ def _as_doc(doc, what):
         return doc
     if isinstance(doc, np.ndarray) and doc.ndim == 1:
         return _as_doc(doc.tolist(), what)
-    raise ShapeError(f"{what}: a document must be a string or a list of string tokens, "
-                     f"got {type(doc).__name__}")
+    raise ShapeError(
+        f"{what}: a document must be a string or a list of string tokens, got {type(doc).__name__}"
+    )
 
 
 def _as_docs(docs, name):

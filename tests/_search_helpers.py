@@ -1,4 +1,5 @@
 """Shared builders and result comparison for the search tests."""
+
 import numpy as np
 from gensim.models import KeyedVectors
 
@@ -33,5 +34,6 @@ def assert_same_results(got, want, tol=1e-5, rtol=1e-5, near_tie=NEAR_TIE):
         if a != b:
             other = want_score.get(a, gs[i])
             assert abs(other - ws[i]) <= near_tie * max(1.0, abs(ws[i])), (
-                f"position {i}: {a!r} vs gensim's {b!r} ({other} vs {ws[i]})")
+                f"position {i}: {a!r} vs gensim's {b!r} ({other} vs {ws[i]})"
+            )
     assert all(type(s) is float for _, s in got), "scores must be Python floats, as gensim returns"

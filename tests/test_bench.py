@@ -1,4 +1,5 @@
 """`engine bench`: runs benchmarks by path and writes report.md, report.json and search.png."""
+
 import json
 import os
 import textwrap
@@ -12,7 +13,7 @@ pytest.importorskip("matplotlib")
 
 # A small benchmark in bench_search's row format: real timings of engine's search and a numpy
 # peer on a tiny random vocabulary.
-SMALL_SEARCH = textwrap.dedent('''
+SMALL_SEARCH = textwrap.dedent("""
     import time
     import numpy as np
     import engine
@@ -32,7 +33,7 @@ SMALL_SEARCH = textwrap.dedent('''
 
     def main():
         print(run(False))
-''')
+""")
 
 
 @pytest.fixture
@@ -90,16 +91,25 @@ def test_benchmark_names_and_errors(bench_dir, capsys):
 
 
 def test_search_series_reads_wide_and_long_rows():
-    wide = [dict(N=10, D=4, batch=1, engine_qps=5.0, numpy_sgemm_qps=float("nan")),
-            dict(N=10, D=4, batch=8, engine_qps=50.0, numpy_sgemm_qps=40.0)]
-    assert search_series(wide) == {"10 × 4": {"engine": [(1.0, 5.0), (8.0, 50.0)], "numpy_sgemm": [(8.0, 40.0)]}}
+    wide = [
+        dict(N=10, D=4, batch=1, engine_qps=5.0, numpy_sgemm_qps=float("nan")),
+        dict(N=10, D=4, batch=8, engine_qps=50.0, numpy_sgemm_qps=40.0),
+    ]
+    assert search_series(wide) == {
+        "10 × 4": {"engine": [(1.0, 5.0), (8.0, 50.0)], "numpy_sgemm": [(8.0, 40.0)]}
+    }
     long = [dict(impl="faiss", batch=2, qps=7), dict(impl="faiss", batch=1, qps=3), dict(note="no batch")]
     assert search_series(long) == {"search": {"faiss": [(1.0, 3.0), (2.0, 7.0)]}}
 
 
 def test_markdown_escapes_cells():
-    report = {"quick": False, "started": "now", "machine": {"cpu": "X", "cores": 2, "platform": "p", "python": "3"},
-              "versions": {"engine": "0.1"}, "threads": {"engine": 2},
-              "benchmarks": {"b": {"path": "/x/bench_b.py", "seconds": 1.0, "rows": [{"a|b": "x|y", "n": 123456}]}}}
+    report = {
+        "quick": False,
+        "started": "now",
+        "machine": {"cpu": "X", "cores": 2, "platform": "p", "python": "3"},
+        "versions": {"engine": "0.1"},
+        "threads": {"engine": 2},
+        "benchmarks": {"b": {"path": "/x/bench_b.py", "seconds": 1.0, "rows": [{"a|b": "x|y", "n": 123456}]}},
+    }
     md = markdown(report)
     assert "| a\\|b | n |" in md and "| x\\|y | 123,456 |" in md  # a | would split the column

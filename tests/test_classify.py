@@ -1,16 +1,18 @@
 """Zero-shot classification: scores against a float64 numpy reference of the documented
 formulas, probabilities, explanations, unknown words, the kernels and the command line."""
+
 import json
 from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from engine._text import encode, tokenize
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine import _kernels
-from engine._text import encode, tokenize
-from engine.classify import DocumentEmbedder, ZeroShotClassifier, softmax_proba, sigmoid_proba
+from engine.classify import ZeroShotClassifier, sigmoid_proba, softmax_proba
 
 WORDS = [f"w{i}" for i in range(60)] + ["sport", "game", "team", "food", "meal", "soup", "car"]
 
@@ -85,7 +87,9 @@ def reference_model(v, reference, weighting, a=1e-3, n_comp=None):
         return x / n if n > 0 else x
 
     def embed(texts):
-        return np.array([final(tokenize(t) if isinstance(t, str) else t) for t in texts]).reshape(len(texts), -1)
+        return np.array([final(tokenize(t) if isinstance(t, str) else t) for t in texts]).reshape(
+            len(texts), -1
+        )
 
     return embed
 
@@ -133,8 +137,14 @@ def test_probabilities_temperature_and_multilabel(small):
     sharp = ZeroShotClassifier(small, ["sport", "food", "car"], reference=_corpus(1), temperature=0.01)
     assert (sharp.predict_proba(texts).max(1) >= p.max(1) - 1e-12).all()  # lower T → more confident
 
-    ml = ZeroShotClassifier(small, ["sport", "food", "car"], reference=_corpus(1), multi_label=True,
-                            threshold=0.1, temperature=0.2)
+    ml = ZeroShotClassifier(
+        small,
+        ["sport", "food", "car"],
+        reference=_corpus(1),
+        multi_label=True,
+        threshold=0.1,
+        temperature=0.2,
+    )
     pm = ml.predict_proba(texts)
     np.testing.assert_allclose(pm, 1 / (1 + np.exp(-(s - 0.1) / 0.2)), rtol=1e-6)
     ind = ml.predict(texts)
@@ -148,8 +158,9 @@ def test_probabilities_temperature_and_multilabel(small):
 
 
 def test_explanations_sum_to_scores(default):
-    clf = ZeroShotClassifier(default, {"sport": "sport football team", "food": "food pizza meal",
-                                       "tech": "computer software"})
+    clf = ZeroShotClassifier(
+        default, {"sport": "sport football team", "food": "food pizza meal", "tech": "computer software"}
+    )
     for text in ["the football team ate pizza, pizza and more pizza", "software qqqzz crash", "zzqq"]:
         ex = clf.explain(text)
         np.testing.assert_allclose(ex.contributions.sum(axis=0), ex.scores, atol=1e-12)
@@ -163,8 +174,9 @@ def test_explanations_sum_to_scores(default):
 
 def test_empty_and_all_unknown_texts(small):
     for multi in (False, True):
-        clf = ZeroShotClassifier(small, ["sport", "food", "car", "game"], reference=_corpus(1),
-                                 multi_label=multi)
+        clf = ZeroShotClassifier(
+            small, ["sport", "food", "car", "game"], reference=_corpus(1), multi_label=multi
+        )
         texts = ["", "   ", "unknownword zzz", [], "sport"]
         p = clf.predict_proba(texts)
         assert np.isfinite(p).all()
@@ -178,8 +190,9 @@ def test_empty_and_all_unknown_texts(small):
 
 
 def test_label_words_unknown(small):
-    clf = ZeroShotClassifier(small, {"sport": "sport and unknownword game", "food": "food"},
-                             reference=_corpus(1))
+    clf = ZeroShotClassifier(
+        small, {"sport": "sport and unknownword game", "food": "food"}, reference=_corpus(1)
+    )
     assert clf.label_dropped_words_ == {"sport": ["and", "unknownword"], "food": []}
     with pytest.raises(engine.VocabularyError, match="label 'x'.*'nothere'"):
         ZeroShotClassifier(small, {"x": ["sport", "nothere"], "food": "food"}, reference=_corpus(1))
@@ -325,11 +338,13 @@ def test_native_encoder_equals_cython_encode(texts, lowercase):
 
 
 def test_native_encoder_on_real_vocabulary(default):
-    texts = [line for line in open(engine.datasets.gensim_test_file("lee_background.cor"), encoding="utf-8")]
+    texts = list(open(engine.datasets.gensim_test_file("lee_background.cor"), encoding="utf-8"))
     texts += [["token", "lists", "pass", "through"], "Ünïcödé text and café", ""]
     vocab = _kernels.ascii_vocab(default.index_to_key)
-    for g, w in zip(_kernels.encode_texts(texts, default.key_to_index, True, vocab),
-                    encode(texts, default.key_to_index, True)):
+    for g, w in zip(
+        _kernels.encode_texts(texts, default.key_to_index, True, vocab),
+        encode(texts, default.key_to_index, True),
+    ):
         np.testing.assert_array_equal(g, w)
 
 
@@ -348,15 +363,35 @@ def test_cli_classify(tmp_path, capsys, default):
     assert [r[1] for r in rows[1:]] == ["0", "0", "1", "1"]
     assert float(rows[3][2]) == 0.5
     clf = ZeroShotClassifier(default, {"sport": "sport football team", "food": ["food", "bread"]})
-    np.testing.assert_allclose([[float(x) for x in r[2:]] for r in rows[1:3]],
-                               clf.predict_proba(["the team won the match", "bake the bread in the oven"]),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        [[float(x) for x in r[2:]] for r in rows[1:3]],
+        clf.predict_proba(["the team won the match", "bake the bread in the oven"]),
+        atol=1e-6,
+    )
 
     jl = tmp_path / "t.jsonl"
     jl.write_text('{"id": 1, "body": "a football team"}\n{"id": 2, "body": "fresh bread"}\n')
     out = tmp_path / "o.jsonl"
-    assert main(["classify", str(jl), "--labels", str(labels), "--field", "body", "--to", "jsonl",
-                 "--multi-label", "--threshold", "0.2", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "classify",
+                str(jl),
+                "--labels",
+                str(labels),
+                "--field",
+                "body",
+                "--to",
+                "jsonl",
+                "--multi-label",
+                "--threshold",
+                "0.2",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     assert recs[0]["label"] == ["sport"] and recs[1]["label"] == ["food"]
     assert set(recs[0]["probabilities"]) == {"sport", "food"}

@@ -1,5 +1,6 @@
 """Few-shot classification: prototypes, the zero-shot limit, partial_fit, scikit-learn's
 estimator checks, and episodic evaluation."""
+
 import warnings
 
 import numpy as np
@@ -8,11 +9,19 @@ import pytest
 import engine
 from engine.classify import FewShotClassifier, ZeroShotClassifier, episodes
 
-LABELS = {"sport": "sport football team match", "food": "food cooking meal bread",
-          "tech": "computer software internet"}
-TRAIN = [("the striker scored a goal", "sport"), ("the team lost the final", "sport"),
-         ("simmer the soup for an hour", "food"), ("bake the bread in the oven", "food"),
-         ("install the new software update", "tech"), ("my laptop keyboard is broken", "tech")]
+LABELS = {
+    "sport": "sport football team match",
+    "food": "food cooking meal bread",
+    "tech": "computer software internet",
+}
+TRAIN = [
+    ("the striker scored a goal", "sport"),
+    ("the team lost the final", "sport"),
+    ("simmer the soup for an hour", "food"),
+    ("bake the bread in the oven", "food"),
+    ("install the new software update", "tech"),
+    ("my laptop keyboard is broken", "tech"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +58,9 @@ def test_prototypes_are_the_documented_blend(v):
             np.testing.assert_allclose(fs.prototypes_[i], expect, atol=1e-6)
         queries = ["a tasty pie", "the match ended in a draw"]
         Q = fs.embed(queries).astype(np.float64)
-        np.testing.assert_allclose(fs.predict_proba(queries),
-                                   _softmax(Q @ fs.prototypes_.T.astype(np.float64) / 0.05), atol=1e-6)
+        np.testing.assert_allclose(
+            fs.predict_proba(queries), _softmax(Q @ fs.prototypes_.T.astype(np.float64) / 0.05), atol=1e-6
+        )
     assert fs.class_counts_.tolist() == [2, 2, 2]
 
 
@@ -122,8 +132,7 @@ def test_sklearn_check_estimator():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(FewShotClassifier(), on_fail=None,
-                                  expected_failed_checks=EXPECTED_FAILED)
+        results = check_estimator(FewShotClassifier(), on_fail=None, expected_failed_checks=EXPECTED_FAILED)
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed
     skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
@@ -143,9 +152,14 @@ def test_numeric_input_is_a_cosine_nearest_centroid():
 
 
 def test_episodes_reproducible_and_consistent(v):
-    texts = [t for t, _ in TRAIN] + ["a great save by the keeper", "fried eggs with toast",
-                                     "the app keeps crashing", "a home win for the club",
-                                     "grilled fish and rice", "reset your password online"]
+    texts = [t for t, _ in TRAIN] + [
+        "a great save by the keeper",
+        "fried eggs with toast",
+        "the app keeps crashing",
+        "a home win for the club",
+        "grilled fish and rice",
+        "reset your password online",
+    ]
     y = [c for _, c in TRAIN] + ["sport", "food", "tech", "sport", "food", "tech"]
     a = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
     b = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
@@ -156,8 +170,7 @@ def test_episodes_reproducible_and_consistent(v):
     assert a.high - a.mean == pytest.approx(1.96 * a.accuracies.std(ddof=1) / np.sqrt(20))
     assert set(np.round(a.accuracies * 6).astype(int)) <= set(range(7))  # 6 queries per episode
     # zero-shot: every query of the whole set, with the labels' descriptions
-    z = episodes(texts, y, n_way=3, k_shot=0, n_query=4, n_episodes=5, seed=0, vectors=v,
-                 label_texts=LABELS)
+    z = episodes(texts, y, n_way=3, k_shot=0, n_query=4, n_episodes=5, seed=0, vectors=v, label_texts=LABELS)
     zs = ZeroShotClassifier(v, LABELS)
     full = np.mean(zs.predict(texts) == np.array(y))
     assert z.mean == pytest.approx(full) if full in (0.0, 1.0) else 0.0 <= z.mean <= 1.0

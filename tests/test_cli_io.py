@@ -1,4 +1,5 @@
 """The `engine info` and `engine convert` commands, and how a user's mistake is reported."""
+
 import os
 import subprocess
 import sys
@@ -26,8 +27,10 @@ def test_info_describes_a_word2vec_file(w2v_bin, capsys):
     assert "format:      word2vec" in out
 
 
-@pytest.mark.parametrize("to,name", [("engine", "out.engine"), ("text", "out.txt"), ("glove", "out.glove.txt.gz"),
-                                     ("word2vec", "out.bin")])
+@pytest.mark.parametrize(
+    "to,name",
+    [("engine", "out.engine"), ("text", "out.txt"), ("glove", "out.glove.txt.gz"), ("word2vec", "out.bin")],
+)
 def test_convert_then_gensim_or_engine_reads_it(tmp_path, w2v_bin, capsys, to, name):
     out = str(tmp_path / name)
     assert main(["convert", w2v_bin, out, "--to", to, "--limit", "500"]) == 0
@@ -49,10 +52,13 @@ def test_info_on_engine_directory(tmp_path, capsys):
     assert "words:       2" in out and "counts:      yes" in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["info", "/nonexistent/vectors.bin"], "/nonexistent/vectors.bin: no such file"),
-    (["convert", "/nonexistent/v.bin", "/tmp/x.txt", "--to", "text"], "/nonexistent/v.bin: no such file"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["info", "/nonexistent/vectors.bin"], "/nonexistent/vectors.bin: no such file"),
+        (["convert", "/nonexistent/v.bin", "/tmp/x.txt", "--to", "text"], "/nonexistent/v.bin: no such file"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(argv, message, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -72,8 +78,13 @@ def test_python_m_engine_prints_no_traceback(tmp_path):
     p = tmp_path / "empty.bin"
     p.write_bytes(b"")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    r = subprocess.run([sys.executable, "-m", "engine", "info", str(p)], capture_output=True, text=True,
-                       cwd=root, env=dict(os.environ, PYTHONPATH=root))
+    r = subprocess.run(
+        [sys.executable, "-m", "engine", "info", str(p)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=root),
+    )
     assert r.returncode == 2
     assert r.stderr == f"engine: error: {p}: empty file\n"
     assert "Traceback" not in r.stderr

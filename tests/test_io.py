@@ -1,5 +1,6 @@
 """Loading and saving: gensim's formats both ways, gensim objects, engine's own format, and
 every malformed file a user can hand us (FormatError naming the file and line / byte offset)."""
+
 import bz2
 import gzip
 import json
@@ -16,7 +17,7 @@ import engine
 from engine import _kernels
 from engine.datasets import gensim_test_file, lee_sentences
 from engine.errors import DuplicateWordWarning, EngineError, FormatError
-from engine.formats import read_word2vec, write_word2vec
+from engine.formats import write_word2vec
 
 
 # ---------------------------------------------------------------- fixtures
@@ -88,10 +89,17 @@ def test_gensim_binary_flag_alias(tmp_path, small_kv):
 
 
 # ---------------------------------------------------------------- engine writes, gensim reads
-@pytest.mark.parametrize("name,fmt", [
-    ("o.bin", "word2vec"), ("o.txt", "text"), ("o.glove.txt", "glove"),
-    ("o.bin.gz", "word2vec"), ("o.txt.bz2", "text"), ("o.glove.txt.gz", "glove"),
-])
+@pytest.mark.parametrize(
+    "name,fmt",
+    [
+        ("o.bin", "word2vec"),
+        ("o.txt", "text"),
+        ("o.glove.txt", "glove"),
+        ("o.bin.gz", "word2vec"),
+        ("o.txt.bz2", "text"),
+        ("o.glove.txt.gz", "glove"),
+    ],
+)
 def test_our_writers_read_back_by_gensim_and_engine(tmp_path, small_kv, name, fmt):
     v = engine.Vectors.from_gensim(small_kv)
     p = tmp_path / name
@@ -129,15 +137,18 @@ def test_writer_rejects_words_the_format_cannot_hold(tmp_path):
 
 
 # ---------------------------------------------------------------- gensim's bundled samples
-@pytest.mark.parametrize("name,no_header,binary", [
-    ("test_glove.txt", True, False),
-    ("lee_fasttext.vec", False, False),
-    ("euclidean_vectors.bin", False, True),
-    ("toy-model.vec", False, False),
-    ("crime-and-punishment.vec", False, False),
-    ("high_precision.kv.txt", False, False),
-    ("high_precision.kv.bin", False, True),
-])
+@pytest.mark.parametrize(
+    "name,no_header,binary",
+    [
+        ("test_glove.txt", True, False),
+        ("lee_fasttext.vec", False, False),
+        ("euclidean_vectors.bin", False, True),
+        ("toy-model.vec", False, False),
+        ("crime-and-punishment.vec", False, False),
+        ("high_precision.kv.txt", False, False),
+        ("high_precision.kv.bin", False, True),
+    ],
+)
 def test_gensim_sample_files_load(name, no_header, binary):
     p = gensim_test_file(name)
     kv = KeyedVectors.load_word2vec_format(p, binary=binary, no_header=no_header)
@@ -147,20 +158,25 @@ def test_gensim_sample_files_load(name, no_header, binary):
 def test_gensim_sample_with_wrong_header_is_a_format_error():
     # pretrained.vec says "3 5" but holds one vector: gensim raises EOFError, we name the line
     p = gensim_test_file("pretrained.vec")
-    with pytest.raises(FormatError, match=re.escape(p) + r": line 3: the file ends after 1 vectors; the header says 3"):
+    with pytest.raises(
+        FormatError, match=re.escape(p) + r": line 3: the file ends after 1 vectors; the header says 3"
+    ):
         engine.load(p)
     v = engine.load(p, limit=1)
     assert v.index_to_key == ["dummy"]
 
 
 # ---------------------------------------------------------------- limit, unicode_errors, duplicates
-@pytest.mark.parametrize("name,kwargs", GENSIM_WRITES[:3] + GENSIM_WRITES[6:7], ids=["bin", "txt", "txt.gz", "glove"])
+@pytest.mark.parametrize(
+    "name,kwargs", GENSIM_WRITES[:3] + GENSIM_WRITES[6:7], ids=["bin", "txt", "txt.gz", "glove"]
+)
 @pytest.mark.parametrize("limit", [1, 5, 48, 1000])
 def test_limit_matches_gensim(tmp_path, small_kv, name, kwargs, limit):
     p = tmp_path / name
     small_kv.save_word2vec_format(str(p), **kwargs)
-    kv = KeyedVectors.load_word2vec_format(str(p), binary=kwargs["binary"], limit=limit,
-                                           no_header="write_header" in kwargs)
+    kv = KeyedVectors.load_word2vec_format(
+        str(p), binary=kwargs["binary"], limit=limit, no_header="write_header" in kwargs
+    )
     assert_same_as_kv(engine.load(p, limit=limit), kv)
 
 
@@ -193,7 +209,10 @@ def test_unicode_errors_match_gensim(tmp_path, binary, errors):
     else:
         p = str(tmp_path / "u.txt")
         with open(p, "wb") as f:
-            f.write(b"3 3\n" + b"".join(w + b" " + " ".join(map(str, r)).encode() + b"\n" for w, r in zip(words, vecs)))
+            f.write(
+                b"3 3\n"
+                + b"".join(w + b" " + " ".join(map(str, r)).encode() + b"\n" for w, r in zip(words, vecs))
+            )
     kv = KeyedVectors.load_word2vec_format(p, binary=binary, unicode_errors=errors)
     assert_same_as_kv(engine.load(p, unicode_errors=errors), kv)
     where = r"byte offset 4" if binary else r"line 2"
@@ -203,7 +222,6 @@ def test_unicode_errors_match_gensim(tmp_path, binary, errors):
 
 @pytest.mark.parametrize("binary", [True, False])
 def test_duplicates_keep_first_and_warn_once_with_count(tmp_path, binary):
-    words = ["a", "b", "a", "c", "b", "a"]
     vecs = np.arange(18, dtype=np.float32).reshape(6, 3) + 1
     v0 = engine.Vectors(["a", "b", "a2", "c", "b2", "a3"], vecs)
     p = tmp_path / ("d.bin" if binary else "d.txt")
@@ -263,10 +281,25 @@ def _good_binary(tmp_path, name="g.bin", n=3, d=4):
 
 MALFORMED_TEXT = [  # (name, bytes, format, message after "<path>: ")
     ("empty", b"", None, "empty file"),
-    ("count_too_big", b"3 2\na 1 2\nb 3 4\n", None, "line 4: the file ends after 2 vectors; the header says 3"),
-    ("count_too_small", b"1 2\na 1 2\nb 3 4\n", None, "line 3: more vectors follow the 1 the header announces"),
+    (
+        "count_too_big",
+        b"3 2\na 1 2\nb 3 4\n",
+        None,
+        "line 4: the file ends after 2 vectors; the header says 3",
+    ),
+    (
+        "count_too_small",
+        b"1 2\na 1 2\nb 3 4\n",
+        None,
+        "line 3: more vectors follow the 1 the header announces",
+    ),
     ("short_row", b"2 3\na 1 2 3\nb 4 5\n", None, "line 3: expected 3 numbers after the word 'b', found 2"),
-    ("long_row", b"2 3\na 1 2 3\nb 4 5 6 7\n", None, "line 3: expected 3 numbers after the word 'b', found 4"),
+    (
+        "long_row",
+        b"2 3\na 1 2 3\nb 4 5 6 7\n",
+        None,
+        "line 3: expected 3 numbers after the word 'b', found 4",
+    ),
     ("glove_short_row", b"a 1 2 3\nb 4 5\n", None, "line 2: expected 3 numbers after the word 'b', found 2"),
     ("not_a_number", b"2 2\na 1 2\nb 3 x4\n", None, "line 3: 'x4' in the vector of 'b' is not a number"),
     ("nan", b"2 2\na 1 nan\nb 3 4\n", None, "line 2: 'nan' in the vector of 'a' is not finite"),
@@ -277,7 +310,12 @@ MALFORMED_TEXT = [  # (name, bytes, format, message after "<path>: ")
     ("no_numbers", b"hello world\n", None, "line 1: 'world' in the vector of 'hello' is not a number"),
     ("single_token", b"hello\n", None, "line 1: expected 'word value value ...'"),
     ("no_header_for_text", b"a 1 2\n", "text", "line 1: expected a header 'COUNT DIM'"),
-    ("binary_without_header", b"a\x00\x01\x02\x03 junk\n", None, "line 1: binary data where a GloVe text line was expected"),
+    (
+        "binary_without_header",
+        b"a\x00\x01\x02\x03 junk\n",
+        None,
+        "line 1: binary data where a GloVe text line was expected",
+    ),
     ("zero_dim", b"2 0\n", None, "line 1: the header says 0 dimensions"),
 ]
 
@@ -297,7 +335,10 @@ def test_truncated_binary_names_the_offset(tmp_path):
     # cut inside the third vector: two complete records of 3 + 16 bytes survive
     cut = header + 2 * (3 + 16) + 10
     open(p, "wb").write(data[:cut])
-    with pytest.raises(FormatError, match=re.escape(f"{p}: truncated at byte offset {cut}: the header says 3 vectors of 4 dimensions")):
+    with pytest.raises(
+        FormatError,
+        match=re.escape(f"{p}: truncated at byte offset {cut}: the header says 3 vectors of 4 dimensions"),
+    ):
         engine.load(p)
 
 
@@ -306,7 +347,9 @@ def test_truncated_compressed_binary(tmp_path):
     gz = str(tmp_path / "t.bin.gz")
     with gzip.open(gz, "wb") as f:
         f.write(open(p, "rb").read()[:-5])
-    with pytest.raises(FormatError, match=re.escape(gz) + r": truncated at byte offset \d+ of the decompressed data"):
+    with pytest.raises(
+        FormatError, match=re.escape(gz) + r": truncated at byte offset \d+ of the decompressed data"
+    ):
         engine.load(gz)
 
 
@@ -314,7 +357,9 @@ def test_binary_count_too_small_names_where_data_continues(tmp_path):
     vecs = np.ones((3, 4), dtype=np.float32)
     p = _binary_file(tmp_path / "s.bin", ["a", "b", "c"], vecs, header="2 4\n", newline=True)
     offset = len(b"2 4\n") + 2 * (2 + 16 + 1)
-    with pytest.raises(FormatError, match=re.escape(f"{p}: byte offset {offset}: data continues after the 2 vectors")):
+    with pytest.raises(
+        FormatError, match=re.escape(f"{p}: byte offset {offset}: data continues after the 2 vectors")
+    ):
         engine.load(p)
     assert engine.load(p, limit=2).index_to_key == ["a", "b"]
 
@@ -323,7 +368,10 @@ def test_binary_header_count_beyond_file_size(tmp_path):
     p, _ = _good_binary(tmp_path)
     data = open(p, "rb").read()
     open(p, "wb").write(b"1000000000 4\n" + data[4:])
-    with pytest.raises(FormatError, match=re.escape(p) + r": truncated at byte offset \d+: the header says 1000000000 vectors"):
+    with pytest.raises(
+        FormatError,
+        match=re.escape(p) + r": truncated at byte offset \d+: the header says 1000000000 vectors",
+    ):
         engine.load(p)
 
 
@@ -333,7 +381,9 @@ def test_binary_non_finite_names_the_value_offset(tmp_path, value, col):
     vecs[1, col] = value
     p = _binary_file(tmp_path / "nan.bin", ["a", "bb", "c"], vecs, newline=False)
     offset = len(b"3 4\n") + (2 + 16) + 3 + 4 * col
-    with pytest.raises(FormatError, match=re.escape(f"{p}: byte offset {offset}: value {col} of the vector of 'bb'")):
+    with pytest.raises(
+        FormatError, match=re.escape(f"{p}: byte offset {offset}: value {col} of the vector of 'bb'")
+    ):
         engine.load(p)
 
 
@@ -359,7 +409,7 @@ def test_corrupt_compressed_file(tmp_path, ext, opener):
     with opener(p, "wb") as f:
         f.write(b"1 2\na 1 2\n" * 100)
     data = bytearray(open(p, "rb").read())
-    data[len(data) // 2:] = b"\x00" * (len(data) - len(data) // 2)
+    data[len(data) // 2 :] = b"\x00" * (len(data) - len(data) // 2)
     open(p, "wb").write(bytes(data))
     with pytest.raises(FormatError, match=re.escape(p)):
         engine.load(p)
@@ -392,8 +442,17 @@ def test_from_gensim_keyedvectors_and_word2vec(lee_kv):
 
 @pytest.fixture(scope="module")
 def fasttext_model():
-    return FastText(lee_sentences()[:80], vector_size=16, min_count=2, epochs=2, bucket=3000,
-                    min_n=2, max_n=5, seed=5, workers=1)
+    return FastText(
+        lee_sentences()[:80],
+        vector_size=16,
+        min_count=2,
+        epochs=2,
+        bucket=3000,
+        min_n=2,
+        max_n=5,
+        seed=5,
+        workers=1,
+    )
 
 
 UNSEEN = ["xyzzyq", "appleness", "governmentality", "q", "é", "国家安全", "naïveté", "", "<>", "a b"]
@@ -417,7 +476,8 @@ def test_from_gensim_fasttext_unseen_words_equal_gensim(fasttext_model):
 def test_ngram_hash_and_ngrams_match_gensim():
     from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
 
-    from engine.ngrams import ft_hash_bytes as ours_hash, ngrams_bytes
+    from engine.ngrams import ft_hash_bytes as ours_hash
+    from engine.ngrams import ngrams_bytes
 
     for w in UNSEEN + ["hello", "Ünïcödé", "😀x"]:
         for lo, hi in [(1, 1), (1, 6), (3, 6), (2, 3), (5, 5)]:
@@ -444,8 +504,13 @@ def test_from_gensim_doc2vec_gives_document_vectors():
     assert v.index_to_key == [f"doc{i}" for i in range(40)]
     assert_same_as_kv(v, d2v.dv)
     # int tags become their string form
-    d2v_int = Doc2Vec([TaggedDocument(s, [i]) for i, s in enumerate(lee_sentences()[:10])],
-                      vector_size=8, min_count=1, epochs=1, workers=1)
+    d2v_int = Doc2Vec(
+        [TaggedDocument(s, [i]) for i, s in enumerate(lee_sentences()[:10])],
+        vector_size=8,
+        min_count=1,
+        epochs=1,
+        workers=1,
+    )
     assert engine.Vectors.from_gensim(d2v_int).index_to_key == [str(i) for i in range(10)]
 
 
@@ -538,19 +603,31 @@ def _saved(tmp_path):
     return d
 
 
-@pytest.mark.parametrize("damage,message", [
-    (lambda d: os.remove(d / "vectors.npy"), "vectors.npy: missing"),
-    (lambda d: os.remove(d / "vocab.txt"), "vocab.txt: missing"),
-    (lambda d: os.remove(d / "norms.npy"), "norms.npy: missing"),
-    (lambda d: (d / "vocab.txt").write_text("a\nb"), "vocab.txt: 2 words but meta.json says 3"),
-    (lambda d: (d / "vocab.txt").write_bytes(b"a\nb\n\xff"), "vocab.txt: not UTF-8 at byte 4"),
-    (lambda d: (d / "vocab.txt").write_text("a\nb\na"), "vocab.txt: the word 'a' appears twice"),
-    (lambda d: (d / "meta.json").write_text("{not json"), "meta.json: not valid JSON"),
-    (lambda d: (d / "meta.json").write_text('{"format": "other"}'), "meta.json: not an engine vectors directory"),
-    (lambda d: (d / "vectors.npy").write_bytes((d / "vectors.npy").read_bytes()[:100]), "vectors.npy: not a readable .npy file"),
-    (lambda d: np.save(d / "vectors.npy", np.ones((3, 5), np.float32)), "vectors.npy: expected float32 of shape (3, 4)"),
-    (lambda d: np.save(d / "norms.npy", np.ones(3)), "norms.npy: expected float32 of shape (3,)"),
-])
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda d: os.remove(d / "vectors.npy"), "vectors.npy: missing"),
+        (lambda d: os.remove(d / "vocab.txt"), "vocab.txt: missing"),
+        (lambda d: os.remove(d / "norms.npy"), "norms.npy: missing"),
+        (lambda d: (d / "vocab.txt").write_text("a\nb"), "vocab.txt: 2 words but meta.json says 3"),
+        (lambda d: (d / "vocab.txt").write_bytes(b"a\nb\n\xff"), "vocab.txt: not UTF-8 at byte 4"),
+        (lambda d: (d / "vocab.txt").write_text("a\nb\na"), "vocab.txt: the word 'a' appears twice"),
+        (lambda d: (d / "meta.json").write_text("{not json"), "meta.json: not valid JSON"),
+        (
+            lambda d: (d / "meta.json").write_text('{"format": "other"}'),
+            "meta.json: not an engine vectors directory",
+        ),
+        (
+            lambda d: (d / "vectors.npy").write_bytes((d / "vectors.npy").read_bytes()[:100]),
+            "vectors.npy: not a readable .npy file",
+        ),
+        (
+            lambda d: np.save(d / "vectors.npy", np.ones((3, 5), np.float32)),
+            "vectors.npy: expected float32 of shape (3, 4)",
+        ),
+        (lambda d: np.save(d / "norms.npy", np.ones(3)), "norms.npy: expected float32 of shape (3,)"),
+    ],
+)
 def test_own_format_damage_is_a_format_error(tmp_path, damage, message):
     d = _saved(tmp_path)
     damage(d)
@@ -573,8 +650,10 @@ def big_vectors():
     return engine.Vectors(words, rng.standard_normal((n, d)).astype(np.float32))
 
 
-@pytest.mark.parametrize("name,fmt", [("big.bin", "word2vec"), ("big.txt", "text"), ("big.bin.gz", "word2vec"),
-                                      ("big.glove.txt.gz", "glove")])
+@pytest.mark.parametrize(
+    "name,fmt",
+    [("big.bin", "word2vec"), ("big.txt", "text"), ("big.bin.gz", "word2vec"), ("big.glove.txt.gz", "glove")],
+)
 def test_files_larger_than_the_read_buffer(tmp_path, big_vectors, name, fmt):
     p = tmp_path / name
     if name.endswith(".gz"):  # compressed at level 1 here: the test is about reading, and level 6 is slow

@@ -1,5 +1,6 @@
 """MetaEmbeddings: every method against a float64 numpy/scipy reference, fills, vocabularies,
 weights, errors, and the post's example on real data."""
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -7,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import EngineError, ShapeError, Vectors
-from engine import _kernels
+from engine import EngineError, ShapeError, Vectors, _kernels
 from engine.meta import MetaEmbeddings, agreement_weights, fill_map, one_to_n, svd_projection
 
 METHODS = ["conc", "avg", "svd", "1ton", "align"]
@@ -60,8 +60,14 @@ def reference(sources, words, method, weights, oov, dim=None, fill_ridge=0.1, ri
             if r >= 0:
                 M[i] = U[s][r]
             elif oov == "fill":
-                acc = sum((U[t][rows[t][i]] @ maps[t, s] for t in range(S)
-                           if t != s and rows[t][i] >= 0 and (t, s) in maps), np.zeros(M.shape[1]))
+                acc = sum(
+                    (
+                        U[t][rows[t][i]] @ maps[t, s]
+                        for t in range(S)
+                        if t != s and rows[t][i] >= 0 and (t, s) in maps
+                    ),
+                    np.zeros(M.shape[1]),
+                )
                 M[i] = unit64(acc[None])[0]
         per.append(M)
     shared = np.all(np.stack(rows) >= 0, axis=0)
@@ -78,7 +84,7 @@ def reference(sources, words, method, weights, oov, dim=None, fill_ridge=0.1, ri
         V = vt[:d].T
         if method == "svd":
             return unit64(C @ V)
-        lam = ridge * np.sqrt(np.sum(sv ** 2) / C.shape[1])
+        lam = ridge * np.sqrt(np.sum(sv**2) / C.shape[1])
         return unit64(C @ (V * (np.sqrt(np.maximum(sv[:d] - lam, 0)) / sv[:d])))
     # align: generalised Procrustes onto the largest source, then the mean
     ref = int(np.argmax(dims))
@@ -132,7 +138,9 @@ def test_conc_cosine_is_weighted_mean_of_source_cosines():
     meta = MetaEmbeddings(src, weights=w)
     pairs = [("w1", "w2"), ("w3", "w40"), ("w7", "w100")]
     for x, y in pairs:
-        expect = sum(wi * s.unit[s.key_to_index[x]] @ s.unit[s.key_to_index[y]] for wi, s in zip(w / w.sum(), src))
+        expect = sum(
+            wi * s.unit[s.key_to_index[x]] @ s.unit[s.key_to_index[y]] for wi, s in zip(w / w.sum(), src)
+        )
         assert meta.wv.similarity(x, y) == pytest.approx(expect, abs=1e-5)
 
 
@@ -185,7 +193,9 @@ def test_align_recovers_rotated_copies():
     assert meta.wv.vector_size == 12
     np.testing.assert_allclose(cosines(meta.wv.unit), cosines(X), atol=1e-5)
     for W in meta.projections:  # isometries
-        np.testing.assert_allclose(W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T, np.eye(min(W.shape)), atol=1e-5)
+        np.testing.assert_allclose(
+            W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T, np.eye(min(W.shape)), atol=1e-5
+        )
 
 
 # ---------------------------------------------------------------- filling
@@ -294,17 +304,22 @@ def test_auto_weights_equalise_spread_with_two_sources():
     sims = [np.std((unit64(m) @ unit64(m).T)[np.triu_indices(200, 1)]) for m in (X, wide)]
     assert w[0] / w[1] == pytest.approx(sims[1] / sims[0], rel=1e-6)
     assert "two sources" in info["how"]
-    assert MetaEmbeddings([Vectors(words, X), Vectors(words, wide)], weights="auto").weights == pytest.approx(w)
+    assert MetaEmbeddings([Vectors(words, X), Vectors(words, wide)], weights="auto").weights == pytest.approx(
+        w
+    )
 
 
-@pytest.mark.parametrize("weights, match", [
-    ([1.0], "1 weights for 2 sources"),
-    ([1.0, -1.0], ">= 0"),
-    ([1.0, np.nan], "finite"),
-    ([0.0, 0.0], "at least one weight"),
-    ("best", "None, 'auto'"),
-    ([[1, 2]], "weights"),
-])
+@pytest.mark.parametrize(
+    "weights, match",
+    [
+        ([1.0], "1 weights for 2 sources"),
+        ([1.0, -1.0], ">= 0"),
+        ([1.0, np.nan], "finite"),
+        ([0.0, 0.0], "at least one weight"),
+        ("best", "None, 'auto'"),
+        ([[1, 2]], "weights"),
+    ],
+)
 def test_weight_errors(weights, match):
     src = make_sources()[:2]
     with pytest.raises(EngineError, match=match):
@@ -332,8 +347,14 @@ def test_argument_errors():
     with pytest.raises(EngineError, match="2 names for 3"):
         MetaEmbeddings(make_sources(), names=["a", "b"])
     with pytest.raises(EngineError, match="only 0 words|share only"):
-        MetaEmbeddings([Vectors(["a"], np.ones((1, 2))), Vectors(["b"], np.ones((1, 2))),
-                        Vectors(["c"], np.ones((1, 2)))], weights="auto")
+        MetaEmbeddings(
+            [
+                Vectors(["a"], np.ones((1, 2))),
+                Vectors(["b"], np.ones((1, 2))),
+                Vectors(["c"], np.ones((1, 2))),
+            ],
+            weights="auto",
+        )
 
 
 def test_kernel_validation():
@@ -349,8 +370,13 @@ def test_kernel_validation():
 
 
 @settings(max_examples=15, deadline=None)
-@given(n=st.integers(1, 700), d1=st.integers(1, 40), d2=st.integers(1, 70), w=st.integers(1, 80),
-       seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(1, 700),
+    d1=st.integers(1, 40),
+    d2=st.integers(1, 70),
+    w=st.integers(1, 80),
+    seed=st.integers(0, 2**16),
+)
 def test_kernel_random_shapes_match_numpy(n, d1, d2, w, seed):
     """Blocks, register tiles and their tails: any n and widths, missing rows, fills."""
     rng = np.random.default_rng(seed)
@@ -359,8 +385,11 @@ def test_kernel_random_shapes_match_numpy(n, d1, d2, w, seed):
     i2 = rng.integers(-1, n + 3, size=n)
     P1, P2 = rng.normal(size=(d1, w)).astype(np.float32), rng.normal(size=(d2, w)).astype(np.float32)
     A = rng.normal(size=(d1, d2)).astype(np.float32)
-    out, norms = _kernels.build_meta([dict(rows=X1, idx=i1, scale=0.7, proj=P1),
-                                      dict(rows=X2, idx=i2, scale=1.3, proj=P2)], [None, A, None, None], w)
+    out, norms = _kernels.build_meta(
+        [dict(rows=X1, idx=i1, scale=0.7, proj=P1), dict(rows=X2, idx=i2, scale=1.3, proj=P2)],
+        [None, A, None, None],
+        w,
+    )
     U1 = unit64(X1)[i1]
     U2 = np.where((i2 >= 0)[:, None], unit64(X2)[np.maximum(i2, 0)], unit64(U1 @ A))
     ref = 0.7 * U1 @ P1 + 1.3 * U2 @ P2

@@ -1,4 +1,5 @@
 """``engine meta build`` / ``engine meta evaluate`` and the side-by-side evaluation, in-process."""
+
 import numpy as np
 import pytest
 
@@ -17,18 +18,39 @@ def two_sources(tmp_path):
     a.save(tmp_path / "a")
     b.save(tmp_path / "b")
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("# word1\tword2\tscore\nking\tqueen\t9\nman\twoman\t8\ncar\tbus\t7\n"
-                     "apple\tpear\t8\nking\tcar\t1\nqueen\tapple\t2\nw45\tw47\t3\nzzz\tking\t5\n")
+    pairs.write_text(
+        "# word1\tword2\tscore\nking\tqueen\t9\nman\twoman\t8\ncar\tbus\t7\n"
+        "apple\tpear\t8\nking\tcar\t1\nqueen\tapple\t2\nw45\tw47\t3\nzzz\tking\t5\n"
+    )
     analogies = tmp_path / "questions.txt"
-    analogies.write_text(": family\nking queen man woman\nman woman king queen\n: other\ncar bus apple pear\n")
+    analogies.write_text(
+        ": family\nking queen man woman\nman woman king queen\n: other\ncar bus apple pear\n"
+    )
     return tmp_path, str(pairs), str(analogies)
 
 
 def test_build_saves_and_reports(two_sources, capsys):
     d, _, _ = two_sources
     out = d / "meta"
-    assert cli.main(["meta", "build", str(d / "a"), str(d / "b"), "--method", "svd", "--dim", "6",
-                     "--weights", "2,1", "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "meta",
+                "build",
+                str(d / "a"),
+                str(d / "b"),
+                "--method",
+                "svd",
+                "--dim",
+                "6",
+                "--weights",
+                "2,1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "svd meta-embedding: 60 words × 6 dims" in text and "wrote 60 words" in text
     v = engine.load(out)
@@ -47,9 +69,17 @@ def test_evaluate_prints_every_source_and_the_result(two_sources, capsys):
 
 def test_cli_errors_are_one_line(two_sources, capsys):
     d, _, _ = two_sources
-    assert cli.main(["meta", "build", str(d / "a"), str(d / "b"), "--weights", "1,x", "--out", str(d / "m")]) == 2
-    assert capsys.readouterr().err.strip() == "engine: error: --weights: expected 'auto' or numbers separated by commas, got '1,x'"
-    assert cli.main(["meta", "build", str(d / "a"), str(d / "b"), "--weights", "1", "--out", str(d / "m")]) == 2
+    assert (
+        cli.main(["meta", "build", str(d / "a"), str(d / "b"), "--weights", "1,x", "--out", str(d / "m")])
+        == 2
+    )
+    assert (
+        capsys.readouterr().err.strip()
+        == "engine: error: --weights: expected 'auto' or numbers separated by commas, got '1,x'"
+    )
+    assert (
+        cli.main(["meta", "build", str(d / "a"), str(d / "b"), "--weights", "1", "--out", str(d / "m")]) == 2
+    )
     assert "1 weights for 2 sources" in capsys.readouterr().err
 
 

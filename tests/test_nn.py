@@ -2,6 +2,7 @@
 
 The numpy parts run everywhere; the torch parts skip (with the reason) without torch.
 """
+
 import contextlib
 import io
 import os
@@ -11,7 +12,8 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as hst
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 import engine
 from engine.errors import DependencyError, EngineError, ShapeError
@@ -140,9 +142,13 @@ def test_embedding_matrix_errors(small):
 
 
 @settings(max_examples=30, deadline=None)
-@given(hst.lists(hst.sampled_from(["cat", "dog", "fish", "bird", "cow", "emu", "gnu", "yak"]),
-                 unique=True, min_size=1),
-       hst.integers(0, 3), hst.sampled_from(["zeros", "mean"]))
+@given(
+    hst.lists(
+        hst.sampled_from(["cat", "dog", "fish", "bird", "cow", "emu", "gnu", "yak"]), unique=True, min_size=1
+    ),
+    hst.integers(0, 3),
+    hst.sampled_from(["zeros", "mean"]),
+)
 def test_embedding_matrix_matches_a_plain_reference(words, gap, oov):
     rng = np.random.default_rng(len(words) + gap)
     v = engine.Vectors(["cat", "dog", "fish", "bird", "cow"], rng.standard_normal((5, 4)))
@@ -240,13 +246,13 @@ def test_torch_embedding_without_torch(small, monkeypatch):
 # of each topic's words and test sentences the other half, so only the vectors can carry it.
 TOPICS = {
     "animals": "dog cat horse cow sheep pig goat lion tiger bear wolf fox rabbit mouse deer "
-               "elephant monkey zebra camel donkey squirrel",
+    "elephant monkey zebra camel donkey squirrel",
     "food": "bread cheese butter rice pasta soup salad meat chicken beef pork fish apple banana "
-            "orange potato tomato onion sugar cake pie cookie",
+    "orange potato tomato onion sugar cake pie cookie",
     "sport": "football soccer tennis golf baseball basketball hockey rugby cricket boxing "
-             "wrestling cycling swimming skiing racing athlete coach stadium referee tournament",
+    "wrestling cycling swimming skiing racing athlete coach stadium referee tournament",
     "music": "guitar piano violin drum trumpet flute singer song album concert band orchestra "
-             "melody rhythm jazz opera choir symphony chorus lyrics tune saxophone",
+    "melody rhythm jazz opera choir symphony chorus lyrics tune saxophone",
 }
 
 
@@ -303,10 +309,11 @@ def test_readme_example_runs(torch):
 
 
 def test_import_engine_imports_no_torch():
-    code = ("import sys, engine, engine.nn, engine.contextual; engine.ContextualEncoder; "
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'keras') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60)
+    code = (
+        "import sys, engine, engine.nn, engine.contextual; engine.ContextualEncoder; "
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'keras') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

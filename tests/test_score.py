@@ -1,4 +1,5 @@
 """`engine score`: formats, order, ids, resume after a kill, bad rows, exit codes, progress."""
+
 import csv
 import io
 import json
@@ -67,8 +68,7 @@ def write_table(path, fmt, records, fields=("id", "text")):
         import pyarrow.parquet as pq
 
         ids = [str(r["id"]) for r in records]  # one Arrow type per column
-        pq.write_table(pa.table({"id": ids, "text": [r["text"] for r in records]}), path,
-                       row_group_size=50)
+        pq.write_table(pa.table({"id": ids, "text": [r["text"] for r in records]}), path, row_group_size=50)
 
 
 def read_table(path, fmt, columns):
@@ -85,9 +85,16 @@ def read_table(path, fmt, columns):
         assert reader.fieldnames == columns
         out = []
         for r in reader:
-            out.append({k: (json.loads(v) if k not in ("id", "label") and v.startswith("[") else
-                            (float(v) if k in ("score",) or k.startswith("p_") else v))
-                        for k, v in r.items()})
+            out.append(
+                {
+                    k: (
+                        json.loads(v)
+                        if k not in ("id", "label") and v.startswith("[")
+                        else (float(v) if k in ("score",) or k.startswith("p_") else v)
+                    )
+                    for k, v in r.items()
+                }
+            )
         return out
 
 
@@ -167,19 +174,47 @@ def test_neighbors_of_words(tmp_path, vpath, vectors):
     task = sc.Neighbors(k=2, of="words")
     sc.score_file(str(src), str(out), vpath, task, id_field="id")
     got = read_table(out, "jsonl", None)
-    assert got[0]["words"] == ["apple", "car"] and got[1] == {"id": 2, "words": [], "neighbors": [], "similarities": []}
+    assert got[0]["words"] == ["apple", "car"] and got[1] == {
+        "id": 2,
+        "words": [],
+        "neighbors": [],
+        "similarities": [],
+    }
     ref = vectors.most_similar_batch(["apple", "car"], topn=2)
     assert got[0]["neighbors"] == [[w for w, _ in r] for r in ref]
     assert "apple" not in got[0]["neighbors"][0] and "car" not in got[0]["neighbors"][1]
 
 
 def test_zeroshot_labels_match_the_classifier(tmp_path, vpath, vectors, rows, capsys):
-    labels = {"food": "food meal cooking fruit", "travel": "travel car road city", "people": "people family friends"}
+    labels = {
+        "food": "food meal cooking fruit",
+        "travel": "travel car road city",
+        "people": "people family friends",
+    }
     (tmp_path / "labels.json").write_text(json.dumps(labels))
     src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
     write_table(src, "csv", rows)
-    assert main(["score", "zeroshot", str(src), "-o", str(out), "--labels", str(tmp_path / "labels.json"),
-                 "--all-scores", "--id-field", "id", "--vectors", vpath, "--batch-size", "1000"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "zeroshot",
+                str(src),
+                "-o",
+                str(out),
+                "--labels",
+                str(tmp_path / "labels.json"),
+                "--all-scores",
+                "--id-field",
+                "id",
+                "--vectors",
+                vpath,
+                "--batch-size",
+                "1000",
+            ]
+        )
+        == 0
+    )
     got = read_table(out, "jsonl", None)
     clf = engine.ZeroShotClassifier(vectors, labels)
     texts = [r["text"] for r in rows]
@@ -193,15 +228,46 @@ def test_zeroshot_labels_match_the_classifier(tmp_path, vpath, vectors, rows, ca
 
 
 def test_wmd_knn_matches_brute_force_distances(tmp_path, vpath, vectors):
-    corpus = ["the cat sat on the mat", "a dog runs in the park", "stock market prices fell",
-              "the football team won the game", "xyzzy qqq", "my cat sleeps on a sofa"]
+    corpus = [
+        "the cat sat on the mat",
+        "a dog runs in the park",
+        "stock market prices fell",
+        "the football team won the game",
+        "xyzzy qqq",
+        "my cat sleeps on a sofa",
+    ]
     (tmp_path / "corpus.csv").write_text("cid,body\n" + "".join(f"c{i},{t}\n" for i, t in enumerate(corpus)))
-    queries = [{"id": 1, "text": "a cat on the sofa"}, {"id": 2, "text": "zzzz"}, {"id": 3, "text": "the team played"}]
+    queries = [
+        {"id": 1, "text": "a cat on the sofa"},
+        {"id": 2, "text": "zzzz"},
+        {"id": 3, "text": "the team played"},
+    ]
     src, out = tmp_path / "q.jsonl", tmp_path / "out.parquet"
     write_table(src, "jsonl", queries)
-    assert main(["score", "wmd-knn", str(src), "-o", str(out), "--corpus", str(tmp_path / "corpus.csv"),
-                 "--corpus-text-field", "body", "--corpus-id-field", "cid", "--k", "3", "--id-field", "id",
-                 "--vectors", vpath]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "wmd-knn",
+                str(src),
+                "-o",
+                str(out),
+                "--corpus",
+                str(tmp_path / "corpus.csv"),
+                "--corpus-text-field",
+                "body",
+                "--corpus-id-field",
+                "cid",
+                "--k",
+                "3",
+                "--id-field",
+                "id",
+                "--vectors",
+                vpath,
+            ]
+        )
+        == 0
+    )
     got = read_table(out, "parquet", None)
     wmd = engine.WMD(vectors)
     for q, g in zip(queries, got):
@@ -231,7 +297,9 @@ def _interrupt_after(monkeypatch, n_checkpoints):
 
 
 @pytest.mark.parametrize("out_fmt", FORMATS)
-def test_interrupted_run_resumes_to_exactly_the_uninterrupted_output(tmp_path, vpath, rows, monkeypatch, out_fmt):
+def test_interrupted_run_resumes_to_exactly_the_uninterrupted_output(
+    tmp_path, vpath, rows, monkeypatch, out_fmt
+):
     src = tmp_path / "in.jsonl"
     write_table(src, "jsonl", rows)
     full, part = tmp_path / f"full.{out_fmt}", tmp_path / f"part.{out_fmt}"
@@ -246,8 +314,11 @@ def test_interrupted_run_resumes_to_exactly_the_uninterrupted_output(tmp_path, v
         assert os.path.getsize(part) > state["offset"]
     s = sc.score_file(str(src), str(part), vpath, TASK, id_field="id", batch_size=40, resume=True)
     assert (s.rows, s.resumed_from) == (len(rows), 80)
-    assert open(part, "rb").read() == open(full, "rb").read() if out_fmt != "parquet" else \
-        read_table(part, "parquet", None) == read_table(full, "parquet", None)
+    assert (
+        open(part, "rb").read() == open(full, "rb").read()
+        if out_fmt != "parquet"
+        else read_table(part, "parquet", None) == read_table(full, "parquet", None)
+    )
     assert not os.path.exists(str(part) + sc.CHECKPOINT_SUFFIX)
 
 
@@ -256,8 +327,24 @@ def test_sigkill_midway_then_resume_gives_every_row_once(tmp_path, vpath, rows):
     src, full, out = tmp_path / "in.jsonl", tmp_path / "full.csv", tmp_path / "out.csv"
     write_table(src, "jsonl", rows)
     lines = open(src, "rb").read().splitlines(keepends=True)
-    cmd = [sys.executable, "-m", "engine", "score", "neighbors", "-", "-o", str(out), "--k", "3",
-           "--id-field", "id", "--batch-size", "30", "--vectors", vpath]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine",
+        "score",
+        "neighbors",
+        "-",
+        "-o",
+        str(out),
+        "--k",
+        "3",
+        "--id-field",
+        "id",
+        "--batch-size",
+        "30",
+        "--vectors",
+        vpath,
+    ]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     p.stdin.write(b"".join(lines[:100]))  # three whole chunks and part of a fourth
     p.stdin.flush()
@@ -286,7 +373,18 @@ def test_resume_refuses_a_different_job_and_a_finished_output(tmp_path, vpath, r
     with pytest.raises(KeyboardInterrupt):
         sc.score_file(str(src), str(out), vpath, TASK, batch_size=40)
     restore()
-    args = ["score", "neighbors", str(src), "-o", str(out), "--vectors", vpath, "--batch-size", "40", "--resume"]
+    args = [
+        "score",
+        "neighbors",
+        str(src),
+        "-o",
+        str(out),
+        "--vectors",
+        vpath,
+        "--batch-size",
+        "40",
+        "--resume",
+    ]
     assert main(args + ["--k", "5"]) == 2
     assert "different job" in capsys.readouterr().err
     assert main(args + ["--k", "3"]) == 0
@@ -311,7 +409,19 @@ BAD_JSONL = [
 def test_bad_jsonl_rows_stop_with_their_line_then_resume_after_a_fix(tmp_path, vpath, capsys):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_bytes(b"\n".join(line for line, _ in BAD_JSONL) + b"\n")
-    args = ["score", "neighbors", str(src), "-o", str(out), "--vectors", vpath, "--id-field", "id", "--k", "2"]
+    args = [
+        "score",
+        "neighbors",
+        str(src),
+        "-o",
+        str(out),
+        "--vectors",
+        vpath,
+        "--id-field",
+        "id",
+        "--k",
+        "2",
+    ]
     with pytest.raises(SystemExit) as e:
         main(args)
     assert e.value.code == 3
@@ -327,8 +437,26 @@ def test_bad_jsonl_rows_stop_with_their_line_then_resume_after_a_fix(tmp_path, v
 def test_bad_jsonl_rows_skipped_and_counted(tmp_path, vpath, capsys):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_bytes(b"\n".join(line for line, _ in BAD_JSONL) + b"\n")
-    assert main(["score", "neighbors", str(src), "-o", str(out), "--vectors", vpath, "--id-field", "id",
-                 "--on-error", "skip", "--batch-size", "3"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "neighbors",
+                str(src),
+                "-o",
+                str(out),
+                "--vectors",
+                vpath,
+                "--id-field",
+                "id",
+                "--on-error",
+                "skip",
+                "--batch-size",
+                "3",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     for n, (_, msg) in enumerate(BAD_JSONL, 1):
         if msg:
@@ -342,18 +470,23 @@ def test_bad_csv_rows(tmp_path, vpath, fmt):
     d = "\t" if fmt == "tsv" else ","
     src, out = tmp_path / f"in.{fmt}", tmp_path / "out.jsonl"
     src.write_bytes(
-        f"id{d}text\n1{d}apple pie\n2{d}\"a quoted\nrecord on two lines\"\n3{d}too{d}many\n".encode()
-        + f"4{d}caf".encode() + b"\xe9\n" + f"\n5{d}fast car\n6\n".encode())
+        f'id{d}text\n1{d}apple pie\n2{d}"a quoted\nrecord on two lines"\n3{d}too{d}many\n'.encode()
+        + f"4{d}caf".encode()
+        + b"\xe9\n"
+        + f"\n5{d}fast car\n6\n".encode()
+    )
     with pytest.raises(sc.BadRowError, match=r"line 5: expected 2 fields as in the header, found 3") as e:
         sc.score_file(str(src), str(out), vpath, TASK, id_field="id")
     assert e.value.line == 5
-    s = sc.score_file(str(src), str(out), vpath, TASK, id_field="id", on_error="skip",
-                      report=(msgs := []).append)
+    s = sc.score_file(
+        str(src), str(out), vpath, TASK, id_field="id", on_error="skip", report=(msgs := []).append
+    )
     assert (s.rows, s.skipped) == (3, 3)
     assert [m.split(": ", 1)[1] for m in msgs] == [
         "line 5: expected 2 fields as in the header, found 3 (skipped)",
         "line 6: not valid UTF-8 (skipped)",
-        "line 9: expected 2 fields as in the header, found 1 (skipped)"]
+        "line 9: expected 2 fields as in the header, found 1 (skipped)",
+    ]
     assert [json.loads(x)["id"] for x in open(out)] == ["1", "2", "5"]
 
 
@@ -444,7 +577,19 @@ def test_a_long_text_in_csv_is_one_row(tmp_path, vpath):
 def test_ctrl_c_exits_130_and_resume_finishes(tmp_path, vpath, rows, monkeypatch, capsys):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_table(src, "jsonl", rows)
-    args = ["score", "neighbors", str(src), "-o", str(out), "--vectors", vpath, "--k", "3", "--batch-size", "50"]
+    args = [
+        "score",
+        "neighbors",
+        str(src),
+        "-o",
+        str(out),
+        "--vectors",
+        vpath,
+        "--k",
+        "3",
+        "--batch-size",
+        "50",
+    ]
     restore = _interrupt_after(monkeypatch, 1)
     with pytest.raises(SystemExit) as e:
         main(args)
@@ -462,8 +607,13 @@ def test_parquet_crash_after_the_merge_resumes_to_the_same_file(tmp_path, vpath,
     sc.score_file(str(src), str(full), vpath, TASK, id_field="id", batch_size=50)
 
     real_remove = os.remove
-    monkeypatch.setattr(os, "remove", lambda p: (_ for _ in ()).throw(KeyboardInterrupt)
-                        if p.endswith(sc.CHECKPOINT_SUFFIX) else real_remove(p))
+    monkeypatch.setattr(
+        os,
+        "remove",
+        lambda p: (
+            (_ for _ in ()).throw(KeyboardInterrupt) if p.endswith(sc.CHECKPOINT_SUFFIX) else real_remove(p)
+        ),
+    )
     with pytest.raises(KeyboardInterrupt):
         sc.score_file(str(src), str(out), vpath, TASK, id_field="id", batch_size=50)
     monkeypatch.undo()

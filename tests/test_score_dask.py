@@ -1,4 +1,5 @@
 """Scoring on a Dask LocalCluster (2 worker processes) gives exactly the local results."""
+
 import json
 import os
 
@@ -12,15 +13,25 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-LABELS = {"sport": "sport football team game match", "food": "food cooking meal recipe bread",
-          "tech": "computer software internet data"}
+LABELS = {
+    "sport": "sport football team game match",
+    "food": "food cooking meal recipe bread",
+    "tech": "computer software internet data",
+}
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None, env={"OPENBLAS_NUM_THREADS": "1"}) as c, \
-            distributed.Client(c) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            env={"OPENBLAS_NUM_THREADS": "1"},
+        ) as c,
+        distributed.Client(c) as client,
+    ):
         yield c, client
 
 
@@ -47,17 +58,21 @@ def _local(task, texts):
 
 
 def _as_lists(df, columns):
-    return {name: [None if isinstance(x, float) and x != x else x for x in df[name].tolist()]
-            for name in columns}
+    return {
+        name: [None if isinstance(x, float) and x != x else x for x in df[name].tolist()] for name in columns
+    }
 
 
-@pytest.mark.parametrize("task", [sc.Neighbors(k=4), sc.ZeroShot(LABELS, all_scores=True)],
-                         ids=["neighbors", "zeroshot"])
+@pytest.mark.parametrize(
+    "task", [sc.Neighbors(k=4), sc.ZeroShot(LABELS, all_scores=True)], ids=["neighbors", "zeroshot"]
+)
 def test_score_dask_equals_local(cluster, texts, task):
     from engine.distributed import score_dask
 
-    pdf = pd.DataFrame({"key": [f"k{i}" for i in range(len(texts))], "text": texts},
-                       index=pd.RangeIndex(100, 100 + len(texts)))
+    pdf = pd.DataFrame(
+        {"key": [f"k{i}" for i in range(len(texts))], "text": texts},
+        index=pd.RangeIndex(100, 100 + len(texts)),
+    )
     ddf = dd.from_pandas(pdf, npartitions=4)
     out = score_dask(ddf, engine.datasets.default_path(), task, id_field="key")
     assert isinstance(out, dd.DataFrame)
@@ -93,8 +108,10 @@ def test_workers_load_the_vectors_once_memory_mapped(cluster, texts):
 
         from engine import distributed as dist
 
-        return [(len(dist._VECTORS), isinstance(v.unit.base, np.memmap) or isinstance(v.unit, np.memmap))
-                for v in dist._VECTORS.values()]
+        return [
+            (len(dist._VECTORS), isinstance(v.unit.base, np.memmap) or isinstance(v.unit, np.memmap))
+            for v in dist._VECTORS.values()
+        ]
 
     per_worker = client.run(probe)
     assert len(per_worker) == 2

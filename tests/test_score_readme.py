@@ -1,4 +1,5 @@
 """The README's batch-scoring example runs as written (the shell job, then the Python one)."""
+
 import csv
 import json
 import os
@@ -14,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _blocks():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         text = f.read()
-    section = text[text.index("## Batch scoring"):text.index("## Contextual encoders and neural networks")]
+    section = text[text.index("## Batch scoring") : text.index("## Contextual encoders and neural networks")]
     return re.findall(r"```(bash|python)\n(.*?)```", section, re.S)
 
 

@@ -1,15 +1,15 @@
 """Parity of Vectors' similarity API with gensim 4.4 KeyedVectors, on the Lee word2vec vectors,
 the embedded default vectors and random vocabularies; errors; the batched forms."""
+
 import numpy as np
 import pytest
+from _search_helpers import COSMUL, assert_same_results, gensim_twin
 from gensim.models import KeyedVectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
 from engine.datasets import default_vectors, word2vec_keyedvectors
-
-from _search_helpers import COSMUL, assert_same_results, gensim_twin
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,10 @@ def test_most_similar_cosmul(pair):
     ]
     for case in cases:
         assert_same_results(v.most_similar_cosmul(**case), kv.most_similar_cosmul(**case))
-    got, want = v.most_similar_cosmul(w[10], w[12], topn=None), kv.most_similar_cosmul(w[10], w[12], topn=None)
+    got, want = (
+        v.most_similar_cosmul(w[10], w[12], topn=None),
+        kv.most_similar_cosmul(w[10], w[12], topn=None),
+    )
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert v.most_similar_cosmul(w[1], topn=0) == []
 
@@ -109,7 +112,9 @@ def test_pairwise_functions(pair):
     assert abs(v.similarity(a, b) - kv.similarity(a, b)) < 1e-6
     assert abs(v.distance(a, c) - kv.distance(a, c)) < 1e-6
     assert abs(v.n_similarity([a, b], [c, d]) - kv.n_similarity([a, b], [c, d])) < 1e-6
-    assert abs(v.n_similarity([a, "not-a-word-xyz"], [c]) - kv.n_similarity([a, "not-a-word-xyz"], [c])) < 1e-6
+    assert (
+        abs(v.n_similarity([a, "not-a-word-xyz"], [c]) - kv.n_similarity([a, "not-a-word-xyz"], [c])) < 1e-6
+    )
     assert v.doesnt_match([a, b, c, d]) == kv.doesnt_match([a, b, c, d])
     assert v.doesnt_match([a, b, "not-a-word-xyz"]) == kv.doesnt_match([a, b, "not-a-word-xyz"])
     np.testing.assert_allclose(v.distances(a), kv.distances(a), atol=1e-5)
@@ -121,18 +126,28 @@ def test_pairwise_functions(pair):
     assert v.most_similar_to_given(a, [b, c, d]) == kv.most_similar_to_given(a, [b, c, d])
     assert abs(v.relative_cosine_similarity(a, b) - kv.relative_cosine_similarity(a, b)) < 1e-5
     m = kv.vectors[:7]
-    np.testing.assert_allclose(engine.Vectors.cosine_similarities(kv[a], m),
-                               KeyedVectors.cosine_similarities(kv[a], m), atol=1e-6)
+    np.testing.assert_allclose(
+        engine.Vectors.cosine_similarities(kv[a], m), KeyedVectors.cosine_similarities(kv[a], m), atol=1e-6
+    )
 
 
 def test_get_mean_vector(pair):
     kv, v = pair
     w = kv.index_to_key
     keys = [w[1], w[2], 7, kv[w[3]]]
-    for kwargs in [{}, dict(weights=[0.5, 1, -2, 1]), dict(weights=np.array([1.0, 2.0, 3.0, 4.0])),
-                   dict(pre_normalize=False), dict(post_normalize=True)]:
-        np.testing.assert_allclose(v.get_mean_vector(keys, **kwargs), kv.get_mean_vector(keys, **kwargs), atol=1e-6)
-    np.testing.assert_allclose(v.get_mean_vector([w[1], "not-a-word-xyz"]), kv.get_mean_vector([w[1], "not-a-word-xyz"]), atol=1e-6)
+    for kwargs in [
+        {},
+        dict(weights=[0.5, 1, -2, 1]),
+        dict(weights=np.array([1.0, 2.0, 3.0, 4.0])),
+        dict(pre_normalize=False),
+        dict(post_normalize=True),
+    ]:
+        np.testing.assert_allclose(
+            v.get_mean_vector(keys, **kwargs), kv.get_mean_vector(keys, **kwargs), atol=1e-6
+        )
+    np.testing.assert_allclose(
+        v.get_mean_vector([w[1], "not-a-word-xyz"]), kv.get_mean_vector([w[1], "not-a-word-xyz"]), atol=1e-6
+    )
     with pytest.raises(engine.VocabularyError, match="not-a-word-xyz"):
         v.get_mean_vector([w[1], "not-a-word-xyz"], ignore_missing=False)
 
@@ -158,7 +173,9 @@ def test_indexer_contract(lee):
     assert abs(np.linalg.norm(ours.calls[0][0]) - 1) < 1e-6
     # gensim falls back to the exact search for a topn that is not a Python int
     fallback = RecordingIndexer()
-    assert_same_results(v.most_similar(w[5], topn=np.int64(3), indexer=fallback), kv.most_similar(w[5], topn=3))
+    assert_same_results(
+        v.most_similar(w[5], topn=np.int64(3), indexer=fallback), kv.most_similar(w[5], topn=3)
+    )
     assert v.most_similar(w[5], topn=None, indexer=fallback).shape == (len(v),)
     assert fallback.calls == []
     with pytest.raises(engine.VocabularyError):
@@ -178,8 +195,9 @@ def test_batched_forms_equal_single_calls(pair):
     assert ids[:, 0].tolist() == list(range(60))  # the query word itself is not excluded by search
     np.testing.assert_allclose(scores[:, 0], 1.0, atol=1e-5)
     for w, row, sc in zip(words, ids, scores):
-        assert_same_results([(v.index_to_key[i], s) for i, s in zip(row[1:], sc[1:].tolist())],
-                            kv.most_similar(w, topn=4))
+        assert_same_results(
+            [(v.index_to_key[i], s) for i, s in zip(row[1:], sc[1:].tolist())], kv.most_similar(w, topn=4)
+        )
 
 
 def test_search_inputs_exclude_restrict(lee):
@@ -188,8 +206,10 @@ def test_search_inputs_exclude_restrict(lee):
     s1, i1 = v.search([w[3], w[9]], k=6, exclude=[[w[3], 20], []], restrict_vocab=(2, 500))
     assert 3 not in i1[0] and 20 not in i1[0]
     assert ((i1 >= 2) & (i1 < 500)).all()
-    assert_same_results([(w[i], s) for i, s in zip(i1[0], s1[0].tolist())],
-                        kv.most_similar(w[3], topn=6, clip_start=2, clip_end=500))
+    assert_same_results(
+        [(w[i], s) for i, s in zip(i1[0], s1[0].tolist())],
+        kv.most_similar(w[3], topn=6, clip_start=2, clip_end=500),
+    )
     s2, i2 = v.search([3, 9], k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
     np.testing.assert_array_equal(i1, i2)
     s3, i3 = v.search(kv[[w[3], w[9]]] * 7.0, k=6, exclude=[[3, 20], []], restrict_vocab=(2, 500))
@@ -232,9 +252,15 @@ def test_zero_rows_score_zero_not_nan():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(4, 60), d=st.integers(2, 8), seed=st.integers(0, 2**31 - 1),
-       n_pos=st.integers(1, 3), n_neg=st.integers(0, 2), topn=st.one_of(st.none(), st.integers(-1, 70)),
-       restrict=st.one_of(st.none(), st.integers(1, 60)))
+@given(
+    n=st.integers(4, 60),
+    d=st.integers(2, 8),
+    seed=st.integers(0, 2**31 - 1),
+    n_pos=st.integers(1, 3),
+    n_neg=st.integers(0, 2),
+    topn=st.one_of(st.none(), st.integers(-1, 70)),
+    restrict=st.one_of(st.none(), st.integers(1, 60)),
+)
 def test_random_vocabularies(n, d, seed, n_pos, n_neg, topn, restrict):
     rng = np.random.default_rng(seed)
     keys = [f"w{i}" for i in range(n)]
@@ -258,11 +284,15 @@ def test_random_vocabularies(n, d, seed, n_pos, n_neg, topn, restrict):
         if neg and neg_terms.min() < 1e-3:
             return
         # restrict_vocab is accepted and ignored by gensim's most_similar_cosmul, and so by ours
-        assert_same_results(v.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
-                            kv.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict), **COSMUL)
+        assert_same_results(
+            v.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
+            kv.most_similar_cosmul(pos, neg, topn=topn, restrict_vocab=restrict),
+            **COSMUL,
+        )
 
 
 # ---- errors -------------------------------------------------------------------------------
+
 
 def test_missing_word_names_it(lee):
     _, v = lee

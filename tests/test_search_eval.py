@@ -1,12 +1,11 @@
 """evaluate_word_pairs / evaluate_word_analogies give gensim's numbers on gensim's bundled
 wordsim353, simlex999 and questions-words."""
-import numpy as np
+
 import pytest
+from _search_helpers import gensim_twin
 
 import engine
 from engine.datasets import default_vectors, gensim_test_file, word2vec_keyedvectors
-
-from _search_helpers import gensim_twin
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +64,22 @@ def test_analogies_equal_gensim(lee, case_insensitive, dummy4unknown):
 def test_analogies_cosmul_and_errors(lee, tmp_path):
     kv, v = lee
     p = tmp_path / "analogies.txt"
-    p.write_text(": family\nman woman king queen\nboy girl brother sister\nnot four words\n"
-                 ": other\nman king woman queen\nqqq www eee rrr\n")
+    p.write_text(
+        ": family\nman woman king queen\nboy girl brother sister\nnot four words\n"
+        ": other\nman king woman queen\nqqq www eee rrr\n"
+    )
     g = kv.evaluate_word_analogies(str(p))
     e = v.evaluate_word_analogies(str(p))
     assert e == g
     score, sections = v.evaluate_word_analogies(str(p), similarity_function="most_similar_cosmul")
     for s in sections[:-1]:
         for a, b, c, expected in s["correct"] + s["incorrect"]:
-            best = [w for w, _ in kv.most_similar_cosmul(positive=[b.lower(), c.lower()], negative=[a.lower()], topn=1)]
+            best = [
+                w
+                for w, _ in kv.most_similar_cosmul(
+                    positive=[b.lower(), c.lower()], negative=[a.lower()], topn=1
+                )
+            ]
             assert (expected.lower() in best) == ((a, b, c, expected) in s["correct"])
     bad = tmp_path / "bad.txt"
     bad.write_text("man woman king queen\n")

@@ -1,5 +1,6 @@
 """The top-k kernel against a float64 numpy reference: ranking, exclusions, row ranges, ties,
 3CosMul, thread counts, both compute paths (SIMD dots for few queries, sgemm tiles for many)."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -41,8 +42,13 @@ def check_topk(S, k, scores, ids):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    n=st.integers(1, 300), d=st.integers(1, 40), nq=st.integers(1, 30), k=st.integers(1, 12),
-    seed=st.integers(0, 2**31 - 1), restrict=st.booleans(), with_exclude=st.booleans(),
+    n=st.integers(1, 300),
+    d=st.integers(1, 40),
+    nq=st.integers(1, 30),
+    k=st.integers(1, 12),
+    seed=st.integers(0, 2**31 - 1),
+    restrict=st.booleans(),
+    with_exclude=st.booleans(),
 )
 def test_topk_matches_float64_reference(n, d, nq, k, seed, restrict, with_exclude):
     rng = np.random.default_rng(seed)
@@ -52,7 +58,9 @@ def test_topk_matches_float64_reference(n, d, nq, k, seed, restrict, with_exclud
     if restrict:
         hi = int(rng.integers(lo + 1, n + 1))
     k = min(k, hi - lo)
-    exclude = [rng.integers(0, n, size=rng.integers(0, 5)).tolist() for _ in range(nq)] if with_exclude else None
+    exclude = (
+        [rng.integers(0, n, size=rng.integers(0, 5)).tolist() for _ in range(nq)] if with_exclude else None
+    )
     scores, ids = _kernels.topk(X, Q, k, lo, hi, exclude)
     check_topk(reference(X, Q, k, lo, hi, exclude), k, scores, ids)
 

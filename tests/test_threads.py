@@ -1,4 +1,5 @@
 """engine.set_num_threads: one setting for every kernel; results never depend on it."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """The Vectors container and the normalisation kernel every Vectors goes through."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,12 +21,16 @@ def _reference(m):
 
 
 # subnormals included: a row of them once normalised to inf/NaN
-finite_f32 = st.floats(min_value=-2.0**50, max_value=2.0**50, allow_nan=False, allow_infinity=False, width=32)
+finite_f32 = st.floats(
+    min_value=-(2.0**50), max_value=2.0**50, allow_nan=False, allow_infinity=False, width=32
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    m=st.integers(1, 40).flatmap(lambda d: arrays(np.float32, st.tuples(st.integers(0, 30), st.just(d)), elements=finite_f32)),
+    m=st.integers(1, 40).flatmap(
+        lambda d: arrays(np.float32, st.tuples(st.integers(0, 30), st.just(d)), elements=finite_f32)
+    ),
     zero_rows=st.lists(st.integers(0, 29), max_size=5),
 )
 def test_normalize_rows_matches_float64_reference(m, zero_rows):
@@ -39,7 +44,9 @@ def test_normalize_rows_matches_float64_reference(m, zero_rows):
     assert np.isfinite(unit).all() and np.isfinite(norms).all()
     np.testing.assert_allclose(unit, ref_unit, rtol=0, atol=2e-7 * np.sqrt(m.shape[1]) + 1e-7)
     # a row of subnormals has a subnormal norm: float32 holds it only to the nearest 1.4e-45
-    np.testing.assert_allclose(norms, ref_norms, rtol=2e-7, atol=float(np.finfo(np.float32).smallest_subnormal))
+    np.testing.assert_allclose(
+        norms, ref_norms, rtol=2e-7, atol=float(np.finfo(np.float32).smallest_subnormal)
+    )
     zero = ~m.any(axis=1)
     assert not unit[zero].any() and not norms[zero].any()
     # in place gives the same bits

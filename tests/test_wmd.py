@@ -1,4 +1,5 @@
 """WMD against gensim's wmdistance / WmdSimilarity, edge cases, the API, the CLI and bad input."""
+
 import math
 
 import numpy as np
@@ -37,7 +38,7 @@ def _random_docs(sentences, rng, n, lo=1, hi=60, oov=True):
     for _ in range(n):
         s = sentences[rng.integers(len(sentences))]
         start = rng.integers(max(1, len(s) - lo + 1))
-        doc = list(s[start:start + rng.integers(lo, hi + 1)])
+        doc = list(s[start : start + rng.integers(lo, hi + 1)])
         if oov and rng.random() < 0.3:
             doc.insert(rng.integers(len(doc) + 1), "qqxyzzy")  # out of every vocabulary
         docs.append(doc)
@@ -83,14 +84,16 @@ def test_edge_cases_as_gensim(lee):
     w = "government"
     cases = [
         (["the", "government", "said"], ["the", "government", "said"]),  # identical: 0
-        (["the", "said", "the"], ["said", "the", "the"]),                   # same bag: 0
-        ([w], [w]),                                                          # one shared word: 0
-        ([w, w, w], [w]),                                                    # repeated single word
-        ([w], ["police"]),                                                   # single words
-        ([], ["police"]), (["police"], []), ([], []),                        # empty: inf
-        (["qqxyzzy", "zzqqy"], ["police"]),                                  # all OOV: inf
-        (["police", "qqxyzzy"], ["police", "police", "fire"]),               # OOV dropped
-        (["fire", "fire", "fire", "police"], ["police", "fire"]),            # repeated words
+        (["the", "said", "the"], ["said", "the", "the"]),  # same bag: 0
+        ([w], [w]),  # one shared word: 0
+        ([w, w, w], [w]),  # repeated single word
+        ([w], ["police"]),  # single words
+        ([], ["police"]),
+        (["police"], []),
+        ([], []),  # empty: inf
+        (["qqxyzzy", "zzqqy"], ["police"]),  # all OOV: inf
+        (["police", "qqxyzzy"], ["police", "police", "fire"]),  # OOV dropped
+        (["fire", "fire", "fire", "police"], ["police", "fire"]),  # repeated words
     ]
     for d1, d2 in cases:
         g, e = kv.wmdistance(d1, d2), v.wmdistance(d1, d2)
@@ -192,7 +195,8 @@ def test_sinkhorn_mode_close_to_exact(lee, sentences):
         assert np.all(approx >= exact - 1e-7)
         assert np.all(approx - exact <= reg * np.log(60) + 1e-7)
     assert wmd.distance(docs[0], docs[1], method="sinkhorn", reg=0.01) == pytest.approx(
-        wmd.pairwise([docs[0]], [docs[1]], method="sinkhorn", reg=0.01)[0, 0], rel=1e-12)
+        wmd.pairwise([docs[0]], [docs[1]], method="sinkhorn", reg=0.01)[0, 0], rel=1e-12
+    )
 
 
 def test_bad_input_errors(lee):
@@ -228,7 +232,9 @@ def test_cli_pairs_and_knn(tmp_path, capsys):
     from engine.cli import main
 
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("the cat sat on the mat\ta dog lay on the rug\nsame words\tsame words\n", encoding="utf-8")
+    pairs.write_text(
+        "the cat sat on the mat\ta dog lay on the rug\nsame words\tsame words\n", encoding="utf-8"
+    )
     assert main(["wmd", "pairs", str(pairs)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2
@@ -238,7 +244,9 @@ def test_cli_pairs_and_knn(tmp_path, capsys):
     assert float(out[1].split("\t")[0]) == 0.0
 
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("the stock market fell\nthe team won the match\nprices of shares dropped\n", encoding="utf-8")
+    corpus.write_text(
+        "the stock market fell\nthe team won the match\nprices of shares dropped\n", encoding="utf-8"
+    )
     queries = tmp_path / "q.txt"
     queries.write_text("shares fell sharply\n", encoding="utf-8")
     assert main(["wmd", "knn", str(queries), str(corpus), "-k", "2"]) == 0

@@ -1,4 +1,5 @@
 """The EMD solver against POT, the lower bounds against the exact distance, knn against brute force."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,18 +53,18 @@ def test_emd_special_shapes():
     rng = np.random.default_rng(0)
     _check(np.array([1.0]), np.array([1.0]), np.array([[0.7]]))
     b = rng.random(9)
-    _check(np.array([1.0]), b / b.sum(), rng.random((1, 9)))   # one-point side
+    _check(np.array([1.0]), b / b.sum(), rng.random((1, 9)))  # one-point side
     _check(b / b.sum(), np.array([1.0]), rng.random((9, 1)))
-    _check(np.ones(6) / 6, np.ones(6) / 6, np.zeros((6, 6)))   # all costs equal
+    _check(np.ones(6) / 6, np.ones(6) / 6, np.zeros((6, 6)))  # all costs equal
     _check(np.ones(6) / 6, np.ones(6) / 6, np.full((6, 6), 2.5))
-    M = rng.random((7, 7)) - 0.5                                   # negative costs
+    M = rng.random((7, 7)) - 0.5  # negative costs
     _check(np.ones(7) / 7, np.ones(7) / 7, M)
     a = rng.random(150)
     c = rng.random(140)
-    _check(a / a.sum(), c / c.sum(), rng.random((150, 140)))     # larger
-    assert emd([2.0, 2.0], [4.0], [[1.0], [3.0]]) == 8.0           # unnormalised masses, as POT
+    _check(a / a.sum(), c / c.sum(), rng.random((150, 140)))  # larger
+    assert emd([2.0, 2.0], [4.0], [[1.0], [3.0]]) == 8.0  # unnormalised masses, as POT
     x = rng.random(5)
-    assert emd(x / x.sum(), x / x.sum(), 1 - np.eye(5)) == 0.0      # identity plan
+    assert emd(x / x.sum(), x / x.sum(), 1 - np.eye(5)) == 0.0  # identity plan
 
 
 def test_emd_is_deterministic():
@@ -88,9 +89,9 @@ def lee_docs():
 
 def test_bounds_never_exceed_exact(lee_wmd, lee_docs):
     rng = np.random.default_rng(4)
-    corpus = [lee_docs[i][:rng.integers(1, 40)] for i in rng.integers(len(lee_docs), size=60)]
+    corpus = [lee_docs[i][: rng.integers(1, 40)] for i in rng.integers(len(lee_docs), size=60)]
     corpus += [["qqxyzzy"], [corpus[0][0]]]
-    queries = [lee_docs[i][:rng.integers(1, 30)] for i in rng.integers(len(lee_docs), size=4)]
+    queries = [lee_docs[i][: rng.integers(1, 30)] for i in rng.integers(len(lee_docs), size=4)]
     queries.append([corpus[0][0]])
     idx = lee_wmd.index(corpus)
     exact = idx.distances(queries)
@@ -104,12 +105,20 @@ def test_bounds_never_exceed_exact(lee_wmd, lee_docs):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), n_docs=st.integers(1, 40), k=st.integers(1, 12),
-       vocab=st.integers(3, 30), ict=st.booleans())
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_docs=st.integers(1, 40),
+    k=st.integers(1, 12),
+    vocab=st.integers(3, 30),
+    ict=st.booleans(),
+)
 def test_knn_identical_to_brute_force(lee_wmd, seed, n_docs, k, vocab, ict):
     rng = np.random.default_rng(seed)
     words = lee_wmd.vectors.index_to_key[:vocab] + ["qqxyzzy"]  # a small vocabulary makes ties
-    doc = lambda: [words[i] for i in rng.integers(len(words), size=rng.integers(0, 8))]
+
+    def doc():
+        return [words[i] for i in rng.integers(len(words), size=rng.integers(0, 8))]
+
     corpus = [doc() for _ in range(n_docs)]
     corpus += [list(corpus[0])]  # a duplicate document: an exact tie
     queries = [doc() for _ in range(3)] + [list(corpus[0])]
