@@ -3,7 +3,7 @@
 Three extension modules:
   engine._native  C++17 kernels (csrc/*.hpp) bound with pybind11 in csrc/bindings.cpp
   engine._text    Cython: tokenising text and mapping words to ids in bulk
-  engine._formats Cython: the word2vec / GloVe / fastText .vec readers and writers
+  engine.io._formats Cython: the word2vec / GloVe / fastText .vec readers and writers
 
 Environment switches (read at build time):
   ENGINE_CPU=native       instruction sets to target: passed as -march=...  ("native" is the
@@ -48,10 +48,10 @@ native = Pybind11Extension(
 
 
 def cython_ext(name):
-    """A Cython module engine.<name> from engine/<name>.pyx, compiled as C++17 (no OpenMP)."""
+    """A Cython module engine.<name> from engine/<name as a path>.pyx, compiled as C++17 (no OpenMP)."""
     return Extension(
         f"engine.{name}",
-        [f"engine/{name}.pyx"],
+        [f"engine/{name.replace('.', '/')}.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=[a for a in compile_args if a != "-fopenmp"] + ["-std=c++17"],
@@ -61,8 +61,8 @@ def cython_ext(name):
 
 
 cython_exts = cythonize(
-    # _text: text -> ids; _formats: the word2vec/GloVe readers and writers
-    [cython_ext("_text"), cython_ext("_formats")],
+    # _text: text -> ids; io._formats: the word2vec/GloVe readers and writers
+    [cython_ext("_text"), cython_ext("io._formats")],
     compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False},
 )
 

@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""Bulk text → ids. The loops here touch Python strings, which is why they are Cython.
+"""Bulk text → ids, and words → rows. The loops here touch Python strings, which is why they
+are Cython.
 
 A *token* is a maximal run of alphanumeric characters (Unicode) or underscores, with inner
 apostrophes kept ("don't"); lowercased unless asked otherwise.
@@ -7,6 +8,10 @@ apostrophes kept ("don't"); lowercased unless asked otherwise.
 import numpy as np
 cimport numpy as cnp
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_TOLOWER
+
+cdef extern from "Python.h":
+    # a dict with room for n keys: building a big vocabulary then skips ~20 resizes
+    dict _PyDict_NewPresized(Py_ssize_t n)
 
 cnp.import_array()
 
@@ -81,3 +86,15 @@ def encode(docs, dict key_to_index, bint lowercase=True, dict oov=None):
         np.asarray(counts_buf, dtype=np.float32),
         np.asarray(ntok, dtype=np.int64),
     )
+
+
+def index_keys(list keys):
+    """``({key: row}, first duplicate or None)`` for a vocabulary, built in one presized pass."""
+    cdef Py_ssize_t i, n = len(keys)
+    cdef dict d = _PyDict_NewPresized(n)
+    for i in range(n):
+        key = keys[i]
+        if key in d:
+            return d, key
+        d[key] = i
+    return d, None

@@ -34,8 +34,7 @@ def _cmd_info(args):
 
 
 def _cmd_convert(args):
-    from .formats import write_word2vec
-    from .io import load
+    from .io import load, write_word2vec
 
     v = load(args.input, format=args.format, limit=args.limit)
     if args.to == "engine":

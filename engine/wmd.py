@@ -18,8 +18,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import _kernels
-from ._text import encode
+from . import _kernels, bags
+from ._params import is_int
 from .errors import EngineError, ShapeError
 
 __all__ = ["WMD", "WmdIndex", "KnnResult", "emd"]
@@ -28,7 +28,6 @@ KnnResult = namedtuple("KnnResult", ["distances", "indices", "n_exact"])
 KnnResult.__doc__ = """Result of ``WMD.knn``: ``distances`` and ``indices`` of shape (n_queries, k), nearest
 first (ties by document index), and ``n_exact``: how many exact solves each query needed."""
 
-_METHODS = {"emd": 0, "sinkhorn": 1}
 # Largest cost matrix built at once (entries): batches are cut so it stays near 128 MB.
 _MAX_COST_ENTRIES = 1 << 24
 
@@ -44,34 +43,6 @@ def emd(a, b, M):
     2.0
     """
     return _kernels.emd(a, b, M)
-
-
-class _Bags:
-    """Documents as CSR bags: ``ptr`` (n+1), global word ids ``gid`` and weights ``w``."""
-
-    __slots__ = ("ptr", "gid", "w")
-
-    def __init__(self, ptr, gid, w):
-        self.ptr, self.gid, self.w = ptr, gid, w
-
-    def __len__(self):
-        return len(self.ptr) - 1
-
-    def csr(self, loc):
-        """(ptr, loc, gid, w) arrays for the kernels, ``loc`` the rows in a cost matrix."""
-        return self.ptr, np.ascontiguousarray(loc, dtype=np.int32), self.gid, self.w
-
-    def take(self, rows):
-        """The bags of documents ``rows`` (in that order)."""
-        sizes = np.diff(self.ptr)[rows]
-        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=ptr[1:])
-        idx = (
-            np.concatenate([np.arange(self.ptr[r], self.ptr[r + 1]) for r in rows])
-            if len(rows)
-            else np.empty(0, dtype=np.int64)
-        )
-        return _Bags(ptr, self.gid[idx], self.w[idx])
 
 
 class WMD:
@@ -112,52 +83,11 @@ class WMD:
     def __repr__(self):
         return f"<engine.WMD over {self.vectors!r}, norm={self.norm}>"
 
-    # ---- text -> bags ------------------------------------------------------------------------
     def _bags(self, docs, name, oov):
-        docs = _as_docs(docs, name)
-        ptr, ids, counts, _ = encode(docs, self.vectors.key_to_index, self.lowercase, oov)
-        w = counts.astype(np.float64)
-        sizes = np.diff(ptr)
-        if w.size:
-            totals = np.add.reduceat(w, ptr[:-1][sizes > 0])
-            w /= np.repeat(totals, sizes[sizes > 0])
-        return _Bags(ptr, ids.astype(np.int64), w)
-
-    def _oov(self):
-        # With n-grams every string is "in" the model (gensim's `in`), so unknown words get ids
-        # after the vocabulary and vectors built from their n-grams; otherwise they are dropped.
-        return {} if self.vectors.ngrams is not None else None
+        return bags.bags(self.vectors, docs, name, oov, self.lowercase)
 
     def _rows(self, gids, oov):
-        """float64 vectors of global word ids (vocabulary rows, then n-gram-built words).
-
-        Columns are zero-padded to a multiple of 8, the width the cost kernel works in, so it
-        never copies a matrix (distances do not change).
-        """
-        v = self.vectors
-        gids = np.asarray(gids, dtype=np.int64)
-        dim = v.vector_size
-        d8 = -(-dim // 8) * 8
-        out = (
-            np.empty((len(gids), d8), dtype=np.float64)
-            if d8 == dim
-            else np.zeros((len(gids), d8), dtype=np.float64)
-        )
-        if not len(gids) or gids.max() < len(v):  # the common case: all in the vocabulary
-            known = slice(None)
-            ids = gids
-        else:
-            known = gids < len(v)
-            ids = gids[known]
-        rows = v.unit[ids]
-        if not self.norm:
-            rows = rows * v.norms[ids, None]
-        out[known, :dim] = rows
-        if not isinstance(known, slice):
-            words = {i: w for w, i in oov.items()}
-            for r in np.flatnonzero(~known):
-                out[r, :dim] = v.get_vector(words[int(gids[r])], norm=self.norm)
-        return out
+        return bags.word_rows(self.vectors, gids, oov, self.norm)
 
     # ---- distances -----------------------------------------------------------------------------
     def distance(self, doc1, doc2, method="emd", reg=0.01):
@@ -173,21 +103,7 @@ class WMD:
         1.4142135623730951
         """
         m = self._method(method, reg)
-        oov = self._oov()
-        doc1, doc2 = _as_doc(doc1, "doc1"), _as_doc(doc2, "doc2")
-        ptr, ids, counts, _ = encode([doc1, doc2], self.vectors.key_to_index, self.lowercase, oov)
-        s = int(ptr[1])
-        if not oov:  # every word has a vocabulary row: one native call does the rest
-            v = self.vectors
-            return _kernels.wmd_single_ids(v.unit, None if self.norm else v.norms, ids, counts, s, m, reg)
-        gid = ids.astype(np.int64)
-        w = counts.astype(np.float64)
-        if s:
-            w[:s] /= w[:s].sum()
-        if len(w) > s:
-            w[s:] /= w[s:].sum()
-        X = self._rows(gid, oov)
-        return _kernels.wmd_single(X[:s], gid[:s], w[:s], X[s:], gid[s:], w[s:], m, reg)
+        return bags.wmd_pair(self.vectors, doc1, doc2, self.norm, self.lowercase, m, reg)
 
     def pairwise(self, docs_a, docs_b=None, method="emd", reg=0.01):
         """Matrix of WMDs, shape (len(docs_a), len(docs_b)), pairs solved in parallel.
@@ -202,7 +118,7 @@ class WMD:
                [0.7071, 0.    ]])
         """
         m = self._method(method, reg)
-        oov = self._oov()
+        oov = bags.oov_table(self.vectors)
         A = self._bags(docs_a, "docs_a", oov)
         symmetric = docs_b is None
         B = A if symmetric else self._bags(docs_b, "docs_b", oov)
@@ -237,7 +153,7 @@ class WMD:
         array([1.4142, 0.7071])
         """
         m = self._method(method, reg)
-        oov = self._oov()
+        oov = bags.oov_table(self.vectors)
         A = self._bags(docs_a, "docs_a", oov)
         B = self._bags(docs_b, "docs_b", oov)
         if len(A) != len(B):
@@ -264,11 +180,11 @@ class WMD:
 
     @staticmethod
     def _method(method, reg):
-        if method not in _METHODS:
+        if method not in bags.METHODS:
             raise EngineError(f"WMD: method must be 'emd' or 'sinkhorn', got {method!r}")
         if method == "sinkhorn" and not (isinstance(reg, (int, float)) and np.isfinite(reg) and reg > 0):
             raise EngineError(f"WMD: reg must be a positive number, got {reg!r}")
-        return _METHODS[method]
+        return bags.METHODS[method]
 
     # ---- nearest documents ---------------------------------------------------------------------
     def index(self, corpus, num_best=None):
@@ -315,11 +231,11 @@ class WmdIndex:
     """
 
     def __init__(self, wmd, corpus, num_best=None):
-        if num_best is not None and (not _is_int(num_best) or num_best < 0):
+        if num_best is not None and (not is_int(num_best) or num_best < 0):
             raise EngineError(f"WmdIndex: num_best must be a non-negative int or None, got {num_best!r}")
         self.wmd = wmd
         self.num_best = num_best
-        self._oov = wmd._oov()
+        self._oov = bags.oov_table(wmd.vectors)
         self._bags = wmd._bags(corpus, "corpus", self._oov)
         self._vocab, loc = np.unique(self._bags.gid, return_inverse=True)
         self._csr = self._bags.csr(loc)
@@ -369,7 +285,7 @@ class WmdIndex:
 
     def knn(self, queries, k=10, ict=True):
         """Exact k nearest documents of each query; see ``WMD.knn``."""
-        if not _is_int(k) or k < 1:
+        if not is_int(k) or k < 1:
             raise EngineError(f"knn: k must be a positive int, got {k!r}")
         Q, oov = self._queries(queries)
         k = min(int(k), len(self))
@@ -388,17 +304,17 @@ class WmdIndex:
 
         Documents at infinite distance (score 0) are left out, as in gensim's ``num_best`` results.
         """
-        if not _is_int(topn) or topn < 0:
+        if not is_int(topn) or topn < 0:
             raise EngineError(f"most_similar: topn must be a non-negative int, got {topn!r}")
         if topn == 0 or len(self) == 0:
             return []
-        r = self.knn([_as_doc(query, "query")], k=topn)
+        r = self.knn([bags.as_doc(query, "query")], k=topn)
         return [
             (int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)
         ]
 
     def __getitem__(self, query):
-        single = _is_single_doc(query)
+        single = bags.is_single_doc(query)
         if self.num_best is not None:
             if single:
                 return self.most_similar(query, topn=self.num_best)
@@ -408,50 +324,6 @@ class WmdIndex:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-
-
-def _is_int(x):
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _is_single_doc(q):
-    """A string or a list of string tokens is one document; a list of those is many."""
-    if isinstance(q, str):
-        return True
-    if isinstance(q, (list, tuple)):
-        return len(q) == 0 or isinstance(q[0], str)
-    return False
-
-
-def _as_doc(doc, what):
-    if isinstance(doc, str):
-        return doc
-    if isinstance(doc, (list, tuple)):
-        if doc and set(map(type, doc)) != {str}:  # a C-speed check; the loop only names the culprit
-            for t, tok in enumerate(doc):
-                if not isinstance(tok, str):
-                    raise ShapeError(f"{what}: token {t} is a {type(tok).__name__}, expected str")
-        return doc
-    if isinstance(doc, np.ndarray) and doc.ndim == 1:
-        return _as_doc(doc.tolist(), what)
-    raise ShapeError(
-        f"{what}: a document must be a string or a list of string tokens, got {type(doc).__name__}"
-    )
-
-
-def _as_docs(docs, name):
-    if len(docs_list := _listify(docs, name)) == 1 and name in ("doc1", "doc2"):
-        return [_as_doc(docs_list[0], name)]
-    return [_as_doc(d, f"{name}[{i}]") for i, d in enumerate(docs_list)]
-
-
-def _listify(docs, name):
-    if isinstance(docs, str):
-        raise ShapeError(f"{name}: expected a list of documents, got a single string")
-    try:
-        return list(docs)
-    except TypeError:
-        raise ShapeError(f"{name}: expected a list of documents, got {type(docs).__name__}") from None
 
 
 def _centroids(csr, X, n_docs):

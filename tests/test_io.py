@@ -17,7 +17,7 @@ import engine
 from engine import _kernels
 from engine.datasets import gensim_test_file, lee_sentences
 from engine.errors import DuplicateWordWarning, EngineError, FormatError
-from engine.formats import write_word2vec
+from engine.io import write_word2vec
 
 
 # ---------------------------------------------------------------- fixtures
@@ -121,7 +121,7 @@ def test_writer_is_atomic(tmp_path, small_kv, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(engine.formats._formats, "write_rows", boom)
+    monkeypatch.setattr(engine.io.word2vec._formats, "write_rows", boom)
     with pytest.raises(RuntimeError):
         write_word2vec(v, p, format="text")
     assert p.read_bytes() == before

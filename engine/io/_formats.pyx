@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The hot loops of the word2vec/GloVe readers and writers (engine/formats.py drives them).
+"""The hot loops of the word2vec/GloVe readers and writers (engine/io/word2vec.py drives them).
 
 Readers fill a caller-allocated float32 matrix row by row straight from a byte buffer that is
 refilled with ``readinto``: no per-word Python objects except the word itself, no intermediate
@@ -15,7 +15,7 @@ cdef extern from "Python.h":
     # a dict with room for n keys: building a big vocabulary then skips ~20 resizes
     dict _PyDict_NewPresized(Py_ssize_t n)
 
-from .errors import FormatError
+from ..errors import FormatError
 
 cnp.import_array()
 
@@ -383,14 +383,3 @@ def write_rows(f, list keys, const float[:, ::1] unit, const float[::1] norms, b
         w.put(b"\n", 1)
     w.flush()
 
-
-def index_keys(list keys):
-    """``({key: row}, first duplicate or None)`` for a vocabulary, built in one presized pass."""
-    cdef Py_ssize_t i, n = len(keys)
-    cdef dict d = _PyDict_NewPresized(n)
-    for i in range(n):
-        key = keys[i]
-        if key in d:
-            return d, key
-        d[key] = i
-    return d, None

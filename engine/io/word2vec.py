@@ -9,7 +9,7 @@ The layouts (all UTF-8 words, one vector per word, in file order):
 - ``"glove"``: the same lines without a header.
 
 ``.gz`` and ``.bz2`` files are (de)compressed by their extension. The parsing loops live in the
-Cython module ``engine._formats``; this module opens files, detects the format, and turns the
+Cython module ``engine.io._formats``; this module opens files, detects the format, and turns the
 parsed rows into a ``Vectors``.
 """
 
@@ -23,9 +23,10 @@ import zlib
 
 import numpy as np
 
-from . import _formats, _kernels
-from .errors import DuplicateWordWarning, EngineError, FormatError
-from .vectors import Vectors
+from .. import _kernels
+from ..errors import DuplicateWordWarning, EngineError, FormatError
+from ..vectors import Vectors
+from . import _formats
 
 FORMATS = ("word2vec", "text", "glove")
 _SAMPLE = 1 << 20  # bytes read for detection: the header and the start of the first record
@@ -129,8 +130,8 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         Missing, empty or malformed file: the message names the file and the line (text) or
         byte offset (binary; of the decompressed stream for .gz/.bz2).
 
-    >>> import engine, engine.formats
-    >>> v = engine.formats.read_word2vec(engine.datasets.gensim_test_file("test_glove.txt"))
+    >>> import engine
+    >>> v = engine.io.read_word2vec(engine.datasets.gensim_test_file("test_glove.txt"))
     >>> v.vector_size
     50
     """
@@ -247,7 +248,7 @@ def write_word2vec(vectors, path, format="word2vec"):
     ``.gz``/``.bz2`` compress by extension. The file is written under a temporary name and renamed.
 
     >>> import os, tempfile, numpy as np, engine
-    >>> from engine.formats import write_word2vec
+    >>> from engine.io import write_word2vec
     >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> p = os.path.join(tempfile.mkdtemp(), "v.txt")
     >>> write_word2vec(v, p, format="text")

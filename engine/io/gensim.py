@@ -1,0 +1,48 @@
+"""gensim's own saved files (``.kv``, ``.model``): pickles, opened only on request.
+
+**Loading a pickle runs code from the file.** ``engine.load`` never unpickles; this module is
+the one explicit door, and its name and docstring say so.
+"""
+
+import os
+
+from ..errors import FormatError
+from ..vectors import Vectors
+
+
+def load_gensim(path, mmap=None):
+    """Load a gensim-saved ``.kv`` or ``.model`` file (``KeyedVectors.save`` / ``Model.save``).
+
+    **Warning: these files are Python pickles. Loading one runs code from the file; only load
+    files you trust.** engine's own format and the word2vec/GloVe formats never unpickle.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file gensim's ``save`` wrote.
+    mmap : {None, "r"}, optional
+        Passed to gensim's ``SaveLoad.load``: map the large arrays instead of reading them.
+
+    Returns
+    -------
+    engine.Vectors
+        As ``Vectors.from_gensim`` of the loaded object.
+
+    Examples
+    --------
+    >>> import os, tempfile, engine
+    >>> kv = engine.datasets.word2vec_keyedvectors()
+    >>> path = os.path.join(tempfile.mkdtemp(), "lee.kv")
+    >>> kv.save(path)
+    >>> len(engine.load_gensim(path)) == len(kv)
+    True
+    """
+    from gensim.utils import SaveLoad
+
+    try:
+        obj = SaveLoad.load(os.fspath(path), mmap=mmap)
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except Exception as e:  # an unpickling failure can raise nearly anything
+        raise FormatError(f"{path}: not a loadable gensim file ({type(e).__name__}: {e})") from None
+    return Vectors.from_gensim(obj)
