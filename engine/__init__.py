@@ -15,16 +15,11 @@ __version__ = "0.1.0"
 
 # Heavier parts load on first use, so `import engine` stays light (no FAISS, no POT, no torch).
 _LAZY = {
-    # [index]
     "FaissIndex": (".index", "FaissIndex"),
-    # [wmd]
     "WMD": (".wmd", "WMD"),
-    # [meta]
     "MetaEmbeddings": (".meta", "MetaEmbeddings"),
-    # [classify]
     "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
     "FewShotClassifier": (".classify", "FewShotClassifier"),
-    # [contextual]
     "ContextualEncoder": (".contextual", "ContextualEncoder"),
 }
 
@@ -38,6 +33,10 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

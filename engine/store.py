@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -21,6 +22,18 @@ from .ngrams import NgramVectors
 
 FORMAT = "engine-vectors"
 VERSION = 1
+
+
+class Contents(NamedTuple):
+    """What a store holds: the words and their rows, the unit matrix, its norms, the extras."""
+
+    keys: list
+    key_to_index: dict
+    unit: np.ndarray
+    norms: np.ndarray
+    counts: Optional[np.ndarray]
+    ngrams: Optional[NgramVectors]
+    provenance: Optional[dict]
 
 
 def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
@@ -120,9 +133,8 @@ def read(path, mmap=False):
 
     Returns
     -------
-    dict
-        ``keys``, ``key_to_index``, ``unit``, ``norms``, ``counts`` (or None), ``ngrams`` (an
-        ``NgramVectors`` or None) and ``provenance``: the keyword arguments of ``Vectors``.
+    Contents
+        The words, their rows, the matrix and what goes with it.
     """
     path = os.fspath(path)
     meta = read_description(
@@ -142,15 +154,7 @@ def read(path, mmap=False):
     if meta.get("ngrams"):
         ng = _load_npy(path, "ngrams.npy", mode, None, np.float32)
         ngrams = NgramVectors(ng, **meta["ngrams"])
-    return dict(
-        keys=keys,
-        key_to_index=key_to_index,
-        unit=unit,
-        norms=norms,
-        counts=counts,
-        ngrams=ngrams,
-        provenance=meta.get("provenance"),
-    )
+    return Contents(keys, key_to_index, unit, norms, counts, ngrams, meta.get("provenance"))
 
 
 def _read_vocab(vocab_path, n):

@@ -7,7 +7,7 @@ It keeps the original norms, so ``v["word"]`` gives back the raw vector as gensi
 
 import numpy as np
 
-from . import _kernels, bags, store
+from . import _kernels, bags, evaluation, store
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
 from .ngrams import NgramVectors
@@ -242,68 +242,9 @@ class Vectors(SimilarityMixin):
         except KeyError as e:
             raise VocabularyError(f"Key '{e.args[0]}' not present in vocabulary") from None
 
-    def evaluate_word_pairs(
-        self,
-        pairs,
-        delimiter="\t",
-        encoding="utf8",
-        restrict_vocab=300000,
-        case_insensitive=True,
-        dummy4unknown=False,
-    ):
-        """Correlation with human similarity judgements: ``(pearson, spearman, oov_ratio)``, as gensim.
-
-        See :func:`engine.evaluation.evaluate_word_pairs`.
-
-        >>> import engine
-        >>> from engine.datasets import gensim_test_file
-        >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
-        >>> pearson, spearman, oov = v.evaluate_word_pairs(gensim_test_file("wordsim353.tsv"))
-        >>> round(oov, 1) < 100
-        True
-        """
-        from .evaluation import evaluate_word_pairs
-
-        return evaluate_word_pairs(
-            self,
-            pairs,
-            delimiter=delimiter,
-            encoding=encoding,
-            restrict_vocab=restrict_vocab,
-            case_insensitive=case_insensitive,
-            dummy4unknown=dummy4unknown,
-        )
-
-    def evaluate_word_analogies(
-        self,
-        analogies,
-        restrict_vocab=300000,
-        case_insensitive=True,
-        dummy4unknown=False,
-        similarity_function="most_similar",
-    ):
-        """Accuracy on an analogy file: ``(score, sections)``, as gensim, answered in one batch.
-
-        See :func:`engine.evaluation.evaluate_word_analogies`.
-
-        >>> import engine
-        >>> from engine.datasets import gensim_test_file
-        >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
-        >>> score, sections = v.evaluate_word_analogies(gensim_test_file("questions-words.txt"),
-        ...                                             restrict_vocab=2000)
-        >>> 0.0 <= score <= 1.0
-        True
-        """
-        from .evaluation import evaluate_word_analogies
-
-        return evaluate_word_analogies(
-            self,
-            analogies,
-            restrict_vocab=restrict_vocab,
-            case_insensitive=case_insensitive,
-            dummy4unknown=dummy4unknown,
-            similarity_function=similarity_function,
-        )
+    # gensim's evaluations are methods of KeyedVectors: the functions take the vectors first
+    evaluate_word_pairs = evaluation.evaluate_word_pairs
+    evaluate_word_analogies = evaluation.evaluate_word_analogies
 
     def wmdistance(self, document1, document2, norm=True):
         """Word Mover's Distance between two documents, as gensim's ``wmdistance``.

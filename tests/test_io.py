@@ -291,7 +291,7 @@ MALFORMED_TEXT = [  # (name, bytes, format, message after "<path>: ")
         "count_too_small",
         b"1 2\na 1 2\nb 3 4\n",
         None,
-        "line 3: more vectors follow the 1 the header announces",
+        "line 3: data continues after the 1 vectors the header announces",
     ),
     ("short_row", b"2 3\na 1 2 3\nb 4 5\n", None, "line 3: expected 3 numbers after the word 'b', found 2"),
     (

@@ -149,6 +149,12 @@ cdef inline object _decode(const char* p, Py_ssize_t n, const char* errors, str 
                           f"(byte {e.start} of the word; pass unicode_errors='replace' or 'ignore' to load anyway)") from None
 
 
+cdef _more_than_announced(str name, str where, long long n):
+    raise FormatError(
+        f"{name}: {where}: data continues after the {n} vectors the header announces "
+        "(the header's count disagrees with the body)")
+
+
 def read_binary(f, str name, long long header_len, long long n, float[:, ::1] out,
                 str unicode_errors, bint check_tail, str offset_note=""):
     """Read ``n`` records ``word<space><dim float32>`` into ``out``.
@@ -205,9 +211,7 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
         i += 1
     cdef long long newlines = 0
     if check_tail and not s.only_blank_left(&newlines):
-        raise FormatError(
-            f"{name}: byte offset {s.base + s.start}{offset_note}: data continues after the {n} vectors "
-            "the header announces (the header's count disagrees with the body)")
+        _more_than_announced(name, f"byte offset {s.base + s.start}{offset_note}", n)
     return keys, seen, n_dup, first_dup
 
 
@@ -281,9 +285,7 @@ def read_text(f, str name, long long first_line, long long header_len, long long
         i += 1
     cdef long long newlines = 0
     if check_tail and not s.only_blank_left(&newlines):
-        raise FormatError(
-            f"{name}: line {lineno + newlines + 1}: more vectors follow the {n} the header announces "
-            "(the header's count disagrees with the body)")
+        _more_than_announced(name, f"line {lineno + newlines + 1}", n)
     return keys, seen, n_dup, first_dup
 
 

@@ -14,15 +14,15 @@ def load_store(path, mmap=False):
     ``mmap=True`` maps the matrix instead of reading it; a piece that does not fit the others
     is a ``FormatError`` naming the directory.
     """
-    parts = store.read(path, mmap=mmap)
+    c = store.read(path, mmap=mmap)
     try:
         return Vectors(
-            parts["keys"],
-            counts=parts["counts"],
-            ngrams=parts["ngrams"],
-            normalized=(parts["unit"], parts["norms"]),
-            meta=parts["provenance"],
-            key_to_index=parts["key_to_index"],
+            c.keys,
+            counts=c.counts,
+            ngrams=c.ngrams,
+            normalized=(c.unit, c.norms),
+            meta=c.provenance,
+            key_to_index=c.key_to_index,
         )
     except EngineError as e:
         raise FormatError(f"{os.fspath(path)}: {e}") from None
