@@ -1,0 +1,511 @@
+"""``FaissIndex``: build, tune, query and measure a FAISS index over a ``Vectors``."""
+
+from numbers import Integral
+
+import numpy as np
+
+from .._params import Interval, check, is_int
+from ..errors import EngineError, ShapeError
+from . import storage
+from .exact import _rescore, recall_at_k
+from .kinds import (
+    KINDS,
+    _check_params,
+    _extract_ivf,
+    _faiss,
+    _faiss_msg,
+    _make,
+    _positive_int,
+    default_train_size,
+)
+from .storage import _as_vectors
+
+
+class FaissIndex:
+    """A FAISS index over the unit rows of a ``Vectors``: exact (``flat``) or approximate.
+
+    Build one, query it by word or vector, save it beside the vectors, and pass it as
+    ``indexer=`` to gensim's ``KeyedVectors.most_similar`` or engine's ``Vectors.most_similar``.
+    Make one with :meth:`build` or :meth:`load`; the constructor wraps a FAISS index already
+    built over ``vectors.unit``.
+
+    Parameters
+    ----------
+    index : faiss.Index
+        A FAISS index holding the unit rows of ``vectors``, in row order (inner-product metric).
+    vectors : Vectors
+        The vocabulary the index was built on.
+    kind : str
+        The kind or factory string it was built as.
+    params : dict
+        Its build parameters.
+
+    Attributes
+    ----------
+    vectors : Vectors
+        The vocabulary the index was built on; ids are its rows.
+    kind : str
+        ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or the FAISS factory string.
+    params : dict
+        Every build parameter, defaults resolved (``nlist``, ``M``, ``train_size`` ...).
+    index : faiss.Index
+        The FAISS object itself.
+
+    Examples
+    --------
+    >>> import engine
+    >>> v = engine.datasets.clustered_vectors(2000, 32)
+    >>> index = engine.FaissIndex.build(v, "hnsw")
+    >>> exact = engine.FaissIndex.build(v, "flat")
+    >>> [w for w, _ in index.most_similar("w7", topn=3)] == [w for w, _ in exact.most_similar("w7", topn=3)]
+    True
+    >>> index.recall(sample=200) > 0.95
+    True
+    """
+
+    def __init__(self, index, vectors, kind, params):
+        self.index = index
+        self.vectors = vectors
+        self.kind = kind
+        self.params = dict(params)
+        self._rerank = int(self.params.get("rerank", 0) or 0)
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, vectors, kind="hnsw", **params):
+        """Build an index of ``kind`` over ``vectors`` (a ``Vectors`` or a gensim ``KeyedVectors``).
+
+        Parameters
+        ----------
+        vectors : Vectors or gensim KeyedVectors
+            The vocabulary to index (a ``KeyedVectors`` is converted with
+            ``Vectors.from_gensim``).
+        kind : str
+            ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or any FAISS factory string
+            (``"IVF1024,SQ8"``, ``"HNSW16"``, ``"OPQ16,IVF256,PQ16"`` ...), built with the
+            inner-product metric.
+        **params
+            ``M``, ``efConstruction``, ``efSearch`` (hnsw); ``nlist``, ``nprobe`` (ivf, pq);
+            ``m``, ``nbits`` (pq); ``train_size``, ``seed`` (anything trained); ``rerank``
+            (any approximate kind). Defaults are in the module docstring.
+
+        Returns
+        -------
+        FaissIndex
+            The index, every vector added; ``params`` holds the defaults it resolved.
+
+        Raises
+        ------
+        EngineError
+            For an unknown kind or parameter, or one out of range.
+        ShapeError
+            For empty vectors.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors([f"w{i}" for i in range(500)], np.random.default_rng(0).normal(size=(500, 16)))
+        >>> index = engine.FaissIndex.build(v, "ivf", nlist=8, nprobe=8)  # nprobe = nlist: exact
+        >>> index.recall(sample=100, k=5)
+        1.0
+        """
+        vectors = _as_vectors(vectors)
+        n, d = len(vectors), vectors.vector_size
+        if n == 0 or d == 0:
+            raise ShapeError(f"FaissIndex.build: the vectors are empty ({n} words × {d} dims)")
+        if not isinstance(kind, str) or not kind.strip():
+            raise EngineError(
+                f"FaissIndex.build: kind must be one of {', '.join(KINDS)} or a FAISS factory string, got {kind!r}"
+            )
+        key = kind.strip().lower() if kind.strip().lower() in KINDS else None
+        params = _check_params(key, kind, params, n, d)
+        faiss = _faiss()
+        index = _make(faiss, key, kind, params, d)
+        unit = vectors.unit
+        if not index.is_trained:
+            ivf = _extract_ivf(faiss, index)
+            nlist = params.get("nlist", ivf.nlist if ivf is not None else 1)
+            size = params.setdefault("train_size", default_train_size(n, nlist))
+            seed = params.setdefault("seed", 0)
+            rows = (
+                np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+                if size < n
+                else slice(None)
+            )
+            try:
+                index.train(np.ascontiguousarray(unit[rows]))
+            except RuntimeError as e:
+                raise EngineError(
+                    f"FaissIndex.build: FAISS could not train {kind!r} on {size} vectors: {_faiss_msg(e)}"
+                ) from None
+        for start in range(0, n, 1 << 18):  # blocks keep a memory-mapped matrix from being copied whole
+            index.add(np.ascontiguousarray(unit[start : start + (1 << 18)]))
+        self = cls(index, vectors, key or kind.strip(), params)
+        if "efSearch" in params:
+            self.efSearch = params["efSearch"]
+        if "nprobe" in params:
+            self.nprobe = params["nprobe"]
+        return self
+
+    # ------------------------------------------------------------------ knobs
+    @property
+    def efSearch(self):
+        """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
+
+        Settable (an int >= 1), also after ``load``; ``EngineError`` on an index without HNSW.
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "hnsw")
+        >>> index.efSearch
+        64
+        >>> index.efSearch = 128
+        >>> index.efSearch, index.params["efSearch"]
+        (128, 128)
+        """
+        h = self._hnsw()
+        return None if h is None else int(h.efSearch)
+
+    @efSearch.setter
+    def efSearch(self, value):
+        h = self._hnsw()
+        if h is None:
+            raise EngineError(f"efSearch: the {self.kind!r} index has no HNSW graph")
+        h.efSearch = _positive_int("efSearch", value)
+        self.params["efSearch"] = int(h.efSearch)
+
+    @property
+    def nprobe(self):
+        """IVF lists visited per query (larger: better recall, slower); None without IVF.
+
+        Settable (an int >= 1, capped at ``nlist``); ``EngineError`` on an index without IVF.
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(2000, 8), "ivf")
+        >>> index.nprobe, index.params["nlist"]
+        (51, 51)
+        >>> index.nprobe = 8
+        >>> index.nprobe
+        8
+        """
+        ivf = self._ivf()
+        return None if ivf is None else int(ivf.nprobe)
+
+    @nprobe.setter
+    def nprobe(self, value):
+        ivf = self._ivf()
+        if ivf is None:
+            raise EngineError(f"nprobe: the {self.kind!r} index has no inverted lists")
+        value = _positive_int("nprobe", value)
+        ivf.nprobe = min(value, ivf.nlist)
+        self.params["nprobe"] = int(ivf.nprobe)
+
+    @property
+    def rerank(self):
+        """Candidates per result re-scored exactly against ``vectors.unit`` (0: off).
+
+        Settable (an int >= 0): ``rerank=r`` fetches ``r·k`` candidates and returns their exact
+        cosines.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq")
+        >>> index.rerank
+        10
+        >>> index.rerank = 0
+        >>> index.rerank
+        0
+        """
+        return self._rerank
+
+    @rerank.setter
+    def rerank(self, value):
+        self._rerank = int(check("rerank", value, [Interval(Integral, 0, None)]))
+        self.params["rerank"] = self._rerank
+
+    def _hnsw(self):
+        import faiss
+
+        idx = faiss.downcast_index(self.index)
+        return getattr(idx, "hnsw", None)
+
+    def _ivf(self):
+        import faiss
+
+        return _extract_ivf(faiss, self.index)
+
+    # ------------------------------------------------------------------ search
+    @property
+    def ntotal(self):
+        """Number of indexed vectors (the vocabulary size).
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import engine
+        >>> engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "flat").ntotal
+        500
+        """
+        return int(self.index.ntotal)
+
+    def __len__(self):
+        return self.ntotal
+
+    def __repr__(self):
+        knobs = "".join(
+            f", {k}={getattr(self, k)}" for k in ("efSearch", "nprobe", "rerank") if getattr(self, k)
+        )
+        return (
+            f"<engine.FaissIndex {self.kind!r}: {self.ntotal} words × {self.vectors.vector_size} dims{knobs}>"
+        )
+
+    def search(self, queries, k=10):
+        """Top-``k`` rows for each query: ``(scores, ids)``, both of shape ``(Q, k)``.
+
+        The query word itself is not excluded (``most_similar`` does that).
+
+        Parameters
+        ----------
+        queries : str, int, list of str or int, or array of shape (D,) or (Q, D)
+            Words, row ids, or vectors (unit-normalised here; zero rows score 0).
+        k : int, default 10
+            Results per query; above the vocabulary size it is clipped.
+
+        Returns
+        -------
+        scores : ndarray of float32, shape (Q, k)
+            Cosines, best first; -inf where an approximate index found fewer than ``k``.
+        ids : ndarray of int64, shape (Q, k)
+            Rows of the vocabulary; -1 where none was found.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+        >>> scores, ids = engine.FaissIndex.build(v, "flat").search(["a", "c"], k=2)
+        >>> ids.tolist(), scores.astype(float).round(2).tolist()
+        ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
+        """
+        q = self._queries(queries)
+        k = min(int(check("k", k, [Interval(Integral, 1, None)], "search")), self.ntotal)
+        if q.shape[0] == 0:
+            return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+        fetch = min(k * self._rerank, self.ntotal) if self._rerank > 1 else k
+        faiss = _faiss()  # also applies the thread count
+        h = self._hnsw()
+        if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = fetch
+            scores, ids = self.index.search(q, fetch, params=params)
+        else:
+            scores, ids = self.index.search(q, fetch)
+        if self._rerank:
+            scores, ids = _rescore(self.vectors.unit, q, ids, k)
+        scores = np.where(ids >= 0, scores, np.float32(-np.inf)).astype(np.float32, copy=False)
+        return scores[:, :k], ids[:, :k].astype(np.int64, copy=False)
+
+    def most_similar(self, word_or_vector, topn=10):
+        """The ``topn`` nearest words as ``[(word, cosine), ...]``, best first.
+
+        A word (or row id) is excluded from its own results, as gensim's ``most_similar`` does
+        (``topn + 1`` are fetched and the word dropped); a vector excludes nothing. This is the
+        ``indexer`` contract: gensim's ``KeyedVectors.most_similar(..., indexer=index)`` calls
+        ``index.most_similar(unit_mean_vector, topn)`` and returns its answer unchanged.
+
+        Parameters
+        ----------
+        word_or_vector : str, int or array of shape (D,)
+            A word or row id (excluded from its results), or a vector (nothing excluded).
+        topn : int, default 10
+            How many words; below 1 gives ``[]``.
+
+        Returns
+        -------
+        list of (str, float)
+            ``(word, cosine)`` pairs, best first.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3) + 0.1)
+        >>> index = engine.FaissIndex.build(v, "flat")
+        >>> [w for w, _ in index.most_similar("a", topn=2)]
+        ['b', 'c']
+        >>> [w for w, _ in index.most_similar(v["a"], topn=1)]
+        ['a']
+        """
+        check("topn", topn, [Integral], "most_similar")
+        if topn < 1:
+            return []
+        exclude = None
+        if isinstance(word_or_vector, str) or is_int(word_or_vector):
+            exclude = self.vectors.get_index(word_or_vector)
+            query = [exclude]
+        else:
+            query = np.asarray(word_or_vector)
+            if query.ndim != 1 and query.shape[:1] != (1,):
+                raise ShapeError(
+                    f"most_similar: expected a word or one vector of shape ({self.vectors.vector_size},), got shape {query.shape}"
+                )
+            query = query.reshape(1, -1)
+        scores, ids = self.search(query, topn + (exclude is not None))
+        keys = self.vectors.index_to_key
+        out = [
+            (keys[i], float(s))
+            for s, i in zip(scores[0].tolist(), ids[0].tolist())
+            if i >= 0 and i != exclude
+        ]
+        return out[:topn]
+
+    def _queries(self, queries):
+        from .. import _kernels
+
+        d = self.vectors.vector_size
+        if isinstance(queries, str) or is_int(queries):
+            queries = [queries]
+        if isinstance(queries, (list, tuple)) and all(isinstance(x, str) or is_int(x) for x in queries):
+            rows = np.fromiter(
+                (self.vectors.get_index(x) for x in queries), dtype=np.int64, count=len(queries)
+            )
+            return np.ascontiguousarray(self.vectors.unit[rows])
+        a = np.asarray(queries)
+        if a.dtype.kind in "iu":
+            if a.ndim != 1:
+                raise ShapeError(f"search: row ids must be 1-D, got shape {a.shape}")
+            return self._queries([int(x) for x in a])
+        if a.ndim == 1:
+            a = a.reshape(1, -1)
+        a = _kernels.as_matrix(a, "queries")
+        if a.shape[1] != d:
+            raise ShapeError(f"search: queries have {a.shape[1]} dimensions, the index has {d}")
+        # numpy, not the OpenMP kernel: a thread team for one query costs more than the work
+        norms = np.sqrt(np.einsum("ij,ij->i", a, a, dtype=np.float64)).astype(np.float32)
+        return np.ascontiguousarray(a / np.where(norms > 0, norms, 1)[:, None])
+
+    # ------------------------------------------------------------------ recall
+    def recall(self, sample=1000, k=10, seed=0):
+        """Recall@k of ``most_similar`` for ``sample`` random vocabulary words, against exact search.
+
+        Each sampled word queries both this index and an exact search (a blocked float32 BLAS
+        product over ``vectors.unit``); the word itself is dropped from both, as
+        ``most_similar`` drops it. A returned word counts as found when its exact cosine is at
+        least the exact k-th best (so ties at the boundary are not misses). Tune ``efSearch`` or
+        ``nprobe`` until it suits you.
+
+        Parameters
+        ----------
+        sample : int, default 1000
+            Vocabulary words queried (a seeded sample, at most the vocabulary).
+        k : int, default 10
+            Neighbours compared per word (at most the vocabulary size minus one).
+        seed : int, default 0
+            Seed of the sample.
+
+        Returns
+        -------
+        float
+            The fraction of the ``sample · k`` exact neighbours found, in [0, 1].
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors([f"w{i}" for i in range(300)], np.random.default_rng(0).normal(size=(300, 8)))
+        >>> engine.FaissIndex.build(v, "flat").recall(sample=50, k=5)
+        1.0
+        """
+        for name, val in (("sample", sample), ("k", k)):
+            check(name, val, [Interval(Integral, 1, None)], "recall")
+        n = self.ntotal
+        if n < 2:
+            raise EngineError("recall: needs at least 2 words")
+        k = min(int(k), n - 1)
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=min(int(sample), n), replace=False))
+        _, ids = self.search(np.ascontiguousarray(self.vectors.unit[rows]), k + 1)
+        return recall_at_k(self.vectors.unit, rows, ids, k)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path):
+        """Save to the directory ``path`` (created if needed): ``index.faiss`` and ``index.json``.
+
+        ``path`` may be the engine vectors directory itself, so the index lives beside the
+        vectors. ``index.json`` holds the kind, the parameters, the knobs, the vocabulary's
+        fingerprint and the SHA-256 of ``index.faiss``. Each file is written to a temporary name
+        and renamed; ``index.json`` goes last, so a crash in between leaves a pair whose checksum
+        does not match and ``load`` says so rather than serving a wrong index.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            The directory (created if needed; a file in the way is an ``EngineError``).
+
+        Examples
+        --------
+        >>> import numpy as np, engine, tempfile
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3))
+        >>> d = tempfile.mkdtemp()
+        >>> engine.FaissIndex.build(v, "flat").save(d)
+        >>> engine.FaissIndex.load(d, v).most_similar("a", topn=1)[0][0] in ("b", "c")
+        True
+        """
+        storage.save(self, path)
+
+    @classmethod
+    def load(cls, path, vectors):
+        """Load an index saved with ``save`` and attach it to ``vectors``.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            The directory ``save`` wrote.
+        vectors : Vectors or gensim KeyedVectors
+            The vocabulary the index was built on (checked against the saved fingerprint).
+
+        Returns
+        -------
+        FaissIndex
+            The index, with the knobs (``efSearch``, ``nprobe``, ``rerank``) it was saved with.
+
+        Raises
+        ------
+        FormatError
+            When ``index.faiss`` or ``index.json`` is missing, unreadable or does not match its
+            checksum.
+        EngineError
+            When ``vectors`` is not the vocabulary the index was built on (other words, order,
+            size, dimension or vectors).
+
+        Examples
+        --------
+        >>> import numpy as np, engine, tempfile
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3))
+        >>> d = tempfile.mkdtemp()
+        >>> engine.FaissIndex.build(v, "hnsw", efSearch=32).save(d)
+        >>> engine.FaissIndex.load(d, v).efSearch
+        32
+        """
+        index, vectors, kind, params, knobs = storage.load(path, vectors)
+        self = cls(index, vectors, kind, params)
+        for name, value in knobs.items():
+            if value is not None:
+                setattr(self, name, value)
+        self.params = params  # the setters above would record knobs that were never set
+        return self
