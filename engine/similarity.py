@@ -25,6 +25,13 @@ class SimilarityMixin:
     See Also
     --------
     engine.Vectors : The class that carries these methods.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b"], np.eye(2))
+    >>> isinstance(v, SimilarityMixin), float(v.similarity("a", "b"))
+    (True, 0.0)
     """
 
     # -- helpers: gensim's input handling --------------------------------------------

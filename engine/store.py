@@ -48,8 +48,7 @@ class Contents(NamedTuple):
     keys: list
     #: ``{word: row}`` (dict).
     key_to_index: dict
-    #: The unit-normalised float32 rows, shape (N, D); a read-only ``numpy.memmap`` when read
-    #: with ``mmap=True``.
+    #: The unit-normalised float32 rows, shape (N, D) (a ``numpy.memmap`` if ``mmap=True``).
     unit: np.ndarray
     #: The original L2 norm of every row (float32, shape (N,)).
     norms: np.ndarray
