@@ -141,7 +141,7 @@ class WMD:
     See Also
     --------
     engine.Vectors.wmdistance : One pair, gensim's call.
-    emd : The transport solver alone.
+    engine.wmd.emd : The transport solver alone.
 
     Examples
     --------
