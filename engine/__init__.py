@@ -1,8 +1,26 @@
-"""engine: a native-accelerated similarity engine for word embeddings.
+"""engine: a native-accelerated similarity engine for word embeddings, compatible with gensim.
 
+One type, ``Vectors`` (a vocabulary and its unit-normalised float32 rows), carries gensim's
+``KeyedVectors`` similarity calls with the same arguments and results, computed by native
+kernels; every loader returns one and every capability takes one.
+
+- Loading and saving: ``load`` (engine's directory, word2vec binary/text, GloVe, fastText
+  ``.vec``, compressed copies), ``load_gensim`` (gensim pickles, on request only),
+  ``Vectors.from_gensim``, ``Vectors.save``.
+- Capabilities, imported on first use so that ``import engine`` stays light: ``WMD`` (Word
+  Mover's Distance), ``FaissIndex``, ``MetaEmbeddings``, ``ZeroShotClassifier``,
+  ``FewShotClassifier``, ``ContextualEncoder``.
+- Settings: ``set_num_threads`` / ``get_num_threads``.
+- Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
+  ``KeyError``), ``ShapeError``, ``DependencyError``.
+- ``datasets``: the embedded default vectors and gensim's bundled test data, offline.
+
+Examples
+--------
 >>> import engine
->>> v = engine.load(engine.datasets.default_path())
->>> [w for w, _ in v.most_similar("apple", topn=3)]  # doctest: +SKIP
+>>> v = engine.load(engine.datasets.default_path(), mmap=True)
+>>> [w for w, _ in v.most_similar("apple", topn=3)]
+['apples', 'iphone', 'itunes']
 """
 
 from . import datasets
@@ -25,6 +43,7 @@ _LAZY = {
 
 
 def __getattr__(name):
+    """Import a capability listed in ``_LAZY`` on first use (PEP 562)."""
     if name in _LAZY:
         import importlib
 
@@ -36,6 +55,7 @@ def __getattr__(name):
 
 
 def __dir__():
+    """The module's names, the lazily imported ones included."""
     return sorted(set(globals()) | set(_LAZY))
 
 

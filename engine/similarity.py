@@ -16,7 +16,23 @@ from .errors import ShapeError, VocabularyError
 
 
 class SimilarityMixin:
-    """gensim's similarity calls and engine's batched search, over a ``Vectors``' unit rows."""
+    """The similarity calls of gensim and engine's batched search, over a ``Vectors``' unit rows.
+
+    A mixin: ``engine.Vectors`` is the class to use; it provides ``_unit``, ``key_to_index``,
+    ``index_to_key``, ``get_index`` and ``get_vector``. Every score is a cosine (or built from
+    cosines) between unit-normalised vectors, read by the exact top-k kernel.
+
+    See Also
+    --------
+    engine.Vectors : The class that carries these methods.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b"], np.eye(2))
+    >>> isinstance(v, SimilarityMixin), float(v.similarity("a", "b"))
+    (True, 0.0)
+    """
 
     # -- helpers: gensim's input handling --------------------------------------------
     _KEY_TYPES = (str, int, np.integer)
@@ -127,21 +143,65 @@ class SimilarityMixin:
 
     # -- batched search --------------------------------------------------------------
     def search(self, queries, k=10, exclude=None, restrict_vocab=None):
-        """Exact cosine top-``k`` for many queries at once: ``(scores, ids)``.
+        r"""Exact cosine top-``k`` for many queries at once.
 
-        ``queries``: words, row numbers, a (Q, dim) float array or a list of vectors (each
-        unit-normalised here; a zero vector scores 0 everywhere). ``exclude``: one iterable of words or rows per
-        query, never returned (the query word itself is *not* excluded unless listed).
-        ``restrict_vocab``: an int N to search only the first N words (as gensim), or a
-        ``(start, end)`` row range. Returns float32 scores and int64 rows, both (Q, k), best first;
-        exact ties come in ascending row order; when exclusions leave fewer than ``k`` rows the
-        remaining slots hold row -1 and score -inf.
+        Each query :math:`q` is scored against every row :math:`x` searched by
 
+        .. math::
+
+            \cos(q, x) = \frac{q \cdot x}{\lVert q \rVert \, \lVert x \rVert}
+
+        in one batched, multi-threaded kernel call over the stored unit rows. The answer is exact
+        (no approximate index is involved).
+
+        Parameters
+        ----------
+        queries : str, int, sequence of str or int, ndarray or list of ndarray
+            Words or row numbers; a float array of shape (Q, vector_size) or one 1-D vector; or a
+            list of vectors. Vectors are unit-normalised here; a zero vector scores 0 everywhere.
+            A query word is *not* excluded from its own results unless listed in ``exclude``.
+        k : int, default 10
+            Results per query: at least 1 and at most the number of rows searched.
+        exclude : sequence, optional
+            One entry per query: a word, a row number or an iterable of them, never returned for
+            that query.
+        restrict_vocab : int or (int, int), optional
+            An int N searches only the first N rows (as gensim); a ``(start, end)`` pair searches
+            rows ``start`` to ``end - 1``. None searches all rows.
+
+        Returns
+        -------
+        scores : ndarray of float32, shape (Q, k)
+            Cosines, best first; exact ties come in ascending row order.
+        ids : ndarray of int64, shape (Q, k)
+            The rows. When exclusions leave fewer than ``k`` rows, the remaining slots hold row -1
+            and score -inf.
+
+        Raises
+        ------
+        VocabularyError
+            If a query or excluded word is not in the vocabulary, or a row number is out of range.
+        ShapeError
+            If there is no query, a query vector has the wrong dimension or holds NaN/Inf, ``k`` is
+            not an int in range, ``restrict_vocab`` is not a non-empty row range, or ``exclude``
+            does not have one entry per query.
+
+        See Also
+        --------
+        most_similar_batch : The same search with gensim's results (words, query word excluded).
+        most_similar : One query, gensim's arguments.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> scores, ids = v.search(["a", "c"], k=2)
         >>> ids.tolist(), [[round(float(s), 2) for s in row] for row in scores]
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
+        >>> v.search(["a"], k=3, exclude=[["a"]])[1]
+        array([[ 1,  2, -1]])
+        >>> v.search(np.array([0.0, 2.0]), k=1, restrict_vocab=(0, 2))[1]
+        array([[1]])
         """
         q, _ = self._queries(queries)
         lo, hi = self._restrict_range(restrict_vocab)
@@ -157,9 +217,39 @@ class SimilarityMixin:
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
         """``most_similar`` for many single queries in one batched call.
 
-        Each result equals ``most_similar(query, topn=topn, restrict_vocab=restrict_vocab)``:
-        a list of ``(word, score)``, the query word excluded (vector queries exclude nothing).
+        Each result equals ``most_similar(query, topn=topn, restrict_vocab=restrict_vocab)``: the
+        ``topn`` words of highest cosine with the query, the query word itself left out (vector
+        queries leave nothing out).
 
+        Parameters
+        ----------
+        queries : str, int, sequence of str or int, ndarray or list of ndarray
+            As for ``search``: words, row numbers or vectors.
+        topn : int, default 10
+            Results per query (fewer when the vocabulary searched is smaller); below 1 gives empty
+            lists.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words (gensim's meaning; a row range is not
+            accepted here).
+
+        Returns
+        -------
+        list of list of (str, float)
+            One list per query of ``(word, cosine)``, best first; exact ties in ascending row order.
+
+        Raises
+        ------
+        VocabularyError
+            If a query word is not in the vocabulary.
+        ShapeError
+            If ``topn`` is not an int, there is no query, or a query vector does not fit.
+
+        See Also
+        --------
+        search : The arrays behind it, with exclusions and row ranges.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> [[w for w, _ in r] for r in v.most_similar_batch(["a", "c"], topn=2)]
@@ -184,19 +274,58 @@ class SimilarityMixin:
         ]
 
     def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd"):
-        """Answer many analogies "a is to b as c is to ?" at once: ``(scores, ids)`` (Q, topn).
+        r"""Answer many analogies "a is to b as c is to ?" at once.
 
-        ``a``, ``b``, ``c``: equal-length sequences of words or rows. ``method="3cosadd"`` ranks
-        by cosine with b + c − a (gensim's ``most_similar(positive=[b, c], negative=[a])``);
-        ``"3cosmul"`` by Levy & Goldberg's 3CosMul (gensim's ``most_similar_cosmul``). a, b and c
-        are never returned. ``restrict_vocab``: search only the first N words. Slots beyond the
-        rows available hold row -1 and score -inf.
+        With ``method="3cosadd"`` the candidates :math:`x` are ranked by the cosine with the
+        unit-normalised mean of the unit vectors :math:`\hat b + \hat c - \hat a`, as gensim's
+        ``most_similar(positive=[b, c], negative=[a])``; with ``"3cosmul"`` by Levy & Goldberg's
+        3CosMul, as gensim's ``most_similar_cosmul(positive=[b, c], negative=[a])``:
 
+        .. math::
+
+            \mathrm{3CosMul}(x) = \frac{\frac{1 + \cos(x, b)}{2} \cdot \frac{1 + \cos(x, c)}{2}}
+            {\frac{1 + \cos(x, a)}{2} + 10^{-6}}
+
+        ``a``, ``b`` and ``c`` are never returned.
+
+        Parameters
+        ----------
+        a, b, c : sequence of str or int
+            Equal-length sequences of words or row numbers, one analogy per position.
+        topn : int, default 10
+            Answers per analogy: at least 1 and at most the number of rows searched.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words (as gensim).
+        method : {"3cosadd", "3cosmul"}, default "3cosadd"
+            The ranking.
+
+        Returns
+        -------
+        scores : ndarray of float32, shape (Q, topn)
+            The scores, best first (ties in ascending row order).
+        ids : ndarray of int64, shape (Q, topn)
+            The rows; slots beyond the rows available hold row -1 and score -inf.
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+        ShapeError
+            If ``a``, ``b`` and ``c`` differ in length or are empty, ``topn`` is out of range, or
+            ``method`` is unknown.
+
+        See Also
+        --------
+        most_similar : One 3CosAdd analogy, gensim's arguments.
+        most_similar_cosmul : One 3CosMul analogy.
+
+        Examples
+        --------
         >>> import engine
         >>> v = engine.datasets.default_vectors()
         >>> scores, ids = v.analogies(["man"], ["king"], ["woman"], topn=3)
-        >>> ids.shape
-        (1, 3)
+        >>> [v.index_to_key[i] for i in ids[0]]
+        ['queen', 'kings', 'monarch']
         """
         ra, rb, rc = (
             self._rows(list(x) if not isinstance(x, np.ndarray) else x.tolist(), name)
@@ -227,14 +356,50 @@ class SimilarityMixin:
     def get_mean_vector(
         self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
     ):
-        """Weighted mean of word vectors (words, rows or arrays), exactly as gensim's.
+        r"""Weighted mean of word vectors, exactly as gensim's ``get_mean_vector``.
 
-        Missing words are skipped (``ignore_missing=True``) or raise VocabularyError.
+        .. math::
 
+            m = \frac{\sum_i w_i \, x_i}{\sum_i \lvert w_i \rvert}
+
+        with :math:`x_i` the unit vectors of the words (raw ones with ``pre_normalize=False``;
+        arrays are used as given), accumulated in float32 in gensim's order so that the result is
+        equal to the last bit. Missing words are left out of both sums.
+
+        Parameters
+        ----------
+        keys : sequence of str, int or ndarray
+            Words, row numbers or 1-D vectors of length ``vector_size``.
+        weights : list or ndarray of float, optional
+            One weight per key; all 1 by default.
+        pre_normalize : bool, default True
+            Average the unit vectors of words (not of arrays) rather than the raw ones.
+        post_normalize : bool, default False
+            Return the mean unit-normalised.
+        ignore_missing : bool, default True
+            Skip words not in the vocabulary; False raises instead.
+
+        Returns
+        -------
+        ndarray of float32, shape (vector_size,)
+            The mean; the zero vector if every key was skipped.
+
+        Raises
+        ------
+        ShapeError
+            If ``keys`` is empty, ``weights`` does not have one entry per key, a vector has the
+            wrong shape, or the result holds NaN or Inf.
+        VocabularyError
+            If a word is missing and ``ignore_missing`` is False.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[2.0, 0], [0, 1.0]]))
         >>> v.get_mean_vector(["a", "b"]).tolist()
         [0.5, 0.5]
+        >>> v.get_mean_vector(["a", "b"], pre_normalize=False).tolist()
+        [1.0, 0.5]
         """
         if len(keys) == 0:
             raise ShapeError("cannot compute mean with no input")
@@ -278,20 +443,64 @@ class SimilarityMixin:
         restrict_vocab=None,
         indexer=None,
     ):
-        """The ``topn`` words closest to the mean of ``positive`` minus ``negative``, as gensim.
+        r"""The ``topn`` words closest to the mean of ``positive`` minus ``negative``, as gensim.
 
-        Arguments and results are gensim 4.4's ``KeyedVectors.most_similar``: words, rows or
-        vectors (a 2-D array is averaged into one query), ``(key, weight)`` tuples, ``topn=None``
-        for the raw float32 scores over the clip range, ``topn < 1`` for ``[]``, ``restrict_vocab``
-        overriding ``clip_start``/``clip_end``, and ``indexer`` (an object whose
-        ``most_similar(unit_vector, topn)`` answers instead, when ``topn`` is an int). Input words
-        are not returned. Differences: exact ties come in ascending row order (gensim's order is
+        The query is the unit-normalised ``get_mean_vector`` of the inputs (unit vectors of words,
+        weight +1 for positives and -1 for negatives unless given), and every candidate :math:`x`
+        scores
+
+        .. math::
+
+            \cos(q, x) = \frac{q \cdot x}{\lVert q \rVert \, \lVert x \rVert}
+
+        Arguments and results are gensim 4.4's ``KeyedVectors.most_similar``. Input words are not
+        returned. Differences: exact ties come in ascending row order (gensim's order is
         unspecified), and rows of norm zero score 0 instead of NaN.
 
+        Parameters
+        ----------
+        positive : str, int, ndarray or list of them, optional
+            Words, row numbers or vectors that count positively; a 2-D array counts each row; a
+            ``(key, weight)`` tuple gives its own weight.
+        negative : str, int, ndarray or list of them, optional
+            The same, counting negatively.
+        topn : int or None, default 10
+            Number of results; below 1 gives ``[]``; None gives the raw scores instead.
+        clip_start, clip_end : int, optional
+            Search only rows ``clip_start`` to ``clip_end - 1`` (``clip_end`` None: to the end).
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words; overrides ``clip_start``/``clip_end``.
+        indexer : object, optional
+            An approximate index (e.g. ``engine.FaissIndex``): when ``topn`` is an int, its
+            ``most_similar(unit_query, topn)`` answers instead.
+
+        Returns
+        -------
+        list of (str, float) or ndarray of float32
+            ``(word, cosine)`` pairs, best first (fewer than ``topn`` when the range holds fewer
+            words); with ``topn=None`` the cosines of every row in the clip range, in row order.
+
+        Raises
+        ------
+        VocabularyError
+            If an input word is not in the vocabulary.
+        ShapeError
+            If there is no input at all, or a vector has the wrong dimension.
+
+        See Also
+        --------
+        most_similar_batch : Many single queries in one call.
+        search : Exact top-k arrays for many queries.
+        most_similar_cosmul : The 3CosMul ranking.
+
+        Examples
+        --------
         >>> import engine
         >>> v = engine.datasets.default_vectors()
-        >>> [w for w, _ in v.most_similar(positive=["king", "woman"], negative=["man"], topn=3)]  # doctest: +SKIP
-        ['queen', ...]
+        >>> [w for w, _ in v.most_similar(positive=["king", "woman"], negative=["man"], topn=3)]
+        ['queen', 'kings', 'monarch']
+        >>> v.most_similar("apple", topn=None).shape
+        (21745,)
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
@@ -329,12 +538,69 @@ class SimilarityMixin:
         return self._results(scores, ids)[0]
 
     def similar_by_word(self, word, topn=10, restrict_vocab=None):
-        """``most_similar(positive=[word], topn, restrict_vocab)`` (gensim's alias)."""
+        """Find the words most similar to ``word`` (gensim's alias of ``similar_by_key``).
+
+        Parameters
+        ----------
+        word : str or int
+            A word or a row number.
+        topn : int or None, default 10
+            Number of results; None gives the raw scores of every row.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        list of (str, float) or ndarray of float32
+            As ``most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)``.
+
+        Raises
+        ------
+        VocabularyError
+            If ``word`` is not in the vocabulary.
+
+        See Also
+        --------
+        most_similar : The general call.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        >>> [w for w, _ in v.similar_by_word("c", topn=2)]
+        ['b', 'a']
+        """
         return self.similar_by_key(word, topn, restrict_vocab)
 
     def similar_by_key(self, key, topn=10, restrict_vocab=None):
-        """``most_similar(positive=[key], topn, restrict_vocab)``, as gensim.
+        """Find the words most similar to ``key``, as gensim.
 
+        Parameters
+        ----------
+        key : str or int
+            A word or a row number (left out of the results).
+        topn : int or None, default 10
+            Number of results; None gives the raw scores of every row.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        list of (str, float) or ndarray of float32
+            As ``most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)``.
+
+        Raises
+        ------
+        VocabularyError
+            If ``key`` is not in the vocabulary.
+
+        See Also
+        --------
+        most_similar : The general call.
+        most_similar_batch : Many keys in one call.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> [w for w, _ in v.similar_by_key("a", topn=2)]
@@ -343,8 +609,35 @@ class SimilarityMixin:
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
-        """``most_similar(positive=[vector], topn, restrict_vocab)``: nothing is excluded.
+        """Find the words most similar to a vector, as gensim.
 
+        Nothing is excluded: a vector equal to a word's finds that word first.
+
+        Parameters
+        ----------
+        vector : ndarray, shape (vector_size,)
+            The query (normalised here).
+        topn : int or None, default 10
+            Number of results; None gives the raw scores of every row.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        list of (str, float) or ndarray of float32
+            As ``most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)``.
+
+        Raises
+        ------
+        ShapeError
+            If the vector has the wrong dimension or holds NaN or Inf.
+
+        See Also
+        --------
+        most_similar : The general call.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> v.similar_by_vector(np.array([1.0, 0.0], dtype=np.float32), topn=1)
@@ -353,18 +646,54 @@ class SimilarityMixin:
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """Levy & Goldberg's 3CosMul ranking, as gensim's ``most_similar_cosmul``.
+        r"""Levy & Goldberg's 3CosMul ranking, as gensim's ``most_similar_cosmul``.
 
-        Score ∏(1 + cos(w, p))/2 over positives / (∏(1 + cos(w, n))/2 over negatives + 1e-6).
-        Words are unit-normalised, vectors used as given; input words are not returned.
-        As in gensim, ``restrict_vocab`` is accepted and ignored (use ``analogies`` for a
-        restricted batched 3CosMul). Differences: int keys are rows (gensim misuses them as
-        scalars); zero rows have cosine 0 instead of NaN; ties in ascending row order.
+        Every word :math:`x` scores, over the positives :math:`P` and negatives :math:`N`,
 
+        .. math::
+
+            \mathrm{score}(x) = \frac{\prod_{p \in P} \frac{1 + \cos(x, p)}{2}}
+            {\prod_{n \in N} \frac{1 + \cos(x, n)}{2} + 10^{-6}}
+
+        (an empty product is 1). Words are unit-normalised, vectors used as given; input words are
+        not returned. As in gensim, ``restrict_vocab`` is accepted and ignored (use ``analogies``
+        for a restricted, batched 3CosMul). Differences: int keys are rows (gensim misuses them as
+        scalars); zero rows have cosine 0 instead of NaN; ties come in ascending row order.
+
+        Parameters
+        ----------
+        positive : str, int, ndarray or list of them, optional
+            Words, row numbers or vectors in the numerator; at least one is needed.
+        negative : str, int, ndarray or list of them, optional
+            Words, row numbers or vectors in the denominator.
+        topn : int or None, default 10
+            Number of results; below 1 gives ``[]``; None gives the scores of every row.
+        restrict_vocab : int, optional
+            Ignored, as in gensim.
+
+        Returns
+        -------
+        list of (str, float) or ndarray of float32
+            ``(word, score)`` pairs, best first; with ``topn=None`` the score of every row.
+
+        Raises
+        ------
+        VocabularyError
+            If an input word is not in the vocabulary.
+        ShapeError
+            If there is no positive, or a vector has the wrong dimension.
+
+        See Also
+        --------
+        analogies : Many 3CosMul (or 3CosAdd) analogies at once.
+        most_similar : The additive ranking.
+
+        Examples
+        --------
         >>> import engine
         >>> v = engine.datasets.default_vectors()
-        >>> len(v.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=3))
-        3
+        >>> [w for w, _ in v.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=3)]
+        ['queen', 'monarch', 'kings']
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
@@ -403,8 +732,34 @@ class SimilarityMixin:
         return self._results(scores, ids)[0]
 
     def similarity(self, w1, w2):
-        """Cosine similarity of two words (float32), as gensim.
+        r"""Cosine similarity of two words, as gensim.
 
+        .. math::
+
+            \cos(x, y) = \frac{x \cdot y}{\lVert x \rVert \, \lVert y \rVert}
+
+        Parameters
+        ----------
+        w1, w2 : str or int
+            Words or row numbers (with fastText n-grams, any word).
+
+        Returns
+        -------
+        numpy.float32
+            The cosine, in [-1, 1]; 0 when a vector is zero.
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        See Also
+        --------
+        distance : ``1 - similarity``.
+        n_similarity : The similarity of two word lists.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0.8, 0.6]]))
         >>> round(float(v.similarity("a", "b")), 3)
@@ -413,14 +768,64 @@ class SimilarityMixin:
         return np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True))
 
     def distance(self, w1, w2):
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+        """Cosine distance of two words: ``1 - similarity(w1, w2)``, as gensim.
+
+        Parameters
+        ----------
+        w1, w2 : str or int
+            Words or row numbers.
+
+        Returns
+        -------
+        numpy.float32
+            The distance, in [0, 2].
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        See Also
+        --------
+        similarity : The cosine itself.
+        distances : From one word to many.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        >>> float(v.distance("a", "b"))
+        1.0
+        """
         return 1 - self.similarity(w1, w2)
 
     def n_similarity(self, ws1, ws2):
-        """Cosine similarity of the means of two word lists (missing words skipped), as gensim.
+        r"""Cosine similarity of the means of two word lists, as gensim.
 
-        An empty list raises ShapeError (gensim: ZeroDivisionError).
+        .. math::
 
+            \cos\Big(\frac{1}{\lvert W_1 \rvert} \sum_{w \in W_1} x_w,\;
+            \frac{1}{\lvert W_2 \rvert} \sum_{w \in W_2} x_w\Big)
+
+        with the raw vectors :math:`x_w`; words not in the vocabulary are skipped.
+
+        Parameters
+        ----------
+        ws1, ws2 : sequence of str
+            The two word lists.
+
+        Returns
+        -------
+        numpy.float32
+            The cosine; 0 when every word of a list is missing.
+
+        Raises
+        ------
+        ShapeError
+            If a list is empty (gensim raises ZeroDivisionError).
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> round(float(v.n_similarity(["a", "c"], ["b"])), 3)
@@ -433,7 +838,40 @@ class SimilarityMixin:
         return np.dot(self._unitvec(mean1), self._unitvec(mean2))
 
     def rank_by_centrality(self, words, use_norm=True):
-        """``[(similarity, word), ...]`` by closeness to the words' mean, as gensim."""
+        """Rank words by their similarity to the words' mean, as gensim.
+
+        The mean is that of the words' vectors, unit-normalised; each word scores its dot product
+        with it (its cosine, with ``use_norm=True``). Words not in the vocabulary are logged as a
+        warning and left out.
+
+        Parameters
+        ----------
+        words : sequence of str
+            The words to rank.
+        use_norm : bool, default True
+            Use the unit vectors (False: the raw ones).
+
+        Returns
+        -------
+        list of (numpy.float32, str)
+            ``(similarity, word)`` pairs, most central first.
+
+        Raises
+        ------
+        VocabularyError
+            If none of the words is in the vocabulary (gensim raises ValueError).
+
+        See Also
+        --------
+        doesnt_match : The last word of this ranking.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        >>> [w for _, w in v.rank_by_centrality(["a", "b", "c"])]
+        ['b', 'a', 'c']
+        """
         import logging
 
         used = [w for w in words if w in self]
@@ -450,8 +888,29 @@ class SimilarityMixin:
         return sorted(zip(dists, used), reverse=True)
 
     def doesnt_match(self, words):
-        """The word furthest from the mean of ``words`` (missing words ignored), as gensim.
+        """The word furthest from the mean of ``words``, as gensim.
 
+        Parameters
+        ----------
+        words : sequence of str
+            The words; those not in the vocabulary are ignored (with a logged warning).
+
+        Returns
+        -------
+        str
+            The last word of ``rank_by_centrality(words)``.
+
+        Raises
+        ------
+        VocabularyError
+            If none of the words is in the vocabulary.
+
+        See Also
+        --------
+        rank_by_centrality : The whole ranking.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.9, 0.1], [0, 1]]))
         >>> v.doesnt_match(["a", "b", "c"])
@@ -461,10 +920,31 @@ class SimilarityMixin:
 
     @staticmethod
     def cosine_similarities(vector_1, vectors_all):
-        """Cosine of ``vector_1`` with each row of ``vectors_all``; 0 (not NaN) for zero vectors.
+        r"""Cosine of one vector with each row of a matrix, as gensim's static method.
 
+        .. math::
+
+            s_i = \frac{v \cdot a_i}{\lVert v \rVert \, \lVert a_i \rVert}
+
+        Difference: a zero vector gives 0, not NaN.
+
+        Parameters
+        ----------
+        vector_1 : ndarray, shape (dim,)
+            The vector.
+        vectors_all : ndarray, shape (n, dim)
+            The rows to compare it with.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            The cosines, in the inputs' float type.
+
+        Examples
+        --------
         >>> import numpy as np, engine
-        >>> engine.Vectors.cosine_similarities(np.array([1.0, 0]), np.array([[2.0, 0], [0, 3], [0, 0]])).tolist()
+        >>> rows = np.array([[2.0, 0], [0, 3], [0, 0]])
+        >>> engine.Vectors.cosine_similarities(np.array([1.0, 0]), rows).tolist()
         [1.0, 0.0, 0.0]
         """
         norm = np.linalg.norm(vector_1)
@@ -475,8 +955,31 @@ class SimilarityMixin:
             return np.where(denom > 0, dots / np.where(denom > 0, denom, 1), 0 * dots)
 
     def distances(self, word_or_vector, other_words=()):
-        """Cosine distances from a word or vector to ``other_words`` (all words when empty).
+        """Cosine distances from a word or vector to other words, as gensim.
 
+        Parameters
+        ----------
+        word_or_vector : str, int or ndarray
+            A word, a row number or a vector of length ``vector_size``.
+        other_words : sequence of str or int, optional
+            The words to measure to; all words, in row order, when empty.
+
+        Returns
+        -------
+        ndarray of float32
+            ``1 - cos`` for each of ``other_words`` (or every row).
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        See Also
+        --------
+        distance : Between two words.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
         >>> v.distances("a").tolist()
@@ -493,15 +996,60 @@ class SimilarityMixin:
         return 1 - others @ q
 
     def closer_than(self, key1, key2):
-        """All words closer to ``key1`` than ``key2`` is (``key1`` itself left out), as gensim."""
+        """All words closer to ``key1`` than ``key2`` is, as gensim.
+
+        Parameters
+        ----------
+        key1, key2 : str or int
+            Words or row numbers.
+
+        Returns
+        -------
+        list of str
+            The words whose cosine distance to ``key1`` is smaller than ``key2``'s, in row order,
+            ``key1`` itself left out.
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        See Also
+        --------
+        rank : How many words are closer, plus one.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        >>> v.closer_than("a", "c")
+        ['b']
+        """
         all_distances = self.distances(key1)
         e1, e2 = self.get_index(key1), self.get_index(key2)
         closer = np.where(all_distances < all_distances[e2])[0]
         return [self.index_to_key[i] for i in closer if i != e1]
 
     def rank(self, key1, key2):
-        """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest), as gensim.
+        """Rank of ``key2`` among the neighbours of ``key1``, as gensim.
 
+        Parameters
+        ----------
+        key1, key2 : str or int
+            Words or row numbers.
+
+        Returns
+        -------
+        int
+            ``len(closer_than(key1, key2)) + 1``: 1 when ``key2`` is the nearest.
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
         >>> v.rank("a", "c")
@@ -510,11 +1058,70 @@ class SimilarityMixin:
         return len(self.closer_than(key1, key2)) + 1
 
     def most_similar_to_given(self, key1, keys_list):
-        """The key of ``keys_list`` most similar to ``key1``."""
+        """The key of ``keys_list`` most similar to ``key1``, as gensim.
+
+        Parameters
+        ----------
+        key1 : str or int
+            The reference word.
+        keys_list : sequence of str or int
+            The candidates.
+
+        Returns
+        -------
+        str or int
+            The candidate of highest cosine with ``key1`` (the first one on a tie).
+
+        Raises
+        ------
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        >>> v.most_similar_to_given("a", ["c", "b"])
+        'b'
+        """
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
     def relative_cosine_similarity(self, wa, wb, topn=10):
-        """similarity(wa, wb) / the sum of wa's ``topn`` nearest similarities, as gensim."""
+        r"""Relative cosine similarity of ``wb`` to ``wa``, as gensim (Leeuwenberg et al. 2016).
+
+        .. math::
+
+            \mathrm{rcs}(w_a, w_b) = \frac{\cos(w_a, w_b)}{\sum_{w \in \mathrm{top}_n(w_a)} \cos(w_a, w)}
+
+        over the ``topn`` nearest words of ``wa`` (``wa`` left out). gensim suggests that a value
+        above 0.10 marks ``wb`` as a likely synonym of ``wa``.
+
+        Parameters
+        ----------
+        wa, wb : str
+            The two words.
+        topn : int, default 10
+            How many neighbours of ``wa`` make the denominator.
+
+        Returns
+        -------
+        float
+            The ratio.
+
+        Raises
+        ------
+        ShapeError
+            If ``wa`` has no neighbour (``topn`` below 1, or a one-word vocabulary).
+        VocabularyError
+            If a word is not in the vocabulary.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        >>> round(v.relative_cosine_similarity("a", "b", topn=2), 3)
+        1.0
+        """
         sims = self.similar_by_word(wa, topn)
         if not sims:
             raise ShapeError("Cannot calculate relative cosine similarity without any similar words.")

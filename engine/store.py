@@ -20,24 +20,52 @@ from ._text import index_keys
 from .errors import EngineError, FormatError
 from .ngrams import NgramVectors
 
+#: The ``"format"`` field of a vectors store's ``meta.json``.
 FORMAT = "engine-vectors"
+#: The newest store version written and read.
 VERSION = 1
 
 
 class Contents(NamedTuple):
-    """What a store holds: the words and their rows, the unit matrix, its norms, the extras."""
+    """What a store holds: the words and their rows, the unit matrix, its norms, the extras.
 
+    Returned by ``read``; ``engine.io.load_store`` turns it into a ``Vectors``.
+
+    See Also
+    --------
+    read : The function that returns it.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
+    >>> write(path, ["a"], np.ones((1, 2), dtype=np.float32), np.ones(1, dtype=np.float32))
+    >>> read(path)._fields
+    ('keys', 'key_to_index', 'unit', 'norms', 'counts', 'ngrams', 'provenance')
+    """
+
+    #: The words, in row order (list of str).
     keys: list
+    #: ``{word: row}`` (dict).
     key_to_index: dict
+    #: The unit-normalised float32 rows, shape (N, D) (a ``numpy.memmap`` if ``mmap=True``).
     unit: np.ndarray
+    #: The original L2 norm of every row (float32, shape (N,)).
     norms: np.ndarray
+    #: Word frequencies (int64, shape (N,)), or None if the store has none.
     counts: Optional[np.ndarray]
+    #: The fastText character n-gram vectors (``engine.ngrams.NgramVectors``), or None.
     ngrams: Optional[NgramVectors]
+    #: Where the vectors came from (dict), as given to ``write``; None if not recorded.
     provenance: Optional[dict]
 
 
 def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
     """Write a vocabulary and its unit rows to the directory ``path``, atomically.
+
+    Everything is written to a temporary directory beside ``path`` and renamed into place, so a
+    failure mid-write leaves an existing ``path`` whole. The arrays are written as given: the
+    caller (``Vectors.save``) guarantees that they fit one another.
 
     Parameters
     ----------
@@ -45,17 +73,34 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
         The directory to create or replace.
     keys : list of str
         The words, in row order (no line breaks: ``vocab.txt`` has one word a line).
-    unit, norms : ndarray
-        The unit-normalised float32 rows (N, D) and their original norms (N,).
-    counts : ndarray of int64, optional
+    unit : ndarray of float32, shape (N, D)
+        The unit-normalised rows.
+    norms : ndarray of float32, shape (N,)
+        Their original norms.
+    counts : ndarray of int64, shape (N,), optional
         Word frequencies.
     ngrams : engine.ngrams.NgramVectors, optional
-        fastText character n-gram vectors.
+        The fastText character n-gram vectors.
     provenance : dict, optional
         Where the vectors came from; kept in ``meta.json``.
 
-    Everything is written to a temporary directory beside ``path`` and renamed into place, so
-    a failure mid-write leaves an existing ``path`` whole.
+    Raises
+    ------
+    EngineError
+        If a word contains a line break, or ``path`` is an existing file (not a directory).
+
+    See Also
+    --------
+    read : Read it back.
+    engine.Vectors.save : The usual way to call it.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
+    >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32))
+    >>> sorted(os.listdir(path))
+    ['meta.json', 'norms.npy', 'vectors.npy', 'vocab.txt']
     """
     path = os.fspath(path)
     bad = next((w for w in keys if "\n" in w or "\r" in w), None)
@@ -105,13 +150,66 @@ def _replace_dir(tmp, path):
 
 
 def is_store(path):
-    """True if ``path`` is a directory in engine's format (it has a ``meta.json``)."""
+    """Tell whether ``path`` is a directory in engine's format.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Any path.
+
+    Returns
+    -------
+    bool
+        True if ``path`` is a directory holding a ``meta.json`` (its contents are not checked).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> is_store(tempfile.mkdtemp())
+    False
+    """
     return os.path.isdir(path) and os.path.isfile(os.path.join(path, "meta.json"))
 
 
 def read_description(meta_path, fmt, version, missing, what):
-    """The JSON description of one of engine's directories, checked to be ``fmt`` of at most
-    ``version``. FormatError naming the file otherwise; ``missing`` is the message for no file."""
+    """Read the JSON description of one of engine's directories, checking its format and version.
+
+    Shared by the vectors store (``meta.json``) and the index directory of ``engine.index``.
+
+    Parameters
+    ----------
+    meta_path : str or PathLike
+        The JSON file.
+    fmt : str
+        The value its ``"format"`` field must have (``FORMAT`` for a vectors store).
+    version : int
+        The newest ``"version"`` this engine reads.
+    missing : str
+        The FormatError message when the file does not exist.
+    what : str
+        What the directory should be, for the message when the format field is wrong.
+
+    Returns
+    -------
+    dict
+        The parsed description.
+
+    Raises
+    ------
+    FormatError
+        If the file is missing, not valid JSON, not of format ``fmt``, or of a newer version.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "meta.json")
+    >>> with open(p, "w") as f:
+    ...     json.dump({"format": FORMAT, "version": 2}, f)
+    >>> read_description(p, FORMAT, VERSION, "no file", "a store")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.errors.FormatError: ...meta.json: format version 2 is newer than this engine reads (1)
+    """
     try:
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
@@ -129,12 +227,44 @@ def read_description(meta_path, fmt, version, missing, what):
 
 
 def read(path, mmap=False):
-    """Read a directory written by ``write``; ``mmap=True`` maps the matrix instead of reading it.
+    """Read a directory written by ``write``.
+
+    Every piece is checked against ``meta.json`` (dtype and shape of each array, the number of
+    words); ``mmap=True`` maps the matrix (and the n-gram rows) instead of reading them, so
+    opening takes the same time at any size.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The directory.
+    mmap : bool, default False
+        Memory-map ``vectors.npy`` and ``ngrams.npy`` read-only.
 
     Returns
     -------
     Contents
         The words, their rows, the matrix and what goes with it.
+
+    Raises
+    ------
+    FormatError
+        If ``path`` is not an engine directory, or a file in it is missing, unreadable, of the
+        wrong dtype or shape, or ``vocab.txt`` is not UTF-8, has the wrong number of words or
+        repeats one.
+
+    See Also
+    --------
+    engine.load : Read it into a ``Vectors`` (format detected).
+    engine.io.load_store : The same, for a known engine directory.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
+    >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32))
+    >>> c = read(path, mmap=True)
+    >>> c.keys, c.unit.shape, c.counts is None
+    (['a', 'b'], (2, 2), True)
     """
     path = os.fspath(path)
     meta = read_description(

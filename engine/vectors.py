@@ -2,7 +2,10 @@
 
 Every producer of word vectors in engine returns a ``Vectors`` and every consumer takes one.
 It keeps the original norms, so ``v["word"]`` gives back the raw vector as gensim's
-``kv["word"]`` does (within float32 rounding), and is immutable after construction.
+``kv["word"]`` does (within float32 rounding), and is immutable after construction. The
+similarity calls (gensim's ``most_similar`` and the rest, engine's batched ``search``) come
+from ``engine.similarity.SimilarityMixin``; the file formats live in ``engine.io`` and
+``engine.store``.
 """
 
 import numpy as np
@@ -15,16 +18,13 @@ from .similarity import SimilarityMixin
 
 
 class Vectors(SimilarityMixin):
-    """Word vectors: ``index_to_key``, ``key_to_index``, unit rows, norms, optional counts.
+    """Word vectors: a vocabulary and its rows, with gensim's ``KeyedVectors`` interface.
 
-    Build one from arrays, from a gensim object or from a file::
-
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["apple", "pear"], np.array([[3.0, 4.0], [1.0, 0.0]]))
-        >>> v["apple"]
-        array([3., 4.], dtype=float32)
-        >>> len(v), v.vector_size, "pear" in v
-        (2, 2, True)
+    The rows are stored unit-normalised (float32, C-contiguous, read-only) together with their
+    original L2 norms, so both the cosine calls (which read the unit rows) and ``v[word]``
+    (which gives the raw vector back, as gensim's ``kv[word]``) need no extra work. A
+    ``Vectors`` is immutable: a new source makes a new one. Build one from arrays (here), from a
+    gensim object (``from_gensim``) or from a file (``engine.load``).
 
     Parameters
     ----------
@@ -44,6 +44,43 @@ class Vectors(SimilarityMixin):
     key_to_index : dict, optional
         ``{key: row}`` already built by the caller (loaders build it while dropping duplicates);
         it must equal ``{k: i for i, k in enumerate(keys)}`` and is then used without a copy.
+
+    Attributes
+    ----------
+    index_to_key : list of str
+        The vocabulary in row order (gensim's name).
+    key_to_index : dict
+        ``{word: row}`` (gensim's name).
+    counts : ndarray of int64 or None
+        Word frequencies (read-only), when the source had them.
+    ngrams : engine.ngrams.NgramVectors or None
+        fastText character n-gram vectors, when the source had them.
+    meta : dict
+        Provenance (source file, format, ...).
+
+    Raises
+    ------
+    EngineError
+        If a key appears twice, or neither ``vectors`` nor ``normalized`` is given.
+    ShapeError
+        If the matrix, norms, counts or n-gram vectors do not fit the keys, or ``vectors``
+        holds NaN or Inf.
+
+    See Also
+    --------
+    engine.load : Read vectors from a file in any supported format.
+    Vectors.from_gensim : Convert a gensim model or ``KeyedVectors``.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["apple", "pear"], np.array([[3.0, 4.0], [1.0, 0.0]]))
+    >>> v["apple"]
+    array([3., 4.], dtype=float32)
+    >>> len(v), v.vector_size, "pear" in v
+    (2, 2, True)
+    >>> v.key_to_index
+    {'apple': 0, 'pear': 1}
     """
 
     def __init__(
@@ -84,7 +121,7 @@ class Vectors(SimilarityMixin):
     # ---- construction from other sources, and saving ----
     @classmethod
     def from_gensim(cls, model):
-        """A ``Vectors`` from a gensim ``KeyedVectors``, ``Word2Vec``, ``FastText`` or ``Doc2Vec``.
+        """Build a ``Vectors`` from a gensim ``KeyedVectors``, ``Word2Vec``, ``FastText`` or ``Doc2Vec``.
 
         A FastText model keeps its character n-grams, so words outside the vocabulary get the
         same vectors gensim's ``ft.wv[word]`` gives them. A Doc2Vec gives its document vectors
@@ -98,6 +135,17 @@ class Vectors(SimilarityMixin):
         Returns
         -------
         Vectors
+            The same words in the same order, with the model's vectors (copied); ``meta``
+            records the source type.
+
+        Raises
+        ------
+        EngineError
+            If ``model`` is none of the gensim types above.
+
+        See Also
+        --------
+        engine.load_gensim : Load a gensim-saved ``.kv`` or ``.model`` file.
 
         Examples
         --------
@@ -135,12 +183,28 @@ class Vectors(SimilarityMixin):
         return cls(keys, kv.vectors, counts, ngrams=ngrams, meta=meta)
 
     def save(self, path):
-        """Save in engine's own format (a directory), atomically. Load it with ``engine.load``.
+        """Save in engine's own format (a directory); load it back with ``engine.load``.
+
+        The directory holds ``vectors.npy`` (the unit rows, memory-mappable), ``norms.npy``,
+        ``vocab.txt``, ``meta.json`` and, when present, ``counts.npy`` and ``ngrams.npy``
+        (see ``engine.store``). It is written to a temporary directory beside ``path`` and
+        renamed into place, so a failure mid-write leaves an existing ``path`` whole.
 
         Parameters
         ----------
         path : str or PathLike
             The directory to write; an existing one is replaced only once the new one is whole.
+
+        Raises
+        ------
+        EngineError
+            If a word contains a line break (``vocab.txt`` holds one word a line), or a file
+            (not a directory) is in the way at ``path``.
+
+        See Also
+        --------
+        engine.load : Read it back (``mmap=True`` opens it in constant time).
+        engine.io.write_word2vec : Write word2vec or GloVe files instead.
 
         Examples
         --------
@@ -166,15 +230,63 @@ class Vectors(SimilarityMixin):
 
     @property
     def vector_size(self):
-        """Dimensionality of the vectors."""
+        """Dimensionality of the vectors (the number of columns).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a"], np.zeros((1, 3))).vector_size
+        3
+        """
         return self._unit.shape[1]
 
     def __contains__(self, key):
-        """``has_index_for(key)``; with fastText n-grams also True for any word (as gensim)."""
+        """Tell whether ``v[key]`` has a vector: ``key in v``.
+
+        As gensim: ``has_index_for(key)`` (a vocabulary word or a valid row number), and with
+        fastText n-grams True for every string, since any word gets a vector from its n-grams.
+
+        Parameters
+        ----------
+        key : str or int
+            A word or a row number.
+
+        Returns
+        -------
+        bool
+            True if ``v[key]`` gives a vector.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.eye(2))
+        >>> "a" in v, "zzz" in v, 1 in v
+        (True, False, True)
+        """
         return self.has_index_for(key) or (self.ngrams is not None and isinstance(key, str))
 
     def has_index_for(self, key):
-        """True for a vocabulary word or a valid row number, as gensim's ``has_index_for``."""
+        """Tell whether ``key`` is a vocabulary word or a valid row number, as gensim.
+
+        Unlike ``key in v``, words built from fastText n-grams do not count.
+
+        Parameters
+        ----------
+        key : str or int
+            A word or a row number (a bool is neither).
+
+        Returns
+        -------
+        bool
+            True if ``key`` has a row of its own.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.eye(2))
+        >>> v.has_index_for("b"), v.has_index_for(2)
+        (True, False)
+        """
         if isinstance(key, str):
             return key in self.key_to_index
         return isinstance(key, (int, np.integer)) and not isinstance(key, bool) and 0 <= key < len(self)
@@ -186,7 +298,32 @@ class Vectors(SimilarityMixin):
         return f"<engine.Vectors: {len(self)} words × {self.vector_size} dims>"
 
     def get_index(self, key, default=None):
-        """Row of ``key`` (an int row is returned as is); VocabularyError if absent and no default."""
+        """Return the row of a word, as gensim's ``get_index``.
+
+        Parameters
+        ----------
+        key : str or int
+            A word, or a row number (returned as is when in range).
+        default : object, optional
+            Returned when ``key`` is neither; None (the default) raises instead.
+
+        Returns
+        -------
+        int
+            The row, or ``default``.
+
+        Raises
+        ------
+        VocabularyError
+            If ``key`` is not in the vocabulary (nor a valid row) and no ``default`` is given.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.eye(2))
+        >>> v.get_index("b"), v.get_index("zzz", -1)
+        (1, -1)
+        """
         idx = self.key_to_index.get(key) if isinstance(key, str) else None
         if idx is not None:
             return idx
@@ -197,7 +334,36 @@ class Vectors(SimilarityMixin):
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
 
     def get_vector(self, key, norm=False):
-        """The vector of ``key``: raw as stored by the source, or unit length with ``norm=True``."""
+        """Return the vector of a word, as gensim's ``get_vector``.
+
+        A word outside the vocabulary gets the mean of its fastText n-gram vectors when the
+        vectors have n-grams (bit-equal to gensim's ``FastTextKeyedVectors``).
+
+        Parameters
+        ----------
+        key : str or int
+            A word or a row number.
+        norm : bool, default False
+            Return the unit-length vector instead of the raw one.
+
+        Returns
+        -------
+        ndarray of float32, shape (vector_size,)
+            A new array: the raw vector (unit row × norm, equal to the source's within float32
+            rounding), or the unit row with ``norm=True``.
+
+        Raises
+        ------
+        VocabularyError
+            If ``key`` is not in the vocabulary and there are no n-grams to build it from.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a"], np.array([[3.0, 4.0]]))
+        >>> v.get_vector("a"), v.get_vector("a", norm=True)
+        (array([3., 4.], dtype=float32), array([0.6, 0.8], dtype=float32))
+        """
         idx = self.key_to_index.get(key) if isinstance(key, str) else None
         if idx is None and not isinstance(key, str):
             idx = self.get_index(key)
@@ -210,32 +376,120 @@ class Vectors(SimilarityMixin):
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
 
     def __getitem__(self, key_or_keys):
-        """``v["word"]`` → raw vector; ``v[["a", "b"]]`` → a (2, dim) array."""
+        """Return raw vectors: ``v["word"]`` or ``v[["a", "b"]]``, as gensim.
+
+        Parameters
+        ----------
+        key_or_keys : str, int or sequence of them
+            One word (or row number), or several.
+
+        Returns
+        -------
+        ndarray of float32
+            ``get_vector(key)`` for one key, shape (vector_size,); for a sequence the vectors
+            stacked in its order, shape (len(keys), vector_size).
+
+        Raises
+        ------
+        VocabularyError
+            If a word is missing (and there are no fastText n-grams to build it from).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))
+        >>> v[["b", "a"]]
+        array([[3., 4.],
+               [1., 2.]], dtype=float32)
+        """
         if isinstance(key_or_keys, (str, int, np.integer)):
             return self.get_vector(key_or_keys)
         return np.vstack([self.get_vector(k) for k in key_or_keys])
 
     @property
     def norms(self):
-        """Original L2 norm of every row (float32, read-only)."""
+        """Original L2 norm of every row (float32, read-only), shape (len(v),).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a", "b"], np.array([[3.0, 4.0], [0.0, 0.0]])).norms
+        array([5., 0.], dtype=float32)
+        """
         return self._norms
 
     @property
     def unit(self):
-        """The unit-normalised matrix (float32, C-contiguous, read-only; zero rows stay zero)."""
+        """The unit-normalised matrix, shape (len(v), vector_size).
+
+        float32, C-contiguous, read-only (memory-mapped when loaded with ``mmap=True``); zero
+        rows stay zero. This is the array every similarity kernel reads, with no copy.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a"], np.array([[3.0, 4.0]])).unit
+        array([[0.6, 0.8]], dtype=float32)
+        """
         return self._unit
 
     def get_normed_vectors(self):
-        """The unit-normalised matrix, as gensim's method of that name."""
+        """Return the unit-normalised matrix, as gensim's method of that name.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(v), vector_size)
+            ``unit`` itself (read-only, no copy; gensim returns a writable array).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a"], np.array([[0.0, 2.0]])).get_normed_vectors()
+        array([[0., 1.]], dtype=float32)
+        """
         return self._unit
 
     @property
     def vectors(self):
-        """The raw matrix (rows × their norms): a new float32 array on each call."""
+        """The raw matrix (unit rows × their norms), shape (len(v), vector_size).
+
+        A new float32 array on each call (gensim's ``kv.vectors`` is stored; here it is
+        rebuilt): prefer ``unit`` and ``norms`` in loops.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a"], np.array([[3.0, 4.0]])).vectors
+        array([[3., 4.]], dtype=float32)
+        """
         return self._unit * self._norms[:, None]
 
     def ids(self, keys):
-        """Rows of many keys at once (int64); VocabularyError names the first missing word."""
+        """Return the rows of many words at once.
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Vocabulary words (row numbers are not accepted here; n-gram-built words have no
+            row).
+
+        Returns
+        -------
+        ndarray of int64, shape (len(keys),)
+            The row of each word, in the order given.
+
+        Raises
+        ------
+        VocabularyError
+            Naming the first word that is not in the vocabulary.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3))
+        >>> v.ids(["c", "a"])
+        array([2, 0])
+        """
         k2i = self.key_to_index
         try:
             return np.fromiter((k2i[k] for k in keys), dtype=np.int64)
@@ -247,13 +501,48 @@ class Vectors(SimilarityMixin):
     evaluate_word_analogies = evaluation.evaluate_word_analogies
 
     def wmdistance(self, document1, document2, norm=True):
-        """Word Mover's Distance between two documents, as gensim's ``wmdistance``.
+        r"""Word Mover's Distance between two documents, as gensim's ``wmdistance``.
 
-        Out-of-vocabulary words are dropped (with fastText n-grams every word is kept, as in
-        gensim); ``inf`` if a document is then empty; bag-of-words weights count / length;
-        Euclidean costs between unit vectors (raw ones with ``norm=False``); solved exactly by
-        engine's own network simplex. Strings are tokenized. See ``engine.WMD`` for batches.
+        Each document becomes a bag of its unique words with weights count / length
+        (:math:`d_1` and :math:`d_2`); the distance is the cheapest way to move one bag onto
+        the other when moving word :math:`i` to word :math:`j` costs the Euclidean distance of
+        their vectors (Kusner et al. 2015):
 
+        .. math::
+
+            \mathrm{WMD}(d_1, d_2) = \min_{T \ge 0,\; \sum_j T_{ij} = d_{1,i},\;
+            \sum_i T_{ij} = d_{2,j}} \; \sum_{i,j} T_{ij} \, \lVert x_i - x_j \rVert_2
+
+        solved exactly by engine's own network simplex. As gensim: out-of-vocabulary words are
+        dropped (with fastText n-grams every word is kept); the result is ``inf`` if a document
+        is then empty, or if every word-to-word cost is zero; 0.0 when both documents hold the
+        same single word.
+
+        Parameters
+        ----------
+        document1, document2 : str or list of str
+            Token lists as in gensim, or strings (tokenized and lowercased by engine's
+            tokenizer).
+        norm : bool, default True
+            Costs between unit-normalised vectors (gensim 4.4's default); False uses the raw
+            vectors.
+
+        Returns
+        -------
+        float
+            The distance (non-negative, or ``inf``).
+
+        Raises
+        ------
+        ShapeError
+            If a document is neither a string nor a list of string tokens.
+
+        See Also
+        --------
+        engine.WMD : Batches (``pairwise``, ``pairs``), exact k nearest documents, Sinkhorn.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
         >>> round(v.wmdistance(["a", "a", "b"], ["b"]), 12)   # 2/3 * sqrt(2)

@@ -8,10 +8,15 @@ result is the cost of an optimal transport plan, solved exactly by engine's own 
 batch come from one product; pairs are solved in parallel; ``knn`` prunes with WCD / RWMD / ICT
 lower bounds and solves exactly only the documents that can still enter the top k.
 
+Examples
+--------
 >>> import engine
 >>> wmd = engine.WMD(engine.datasets.default_vectors())
->>> round(wmd.distance("the president spoke to the press", "the president greets the media"), 4)  # doctest: +SKIP
-0.5291
+>>> round(wmd.distance("the president spoke to the press", "the president greets the media"), 4)
+0.566
+>>> docs = ["the cat sat on the mat", "a dog lay on the rug", "stocks fell sharply today"]
+>>> wmd.knn(["a kitten sat on a rug"], docs, k=2).indices
+array([[1, 0]])
 """
 
 from collections import namedtuple
@@ -25,19 +30,65 @@ from .errors import EngineError, ShapeError
 __all__ = ["WMD", "WmdIndex", "KnnResult", "emd"]
 
 KnnResult = namedtuple("KnnResult", ["distances", "indices", "n_exact"])
-KnnResult.__doc__ = """Result of ``WMD.knn``: ``distances`` and ``indices`` of shape (n_queries, k), nearest
-first (ties by document index), and ``n_exact``: how many exact solves each query needed."""
+KnnResult.__doc__ = """The result of ``WMD.knn`` and ``WmdIndex.knn``: nearest documents and the work done.
+
+A named tuple ``(distances, indices, n_exact)``; rows follow the queries, columns go from the
+nearest document to the k-th (ties by document index).
+
+See Also
+--------
+WMD.knn : The call that returns it.
+
+Examples
+--------
+>>> import numpy as np, engine
+>>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+>>> r = engine.WMD(v).knn([["a"]], [["b"], ["a"]], k=1)
+>>> r.indices, r.distances, r.n_exact
+(array([[1]]), array([[0.]]), array([1]))
+"""
+KnnResult.distances.__doc__ = "WMDs, float64 of shape (n_queries, k), nearest first."
+KnnResult.indices.__doc__ = "Corpus document indices, int64 of shape (n_queries, k)."
+KnnResult.n_exact.__doc__ = "Exact solves each query needed (int64, shape (n_queries,)); the rest was pruned."
 
 # Largest cost matrix built at once (entries): batches are cut so it stays near 128 MB.
 _MAX_COST_ENTRIES = 1 << 24
 
 
 def emd(a, b, M):
-    """Exact optimal transport cost (earth mover's distance), as POT's ``ot.emd2(a, b, M)``.
+    r"""Exact optimal transport cost (earth mover's distance), as POT's ``ot.emd2(a, b, M)``.
 
-    ``a`` (m) and ``b`` (n) are non-negative masses with equal totals, ``M`` an (m, n) cost
-    matrix; solved by engine's network simplex.
+    .. math::
 
+        \mathrm{EMD}(a, b, M) = \min_{T \ge 0,\; T \mathbf{1} = a,\; T^\top \mathbf{1} = b}
+        \; \sum_{i,j} T_{ij} M_{ij}
+
+    solved by engine's network simplex (``csrc/emd.hpp``), the solver behind every WMD.
+
+    Parameters
+    ----------
+    a : array_like of float, shape (m,)
+        Non-negative source masses with a positive total.
+    b : array_like of float, shape (n,)
+        Non-negative target masses with the same total as ``a`` (to about 1e-6; ``b`` is then
+        scaled to ``a``'s total, as POT does).
+    M : array_like of float, shape (m, n)
+        The cost of moving a unit of mass from ``i`` to ``j``.
+
+    Returns
+    -------
+    float
+        The optimal cost.
+
+    Raises
+    ------
+    ShapeError
+        If the shapes do not fit, or a mass is negative, NaN or Inf, or a total is zero.
+    EngineError
+        If the totals of ``a`` and ``b`` differ.
+
+    Examples
+    --------
     >>> from engine.wmd import emd
     >>> emd([0.5, 0.5], [1.0], [[1.0], [3.0]])
     2.0
@@ -46,7 +97,23 @@ def emd(a, b, M):
 
 
 class WMD:
-    """Word Mover's Distance over a ``Vectors``, with gensim's ``wmdistance`` semantics.
+    r"""Word Mover's Distance over a ``Vectors``, with gensim's ``wmdistance`` semantics.
+
+    Each document becomes a bag of its unique known words with weights count / length
+    (:math:`d_1`, :math:`d_2`, each summing to 1); the distance is the cost of the cheapest
+    transport plan moving one bag onto the other when moving word :math:`i` to word :math:`j`
+    costs the Euclidean distance of their vectors:
+
+    .. math::
+
+        \mathrm{WMD}(d_1, d_2) = \min_{T \ge 0,\; \sum_j T_{ij} = d_{1,i},\;
+        \sum_i T_{ij} = d_{2,j}} \; \sum_{i,j} T_{ij} \, \lVert x_i - x_j \rVert_2
+
+    As gensim: out-of-vocabulary words are dropped (with fastText n-grams every word is kept and
+    gets its built vector); ``inf`` when a document has no known word, or when every
+    word-to-word cost is zero (e.g. two different words with the same vector); 0.0 when both
+    documents are the same single word. Differences: strings are tokenized (gensim would iterate
+    over their characters), and a non-string token is an error.
 
     Parameters
     ----------
@@ -59,8 +126,25 @@ class WMD:
     lowercase : bool, default True
         Lowercase documents given as strings when tokenizing (token lists are used as given).
 
-    Documents are token lists, as in gensim, or strings (tokenized with ``engine._text.tokenize``).
+    Attributes
+    ----------
+    vectors : engine.Vectors
+        As given.
+    norm, lowercase : bool
+        As given.
 
+    Raises
+    ------
+    EngineError
+        If ``vectors`` is not an ``engine.Vectors``.
+
+    See Also
+    --------
+    engine.Vectors.wmdistance : One pair, gensim's call.
+    engine.wmd.emd : The transport solver alone.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
     >>> wmd = engine.WMD(v)
@@ -91,12 +175,35 @@ class WMD:
 
     # ---- distances -----------------------------------------------------------------------------
     def distance(self, doc1, doc2, method="emd", reg=0.01):
-        """WMD between two documents (gensim's ``wmdistance(doc1, doc2)``).
+        r"""WMD between two documents, as gensim's ``wmdistance(doc1, doc2)``.
 
-        ``inf`` when a document has no known word, or when every word-to-word cost is zero (as
-        gensim); 0.0 when both are the same single word. ``method="sinkhorn"`` gives the entropic
-        approximation with regularisation ``reg`` (see the README for its measured error).
+        Parameters
+        ----------
+        doc1, doc2 : str or list of str
+            Token lists as in gensim, or strings (tokenized).
+        method : {"emd", "sinkhorn"}, default "emd"
+            ``"emd"`` solves exactly. ``"sinkhorn"`` gives the entropic approximation (Cuturi 2013):
+            the transport cost :math:`\langle T_\varepsilon, C \rangle` of the plan that minimises
+            :math:`\langle T, C \rangle - \varepsilon H(T)`, which lies in
+            :math:`[\mathrm{WMD}, \mathrm{WMD} + \varepsilon \log \min(m, n)]` once converged.
+        reg : float, default 0.01
+            The regularisation :math:`\varepsilon` of ``"sinkhorn"`` (a positive number).
 
+        Returns
+        -------
+        float
+            The distance; ``inf`` when a document has no known word, or when every word-to-word
+            cost is zero (as gensim); 0.0 when both are the same single word.
+
+        Raises
+        ------
+        EngineError
+            If ``method`` is unknown, or ``reg`` is not a positive number for ``"sinkhorn"``.
+        ShapeError
+            If a document is neither a string nor a list of string tokens.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
         >>> engine.WMD(v).distance(["a", "zzz"], ["b"])
@@ -106,11 +213,41 @@ class WMD:
         return bags.wmd_pair(self.vectors, doc1, doc2, self.norm, self.lowercase, m, reg)
 
     def pairwise(self, docs_a, docs_b=None, method="emd", reg=0.01):
-        """Matrix of WMDs, shape (len(docs_a), len(docs_b)), pairs solved in parallel.
+        """Matrix of WMDs between two lists of documents, pairs solved in parallel.
 
-        Without ``docs_b`` the symmetric matrix of ``docs_a`` against itself (each unordered pair
-        solved once). Word-to-word costs come from one product per batch of documents.
+        Without ``docs_b``, the symmetric matrix of ``docs_a`` against itself (each unordered pair
+        solved once and mirrored). The word-to-word costs come from one product per batch of
+        documents (batches are cut to keep that matrix near 128 MB).
 
+        Parameters
+        ----------
+        docs_a : sequence of str or list of str
+            The row documents.
+        docs_b : sequence of str or list of str, optional
+            The column documents; ``docs_a`` when omitted.
+        method : {"emd", "sinkhorn"}, default "emd"
+            As for ``distance``.
+        reg : float, default 0.01
+            As for ``distance``.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(docs_a), len(docs_b))
+            ``out[i, j]`` is ``distance(docs_a[i], docs_b[j])``.
+
+        Raises
+        ------
+        EngineError
+            If ``method`` or ``reg`` is invalid.
+        ShapeError
+            If a list of documents is a single string, or a document is not one.
+
+        See Also
+        --------
+        pairs : The distances of aligned pairs only.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
         >>> engine.WMD(v).pairwise([["a"], ["a", "b"]]).round(4)
@@ -145,8 +282,35 @@ class WMD:
         return out
 
     def pairs(self, docs_a, docs_b, method="emd", reg=0.01):
-        """WMD of each pair ``(docs_a[i], docs_b[i])``: a 1-D array, pairs solved in parallel.
+        """WMD of each pair ``(docs_a[i], docs_b[i])``, pairs solved in parallel.
 
+        Parameters
+        ----------
+        docs_a, docs_b : sequence of str or list of str
+            Two lists of documents of the same length.
+        method : {"emd", "sinkhorn"}, default "emd"
+            As for ``distance``.
+        reg : float, default 0.01
+            As for ``distance``.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(docs_a),)
+            ``out[i]`` is ``distance(docs_a[i], docs_b[i])``.
+
+        Raises
+        ------
+        ShapeError
+            If the lists differ in length, or a document is not one.
+        EngineError
+            If ``method`` or ``reg`` is invalid.
+
+        See Also
+        --------
+        pairwise : Every document of one list against every document of another.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
         >>> engine.WMD(v).pairs([["a"], ["a"]], [["b"], ["a", "b"]]).round(4)
@@ -188,8 +352,32 @@ class WMD:
 
     # ---- nearest documents ---------------------------------------------------------------------
     def index(self, corpus, num_best=None):
-        """A prepared corpus (``WmdIndex``) for repeated queries, as gensim's ``WmdSimilarity``.
+        """Prepare a corpus for repeated queries, as gensim's ``WmdSimilarity``.
 
+        Parameters
+        ----------
+        corpus : sequence of str or list of str
+            The documents.
+        num_best : int, optional
+            With an int, ``index[query]`` gives the ``num_best`` best ``(document, score)`` pairs
+            (gensim's ``num_best``); None gives the scores of every document.
+
+        Returns
+        -------
+        WmdIndex
+            The prepared corpus.
+
+        Raises
+        ------
+        EngineError
+            If ``num_best`` is not a non-negative int or None.
+
+        See Also
+        --------
+        knn : One-off exact nearest documents.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
         >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
@@ -199,13 +387,43 @@ class WMD:
         return WmdIndex(self, corpus, num_best=num_best)
 
     def knn(self, queries, corpus, k=10, ict=True):
-        """Exact k nearest corpus documents of each query: ``KnnResult(distances, indices, n_exact)``.
+        """Exact k nearest corpus documents of each query.
 
-        Identical to solving every pair and sorting by (distance, index): documents are visited
-        in order of their lower bound max(WCD, RWMD) and solved only while that bound can still
-        beat the current k-th distance (with ``ict``, a survivor is first checked against the
-        tighter ICT bound). ``n_exact`` says how many exact solves each query needed.
+        Identical to solving every pair and sorting by (distance, index): documents are visited in
+        order of their lower bound max(WCD, RWMD) and solved only while that bound can still beat
+        the current k-th distance (with ``ict``, a survivor is first checked against the tighter ICT
+        bound; see ``WmdIndex.bounds``).
 
+        Parameters
+        ----------
+        queries : sequence of str or list of str
+            The query documents.
+        corpus : sequence of str or list of str
+            The documents searched.
+        k : int, default 10
+            Neighbours per query (at least 1; capped at the corpus size).
+        ict : bool, default True
+            Check the ICT bound before an exact solve.
+
+        Returns
+        -------
+        KnnResult
+            ``distances`` and ``indices`` of shape (len(queries), k), nearest first, and
+            ``n_exact``: how many exact solves each query needed.
+
+        Raises
+        ------
+        EngineError
+            If ``k`` is not a positive int.
+        ShapeError
+            If a list of documents is a single string, or a document is not one.
+
+        See Also
+        --------
+        index : Prepare the corpus once for many calls.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
         >>> r = engine.WMD(v).knn([["a"]], [["c"], ["b"], ["a", "b"]], k=2)
@@ -216,18 +434,44 @@ class WMD:
 
 
 class WmdIndex:
-    """A corpus prepared once for WMD queries (ids, weights, vectors and centroids).
+    r"""A corpus prepared once for WMD queries (ids, weights, vectors and centroids).
 
-    ``index[query]`` gives gensim ``WmdSimilarity`` scores 1 / (1 + distance) against every
-    document (a 2-D array for a list of queries); with ``num_best`` it gives the ``num_best``
-    best ``(document, score)`` pairs instead, found by pruned search, skipping scores of 0 (an
-    infinite distance) as gensim does. ``most_similar`` and ``knn`` use the pruned search.
+    ``index[query]`` gives gensim ``WmdSimilarity`` scores :math:`1 / (1 + \mathrm{WMD})`
+    against every document (a 2-D array for a list of queries); with ``num_best`` it gives the
+    ``num_best`` best ``(document, score)`` pairs instead, found by pruned search, leaving out
+    scores of 0 (an infinite distance) as gensim does. ``most_similar`` and ``knn`` use the
+    pruned search. Build one with ``WMD.index``.
 
+    Parameters
+    ----------
+    wmd : WMD
+        The distance (vectors, ``norm``, ``lowercase``).
+    corpus : sequence of str or list of str
+        The documents.
+    num_best : int, optional
+        See ``__getitem__``.
+
+    Attributes
+    ----------
+    wmd : WMD
+        As given.
+    num_best : int or None
+        As given.
+
+    Raises
+    ------
+    EngineError
+        If ``num_best`` is not a non-negative int or None.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
     >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
     >>> idx[["a"]].round(4)
     array([1.    , 0.4142, 0.3333])
+    >>> len(idx)
+    3
     """
 
     def __init__(self, wmd, corpus, num_best=None):
@@ -266,7 +510,30 @@ class WmdIndex:
             yield rows, D, csr, _centroids(csr, Xq, len(sub))
 
     def distances(self, queries):
-        """Exact WMD from each query to every document, shape (n_queries, n_docs)."""
+        """Exact WMD from each query to every document.
+
+        Parameters
+        ----------
+        queries : sequence of str or list of str
+            The query documents.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(queries), len(index))
+            ``out[q, d]`` is the WMD of query ``q`` and document ``d``.
+
+        Raises
+        ------
+        ShapeError
+            If ``queries`` is a single string, or a query is not a document.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).distances([["a", "b"]]).round(4)
+        array([[0.7071, 0.7071, 1.7071]])
+        """
         Q, oov = self._queries(queries)
         out = np.empty((len(Q), len(self)), dtype=np.float64)
         for rows, D, csr, _ in self._query_batches(Q, oov):
@@ -275,7 +542,43 @@ class WmdIndex:
         return out
 
     def bounds(self, queries):
-        """Lower bounds ``(wcd, rwmd, ict)``, each (n_queries, n_docs); each is <= the exact WMD."""
+        r"""Lower bounds of the WMD from each query to every document: ``(wcd, rwmd, ict)``.
+
+        With query weights :math:`a_i` on words :math:`x_i` and document weights :math:`b_j` on
+        words :math:`y_j`, :math:`c_{ij} = \lVert x_i - y_j \rVert`:
+
+        - WCD, the distance of the weighted centroids: :math:`\lVert \sum_i a_i x_i - \sum_j b_j
+          y_j \rVert`;
+        - RWMD, the larger of the two one-sided relaxations:
+          :math:`\max(\sum_i a_i \min_j c_{ij},\; \sum_j b_j \min_i c_{ij})`;
+        - ICT (iterated constrained transfers, Atasu et al. 2017): each word moves its mass to the
+          nearest words of the other side, each taking at most its own weight, so
+          RWMD <= ICT <= WMD.
+
+        Parameters
+        ----------
+        queries : sequence of str or list of str
+            The query documents.
+
+        Returns
+        -------
+        tuple of ndarray of float64
+            ``(wcd, rwmd, ict)``, each of shape (len(queries), len(index)) and each at most the
+            exact WMD.
+
+        Raises
+        ------
+        ShapeError
+            If ``queries`` is a single string, or a query is not a document.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
+        >>> [b.round(4).tolist() for b in idx.bounds([["a", "b"]])]
+        [[[0.7071, 0.7071, 1.5811]], [[0.7071, 0.7071, 1.7071]], [[0.7071, 0.7071, 1.7071]]]
+        """
         Q, oov = self._queries(queries)
         res = [np.empty((len(Q), len(self))) for _ in range(3)]
         for rows, D, csr, qcent in self._query_batches(Q, oov):
@@ -284,7 +587,35 @@ class WmdIndex:
         return tuple(res)
 
     def knn(self, queries, k=10, ict=True):
-        """Exact k nearest documents of each query; see ``WMD.knn``."""
+        """Exact k nearest documents of each query; see ``WMD.knn``.
+
+        Parameters
+        ----------
+        queries : sequence of str or list of str
+            The query documents.
+        k : int, default 10
+            Neighbours per query (at least 1; capped at the corpus size).
+        ict : bool, default True
+            Check the ICT bound before an exact solve.
+
+        Returns
+        -------
+        KnnResult
+            ``distances`` and ``indices`` of shape (len(queries), min(k, len(index))), nearest first
+            (ties by document index), and ``n_exact``.
+
+        Raises
+        ------
+        EngineError
+            If ``k`` is not a positive int.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).knn([["a"]], k=2).indices
+        array([[0, 1]])
+        """
         if not is_int(k) or k < 1:
             raise EngineError(f"knn: k must be a positive int, got {k!r}")
         Q, oov = self._queries(queries)
@@ -300,9 +631,36 @@ class WmdIndex:
         return KnnResult(dist, idx, n_exact)
 
     def most_similar(self, query, topn=10):
-        """The ``topn`` most similar documents as ``[(index, 1 / (1 + distance)), ...]``, best first.
+        r"""The ``topn`` most similar documents to one query, best first.
 
-        Documents at infinite distance (score 0) are left out, as in gensim's ``num_best`` results.
+        The score is gensim ``WmdSimilarity``'s :math:`1 / (1 + \mathrm{WMD})`; documents at an
+        infinite distance (score 0) are left out, as in gensim's ``num_best`` results.
+
+        Parameters
+        ----------
+        query : str or list of str
+            One document.
+        topn : int, default 10
+            How many documents (0 gives ``[]``).
+
+        Returns
+        -------
+        list of (int, float)
+            ``(document index, score)`` pairs, best first (ties by document index).
+
+        Raises
+        ------
+        EngineError
+            If ``topn`` is not a non-negative int.
+        ShapeError
+            If ``query`` is not a document.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).most_similar(["a"], topn=2)
+        [(0, 1.0), (1, 0.4142135623730951)]
         """
         if not is_int(topn) or topn < 0:
             raise EngineError(f"most_similar: topn must be a non-negative int, got {topn!r}")
@@ -314,6 +672,27 @@ class WmdIndex:
         ]
 
     def __getitem__(self, query):
+        r"""Score one query or several against the corpus: ``index[query]``, as gensim.
+
+        Parameters
+        ----------
+        query : str, list of str, or list of documents
+            One document (a string or a token list) or a list of documents.
+
+        Returns
+        -------
+        ndarray or list
+            Without ``num_best``: the scores :math:`1 / (1 + \mathrm{WMD})` against every document,
+            shape (len(index),) for one query or (len(queries), len(index)) for several. With
+            ``num_best``: ``most_similar(query, topn=num_best)``, or a list of those.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        >>> engine.WMD(v).index([["a"], ["b"], ["c"]], num_best=1)[[["a"], ["c"]]]
+        [[(0, 1.0)], [(2, 1.0)]]
+        """
         single = bags.is_single_doc(query)
         if self.num_best is not None:
             if single:

@@ -26,7 +26,20 @@ def load_gensim(path, mmap=None):
     Returns
     -------
     engine.Vectors
-        As ``Vectors.from_gensim`` of the loaded object.
+        As ``Vectors.from_gensim`` of the loaded object (a ``KeyedVectors``, ``Word2Vec``,
+        ``FastText`` or ``Doc2Vec``).
+
+    Raises
+    ------
+    FormatError
+        If the file is missing or gensim cannot load it.
+    EngineError
+        If the file holds some other object than the four above.
+
+    See Also
+    --------
+    load : Every format that needs no unpickling.
+    engine.Vectors.from_gensim : A gensim object already in memory.
 
     Examples
     --------

@@ -9,10 +9,38 @@ from .word2vec import read_word2vec
 
 
 def load_store(path, mmap=False):
-    """A ``Vectors`` from a directory in engine's own format (see ``engine.store``).
+    """Load a ``Vectors`` from a directory in engine's own format (see ``engine.store``).
 
-    ``mmap=True`` maps the matrix instead of reading it; a piece that does not fit the others
-    is a ``FormatError`` naming the directory.
+    Parameters
+    ----------
+    path : str or PathLike
+        A directory written by ``Vectors.save``.
+    mmap : bool, default False
+        Memory-map the matrix (read-only) instead of reading it: opening then takes the same
+        time at any size, and pages are read on first use.
+
+    Returns
+    -------
+    engine.Vectors
+        The saved words, rows, norms, counts, n-grams and provenance.
+
+    Raises
+    ------
+    FormatError
+        If ``path`` is not an engine directory, or a piece does not fit the others; the message
+        names the directory or file.
+
+    See Also
+    --------
+    load : Any format, detected.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, engine
+    >>> path = os.path.join(tempfile.mkdtemp(), "ab.engine")
+    >>> engine.Vectors(["a", "b"], np.eye(2)).save(path)
+    >>> engine.io.load_store(path, mmap=True)
+    <engine.Vectors: 2 words × 2 dims>
     """
     c = store.read(path, mmap=mmap)
     try:
@@ -31,6 +59,12 @@ def load_store(path, mmap=False):
 def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None):
     """Load word vectors from ``path``, detecting the format.
 
+    Detection: a directory with a ``meta.json`` is engine's own format; a file whose first line
+    is ``COUNT DIM`` is word2vec, binary or text by its bytes (fastText ``.vec`` is word2vec
+    text); any other text file is GloVe. ``.gz``/``.bz2`` files are decompressed by extension.
+    gensim pickles (``.kv``, ``.model``) are refused: they run code when loaded, so they have
+    their own call, ``load_gensim``.
+
     Parameters
     ----------
     path : str or PathLike
@@ -39,18 +73,47 @@ def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", 
     format : {"engine", "word2vec", "text", "glove"}, optional
         Skip detection. ``"word2vec"`` is binary; ``"text"`` is word2vec text with a header
         (fastText ``.vec`` too); ``"glove"`` is text without a header.
-    mmap : bool
-        engine format only: memory-map the matrix (opening is then independent of size).
+    mmap : bool, default False
+        For the engine format only: memory-map the matrix (opening is then independent of
+        size).
     limit : int, optional
-        Read only the first ``limit`` vectors, as gensim's ``load_word2vec_format``.
-    unicode_errors : str
-        How to treat bad UTF-8 in words, as gensim: ``"strict"`` (FormatError), ``"ignore"``,
-        ``"replace"``.
+        For word2vec/GloVe files only: read only the first ``limit`` vectors, as gensim's
+        ``load_word2vec_format``.
+    unicode_errors : str, default "strict"
+        For word2vec/GloVe files only: how to treat bad UTF-8 in words, as gensim:
+        ``"strict"`` (FormatError), ``"ignore"``, ``"replace"``.
+    binary : bool, optional
+        The argument of gensim's ``load_word2vec_format``: True means ``format="word2vec"``,
+        False ``format="text"``; ignored when ``format`` is given.
 
+    Returns
+    -------
+    engine.Vectors
+        The vectors, words in file order (``meta`` records the source and format).
+
+    Raises
+    ------
+    FormatError
+        If the file is missing, empty, malformed or a gensim pickle, or ``format="engine"`` is
+        asked of a path that is not an engine directory. The message names the file and the
+        line (text) or byte offset (binary).
+    EngineError
+        If ``format``, ``limit`` or ``unicode_errors`` is not a valid value.
+
+    See Also
+    --------
+    load_gensim : The ``.kv`` and ``.model`` files gensim saves.
+    engine.Vectors.from_gensim : A gensim object in memory.
+    engine.io.read_word2vec : The word2vec/GloVe reader behind it.
+
+    Examples
+    --------
     >>> import engine
     >>> v = engine.load(engine.datasets.default_path(), mmap=True)
     >>> v.vector_size
     384
+    >>> engine.load(engine.datasets.gensim_test_file("test_glove.txt")).vector_size
+    50
     """
     path = os.fspath(path)
     if format is None and binary is not None:

@@ -28,6 +28,7 @@ from ..errors import DuplicateWordWarning, EngineError, FormatError
 from ..vectors import Vectors
 from . import _formats
 
+#: The file formats this module reads and writes.
 FORMATS = ("word2vec", "text", "glove")
 _SAMPLE = 1 << 20  # bytes read for detection: the header and the start of the first record
 _DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
@@ -105,6 +106,9 @@ def _detect(path, sample, format):
 def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     """Read a word2vec (binary or text), GloVe or fastText ``.vec`` file into a ``Vectors``.
 
+    The parsing runs in the Cython module ``engine.io._formats``; the parsed rows are then
+    unit-normalised in place, their norms kept.
+
     Parameters
     ----------
     path : str or PathLike
@@ -114,22 +118,32 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         bytes; anything else is GloVe.
     limit : int, optional
         Read only the first ``limit`` records (as gensim, duplicates count; 0 or None reads all).
-    unicode_errors : str
+    unicode_errors : str, default "strict"
         ``"strict"`` makes bad UTF-8 in a word a FormatError; ``"replace"``/``"ignore"`` as
         Python's ``bytes.decode``.
 
     Returns
     -------
     engine.Vectors
-        Words in file order (a repeated word keeps its first vector; a DuplicateWordWarning
-        gives the count).
+        Words in file order (a repeated word keeps its first vector, with a
+        ``DuplicateWordWarning`` giving the count).
 
     Raises
     ------
     FormatError
         Missing, empty or malformed file: the message names the file and the line (text) or
         byte offset (binary; of the decompressed stream for .gz/.bz2).
+    EngineError
+        If ``format`` is unknown, ``limit`` is not a non-negative int, or ``unicode_errors`` is
+        not an error handler.
 
+    See Also
+    --------
+    engine.load : The same files, and engine's own format, detected.
+    write_word2vec : Write these formats.
+
+    Examples
+    --------
     >>> import engine
     >>> v = engine.io.read_word2vec(engine.datasets.gensim_test_file("test_glove.txt"))
     >>> v.vector_size
@@ -240,13 +254,38 @@ def _check_size(path, format, n, dim, header_len):
 
 
 def write_word2vec(vectors, path, format="word2vec"):
-    """Write ``vectors`` as word2vec binary (``"word2vec"``), word2vec text (``"text"``) or GloVe (``"glove"``).
+    """Write vectors as word2vec binary, word2vec text or GloVe.
 
     The raw vectors (unit rows × norms, as ``vectors.vectors``) are written, so gensim's
     ``KeyedVectors.load_word2vec_format(path, binary=..., no_header=...)`` reads back what
     ``v[word]`` gives. Text prints each float32 in the fewest digits that read back exactly.
-    ``.gz``/``.bz2`` compress by extension. The file is written under a temporary name and renamed.
+    ``.gz``/``.bz2`` compress by extension. The file is written under a temporary name beside
+    ``path`` and renamed, so a failure leaves an existing ``path`` whole.
 
+    Parameters
+    ----------
+    vectors : engine.Vectors
+        The vectors to write.
+    path : str or PathLike
+        The file to create or replace.
+    format : {"word2vec", "text", "glove"}, default "word2vec"
+        ``"word2vec"``: a ``COUNT DIM`` header, then per word the word, a space, DIM
+        little-endian float32 and a newline (the original word2vec tool's layout); ``"text"``:
+        the header, then ``word v1 ... vDIM`` lines; ``"glove"``: those lines without a header.
+
+    Raises
+    ------
+    EngineError
+        If ``format`` is unknown, or a word contains a space or a line break (the formats
+        cannot hold it).
+
+    See Also
+    --------
+    read_word2vec : Read them back.
+    engine.Vectors.save : The engine format (memory-mappable, keeps counts and n-grams).
+
+    Examples
+    --------
     >>> import os, tempfile, numpy as np, engine
     >>> from engine.io import write_word2vec
     >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))
