@@ -3,9 +3,9 @@
 Every producer of word vectors in engine returns a ``Vectors`` and every consumer takes one.
 It keeps the original norms, so ``v["word"]`` gives back the raw vector as gensim's
 ``kv["word"]`` does (within float32 rounding), and is immutable after construction. The
-similarity calls (gensim's ``most_similar`` and the rest, engine's batched ``search``) come
-from ``engine.similarity.SimilarityMixin``; the file formats live in ``engine.io`` and
-``engine.store``.
+similarity calls come from three mixins: engine's batched ``search`` (``engine.search``),
+gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word comparisons
+(``engine.relations``); the file formats live in ``engine.io`` and ``engine.store``.
 """
 
 import numpy as np
@@ -14,10 +14,12 @@ from . import _kernels, bags, evaluation, store
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
 from .ngrams import NgramVectors
+from .relations import RelationsMixin
+from .search import SearchMixin
 from .similarity import SimilarityMixin
 
 
-class Vectors(SimilarityMixin):
+class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
     """Word vectors: a vocabulary and its rows, with gensim's ``KeyedVectors`` interface.
 
     The rows are stored unit-normalised (float32, C-contiguous, read-only) together with their

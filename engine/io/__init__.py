@@ -19,7 +19,7 @@ Examples
 """
 
 from .gensim import load_gensim
-from .load import load, load_store
+from .loader import load, load_store
 from .word2vec import read_word2vec, write_word2vec
 
 __all__ = ["load", "load_store", "load_gensim", "read_word2vec", "write_word2vec"]
