@@ -2,6 +2,8 @@
 query rows per item (csrc/topk.hpp). The tile sizes and the scoring are the kernel's own
 classes, ``TopKParams`` and ``Scoring``: their defaults live in C++ only."""
 
+import functools
+
 import numpy as np
 
 from .. import _native
@@ -13,8 +15,10 @@ from ._blas import sgemm_address, single_threaded_blas
 TopKParams = _native.TopKParams
 Scoring = _native.Scoring
 
-_TILES = TopKParams()  # the kernel's tile sizes as csrc/topk.hpp sets them (never modified)
-_INNER_PRODUCT = Scoring()  # one query row per item, scored by inner product (never modified)
+# Never modified; their values are read once here (a bound attribute costs ~0.15 µs a read).
+_TILES = TopKParams()  # the kernel's tile sizes as csrc/topk.hpp sets them
+_TILES_SMALL_BATCH = _TILES.small_batch
+_INNER_PRODUCT = (Scoring(), Scoring().columns())  # one query row per item, by inner product
 
 
 def exclusion_csr(exclude, n_items):
@@ -54,12 +58,20 @@ def exclusion_csr(exclude, n_items):
 
 
 def _scoring(cosmul):
+    """The kernel's Scoring for ``cosmul`` and its query rows per item."""
     if cosmul is None:
         return _INNER_PRODUCT
+    n_pos, n_neg = cosmul
+    return _cosmul(n_pos, n_neg)
+
+
+@functools.lru_cache(maxsize=16)
+def _cosmul(n_pos, n_neg):
+    """3CosMul over ``n_pos`` positive and ``n_neg`` negative rows (never modified), its columns."""
     scoring = Scoring()
     scoring.cosmul = True
-    scoring.n_pos, scoring.n_neg = cosmul
-    return scoring
+    scoring.n_pos, scoring.n_neg = n_pos, n_neg
+    return scoring, scoring.columns()
 
 
 def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None, params=None):
@@ -104,8 +116,7 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None, params=No
         raise ShapeError(f"row range [{lo}, {hi}) is not within the {n} rows")
     if queries.shape[1] != d:
         raise ShapeError(f"queries have {queries.shape[1]} dimensions, the vectors {d}")
-    scoring = _scoring(cosmul)
-    cols = scoring.columns()
+    scoring, cols = _scoring(cosmul)
     if queries.shape[0] % cols:
         raise ShapeError(f"queries: {queries.shape[0]} rows is not a multiple of {cols} per item")
     n_items = queries.shape[0] // cols
@@ -119,10 +130,13 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None, params=No
     ex_ptr, ex_ids = exclusion_csr(exclude, n_items)
     scores = np.empty((n_items, k), dtype=np.float32)
     ids = np.empty((n_items, k), dtype=np.int64)
-    params = _TILES if params is None else params
+    if params is None:
+        params, small_batch = _TILES, _TILES_SMALL_BATCH
+    else:
+        small_batch = params.small_batch
     args = (matrix, lo, hi, queries, k, ex_ptr, ex_ids, scoring)
     tail = (scores, ids, get_num_threads(), params)
-    if queries.shape[0] <= params.small_batch:  # no sgemm call on this path
+    if queries.shape[0] <= small_batch:  # no sgemm call on this path
         _native.topk(*args, 0, *tail)
     else:
         sgemm = sgemm_address()  # first: loads scipy's BLAS, which the limiter must see
