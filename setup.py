@@ -1,7 +1,7 @@
 """Build engine's native kernels.
 
 Three extension modules:
-  engine._native  C++17 kernels (csrc/*.hpp) bound with pybind11 in csrc/bindings.cpp
+  engine._native  C++17 kernels (csrc/*.hpp) bound with pybind11 in csrc/bindings/*.cpp
   engine._text    Cython: tokenising text and mapping words to ids in bulk
   engine.io._formats Cython: the word2vec / GloVe / fastText .vec readers and writers
 
@@ -12,6 +12,7 @@ Environment switches (read at build time):
   ENGINE_DEBUG=1          debug build with AddressSanitizer and UBSan (-O1 -g); see README.
 """
 
+import glob
 import os
 import sys
 
@@ -36,14 +37,18 @@ if sys.platform == "darwin":  # Apple clang: OpenMP from libomp
     compile_args = [a for a in compile_args if a != "-fopenmp"] + ["-Xpreprocessor", "-fopenmp"]
     link_args = [a for a in link_args if a != "-fopenmp"] + ["-lomp"]
 
+# one binding file per kernel family (module.cpp holds PYBIND11_MODULE); any header change
+# rebuilds them all
+bindings = sorted(glob.glob("csrc/bindings/*.cpp"))
+headers = sorted(glob.glob("csrc/*.hpp") + glob.glob("csrc/bindings/*.hpp"))
 native = Pybind11Extension(
     "engine._native",
-    ["csrc/bindings.cpp"],
+    bindings,
     include_dirs=["csrc"],
     cxx_std=17,
     extra_compile_args=compile_args,
     extra_link_args=link_args,
-    depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".hpp")],
+    depends=headers,
 )
 
 

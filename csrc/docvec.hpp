@@ -14,7 +14,7 @@ namespace engine {
 //   v -= sum_c (v . comps[c]) comps[c]          (comps: n_comps orthonormal rows; may be 0)
 // Returns ||v||. Dots and norms accumulate in double (vectorised: `omp simd` reductions); the sum itself in float32 (a document has
 // at most a few hundred distinct words). ids must lie in [0, n_words): the caller
-// (engine/_kernels.py) checks that before the call.
+// (engine/_kernels/docvec.py) checks that before the call.
 // With word_weights (one per vocabulary row; may be null) the weight of entry j is
 // weights[j] * word_weights[ids[j]].
 inline double doc_vector_row(const index_t* indptr, const std::int32_t* ids, const float* weights,

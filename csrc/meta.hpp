@@ -128,6 +128,11 @@ inline bool unit(float* x, index_t n) {
 
 }  // namespace meta_detail
 
+// Output rows per block, the default of build_meta's `block`: a thread builds one block at a
+// time; a multiple of the register block's rows.
+constexpr index_t kMetaBlock = 240;
+static_assert(kMetaBlock % meta_detail::kRows == 0, "a block is whole register blocks");
+
 // Build the meta matrix `out` (n x d_out, row-major, overwritten) and its per-row norms before
 // the final normalisation (0 marks a row with nothing in it).
 // fill_maps[t * S + s]: the D_t x D_s linear map predicting source s from source t, or nullptr
@@ -138,7 +143,7 @@ inline void build_meta(const std::vector<MetaSource>& src, const std::vector<con
                        int n_threads) {
     using namespace meta_detail;
     const index_t S = index_t(src.size());
-    if (block < 1) block = 240;  // a multiple of kRows
+    if (block < 1) block = kMetaBlock;
     std::vector<std::vector<float>> packed(S);
     for (index_t s = 0; s < S; ++s)
         if (src[s].proj) packed[s] = pack_panels(src[s].proj, src[s].dim, src[s].width);

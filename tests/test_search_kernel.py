@@ -154,3 +154,27 @@ def test_large_k_splits_query_blocks():
     finally:
         engine.set_num_threads(0)
     check_topk(reference(X, Q, 9_000, 0, 10_000), 9_000, scores, ids)
+
+
+def test_tile_sizes_are_the_kernels_own_and_tunable():
+    # the defaults live in csrc/topk.hpp only: Python reads them from the bound class
+    p = _kernels.TopKParams()
+    assert min(p.small_batch, p.query_block, p.row_tile, p.small_row_tile) >= 1
+    assert "small_batch=" in repr(p)
+    # tiny tiles: 5 queries take the sgemm path in blocks of 3, rows in tiles of 100
+    p.small_batch, p.query_block, p.row_tile, p.small_row_tile = 2, 3, 100, 50
+    assert (p.small_batch, p.query_block, p.row_tile, p.small_row_tile) == (2, 3, 100, 50)
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((1_000, 12)).astype(np.float32)
+    exclude = [rng.integers(0, 1_000, 5) for _ in range(5)]
+    for nq in (1, 2, 5):
+        Q = rng.standard_normal((nq, 12)).astype(np.float32)
+        scores, ids = _kernels.topk(X, Q, 9, 3, 990, exclude[:nq], params=p)
+        check_topk(reference(X, Q, 9, 3, 990, exclude[:nq]), 9, scores, ids)
+
+
+def test_scoring_is_the_kernels_own():
+    s = _kernels.Scoring()
+    assert (s.cosmul, s.columns()) == (False, 1)
+    s.cosmul, s.n_pos, s.n_neg = True, 2, 1
+    assert s.columns() == 3

@@ -157,3 +157,23 @@ def test_threads_do_not_change_results(lee_wmd, lee_docs):
         engine.set_num_threads(old)
     assert np.array_equal(one, two)
     assert np.array_equal(k1.indices, k2.indices) and np.array_equal(k1.distances, k2.distances)
+
+
+def test_sinkhorn_defaults_are_the_kernels_own():
+    from engine import _kernels
+
+    p = _kernels.SinkhornParams()
+    assert p.reg > 0 and p.max_iter >= 1 and p.tol > 0
+    assert set(_kernels.WMD_METHODS) == {"emd", "sinkhorn"}
+    rng = np.random.default_rng(2)
+    Xa, Xb = rng.standard_normal((4, 8)), rng.standard_normal((5, 8))
+    ga, gb = np.arange(4, dtype=np.int64), np.arange(4, 9, dtype=np.int64)
+    wa, wb = np.full(4, 0.25), np.full(5, 0.2)
+    sinkhorn = _kernels.WMD_METHODS["sinkhorn"]
+    default = _kernels.wmd_single(Xa, ga, wa, Xb, gb, wb, sinkhorn)
+    explicit = _kernels.wmd_single(Xa, ga, wa, Xb, gb, wb, sinkhorn, p.reg, p.max_iter, p.tol)
+    assert default == explicit
+    assert _kernels.wmd_single(Xa, ga, wa, Xb, gb, wb, sinkhorn, 10 * p.reg) != default
+    exact = _kernels.wmd_single(Xa, ga, wa, Xb, gb, wb)
+    ref = ot.emd2(wa, wb, np.sqrt(((Xa[:, None] - Xb[None]) ** 2).sum(-1)))
+    assert abs(exact - ref) <= 1e-9 * ref

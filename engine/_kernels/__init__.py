@@ -1,0 +1,61 @@
+"""The edge between Python and the C++ kernels, and the only importer of ``engine._native``.
+
+Every array is validated and converted here, once, before it reaches a kernel: kernels get
+C-contiguous arrays of their dtypes and the right shapes, and a thread count. Defaults that a
+kernel owns (tile sizes, Sinkhorn parameters, block sizes) are read from C++, never repeated.
+One module per kernel family, as the binding files in csrc/bindings/:
+
+- ``_arrays``: array conversion and the checks every family shares
+- ``normalize``: unit rows and their norms
+- ``search``: exact top-k (with ``_blas``: scipy's sgemm and its thread limit)
+- ``wmd``: EMD, WMD of pairs, lower bounds, exact k nearest documents
+- ``meta``: the meta-embedding projection
+- ``docvec``: document vectors and their label scores
+- ``text``: texts to bags of word ids
+"""
+
+from ._arrays import as_array, as_matrix
+from ._blas import sgemm_address
+from .docvec import doc_scores, doc_vectors
+from .meta import build_meta
+from .normalize import normalize_rows
+from .search import Scoring, TopKParams, exclusion_csr, topk
+from .text import ascii_vocab, encode_texts
+from .wmd import (
+    WMD_METHODS,
+    SinkhornParams,
+    emd,
+    pair_costs,
+    wmd_bounds,
+    wmd_knn,
+    wmd_pairs,
+    wmd_single,
+    wmd_single_ids,
+    wmd_zip,
+)
+
+__all__ = [
+    "WMD_METHODS",
+    "Scoring",
+    "SinkhornParams",
+    "TopKParams",
+    "as_array",
+    "as_matrix",
+    "ascii_vocab",
+    "build_meta",
+    "doc_scores",
+    "doc_vectors",
+    "emd",
+    "encode_texts",
+    "exclusion_csr",
+    "normalize_rows",
+    "pair_costs",
+    "sgemm_address",
+    "topk",
+    "wmd_bounds",
+    "wmd_knn",
+    "wmd_pairs",
+    "wmd_single",
+    "wmd_single_ids",
+    "wmd_zip",
+]
