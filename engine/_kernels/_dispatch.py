@@ -30,6 +30,14 @@ PATHS = tuple(_native.paths)
 #: the CPU's features and the register state the OS saves: name -> bool (empty off x86-64)
 FEATURES = dict(_native.cpu_features())
 
+# the register state a path's os_state names, and the narrower states it includes
+_STATES = {
+    "": (),
+    "ymm": ("ymm-state",),
+    "zmm": ("ymm-state", "zmm-state"),
+    "amx": ("ymm-state", "zmm-state", "amx-state"),
+}
+
 _AMX_REFUSAL = []  # the OS's answer to the AMX request, asked once: [] not asked, [errno] asked
 
 
@@ -59,8 +67,7 @@ def requirements(path):
     True
     """
     module = getattr(_native, path)
-    needs = tuple(f for f in module.requires.split(",") if f)
-    return needs + ((f"{module.os_state}-state",) if module.os_state else ())
+    return tuple(f for f in module.requires.split(",") if f) + _STATES[module.os_state]
 
 
 def missing(path):
