@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 
+from . import __version__
 from .errors import EngineError
 
 
@@ -20,8 +21,14 @@ def _vectors(args):
 
 
 def _cmd_info(args):
+    from . import cpu_info
     from .io import load
 
+    if args.cpu:
+        print(cpu_info())
+        return
+    if args.path is None:
+        raise EngineError("engine info: give a vectors PATH, or --cpu")
     v = load(args.path, format=args.format, mmap=True)
     print(f"path:        {args.path}")
     print(f"words:       {len(v)}")
@@ -255,10 +262,12 @@ def _cmd_wmd(args):
 def build_parser():
     p = argparse.ArgumentParser(prog="engine", description="Similarity engine for word embeddings.")
     p.add_argument("--threads", type=int, default=None, help="threads for every kernel (default: all cores)")
+    p.add_argument("--version", action="version", version=f"engine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("info", help="describe a vectors file or directory")
-    s.add_argument("path")
+    s = sub.add_parser("info", help="describe a vectors file or directory, or the CPU (--cpu)")
+    s.add_argument("path", nargs="?")
+    s.add_argument("--cpu", action="store_true", help="the CPU and the kernel path each kernel uses")
     s.add_argument("--format", choices=["engine", "word2vec", "text", "glove"], default=None)
     s.set_defaults(func=_cmd_info)
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import platform
+import textwrap
 from typing import NamedTuple
 
 from .. import _native
@@ -173,6 +174,9 @@ def using_path(name):
         active, path = before
 
 
+_INDENT = dict(initial_indent="features:   ", subsequent_indent=" " * 12)
+
+
 class CpuInfo(NamedTuple):
     """The CPU, what it offers the kernels, and the kernel path in use (`cpu_info`)."""
 
@@ -191,7 +195,7 @@ class CpuInfo(NamedTuple):
         width = max(len(k) for k in self.kernels)
         lines = [
             f"cpu:        {self.model or 'unknown'} ({self.machine})",
-            f"features:   {' '.join(self.features) or '-'}",
+            textwrap.fill(" ".join(self.features) or "-", 96, break_on_hyphens=False, **_INDENT),
             f"build:      {self.build} (paths: {' '.join(self.paths)})",
             f"supported:  {' '.join(self.supported)}",
             f"path:       {self.path} ({how})",
