@@ -101,4 +101,24 @@ cython_exts = cythonize(
     compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False},
 )
 
-setup(ext_modules=[native, *cython_exts], cmdclass={"build_ext": build_ext})
+
+class BuildExt(build_ext):
+    """build_ext, rebuilding everything when ENGINE_CPU, ENGINE_DEBUG or the target differ from the
+    last build in this build directory (setuptools would otherwise keep a module built for
+    another configuration as up to date)."""
+
+    def run(self):
+        stamp = os.path.join(self.build_temp, "engine-build-config")
+        config = f"ENGINE_CPU={cpu} ENGINE_DEBUG={int(debug)} target={target_machine()}\n"
+        try:
+            with open(stamp) as f:
+                self.force = self.force or f.read() != config
+        except OSError:
+            self.force = True
+        super().run()
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(config)
+
+
+setup(ext_modules=[native, *cython_exts], cmdclass={"build_ext": BuildExt})
