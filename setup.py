@@ -14,8 +14,8 @@ architectures there is one path, the compiler's baseline (NEON on aarch64).
 Environment switches (read at build time):
   ENGINE_CPU=native       a build for one CPU instead: everything compiled with -march=native
                           (or -march=<value>, e.g. ENGINE_CPU=x86-64-v3), one kernel path named
-                          "native"; such a build refuses to import on a CPU without the features
-                          it was compiled for.
+                          "native"; such a build dies with an illegal instruction on a CPU without
+                          the features it was compiled for.
   ENGINE_DEBUG=1          debug build with AddressSanitizer and UBSan (-O1 -g); see README.
   ENGINE_BUILD_JOBS=N     compile N files at once (default: one per core).
 """
