@@ -72,17 +72,17 @@ def requirements(path):
 
 
 def missing(path):
-    """What the running CPU and OS lack for ``path`` (empty: it can run).
+    """What the running CPU and OS lack of what ``path`` needs (empty: it can run).
 
     Parameters
     ----------
     path : str
-        A name of `PATHS`.
+        As in `requirements`.
 
     Returns
     -------
     list of str
-        The missing features; ``"amx-permission (...)"`` when the OS refused AMX tile data.
+        The missing features, and ``"amx-permission (...)"`` when the OS refused AMX tile data.
 
     Examples
     --------
