@@ -478,7 +478,8 @@ SCORE_EXIT_CODES = """exit codes:
   130  interrupted (Ctrl-C); --resume continues"""
 
 
-def _score_parsers(sub):
+def _score_common():
+    """The arguments every `engine score` task takes."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "input",
@@ -530,6 +531,11 @@ def _score_parsers(sub):
         help="progress bar on stderr (auto: when stderr is a terminal)",
     )
     common.add_argument("--quiet", action="store_true", help="no summary line")
+    return common
+
+
+def _score_parsers(sub):
+    common = _score_common()
 
     s = sub.add_parser(
         "score",

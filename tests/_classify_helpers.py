@@ -11,6 +11,22 @@ import engine
 WORDS = [f"w{i}" for i in range(60)] + ["sport", "game", "team", "food", "meal", "soup", "car"]
 
 
+# Labelled texts of three classes, and the classes' descriptions (default vectors).
+LABELS = {
+    "sport": "sport football team match",
+    "food": "food cooking meal bread",
+    "tech": "computer software internet",
+}
+TRAIN = [
+    ("the striker scored a goal", "sport"),
+    ("the team lost the final", "sport"),
+    ("simmer the soup for an hour", "food"),
+    ("bake the bread in the oven", "food"),
+    ("install the new software update", "tech"),
+    ("my laptop keyboard is broken", "tech"),
+]
+
+
 def small_vectors():
     rng = np.random.default_rng(7)
     return engine.Vectors(WORDS, rng.standard_normal((len(WORDS), 12)).astype(np.float32))

@@ -5,23 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from _classify_helpers import LABELS, TRAIN
 
 import engine
 from engine.classify import FewShotClassifier, ZeroShotClassifier
-
-LABELS = {
-    "sport": "sport football team match",
-    "food": "food cooking meal bread",
-    "tech": "computer software internet",
-}
-TRAIN = [
-    ("the striker scored a goal", "sport"),
-    ("the team lost the final", "sport"),
-    ("simmer the soup for an hour", "food"),
-    ("bake the bread in the oven", "food"),
-    ("install the new software update", "tech"),
-    ("my laptop keyboard is broken", "tech"),
-]
 
 
 @pytest.fixture(scope="module")

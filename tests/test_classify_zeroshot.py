@@ -169,3 +169,160 @@ def test_wmd_scorer(small):
     scores, unknown = one.decision_function(["car car"], return_unknown=True)
     assert scores[0, 0] == 0.0 and not unknown[0]
     assert one.predict(["car car", "food"]).tolist() == ["c", "f"]
+
+
+# ---- the scikit-learn estimator contract -----------------------------------------------------
+LABELS = {"sport": "sport football team match", "food": ["food", "meal", "bread"], "tech": "computer"}
+TEXTS = [
+    "the striker scored a late goal",
+    "bake the bread in the oven",
+    "my computer crashed again",
+    "qqqzz",
+    "a team dinner after the match",
+]
+
+# Every check scikit-learn runs on a classifier of 2-D input (the list it yields for
+# FewShotClassifier) is run on ZeroShotClassifier; these cannot apply, for the reason given. The
+# invariants behind the numeric-data checks are tested on texts below
+# (test_zero_shot_contract_on_texts). scikit-learn itself runs none of them on a zero-shot
+# classifier: its tags say it takes strings, not 2-D arrays.
+NUMERIC = "it fits or predicts on a generated numeric (n, d) array; a zero-shot classifier takes texts"
+NOT_APPLICABLE = {
+    **dict.fromkeys(
+        [
+            "check_fit_score_takes_y",
+            "check_estimators_overwrite_params",
+            "check_dont_overwrite_parameters",
+            "check_estimators_fit_returns_self",
+            "check_readonly_memmap_input",
+            "check_positive_only_tag_during_fit",
+            "check_estimators_dtypes",
+            "check_complex_data",
+            "check_dtype_object",
+            "check_estimators_empty_data_messages",
+            "check_pipeline_consistency",
+            "check_estimators_nan_inf",
+            "check_estimator_sparse_tag",
+            "check_estimator_sparse_array",
+            "check_estimator_sparse_matrix",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_train",
+            "check_supervised_y_2d",
+            "check_decision_proba_consistency",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_fit2d_1sample",
+            "check_fit2d_1feature",
+            "check_dict_unchanged",
+            "check_fit_idempotent",
+            "check_fit_check_is_fitted",
+            "check_n_features_in",
+            "check_fit2d_predict1d",
+        ],
+        NUMERIC,
+    ),
+    "check_classifiers_one_label": "the classes are the labels given up front, not the classes of y",
+    "check_classifiers_regression_target": "y is ignored (the labels are given up front), so a "
+    "continuous y is no error",
+    "check_requires_y_none": "y is not required (tags: target_tags.required=False); a classifier "
+    "whose classes are given up front fits without y",
+    "check_estimators_unfitted": "predicting before fit is allowed (tags: requires_fit=False): "
+    "the labels are given up front; scikit-learn does not run it on such an estimator",
+    "check_array_api_input": "scikit-learn skips it unless SCIPY_ARRAY_API=1",
+}
+
+
+def test_sklearn_checks_pass_where_they_apply(default):
+    import warnings
+
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    from engine.classify import FewShotClassifier
+
+    clf = ZeroShotClassifier(default, LABELS)
+    status = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _, check in estimator_checks_generator(FewShotClassifier(), legacy=True, mark=None):
+            name = check.func.__name__
+            try:
+                check.func(type(clf).__name__, clf, **check.keywords)
+                status.setdefault(name, "passed")
+            except Exception as e:  # SkipTest, AssertionError, the estimator's own errors
+                status[name] = f"failed: {type(e).__name__}: {str(e)[:120]}"
+    failed = {name for name, s in status.items() if s != "passed"}
+    assert failed == set(NOT_APPLICABLE), {n: status[n] for n in failed ^ set(NOT_APPLICABLE)}
+    passed = sorted(set(status) - failed)
+    assert len(passed) >= 15, passed  # the parameter, clone, tag and repr checks among them
+    assert {"check_no_attributes_set_in_init", "check_set_params", "check_estimator_cloneable"} <= set(passed)
+
+
+def _ids(obj):
+    return {k: id(v) for k, v in vars(obj).items()}
+
+
+def test_zero_shot_contract_on_texts(default):
+    import pickle
+
+    from sklearn.base import clone
+
+    # __init__ stores the parameters unchanged and checks nothing; fit checks them
+    odd = ZeroShotClassifier(default, "not labels", weighting="tfidf", temperature=-1, chunk_size=True)
+    assert odd.get_params()["temperature"] == -1 and odd.get_params()["chunk_size"] is True
+    assert not [k for k in vars(odd) if k.endswith("_")]
+    with pytest.raises(engine.EngineError, match="ZeroShotClassifier: weighting must be one of"):
+        odd.fit()
+    # predicting without fit is allowed and changes nothing: the classifier stays unfitted
+    clf = ZeroShotClassifier(default, LABELS, temperature=0.1)
+    before = _ids(clf)
+    lazy = clf.predict_proba(TEXTS), clf.decision_function(TEXTS), clf.predict(TEXTS)
+    assert _ids(clf) == before and not hasattr(clf, "classes_")
+    # fit returns self, takes (and ignores) y, sets only attributes ending in "_", keeps the params
+    params = clf.get_params()
+    assert clf.fit(None, ["ignored"] * len(TEXTS)) is clf
+    assert all(clf.get_params()[k] is v for k, v in params.items())
+    assert {k for k in vars(clf) if k not in params} == {
+        "embedder_",
+        "classes_",
+        "label_vectors_",
+        "label_dropped_words_",
+    }
+    fitted = clf.predict_proba(TEXTS), clf.decision_function(TEXTS), clf.predict(TEXTS)
+    for a, b in zip(lazy, fitted):
+        np.testing.assert_array_equal(a, b)
+    # prediction has no side effect; fitting again gives the same state
+    before = _ids(clf)
+    for method in ("predict", "predict_proba", "decision_function", "embed"):
+        getattr(clf, method)(TEXTS)
+    clf.explain(TEXTS[0])
+    assert _ids(clf) == before
+    np.testing.assert_array_equal(clf.fit().predict_proba(TEXTS), fitted[0])
+    # rows are independent: any subset or order gives the same rows
+    order = np.random.default_rng(0).permutation(len(TEXTS))
+    np.testing.assert_array_equal(clf.predict_proba([TEXTS[i] for i in order]), fitted[0][order])
+    for i, t in enumerate(TEXTS):
+        np.testing.assert_array_equal(clf.decision_function([t])[0], fitted[1][i])
+    # clone: same parameters, unfitted, the vectors shared; pickle: the same predictions
+    twin = clone(clf)
+    assert twin.get_params()["vectors"] is default and not hasattr(twin, "classes_")
+    assert twin.get_params()["labels"] == LABELS and twin.get_params()["labels"] is not LABELS
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(TEXTS), fitted[0])
+    assert twin.set_params(temperature=0.5) is twin and twin.temperature == 0.5
+    with pytest.raises(engine.EngineError, match="unknown parameter 'nope'"):
+        twin.set_params(nope=1)
+    # classes_ sorted, predict gives items of it; score is accuracy (subset accuracy multi-label)
+    assert (
+        clf.classes_.tolist() == ["food", "sport", "tech"] and clf.predict(TEXTS).dtype == clf.classes_.dtype
+    )
+    assert clf.score(TEXTS[:3], ["sport", "food", "tech"]) == 1.0
+    tags = ZeroShotClassifier(default, LABELS, multi_label=True, threshold=0.2).fit()
+    truth = tags.predict(TEXTS)
+    assert tags.score(TEXTS, truth) == 1.0
+    truth[0] = ~truth[0]
+    assert tags.score(TEXTS, truth) == pytest.approx(0.8)
+    assert repr(clf).startswith("ZeroShotClassifier(vectors=<engine.Vectors") and "temperature=0.1" in repr(
+        clf
+    )

@@ -122,12 +122,31 @@ class DocumentEmbedder:
     # ---- statistics ----
     @property
     def dim(self):
+        """Dimension of the document vectors (an encoder's is known once it has encoded)."""
         if self.encoder is not None:
             return getattr(self, "_encoder_dim", None)
         return self.vectors.vector_size
 
     def fit(self, texts=None):
-        """Fit p(w) / idf and the principal component(s) on ``texts`` (default: the reference)."""
+        """Fit p(w) / idf and the principal component(s) (nothing to fit with an encoder).
+
+        Parameters
+        ----------
+        texts : list of texts, optional
+            Default the ``reference`` texts, else the Lee background corpus (fitted once per
+            ``Vectors`` and weighting, and shared).
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import engine
+        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        >>> emb.fit(["a quiet day", "the team played"]).components_.shape
+        (1, 384)
+        """
         if self.encoder is not None:
             return self
         if texts is None and self.reference is None:
@@ -206,8 +225,26 @@ class DocumentEmbedder:
         return _kernels.doc_vectors(indptr, ids, w, self.vectors.unit, comps, normalize)
 
     def transform(self, texts):
-        """``(X, unknown)``: unit document vectors (float32, ``(n, d)``) and a mask of the texts
-        with no known word (their rows are zero). Runs in chunks of ``chunk_size`` texts."""
+        """Unit document vectors of texts, ``chunk_size`` texts at a time.
+
+        Parameters
+        ----------
+        texts : list of texts (str or token lists)
+
+        Returns
+        -------
+        X : ndarray float32 (n, d)
+        unknown : bool ndarray (n,)
+            The texts with no known word (their rows are zero).
+
+        Examples
+        --------
+        >>> import engine
+        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        >>> X, unknown = emb.transform(["a goal", "qqqzz"])
+        >>> unknown.tolist()
+        [False, True]
+        """
         texts = as_text_list(texts, "texts")
         if len(texts) <= self.chunk_size:
             return self._transform_chunk(texts)
@@ -222,9 +259,31 @@ class DocumentEmbedder:
         return X, ~(norms > 0)
 
     def scores(self, texts, labels):
-        """``(scores, unknown)``: float64 cosines ``(n, L)`` of the texts with the unit rows of
-        ``labels``, computed per chunk; each row depends only on its own text, so chunking and
-        batching never change a result. Texts with no known word score 0 (``unknown``)."""
+        """Cosines of texts with unit label vectors, without materialising document vectors.
+
+        Computed per chunk; each row depends only on its own text, so chunking and batching
+        never change a result.
+
+        Parameters
+        ----------
+        texts : list of texts (str or token lists)
+        labels : array (L, d)
+            Unit label vectors.
+
+        Returns
+        -------
+        scores : ndarray float64 (n, L)
+        unknown : bool ndarray (n,)
+            The texts with no known word (they score 0).
+
+        Examples
+        --------
+        >>> import engine
+        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        >>> L, _ = emb.label_vectors({"sport": "sport team", "food": "food meal"})
+        >>> emb.scores(["a goal"], L)[0].shape
+        (1, 2)
+        """
         texts = as_text_list(texts, "texts")
         labels = np.ascontiguousarray(labels, dtype=np.float32)
         parts = [self._scores_chunk(c, labels) for c in chunks(texts, self.chunk_size)]
@@ -263,12 +322,29 @@ class DocumentEmbedder:
         return X, ~(norms > 0)
 
     def label_vectors(self, labels):
-        """Label vectors from ``{name: description text or word list}``.
+        """Label vectors from ``{name: description text or word list}`` (``labels.label_spec``).
 
-        Returns ``(L, dropped)``: ``L`` float32 ``(K, d)`` unit rows and, per label, the words of
-        its description that are not in the vocabulary (dropped). A word *list* must be all
-        known (VocabularyError otherwise); a label with no known word at all is a
-        VocabularyError naming it.
+        A word *list* must be all known (VocabularyError otherwise); a label with no known word
+        at all is a VocabularyError naming it.
+
+        Parameters
+        ----------
+        labels : dict name → str or list of words
+
+        Returns
+        -------
+        L : ndarray float32 (K, d)
+            Unit rows, in the order of ``labels``.
+        dropped : dict
+            Per label, the words of its description that are not in the vocabulary.
+
+        Examples
+        --------
+        >>> import engine
+        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        >>> L, dropped = emb.label_vectors({"sport": "sport and qqqzz"})
+        >>> L.shape, dropped
+        ((1, 384), {'sport': ['qqqzz']})
         """
         names = list(labels)
         if self.encoder is not None:

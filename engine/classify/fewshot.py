@@ -108,13 +108,51 @@ class FewShotClassifier(ClassifierBase):
         self._sums, self._counts = {}, {}
 
     def fit(self, X, y):
-        """Prototypes from the examples ``X`` (texts or vectors) with classes ``y`` (replaces any
-        earlier fit). Classes named in ``labels`` but without examples stay zero-shot."""
+        """Prototypes from the examples ``X`` with classes ``y`` (replaces any earlier fit).
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+        y : array (n,) of class labels
+            Classes named in ``labels`` but without examples stay zero-shot.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.classes_.tolist()
+        ['food', 'sport']
+        """
         self._setup()
         return self._add(X, y, reset_features=True)
 
     def partial_fit(self, X, y, classes=None):
-        """Add examples (new classes allowed); the first call also sets up like ``fit``."""
+        """Add examples (new classes allowed); the first call also sets up like ``fit``.
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+        y : array (n,) of class labels
+        classes : list, optional
+            Classes to know even without examples yet.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.partial_fit(["a fast car"], ["cars"]).classes_.tolist()
+        ['cars', 'food', 'sport']
+        """
         first = not hasattr(self, "_sums")
         if first:
             self._setup()
@@ -200,7 +238,24 @@ class FewShotClassifier(ClassifierBase):
             raise not_fitted_error(self)
 
     def embed(self, X):
-        """Unit document vectors of ``X`` (float32 ``(n, d)``)."""
+        """Unit document vectors of ``X``.
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+
+        Returns
+        -------
+        ndarray float32 (n, d)
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.embed(["a goal"]).shape
+        (1, 384)
+        """
         self._check_fitted()
         return self._embed(X)[0]
 
@@ -212,19 +267,71 @@ class FewShotClassifier(ClassifierBase):
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
     def decision_function(self, X):
-        """Cosine of each text to each class prototype, float64 ``(n, n_classes)``; with two
-        classes, as scikit-learn expects, the 1-D ``cos(classes_[1]) − cos(classes_[0])``."""
+        """Cosine of each text to each class prototype.
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+
+        Returns
+        -------
+        ndarray float64 (n, n_classes); with two classes, as scikit-learn expects, the 1-D
+        ``cos(classes_[1]) − cos(classes_[0])``.
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.decision_function(["a goal", "a bowl of soup"]).shape
+        (2,)
+        """
         scores, _ = self._scores(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict_proba(self, X, return_unknown=False):
-        """softmax(cosine / T) over the classes; 1/K for a text with no known word. With
-        ``return_unknown=True`` also the mask of those texts: ``(proba, unknown)``."""
+        """softmax(cosine / T) over the classes; 1/K for a text with no known word.
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+        return_unknown : bool
+            Also return the mask of the texts with no known word.
+
+        Returns
+        -------
+        ndarray float64 (n, n_classes), columns in ``classes_`` order, or ``(proba, unknown)``.
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.predict_proba(["qqqzz"]).tolist()
+        [[0.5, 0.5]]
+        """
         scores, unknown = self._scores(X)
         proba = softmax_proba(scores, self._T, unknown)
         return (proba, unknown) if return_unknown else proba
 
     def predict(self, X):
-        """The class of the nearest prototype (the first class for a text with no known word)."""
+        """The class of the nearest prototype (the first class for a text with no known word).
+
+        Parameters
+        ----------
+        X : list of texts, or numeric array (n, d) of document vectors
+
+        Returns
+        -------
+        ndarray (n,) of items of ``classes_``
+
+        Examples
+        --------
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        >>> fs.predict(["the team scored a goal"]).tolist()
+        ['sport']
+        """
         scores, _ = self._scores(X)
         return self.classes_[np.argmax(scores, axis=1)] if len(scores) else self.classes_[:0]

@@ -104,6 +104,14 @@ class ZeroShotClassifier(ClassifierBase):
         Per label, the words of its description that are not in the vocabulary.
     embedder_ : DocumentEmbedder
         The fitted document embedding.
+
+    Notes
+    -----
+    scikit-learn's estimator checks that need no numeric data pass (parameters, ``clone``,
+    tags, ``repr``); those that generate a numeric ``(n, d)`` array cannot apply to a classifier
+    of texts, nor can those that learn classes from ``y`` (the labels are given up front). Their
+    invariants (no side effects, idempotent ``fit``, pickling, row independence) are tested on
+    texts; ``tests/test_classify_zeroshot.py`` lists each check that cannot apply and why.
     """
 
     _parameter_constraints = {
@@ -234,30 +242,100 @@ class ZeroShotClassifier(ClassifierBase):
         return softmax_proba(scores, self._temperature(), unknown)
 
     def embed(self, X, return_unknown=False):
-        """Unit document vectors of ``X`` (float32 ``(n, d)``), as the scorer sees them; with
-        ``return_unknown=True`` also the mask of the texts with no known word (zero rows)."""
+        """Unit document vectors of texts, as the cosine scorer sees them.
+
+        Parameters
+        ----------
+        X : list of texts (str or token lists)
+        return_unknown : bool
+            Also return the mask of the texts with no known word (their rows are zero).
+
+        Returns
+        -------
+        ndarray float32 (n, d), or ``(vectors, unknown)``.
+
+        Examples
+        --------
+        >>> import engine
+        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        >>> D, unknown = clf.embed(["a goal", "qqqzz"], return_unknown=True)
+        >>> D.shape, unknown.tolist()
+        ((2, 384), [False, True])
+        """
         D, unknown = self._fitted().embedder_.transform(X)
         return (D, unknown) if return_unknown else D
 
     def decision_function(self, X, return_unknown=False):
-        """Scores ``(n, K)`` float64, columns in ``classes_`` order: cosines (or −WMD); 0 for a
-        text with no known word. ``return_unknown=True``: ``(scores, unknown)``."""
+        """The score of each text for each label: a cosine (or −WMD with ``scorer="wmd"``).
+
+        Parameters
+        ----------
+        X : list of texts (str or token lists)
+        return_unknown : bool
+            Also return the mask of the texts with no known word (they score 0).
+
+        Returns
+        -------
+        ndarray float64 (n, K), columns in ``classes_`` order, or ``(scores, unknown)``.
+
+        Examples
+        --------
+        >>> import engine
+        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        >>> clf.decision_function(["a goal", "qqqzz"]).shape
+        (2, 2)
+        """
         scores, unknown = self._fitted()._scores(X)
         return (scores, unknown) if return_unknown else scores
 
     def predict_proba(self, X, return_unknown=False):
-        """Probabilities ``(n, K)`` float64: softmax(score / T), or with ``multi_label`` the
-        independent σ((score − threshold) / T). A text with no known word gets 1/K for every
-        label, never NaN; ``return_unknown=True`` returns ``(proba, unknown)`` to tell them."""
+        """Probabilities: softmax(score / T), or with ``multi_label`` the independent
+        σ((score − threshold) / T).
+
+        Parameters
+        ----------
+        X : list of texts (str or token lists)
+        return_unknown : bool
+            Also return the mask of the texts with no known word (they get 1/K for every
+            label, never NaN).
+
+        Returns
+        -------
+        ndarray float64 (n, K), columns in ``classes_`` order, or ``(proba, unknown)``.
+
+        Examples
+        --------
+        >>> import engine
+        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        >>> proba, unknown = clf.predict_proba(["a goal", "qqqzz"], return_unknown=True)
+        >>> proba[1].tolist(), unknown.tolist()
+        ([0.5, 0.5], [False, True])
+        """
         est = self._fitted()
         scores, unknown = est._scores(X)
         proba = est._proba(scores, unknown)
         return (proba, unknown) if return_unknown else proba
 
     def predict(self, X):
-        """Label names ``(n,)`` (items of ``classes_``); with ``multi_label`` a boolean indicator
-        ``(n, K)`` (columns in ``classes_`` order) of the labels whose score reaches the
-        threshold. A text with no known word gets the first class (multi-label: no label)."""
+        """The most probable label of each text; with ``multi_label`` every label that applies.
+
+        Parameters
+        ----------
+        X : list of texts (str or token lists)
+
+        Returns
+        -------
+        ndarray (n,) of items of ``classes_``; with ``multi_label`` a boolean indicator ``(n, K)``
+        (columns in ``classes_`` order) of the labels whose score reaches the threshold. A text
+        with no known word gets the first class (multi-label: no label).
+
+        Examples
+        --------
+        >>> import engine
+        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        >>> clf.predict(["the team won the match"]).tolist()
+        ['sport']
+        """
         est = self._fitted()
         scores, unknown = est._scores(X)
         if self.multi_label:
@@ -267,6 +345,19 @@ class ZeroShotClassifier(ClassifierBase):
     def iter_predict_proba(self, texts, chunk_size=None):
         """Stream ``(proba, unknown)`` per chunk of an iterable of texts (bounded memory).
 
+        Parameters
+        ----------
+        texts : iterable of texts
+            Read ``chunk_size`` at a time (a generator is never held whole).
+        chunk_size : int, optional
+            Default the classifier's ``chunk_size``.
+
+        Returns
+        -------
+        generator of ``(proba, unknown)``, as ``predict_proba(chunk, return_unknown=True)``.
+
+        Examples
+        --------
         >>> import engine
         >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
         >>> [p.shape for p, _ in clf.iter_predict_proba(iter(["goal", "soup", "tea"]), chunk_size=2)]
@@ -285,6 +376,16 @@ class ZeroShotClassifier(ClassifierBase):
     def explain(self, text):
         """Each known word's contribution to each label's cosine score (they sum to the score).
 
+        Parameters
+        ----------
+        text : str or list of tokens
+
+        Returns
+        -------
+        Explanation
+
+        Examples
+        --------
         >>> import engine
         >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
         >>> ex = clf.explain("a football match and a pizza")

@@ -119,6 +119,22 @@ def score_dask(ddf, vectors_path, task, text_field="text", id_field=None, on_err
     not a string raises :class:`engine.score.BadRowError` naming its index, or is dropped with
     ``on_error="skip"``.
 
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+    vectors_path : str
+        The vectors, readable at this path on every worker.
+    task : ZeroShot, Neighbors or WMDNeighbors
+    text_field, id_field : str
+        The column holding the text, and one passed through (first column).
+    on_error : {"stop", "skip"}
+
+    Returns
+    -------
+    dask.dataframe.DataFrame (lazy)
+
+    Examples
+    --------
     >>> import dask.dataframe as dd, pandas as pd, engine
     >>> from engine.score import Neighbors, score_dask
     >>> ddf = dd.from_pandas(pd.DataFrame({"text": ["apple pie", "fast cars"]}), npartitions=2)

@@ -236,8 +236,21 @@ def _mean_unit_vectors(vectors, indptr, ids, counts):
 
 
 def score_texts(vectors, task, texts):
-    """Score a list of texts in memory: ``{column: list of values}``, one value per text.
+    """Score a list of texts in memory, as ``score_file`` scores each chunk.
 
+    Parameters
+    ----------
+    vectors : engine.Vectors
+    task : ZeroShot, Neighbors or WMDNeighbors
+    texts : list of str
+
+    Returns
+    -------
+    dict
+        ``{column: list of values}``, one value per text, the columns of ``task.columns()``.
+
+    Examples
+    --------
     >>> import engine, engine.score as sc
     >>> v = engine.datasets.default_vectors()
     >>> out = sc.score_texts(v, sc.Neighbors(k=2), ["apple pie", "xyzzy"])
