@@ -134,24 +134,13 @@ class FewShotClassifier(ClassifierBase):
     def partial_fit(self, X, y, classes=None):
         """Add examples (new classes allowed); the first call also sets up like ``fit``.
 
-        Parameters
-        ----------
-        X : list of texts, or numeric array (n, d) of document vectors
-        y : array (n,) of class labels
-        classes : list, optional
-            Classes to know even without examples yet.
+        ``X`` and ``y`` as for :meth:`fit`; ``classes`` are classes to know even before they
+        have examples. Returns ``self``.
 
-        Returns
-        -------
-        self
-
-        Examples
-        --------
         >>> import engine
         >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
-        >>> fs.partial_fit(["a fast car"], ["cars"]).classes_.tolist()
-        ['cars', 'food', 'sport']
+        >>> fs.partial_fit(["great match"], ["sport"]).partial_fit(["a fast car"], ["cars"]).classes_.tolist()
+        ['cars', 'sport']
         """
         first = not hasattr(self, "_sums")
         if first:
