@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import engine  # noqa: E402
-from engine.classify import ZeroShotClassifier, _lee_corpus  # noqa: E402
+from engine.classify import DEFAULT_TEMPERATURE, ZeroShotClassifier, _lee_corpus  # noqa: E402
 
 LABELS = {
     "sport": "sport football team match game",
@@ -72,12 +72,11 @@ class GensimPeer:
         self.kv = KeyedVectors(v.vector_size)
         self.kv.add_vectors(v.index_to_key, v.unit)
         self.unit = self.kv.get_normed_vectors()
-        emb = clf.embedder
-        emb._ensure_fitted()
+        emb = clf.fit().embedder_
         self.weight = emb.word_weights_.astype(np.float64)
         self.u = emb.components_.astype(np.float64)
         self.L = clf.label_vectors_.astype(np.float64)
-        self.T = clf.temperature
+        self.T = DEFAULT_TEMPERATURE if clf.temperature is None else clf.temperature
 
     def proba(self, texts):
         from gensim.utils import tokenize

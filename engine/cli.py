@@ -45,47 +45,64 @@ def _cmd_convert(args):
 
 
 def _cmd_classify(args):
-    import json
-
-    from . import classify
+    from .classify import ZeroShotClassifier, label_spec, load_labels_file
+    from .classify.labels import column_order
+    from .score import detect_format, iter_texts
 
     v = _vectors(args)
-    reference = list(classify.iter_text_file(args.reference)) if args.reference else None
-    clf = classify.ZeroShotClassifier(
+    reference = list(iter_texts(args.reference, "text")) if args.reference else None
+    labels = load_labels_file(args.labels)
+    clf = ZeroShotClassifier(
         v,
-        classify.load_labels_file(args.labels),
+        labels,
         weighting=args.weighting,
         multi_label=args.multi_label,
         temperature=args.temperature,
         threshold=args.threshold,
         reference=reference,
         chunk_size=args.chunk_size,
-    )
-    names = [str(c) for c in clf.classes_]
+    ).fit()
+    given = list(label_spec(labels))  # columns in the labels file's order
+    texts = iter_texts(args.texts, _classify_input_format(args, detect_format), args.field or "text")
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     try:
+        names = [str(c) for c in given]
         if args.out_format == "tsv":
             out.write("\t".join(["label", "unknown", *names]) + "\n")
-        texts = classify.iter_text_file(args.texts, args.field)
+        order = column_order(clf.classes_, given)
         for proba, unknown in clf.iter_predict_proba(texts, args.chunk_size):
-            for p, unk in zip(proba, unknown):
-                if args.multi_label:
-                    chosen = [n for n, x in zip(names, p) if x >= 0.5 and not unk]
-                    label = ",".join(chosen)
-                else:  # no known word: no label (the probabilities are uniform)
-                    label = "" if unk else names[int(p.argmax())]
-                if args.out_format == "tsv":
-                    out.write("\t".join([label, str(int(unk)), *(f"{x:.6f}" for x in p)]) + "\n")
-                else:
-                    rec = {
-                        "label": chosen if args.multi_label else label,
-                        "unknown": bool(unk),
-                        "probabilities": {n: round(float(x), 6) for n, x in zip(names, p)},
-                    }
-                    out.write(json.dumps(rec) + "\n")
+            for p, unk in zip(proba[:, order], unknown):
+                out.write(_classified(p, unk, names, args.multi_label, args.out_format))
     finally:
         if out is not sys.stdout:
             out.close()
+
+
+def _classify_input_format(args, detect_format):
+    """Plain text unless named; with --field a table by extension (JSON Lines if unknown)."""
+    if args.input_format or args.field is None:
+        return args.input_format or "text"
+    fmt = detect_format(args.texts, default="jsonl")
+    return "jsonl" if fmt == "text" else fmt
+
+
+def _classified(p, unk, names, multi_label, out_format):
+    """One output line of ``engine classify``: a text's label(s), unknown flag and probabilities."""
+    import json
+
+    if multi_label:
+        chosen = [n for n, x in zip(names, p) if x >= 0.5 and not unk]
+        label = ",".join(chosen)
+    else:  # no known word: no label (the probabilities are uniform)
+        label = "" if unk else names[int(p.argmax())]
+    if out_format == "tsv":
+        return "\t".join([label, str(int(unk)), *(f"{x:.6f}" for x in p)]) + "\n"
+    rec = {
+        "label": chosen if multi_label else label,
+        "unknown": bool(unk),
+        "probabilities": {n: round(float(x), 6) for n, x in zip(names, p)},
+    }
+    return json.dumps(rec) + "\n"
 
 
 def _cmd_search(args):
@@ -380,15 +397,24 @@ def build_parser():
             )
             m.set_defaults(func=_cmd_meta_evaluate)
 
-    # [classify] parsers
     s = sub.add_parser("classify", help="zero-shot classify a file of texts against labels")
-    s.add_argument("texts", help="file of texts: one per line, or JSONL with --field")
+    s.add_argument(
+        "texts",
+        help="file of texts (- for standard input): one per line; with --field a table (JSONL, CSV, "
+        "TSV or Parquet by extension, else JSONL) whose column FIELD holds the text",
+    )
     s.add_argument(
         "--labels",
         required=True,
         help='JSON file: {"name": "description" or ["words"], ...} or ["name", ...]',
     )
-    s.add_argument("--field", default=None, help="JSONL input: the field that holds the text")
+    s.add_argument("--field", default=None, help="table input: the column that holds the text")
+    s.add_argument(
+        "--input-format",
+        choices=["text", "jsonl", "csv", "tsv", "parquet"],
+        default=None,
+        help="name the input's format (default: text, or by extension with --field)",
+    )
     s.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
     s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
     s.add_argument("--multi-label", action="store_true", help="independent probability per label")
@@ -408,7 +434,6 @@ def build_parser():
     s.add_argument("--chunk-size", type=int, default=8192, help="texts scored per batch")
     s.set_defaults(func=_cmd_classify)
 
-    # [score] parsers
     _score_parsers(sub)
 
     s = sub.add_parser("demo", help="run the demo on the embedded default vectors")
@@ -441,7 +466,6 @@ def _fail(e):
     return 2
 
 
-# [score] commands
 SCORE_EXIT_CODES = """exit codes:
   0    every row scored (rows skipped with --on-error skip are counted in the summary)
   1    an internal error (a bug: the traceback is printed)
@@ -453,10 +477,13 @@ SCORE_EXIT_CODES = """exit codes:
   130  interrupted (Ctrl-C); --resume continues"""
 
 
-def _score_parsers(sub):
+def _score_common():
+    """The arguments every `engine score` task takes."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "input", help="JSONL, CSV, TSV or Parquet file; - for standard input (JSONL unless --input-format)"
+        "input",
+        help="JSONL, CSV, TSV, Parquet or plain text (.txt, one text per line) file; "
+        "- for standard input (JSONL unless --input-format)",
     )
     common.add_argument(
         "-o",
@@ -473,7 +500,7 @@ def _score_parsers(sub):
     common.add_argument(
         "--id-field", default=None, help="column passed through to the output as its first column"
     )
-    common.add_argument("--input-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
+    common.add_argument("--input-format", choices=["jsonl", "csv", "tsv", "parquet", "text"], default=None)
     common.add_argument("--output-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
     common.add_argument(
         "--batch-size",
@@ -503,6 +530,11 @@ def _score_parsers(sub):
         help="progress bar on stderr (auto: when stderr is a terminal)",
     )
     common.add_argument("--quiet", action="store_true", help="no summary line")
+    return common
+
+
+def _score_parsers(sub):
+    common = _score_common()
 
     s = sub.add_parser(
         "score",
@@ -520,7 +552,9 @@ def _score_parsers(sub):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     t.add_argument(
-        "--labels", required=True, help='JSON file: {"label": "description words", ...} or ["label", ...]'
+        "--labels",
+        required=True,
+        help='JSON file: {"label": "description words" or ["word", ...], ...} or ["label", ...]',
     )
     t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
     t.set_defaults(func=_cmd_score)
@@ -597,7 +631,7 @@ def _cmd_score(args):
 
     try:
         if args.dask:
-            from .distributed import ClusterError, DaskExecutor
+            from .score import ClusterError, DaskExecutor
 
             try:
                 executor = DaskExecutor(args.dask, vectors, task)
