@@ -4,9 +4,12 @@
 ``quality_classify.py``, ...) as ``docs/performance/bench_search.json`` (rows, tables, notes, with
 the machine, the load average before and after, the thread counts, the versions of engine and its
 peers, the size of the run and the date) and renders from those files ``bench_search.md`` (its
-tables) and ``index.md`` (every page, with the machine and date of each). The pages are Markdown for Sphinx with myst-parser: one title per page, unique
-section titles, a hidden ``toctree`` in the index. :func:`render` rebuilds every page from the JSON
-files alone, so a page is never edited by hand and never typed from a terminal.
+tables) and ``index.md`` (every page, with the machine and date of each). The pages are Markdown
+for Sphinx with myst-parser: one title per page, unique section titles, a hidden ``toctree`` in
+the index. :func:`render` (``python -m engine.bench
+docs/performance``) rebuilds every page from the JSON files alone, without running anything, so a
+page is never edited by hand and never typed from a terminal; with no JSON yet, the index says how
+to make them.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as d:
