@@ -565,7 +565,7 @@ def _score_parsers(sub):
     s.add_argument("--tiny", action="store_true", help="the smallest run of each (checks they run)")
     s.add_argument("--out", default="bench-results", help="directory for report.md, report.json, search.png")
     s.add_argument("--docs", default=None, help="also write the docs' pages there (docs/performance)")
-    s.add_argument("--dir", default=None, help="where the benchmarks are (default: those shipped with engine)")
+    s.add_argument("--dir", default=None, help="where the benchmarks are (default: those engine ships)")
     s.add_argument(
         "--no-plot", action="store_true", help="skip search.png (which needs matplotlib: engine[bench])"
     )
