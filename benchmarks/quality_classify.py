@@ -46,6 +46,7 @@ SIZES = {
 }
 K_SHOTS = (1, 5, 8)
 N_QUERY = 50
+OPTIONS = [("--episodes", int, "few-shot episodes (default 200)")]  # also quality_contextual's
 
 TASKS = {
     "newsgroups": {
@@ -197,7 +198,7 @@ def run(quick=False, *, tiny=False, episodes=None):
 
 
 def main(argv=None):
-    harness.main(run, __doc__, argv, [("--episodes", int, "few-shot episodes (default 200)")])
+    harness.main(run, __doc__, argv, OPTIONS)
 
 
 if __name__ == "__main__":

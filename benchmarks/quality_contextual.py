@@ -27,7 +27,7 @@ if HERE not in sys.path:  # its sibling quality_classify (engine bench puts the 
     sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from quality_classify import TASKS, accuracy_format, add_rows, evaluate, load_task  # noqa: E402
+from quality_classify import OPTIONS, TASKS, accuracy_format, add_rows, evaluate, load_task  # noqa: E402
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
@@ -103,7 +103,7 @@ def run(quick=False, *, tiny=False, episodes=None):
 
 
 def main(argv=None):
-    harness.main(run, __doc__, argv, [("--episodes", int, "few-shot episodes (default 200)")])
+    harness.main(run, __doc__, argv, OPTIONS)
 
 
 if __name__ == "__main__":
