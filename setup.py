@@ -19,7 +19,7 @@ import sys
 import numpy
 from Cython.Build import cythonize
 from pybind11.setup_helpers import Pybind11Extension, build_ext
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 cpu = os.environ.get("ENGINE_CPU", "native")
 debug = os.environ.get("ENGINE_DEBUG", "") not in ("", "0")
@@ -71,4 +71,11 @@ cython_exts = cythonize(
     compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False},
 )
 
-setup(ext_modules=[native, *cython_exts], cmdclass={"build_ext": build_ext})
+# The benchmark scripts stay in benchmarks/ (where a contributor looks for them) and are installed
+# as engine.benchmarks, so that `engine bench` runs from an installed package.
+setup(
+    packages=[*find_packages(include=["engine", "engine.*"]), "engine.benchmarks"],
+    package_dir={"engine.benchmarks": "benchmarks"},
+    ext_modules=[native, *cython_exts],
+    cmdclass={"build_ext": build_ext},
+)

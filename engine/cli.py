@@ -591,12 +591,14 @@ def _score_parsers(sub):
     t.set_defaults(func=_cmd_score)
 
     s = sub.add_parser(
-        "bench", help="run the benchmarks in benchmarks/ and write a report (Markdown, JSON, PNG)"
+        "bench", help="run engine's benchmarks and write a report (Markdown, JSON, PNG) and docs pages"
     )
     s.add_argument("names", nargs="*", help="benchmarks to run (bench_NAME.py or NAME; default: all)")
     s.add_argument("--quick", action="store_true", help="the short run of each benchmark")
+    s.add_argument("--tiny", action="store_true", help="the smallest run of each (checks they run)")
     s.add_argument("--out", default="bench-results", help="directory for report.md, report.json, search.png")
-    s.add_argument("--dir", default=None, help="where the benchmarks are (default: ./benchmarks)")
+    s.add_argument("--docs", default=None, help="also write the docs' pages there (docs/performance)")
+    s.add_argument("--dir", default=None, help="where the benchmarks are (default: those engine ships)")
     s.add_argument(
         "--no-plot", action="store_true", help="skip search.png (which needs matplotlib: engine[bench])"
     )
@@ -677,7 +679,13 @@ def _cmd_bench(args):
     from .bench import run_benchmarks
 
     report = run_benchmarks(
-        args.names, quick=args.quick, out=args.out, directory=args.dir, plot=not args.no_plot
+        args.names,
+        quick=args.quick,
+        tiny=args.tiny,
+        out=args.out,
+        directory=args.dir,
+        plot=not args.no_plot,
+        docs_dir=args.docs,
     )
     for path in report["files"]:
         print(f"wrote {path}")
