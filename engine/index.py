@@ -83,6 +83,18 @@ def _faiss():
 def default_nlist(n):
     """Number of IVF lists for ``n`` vectors: ``4·sqrt(n)``, at most ``n // 39`` and 65,536.
 
+    Parameters
+    ----------
+    n : int
+        Number of vectors to index.
+
+    Returns
+    -------
+    int
+        ``clip(round(4·sqrt(n)), 1, min(65536, n // 39))``.
+
+    Examples
+    --------
     >>> default_nlist(10_000), default_nlist(1_000_000), default_nlist(10_000_000)
     (256, 4000, 12649)
     """
@@ -92,6 +104,20 @@ def default_nlist(n):
 def default_train_size(n, nlist):
     """Rows sampled to train an IVF/PQ/SQ index: ``min(n, max(50,000, 40·nlist))``.
 
+    Parameters
+    ----------
+    n : int
+        Number of vectors.
+    nlist : int
+        Number of IVF lists k-means places.
+
+    Returns
+    -------
+    int
+        The training sample size.
+
+    Examples
+    --------
     >>> default_train_size(21_745, 557), default_train_size(10_000_000, 12649)
     (21745, 505960)
     """
@@ -104,6 +130,18 @@ def default_pq_m(d):
     Eight or more dimensions a sub-quantizer keep FAISS's PQ training (one 256-centroid k-means
     per sub-quantizer) affordable; ``rerank`` recovers the precision the coarser codes lose.
 
+    Parameters
+    ----------
+    d : int
+        The dimension.
+
+    Returns
+    -------
+    int
+        The number ``m`` of sub-quantizers (1 when ``d < 16``).
+
+    Examples
+    --------
     >>> default_pq_m(300), default_pq_m(384), default_pq_m(7)
     (30, 48, 1)
     """
@@ -114,16 +152,20 @@ class FaissIndex:
     """A FAISS index over the unit rows of a ``Vectors``: exact (``flat``) or approximate.
 
     Build one, query it by word or vector, save it beside the vectors, and pass it as
-    ``indexer=`` to gensim's ``KeyedVectors.most_similar`` or engine's ``Vectors.most_similar``::
+    ``indexer=`` to gensim's ``KeyedVectors.most_similar`` or engine's ``Vectors.most_similar``.
+    Make one with :meth:`build` or :meth:`load`; the constructor wraps a FAISS index already
+    built over ``vectors.unit``.
 
-        >>> import engine
-        >>> v = engine.datasets.clustered_vectors(2000, 32)
-        >>> index = engine.FaissIndex.build(v, "hnsw")
-        >>> exact = engine.FaissIndex.build(v, "flat")
-        >>> [w for w, _ in index.most_similar("w7", topn=3)] == [w for w, _ in exact.most_similar("w7", topn=3)]
-        True
-        >>> index.recall(sample=200) > 0.95
-        True
+    Parameters
+    ----------
+    index : faiss.Index
+        A FAISS index holding the unit rows of ``vectors``, in row order (inner-product metric).
+    vectors : Vectors
+        The vocabulary the index was built on.
+    kind : str
+        The kind or factory string it was built as.
+    params : dict
+        Its build parameters.
 
     Attributes
     ----------
@@ -135,6 +177,17 @@ class FaissIndex:
         Every build parameter, defaults resolved (``nlist``, ``M``, ``train_size`` ...).
     index : faiss.Index
         The FAISS object itself.
+
+    Examples
+    --------
+    >>> import engine
+    >>> v = engine.datasets.clustered_vectors(2000, 32)
+    >>> index = engine.FaissIndex.build(v, "hnsw")
+    >>> exact = engine.FaissIndex.build(v, "flat")
+    >>> [w for w, _ in index.most_similar("w7", topn=3)] == [w for w, _ in exact.most_similar("w7", topn=3)]
+    True
+    >>> index.recall(sample=200) > 0.95
+    True
     """
 
     def __init__(self, index, vectors, kind, params):
@@ -152,6 +205,8 @@ class FaissIndex:
         Parameters
         ----------
         vectors : Vectors or gensim KeyedVectors
+            The vocabulary to index (a ``KeyedVectors`` is converted with
+            ``Vectors.from_gensim``).
         kind : str
             ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or any FAISS factory string
             (``"IVF1024,SQ8"``, ``"HNSW16"``, ``"OPQ16,IVF256,PQ16"`` ...), built with the
@@ -161,6 +216,20 @@ class FaissIndex:
             ``m``, ``nbits`` (pq); ``train_size``, ``seed`` (anything trained); ``rerank``
             (any approximate kind). Defaults are in the module docstring.
 
+        Returns
+        -------
+        FaissIndex
+            The index, every vector added; ``params`` holds the defaults it resolved.
+
+        Raises
+        ------
+        EngineError
+            For an unknown kind or parameter, or one out of range.
+        ShapeError
+            For empty vectors.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors([f"w{i}" for i in range(500)], np.random.default_rng(0).normal(size=(500, 16)))
         >>> index = engine.FaissIndex.build(v, "ivf", nlist=8, nprobe=8)  # nprobe = nlist: exact
@@ -208,7 +277,24 @@ class FaissIndex:
     # ------------------------------------------------------------------ knobs
     @property
     def efSearch(self):
-        """HNSW search depth (larger: better recall, slower); None for an index without HNSW."""
+        """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
+
+        Settable (an int >= 1), also after ``load``; ``EngineError`` on an index without HNSW.
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "hnsw")
+        >>> index.efSearch
+        64
+        >>> index.efSearch = 128
+        >>> index.efSearch, index.params["efSearch"]
+        (128, 128)
+        """
         h = self._hnsw()
         return None if h is None else int(h.efSearch)
 
@@ -222,7 +308,24 @@ class FaissIndex:
 
     @property
     def nprobe(self):
-        """IVF lists visited per query (larger: better recall, slower); None without IVF."""
+        """IVF lists visited per query (larger: better recall, slower); None without IVF.
+
+        Settable (an int >= 1, capped at ``nlist``); ``EngineError`` on an index without IVF.
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(2000, 8), "ivf")
+        >>> index.nprobe, index.params["nlist"]
+        (51, 51)
+        >>> index.nprobe = 8
+        >>> index.nprobe
+        8
+        """
         ivf = self._ivf()
         return None if ivf is None else int(ivf.nprobe)
 
@@ -237,7 +340,25 @@ class FaissIndex:
 
     @property
     def rerank(self):
-        """Candidates per result re-scored exactly against ``vectors.unit`` (0: off)."""
+        """Candidates per result re-scored exactly against ``vectors.unit`` (0: off).
+
+        Settable (an int >= 0): ``rerank=r`` fetches ``r·k`` candidates and returns their exact
+        cosines.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import engine
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq")
+        >>> index.rerank
+        10
+        >>> index.rerank = 0
+        >>> index.rerank
+        0
+        """
         return self._rerank
 
     @rerank.setter
@@ -261,7 +382,18 @@ class FaissIndex:
     # ------------------------------------------------------------------ search
     @property
     def ntotal(self):
-        """Number of indexed vectors (the vocabulary size)."""
+        """Number of indexed vectors (the vocabulary size).
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import engine
+        >>> engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "flat").ntotal
+        500
+        """
         return int(self.index.ntotal)
 
     def __len__(self):
@@ -278,12 +410,24 @@ class FaissIndex:
     def search(self, queries, k=10):
         """Top-``k`` rows for each query: ``(scores, ids)``, both of shape ``(Q, k)``.
 
-        ``queries`` is a word, a row id, a list of words or ids, or a ``(D,)`` / ``(Q, D)`` array
-        (unit-normalised here; zero rows score 0). Scores are cosines (float32), best first. The
-        query word itself is not excluded (``most_similar`` does that). ``k`` above the
-        vocabulary size is clipped; an approximate index that finds fewer than ``k`` pads with
-        id -1 and score -inf.
+        The query word itself is not excluded (``most_similar`` does that).
 
+        Parameters
+        ----------
+        queries : str, int, list of str or int, or array of shape (D,) or (Q, D)
+            Words, row ids, or vectors (unit-normalised here; zero rows score 0).
+        k : int, default 10
+            Results per query; above the vocabulary size it is clipped.
+
+        Returns
+        -------
+        scores : ndarray of float32, shape (Q, k)
+            Cosines, best first; -inf where an approximate index found fewer than ``k``.
+        ids : ndarray of int64, shape (Q, k)
+            Rows of the vocabulary; -1 where none was found.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
         >>> scores, ids = engine.FaissIndex.build(v, "flat").search(["a", "c"], k=2)
@@ -318,6 +462,20 @@ class FaissIndex:
         ``indexer`` contract: gensim's ``KeyedVectors.most_similar(..., indexer=index)`` calls
         ``index.most_similar(unit_mean_vector, topn)`` and returns its answer unchanged.
 
+        Parameters
+        ----------
+        word_or_vector : str, int or array of shape (D,)
+            A word or row id (excluded from its results), or a vector (nothing excluded).
+        topn : int, default 10
+            How many words; below 1 gives ``[]``.
+
+        Returns
+        -------
+        list of (str, float)
+            ``(word, cosine)`` pairs, best first.
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors(["a", "b", "c"], np.eye(3) + 0.1)
         >>> index = engine.FaissIndex.build(v, "flat")
@@ -387,6 +545,22 @@ class FaissIndex:
         least the exact k-th best (so ties at the boundary are not misses). Tune ``efSearch`` or
         ``nprobe`` until it suits you.
 
+        Parameters
+        ----------
+        sample : int, default 1000
+            Vocabulary words queried (a seeded sample, at most the vocabulary).
+        k : int, default 10
+            Neighbours compared per word (at most the vocabulary size minus one).
+        seed : int, default 0
+            Seed of the sample.
+
+        Returns
+        -------
+        float
+            The fraction of the ``sample · k`` exact neighbours found, in [0, 1].
+
+        Examples
+        --------
         >>> import numpy as np, engine
         >>> v = engine.Vectors([f"w{i}" for i in range(300)], np.random.default_rng(0).normal(size=(300, 8)))
         >>> engine.FaissIndex.build(v, "flat").recall(sample=50, k=5)
@@ -413,6 +587,13 @@ class FaissIndex:
         and renamed; ``index.json`` goes last, so a crash in between leaves a pair whose checksum
         does not match and ``load`` says so rather than serving a wrong index.
 
+        Parameters
+        ----------
+        path : str or PathLike
+            The directory (created if needed; a file in the way is an ``EngineError``).
+
+        Examples
+        --------
         >>> import numpy as np, engine, tempfile
         >>> v = engine.Vectors(["a", "b", "c"], np.eye(3))
         >>> d = tempfile.mkdtemp()
@@ -455,9 +636,35 @@ class FaissIndex:
     def load(cls, path, vectors):
         """Load an index saved with ``save`` and attach it to ``vectors``.
 
-        Fails with ``FormatError`` when ``index.faiss`` or ``index.json`` is missing, unreadable
-        or does not match its checksum, and with ``EngineError`` when ``vectors`` is not the
-        vocabulary the index was built on (other words, order, size, dimension or vectors).
+        Parameters
+        ----------
+        path : str or PathLike
+            The directory ``save`` wrote.
+        vectors : Vectors or gensim KeyedVectors
+            The vocabulary the index was built on (checked against the saved fingerprint).
+
+        Returns
+        -------
+        FaissIndex
+            The index, with the knobs (``efSearch``, ``nprobe``, ``rerank``) it was saved with.
+
+        Raises
+        ------
+        FormatError
+            When ``index.faiss`` or ``index.json`` is missing, unreadable or does not match its
+            checksum.
+        EngineError
+            When ``vectors`` is not the vocabulary the index was built on (other words, order,
+            size, dimension or vectors).
+
+        Examples
+        --------
+        >>> import numpy as np, engine, tempfile
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3))
+        >>> d = tempfile.mkdtemp()
+        >>> engine.FaissIndex.build(v, "hnsw", efSearch=32).save(d)
+        >>> engine.FaissIndex.load(d, v).efSearch
+        32
         """
         faiss = _faiss()
         vectors = _as_vectors(vectors)
@@ -515,6 +722,31 @@ def recall_at_k(unit, rows, ids, k):
     returned row counts as found when its exact cosine is at least the exact k-th best, the
     word itself excluded, so ties at the boundary are not misses. Any approximate search (FAISS,
     hnswlib ...) can be measured with it.
+
+    Parameters
+    ----------
+    unit : ndarray of float32, shape (N, D)
+        Unit rows of the vocabulary.
+    rows : array of int, shape (Q,)
+        The rows queried.
+    ids : array of int, shape (Q, >= k)
+        The rows the approximate search returned for them (-1 for none).
+    k : int
+        Neighbours compared per query.
+
+    Returns
+    -------
+    float
+        Recall@k in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit = np.eye(4, dtype=np.float32) + 0.1
+    >>> unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    >>> _, ids = exact_search(unit, unit[:2], 3)
+    >>> recall_at_k(unit, np.array([0, 1]), ids, 2)
+    1.0
     """
     q = np.ascontiguousarray(unit[rows])
     exact_scores, _ = exact_search(unit, q, k, exclude=rows)
@@ -530,8 +762,33 @@ def recall_at_k(unit, rows, ids, k):
 def exact_search(unit, queries, k, exclude=None):
     """Exact top-``k`` by inner product with engine's search kernel, ``(scores, ids)``.
 
-    ``exclude`` (one row per query, or None) is removed from that query's results. This is the
-    reference ``recall`` measures against.
+    This is the reference ``recall`` measures against.
+
+    Parameters
+    ----------
+    unit : ndarray of float32, shape (N, D)
+        The rows searched (unit rows for cosines).
+    queries : ndarray of float32, shape (Q, D)
+        The queries.
+    k : int
+        Results per query (one fewer when ``exclude`` is given and ``k`` is ``N``).
+    exclude : array of int, shape (Q,), optional
+        One row per query removed from that query's results.
+
+    Returns
+    -------
+    scores : ndarray of float32, shape (Q, k)
+        Inner products, best first.
+    ids : ndarray of int64, shape (Q, k)
+        Their rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]], dtype=np.float32)
+    >>> scores, ids = exact_search(unit, unit[:1], 2, exclude=[0])
+    >>> ids.tolist()
+    [[1, 2]]
     """
     k = min(k, unit.shape[0] - (exclude is not None))
     rows = None if exclude is None else [[int(r)] for r in exclude]
@@ -554,6 +811,23 @@ def fingerprint(vectors):
     The probe is the projection of up to 32 evenly spaced unit rows on a fixed random direction:
     it tells apart two models with the same words (retrained vectors) while tolerating the
     float32 rounding of a reload.
+
+    Parameters
+    ----------
+    vectors : Vectors
+        The vocabulary.
+
+    Returns
+    -------
+    dict
+        ``{"count", "dim", "keys_sha256", "probe"}`` (saved in ``index.json``).
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> fp = fingerprint(engine.Vectors(["a", "b"], np.eye(2)))
+    >>> fp["count"], fp["dim"], len(fp["probe"])
+    (2, 2, 2)
     """
     h = hashlib.sha256()
     for key in vectors.index_to_key:
@@ -576,7 +850,29 @@ def _probe(vectors):
 
 
 def fingerprint_mismatch(fp, vectors):
-    """Why ``vectors`` differs from the fingerprint ``fp``, or None when it matches."""
+    """Why ``vectors`` differs from the fingerprint ``fp``, or None when it matches.
+
+    Parameters
+    ----------
+    fp : dict
+        A fingerprint, as :func:`fingerprint` made it.
+    vectors : Vectors
+        The vocabulary to check.
+
+    Returns
+    -------
+    str or None
+        The difference in words (size, dimension, words or order, vectors), or None.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> v = engine.Vectors(["a", "b"], np.eye(2))
+    >>> fingerprint_mismatch(fingerprint(v), v) is None
+    True
+    >>> fingerprint_mismatch(fingerprint(v), engine.Vectors(["b", "a"], np.eye(2)))
+    'same size but other words or another word order'
+    """
     try:
         n, d = int(fp["count"]), int(fp["dim"])
         keys, probe = fp["keys_sha256"], fp["probe"]

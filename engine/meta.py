@@ -27,15 +27,8 @@ _MIN_SHARED_FOR_MAP = 20  # fewer shared words than this cannot fit a linear fil
 class MetaEmbeddings:
     """Combine several embedding sources into one ``Vectors`` (``.wv``).
 
-    >>> import numpy as np, engine
-    >>> rng = np.random.default_rng(0)
-    >>> a = engine.Vectors(["apple", "pear", "car"], rng.normal(size=(3, 4)))
-    >>> b = engine.Vectors(["apple", "pear", "bus"], rng.normal(size=(3, 6)))
-    >>> meta = engine.MetaEmbeddings([a, b], oov="zero")
-    >>> meta.wv
-    <engine.Vectors: 4 words × 10 dims>
-    >>> sorted(meta.wv.index_to_key)
-    ['apple', 'bus', 'car', 'pear']
+    Every source's rows are unit-normalised, weighted by ``sqrt(w_s)``, projected and combined
+    (module docstring for the notation); every result row is unit-normalised.
 
     Parameters
     ----------
@@ -89,6 +82,24 @@ class MetaEmbeddings:
     report : MetaReport
         Per-source counts (present, filled by n-grams, filled by a map, left zero), weights and
         how they were chosen; ``print(meta.report)`` shows a table.
+
+    Raises
+    ------
+    EngineError
+        For an unknown method, vocab or oov, fewer than two sources, bad weights, a ``dim``
+        for a method of fixed dimension, or too few shared words to learn from.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> rng = np.random.default_rng(0)
+    >>> a = engine.Vectors(["apple", "pear", "car"], rng.normal(size=(3, 4)))
+    >>> b = engine.Vectors(["apple", "pear", "bus"], rng.normal(size=(3, 6)))
+    >>> meta = engine.MetaEmbeddings([a, b], oov="zero")
+    >>> meta.wv
+    <engine.Vectors: 4 words × 10 dims>
+    >>> sorted(meta.wv.index_to_key)
+    ['apple', 'bus', 'car', 'pear']
     """
 
     def __init__(
@@ -217,7 +228,26 @@ class MetaEmbeddings:
 
 
 class MetaReport(dict):
-    """What ``MetaEmbeddings`` did: a dict (``report["sources"][s]["filled_map"]`` …) that prints as a table."""
+    """What ``MetaEmbeddings`` did: a dict (``report["sources"][s]["filled_map"]`` …) that prints as a table.
+
+    Keys: ``method``, ``vocab``, ``oov``, ``words``, ``dim``, ``dropped`` (added words nothing
+    could fill), ``shared`` (words every source has), ``trained_on``, ``weighting`` (how the
+    weights were chosen: ``weighting["how"]``) and ``sources``: per source its ``name``,
+    ``dim``, ``words``, ``weight`` and the words ``present``, ``filled_ngrams``,
+    ``filled_map`` and ``zero``. ``MetaEmbeddings`` makes it.
+
+    Examples
+    --------
+    >>> import numpy as np, engine
+    >>> rng = np.random.default_rng(0)
+    >>> a = engine.Vectors(["x", "y"], rng.normal(size=(2, 3)))
+    >>> b = engine.Vectors(["x", "z"], rng.normal(size=(2, 3)))
+    >>> report = engine.MetaEmbeddings([a, b], oov="zero").report
+    >>> report["words"], [s["zero"] for s in report["sources"]]
+    (3, [1, 1])
+    >>> str(report).splitlines()[0]  # doctest: +ELLIPSIS
+    'conc meta-embedding: 3 words × 6 dims (union, oov=zero); ...'
+    """
 
     def __str__(self):
         lines = [
@@ -370,8 +400,32 @@ def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
     corpus, same algorithm): they then look reliable to each other — give weights by hand then.
     ``info["how"]`` says which case applied.
 
-    Returns ``(weights summing to 1, info dict)``.
+    Parameters
+    ----------
+    X : list of ndarray, each of shape (n, D_s)
+        Per source, the unit vectors of the same ``n`` words (at least 10).
+    sample : int, default 1000
+        Words sampled for the pairwise cosines.
+    rng : numpy.random.Generator, optional
+        Source of the sample (default: seeded with 0).
+    min_agreement : float, default 0.1
+        Smallest pairwise Spearman correlation at which step 2 is trusted.
 
+    Returns
+    -------
+    weights : ndarray of float64, shape (S,)
+        The sources' weights, summing to 1.
+    info : dict
+        ``how`` (which case applied), ``spread`` (each source's ``sd_s``), ``correlations``
+        (the Spearman matrix), ``sample_words`` and, with step 2, ``rho``.
+
+    Raises
+    ------
+    EngineError
+        With fewer than 10 shared words, or a source whose sampled cosines are all equal.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> truth = rng.normal(size=(300, 20))
@@ -440,6 +494,22 @@ def fill_map(X_from, X_to, ridge=0.1):
     ``A = (X_f^T X_f + lam I)^-1 X_f^T X_t`` with ``lam = ridge * trace(X_f^T X_f) / D_f``
     (the penalty relative to the mean eigenvalue, so ``ridge`` means the same for any source).
 
+    Parameters
+    ----------
+    X_from : array, shape (n, D_f)
+        The shared words' vectors in the source the map reads.
+    X_to : array, shape (n, D_t)
+        The same words' vectors in the source it predicts.
+    ridge : float, default 0.1
+        The penalty, relative to the mean eigenvalue of ``X_f^T X_f``.
+
+    Returns
+    -------
+    ndarray of float64, shape (D_f, D_t)
+        The map ``A``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> F = rng.normal(size=(200, 5)); T = F @ rng.normal(size=(5, 3))
@@ -540,6 +610,22 @@ def svd_projection(C, d):
     rank-``d`` reconstruction of the concatenation's dot products (Eckart–Young). Computed from
     the Gram matrix ``C^T C`` (``sum D_s`` square), so the cost does not grow with the words.
 
+    Parameters
+    ----------
+    C : ndarray, shape (n, sum D_s)
+        The weighted concatenation over the training words.
+    d : int
+        Number of singular vectors kept.
+
+    Returns
+    -------
+    V : ndarray of float64, shape (sum D_s, d)
+        The top ``d`` right singular vectors (each column's largest entry positive).
+    s : ndarray of float64, shape (d,)
+        The singular values, largest first.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> C = np.random.default_rng(0).normal(size=(50, 6))
     >>> V, s = svd_projection(C, 2)
@@ -577,7 +663,40 @@ def one_to_n(C, d, ridge=0.01, solver="exact", rng=None, max_iter=2000, tol=1e-1
     least-squares solves for ``M`` and ``E`` (in Gram form: ``E = C B``,
     ``M = (B^T G B + lam I)^-1 B^T G``); both reach the same objective (tested).
 
-    Returns ``(B, M, info)`` with ``info["objective"]``, ``info["lambda"]``, ``info["iterations"]``.
+    Parameters
+    ----------
+    C : ndarray, shape (n, sum D_s)
+        The weighted concatenation over the training words.
+    d : int
+        Dimension of the meta space.
+    ridge : float, default 0.01
+        The penalty, relative to the RMS singular value of ``C``.
+    solver : {"exact", "als"}
+        The closed-form optimum, or alternating least squares.
+    rng : numpy.random.Generator, optional
+        Initialisation of ``als`` (default: seeded with 0).
+    max_iter : int, default 2000
+        ``als`` iterations at most.
+    tol : float, default 1e-12
+        ``als`` stops when the objective changes by at most ``tol · trace(C^T C)``.
+
+    Returns
+    -------
+    B : ndarray of float64, shape (sum D_s, d)
+        The projection the kernel applies: a word's meta vector is ``c B``.
+    M : ndarray of float64, shape (d, sum D_s)
+        The maps ``[M_1 … M_S]`` from the meta space to the sources.
+    info : dict
+        ``objective``, ``lambda`` and ``iterations`` (0 for ``exact``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C = np.random.default_rng(0).normal(size=(100, 8))
+    >>> B, M, info = one_to_n(C, 3)
+    >>> _, _, als = one_to_n(C, 3, solver="als")
+    >>> bool(abs(als["objective"] - info["objective"]) < 1e-6 * info["objective"])
+    True
     """
     G = C.T @ C
     D = G.shape[0]
@@ -625,6 +744,34 @@ def align(X, scales, max_iter=20, tol=1e-6):
     the mean of the mapped sources as the new target, repeat until it stops moving. A source
     smaller than ``D`` is embedded isometrically (``W^T W = I``). As MetaVec, the meta vector is
     the mean of the mapped sources.
+
+    Parameters
+    ----------
+    X : list of ndarray, each of shape (n, D_s)
+        Per source, the unit vectors of the same ``n`` training words.
+    scales : sequence of float
+        ``a_s = sqrt(w_s)`` per source.
+    max_iter : int, default 20
+        Rounds of re-alignment at most.
+    tol : float, default 1e-6
+        Stop when the target moves by at most ``tol`` relative to its norm.
+
+    Returns
+    -------
+    W : list of ndarray, each of shape (D_s, D)
+        The orthogonal maps.
+    info : dict
+        ``iterations``, ``reference`` (the largest source) and ``dim`` (``D``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.normal(size=(50, 4))
+    >>> Q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    >>> W, info = align([A, A @ Q], [1.0, 1.0])
+    >>> bool(np.allclose(A @ Q @ W[1], A @ W[0]))
+    True
     """
     dims = [x.shape[1] for x in X]
     ref = int(np.argmax(dims))
@@ -654,9 +801,26 @@ def evaluate_side_by_side(named, datasets=DATASETS, common=False, restrict_vocab
     file paths, or names of gensim's bundled test files; a file whose name contains
     ``questions`` or whose lines have four words is scored as analogies (accuracy), the others
     as word pairs (Spearman). ``common=True`` keeps only the pairs / questions whose words every
-    one of the vectors has, so the scores compare like with like. Returns one dict per name:
-    ``{"name", "words", "dim", <dataset>: (score, coverage %)}``.
+    one of the vectors has, so the scores compare like with like.
 
+    Parameters
+    ----------
+    named : dict of str to Vectors
+        The vectors to compare, by name.
+    datasets : sequence of str, default ("wordsim353.tsv", "simlex999.txt", "questions-words.txt")
+        Files, or names of gensim's bundled test files.
+    common : bool, default False
+        Keep only the pairs / questions every one of the vectors covers.
+    restrict_vocab : int, default 300000
+        Only the first ``restrict_vocab`` words of each count.
+
+    Returns
+    -------
+    list of dict
+        One ``{"name", "words", "dim", <dataset>: (score, coverage %)}`` per name.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.datasets.default_vectors()
     >>> rows = evaluate_side_by_side({"default": v}, datasets=["wordsim353.tsv"])
@@ -709,7 +873,26 @@ def evaluate_side_by_side(named, datasets=DATASETS, common=False, restrict_vocab
 
 
 def format_table(rows, datasets=DATASETS):
-    """The rows of ``evaluate_side_by_side`` as a text table (score, then coverage in %)."""
+    """The rows of ``evaluate_side_by_side`` as a text table (score, then coverage in %).
+
+    Parameters
+    ----------
+    rows : list of dict
+        What :func:`evaluate_side_by_side` returned.
+    datasets : sequence of str
+        The datasets it was given (their base names label the columns).
+
+    Returns
+    -------
+    str
+        The table, one line per vectors.
+
+    Examples
+    --------
+    >>> rows = [{"name": "a", "words": 10, "dim": 4, "wordsim353.tsv": (0.5, 90.0)}]
+    >>> print(format_table(rows, datasets=["wordsim353.tsv"]).splitlines()[-1])
+    a                                  10     4        0.500 ( 90.0%)
+    """
     labels = [os.path.basename(d) for d in datasets]
     head = f"{'vectors':<28}{'words':>9}{'dims':>6}" + "".join(f"{l[:20]:>22}" for l in labels)
     out = [head, "-" * len(head)]

@@ -63,8 +63,36 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
     - ``"mean"``: the mean of the known rows.
 
     Ids no word has (row 0 of a Keras tokenizer, the padding id) are zero rows.
-    Returns ``(matrix, index)``, ``index`` being the word → id mapping used.
 
+    Parameters
+    ----------
+    vectors : Vectors
+        The word vectors.
+    vocabulary_or_tokenizer : list, dict, tokenizer or Vectors
+        The ids: a list of words (id = position), a dict word → id, a Keras-style tokenizer
+        (``word_index``), a Hugging Face tokenizer (``get_vocab()``) or a ``Vectors`` (its rows).
+    oov : {"zeros", "random", "mean"}
+        The rows of words ``vectors`` does not know.
+    seed : int, default 0
+        Seed of ``oov="random"``.
+    norm : bool, default False
+        Unit-length rows instead of the raw vectors.
+
+    Returns
+    -------
+    matrix : ndarray of float32, shape (max id + 1, dim)
+        Row ``i`` is the vector of the word with id ``i``.
+    index : dict of str to int
+        The word → id mapping used.
+
+    Raises
+    ------
+    EngineError
+        For a bad vocabulary (a repeated word or id, a negative id) or ``oov`` with no known
+        word to take statistics from.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["cat", "dog"], np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> m, index = embedding_matrix(v, {"dog": 1, "cat": 2, "gnu": 3}, oov="mean")
@@ -131,6 +159,30 @@ def pad_batch(texts, vocabulary, max_len=None, pad_id=0, unk_id=None, lowercase=
     longest text (at least 1) or ``max_len`` (longer texts keep their first ``max_len``
     tokens); padding positions hold ``pad_id`` and are False in the mask.
 
+    Parameters
+    ----------
+    texts : list of str or list of list of str
+        Texts (split with engine's tokenizer) or token lists.
+    vocabulary : Vectors, list, dict or tokenizer
+        Where ids come from (as in :func:`embedding_matrix`).
+    max_len : int, optional
+        Width ``T`` of the batch; default the longest text (at least 1).
+    pad_id : int, default 0
+        Id of the padding positions.
+    unk_id : int, optional
+        Id of unknown tokens; by default they are dropped.
+    lowercase : bool, default True
+        Lowercase the tokens of string texts.
+
+    Returns
+    -------
+    ids : ndarray of int64, shape (B, T)
+        The token ids, padded.
+    mask : ndarray of bool, shape (B, T)
+        True at real tokens, False at padding.
+
+    Examples
+    --------
     >>> ids, mask = pad_batch(["a b", "b"], ["a", "b"])
     >>> ids.tolist(), mask.tolist()
     ([[0, 1], [1, 0]], [[True, True], [True, False]])
@@ -153,6 +205,28 @@ def pad_vectors(texts, vectors, max_len=None, norm=False, lowercase=True):
 
     Tokens ``vectors`` does not know are dropped; padding rows are zero.
 
+    Parameters
+    ----------
+    texts : list of str or list of list of str
+        Texts (split with engine's tokenizer) or token lists.
+    vectors : Vectors
+        The word vectors.
+    max_len : int, optional
+        Width ``T``; default the longest text (at least 1).
+    norm : bool, default False
+        Unit vectors instead of the raw ones.
+    lowercase : bool, default True
+        Lowercase the tokens of string texts.
+
+    Returns
+    -------
+    X : ndarray of float32, shape (B, T, dim)
+        The word vectors, zero at padding.
+    mask : ndarray of bool, shape (B, T)
+        True at real tokens.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["cat", "dog"], np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> X, mask = pad_vectors(["dog cat", "cat"], v)
@@ -212,6 +286,35 @@ def torch_embedding(
     gives its rows in ``index_to_key`` order. ``freeze=False`` makes the weights trainable;
     ``padding_idx`` marks a row that gets no gradient (its initial value is kept).
 
+    Parameters
+    ----------
+    vectors_or_matrix : Vectors or array of shape (n, dim)
+        The vectors (rows in ``index_to_key`` order without ``vocabulary``) or a matrix.
+    freeze : bool, default True
+        Keep the weights fixed during training.
+    padding_idx : int, optional
+        A row that gets no gradient.
+    vocabulary : list, dict or tokenizer, optional
+        Rows follow these ids (see :func:`embedding_matrix`).
+    oov : {"zeros", "random", "mean"}
+        With ``vocabulary``: the rows of unknown words.
+    seed : int, default 0
+        Seed of ``oov="random"``.
+    norm : bool, default False
+        Unit-length rows.
+
+    Returns
+    -------
+    torch.nn.Embedding
+        The layer, its weight a float32 ``(n, dim)`` tensor.
+
+    Raises
+    ------
+    DependencyError
+        When torch is not installed.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["cat", "dog"], np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> emb = torch_embedding(v, vocabulary=["<pad>", "dog", "cat"], padding_idx=0)
@@ -239,8 +342,28 @@ def keras_embedding_weights(vectors_or_matrix, vocabulary=None, oov="zeros", see
     Use them as ``Embedding(input_dim, output_dim, weights=w)`` (Keras 2),
     ``layer.set_weights(w)`` after building, or
     ``embeddings_initializer=keras.initializers.Constant(w[0])`` (Keras 3). With a Keras
-    tokenizer as ``vocabulary`` row 0 (Keras's padding id) is zero.
+    tokenizer as ``vocabulary`` row 0 (Keras's padding id) is zero. Keras is not imported.
 
+    Parameters
+    ----------
+    vectors_or_matrix : Vectors or array of shape (n, dim)
+        The vectors or a matrix.
+    vocabulary : list, dict or tokenizer, optional
+        Rows follow these ids (see :func:`embedding_matrix`).
+    oov : {"zeros", "random", "mean"}
+        With ``vocabulary``: the rows of unknown words.
+    seed : int, default 0
+        Seed of ``oov="random"``.
+    norm : bool, default False
+        Unit-length rows.
+
+    Returns
+    -------
+    list of ndarray
+        ``[matrix]``, float32 of shape ``(input_dim, output_dim)``.
+
+    Examples
+    --------
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["cat", "dog"], np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> [w.shape for w in keras_embedding_weights(v, vocabulary={"cat": 1, "dog": 2})]
