@@ -48,5 +48,14 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# The guide's pages are all top level, where the section navigation would be empty: no left
+# sidebar there; the API pages keep it (it lists the modules).
+html_sidebars = {
+    **{
+        os.path.splitext(page)[0]: []
+        for page in os.listdir(os.path.dirname(__file__))
+        if page.endswith(".md")
+    },
+    "**": ["sidebar-nav-bs"],
+}
 html_show_sourcelink = False
