@@ -99,7 +99,7 @@ class Interval:
         Returns
         -------
         bool
-            True if ``x`` is a number of the interval's kind (never a bool or NaN) within it.
+            True if ``x`` is a finite number of the interval's kind (never a bool) within it.
 
         Examples
         --------
@@ -107,7 +107,7 @@ class Interval:
         >>> Interval(Integral, 0, 10, closed="left").accepts(10)
         False
         """
-        if not (is_int(x) if self.kind is Integral else _is_real(x)) or math.isnan(x):
+        if not (is_int(x) if self.kind is Integral else _is_real(x)) or not math.isfinite(x):
             return False
         lo_ok = self.left is None or (x >= self.left if self.closed in ("both", "left") else x > self.left)
         hi_ok = self.right is None or (

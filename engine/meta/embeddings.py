@@ -1,10 +1,12 @@
 """``MetaEmbeddings``: gather the sources, choose the vocabulary, fill what a source lacks, build ``.wv``."""
 
 import os
+from numbers import Integral, Real
 
 import numpy as np
 
 from .. import _kernels
+from .._params import Interval, Options, check
 from ..errors import EngineError
 from ..vectors import Vectors
 from ._sampling import _rows64, _sample
@@ -109,60 +111,48 @@ class MetaEmbeddings:
         ridge=0.01,
         seed=0,
     ):
-        if method not in METHODS:
-            raise EngineError(
-                f"MetaEmbeddings: unknown method {method!r}; choose one of {', '.join(METHODS)}"
-            )
-        if vocab not in ("union", "intersection"):
-            raise EngineError(f"MetaEmbeddings: vocab must be 'union' or 'intersection', got {vocab!r}")
-        if oov not in ("fill", "zero"):
-            raise EngineError(f"MetaEmbeddings: oov must be 'fill' or 'zero', got {oov!r}")
-        if isinstance(sources, (str, os.PathLike, Vectors)) or not hasattr(sources, "__len__"):
-            raise EngineError("MetaEmbeddings: give a list of sources, e.g. MetaEmbeddings([m1, m2])")
-        if len(sources) < 2:
-            raise EngineError(f"MetaEmbeddings: combine at least 2 sources, got {len(sources)}")
-        if int(max_train) < 2:
-            raise EngineError(f"MetaEmbeddings: max_train must be >= 2, got {max_train}")
-        for label, val in (("fill_ridge", fill_ridge), ("ridge", ridge)):
-            if not np.isfinite(val) or val < 0:
-                raise EngineError(f"MetaEmbeddings: {label} must be finite and >= 0, got {val}")
+        args = dict(method=method, vocab=vocab, oov=oov, max_train=max_train, fill_ridge=fill_ridge)
+        _check_args(sources, dict(args, ridge=ridge))
         self.method, self.vocab, self.oov = method, vocab, oov
         loaded = [_as_source(s, i) for i, s in enumerate(sources)]
         self.sources = [v for v, _, _ in loaded]
-        if names is not None:
-            names = [str(n) for n in names]
-            if len(names) != len(self.sources):
-                raise EngineError(f"MetaEmbeddings: {len(names)} names for {len(self.sources)} sources")
-        self.names = names or [n for _, _, n in loaded]
+        self.names = _names(names, loaded)
         rng = np.random.default_rng(seed)
-        dims = [v.vector_size for v in self.sources]
 
         words, idx = _vocabulary(self.sources, vocab)
-        n_added = 0
-        if add_words is not None:
-            if isinstance(add_words, str):
-                raise EngineError("MetaEmbeddings: add_words must be a list of words, not one string")
-            known = set(words)
-            new = [w for w in dict.fromkeys(add_words) if w not in known]
-            if any(not isinstance(w, str) for w in new):
-                raise EngineError("MetaEmbeddings: add_words must contain only strings")
-            words, n_added = words + new, len(new)
-            idx = [np.concatenate([i, np.full(len(new), -1, np.int64)]) for i in idx]
-        if not words:
-            raise EngineError(f"MetaEmbeddings: the {vocab} of the sources' vocabularies is empty")
+        words, idx, n_added = _with_added_words(words, idx, add_words, vocab)
         shared = np.flatnonzero(np.all(np.stack(idx) >= 0, axis=0))
         train = _sample(shared, int(max_train), rng)
-
         self.weights, auto = _resolve_weights(weights, self.sources, idx, train, rng)
         scales = np.sqrt(self.weights)
+        words, idx, fills = self._fill(loaded, words, idx, n_added, float(fill_ridge), int(max_train), rng)
 
+        X = [_rows64(v, i[train]) for v, i in zip(self.sources, idx)]
+        projs, offsets, d_out, learned = _learn(method, dim, X, scales, float(ridge), rng)
+        self.projections = projs if method in ("svd", "1ton", "align") else None
+        self.learned = learned
+        self.wv = self._combine(words, idx, fills, scales, projs, offsets, d_out)
+        self.report = self._report(len(words), d_out, fills, shared, train, auto)
+
+    _parameter_constraints = {
+        "method": [Options(METHODS)],
+        "vocab": [Options(("union", "intersection"))],
+        "oov": [Options(("fill", "zero"))],
+        "max_train": [Interval(Integral, 2, None)],
+        "fill_ridge": [Interval(Real, 0, None)],
+        "ridge": [Interval(Real, 0, None)],
+    }
+
+    def _fill(self, loaded, words, idx, n_added, fill_ridge, max_train, rng):
+        """Vectors for the words a source lacks (n-grams, then ridge maps); drops added words
+        nothing could fill. Returns ``(words, idx, (extras, maps, counts, dropped))``."""
         counts = [dict(present=int((i >= 0).sum()), filled_ngrams=0, filled_map=0) for i in idx]
         extras = [None] * len(idx)
         maps = [None] * (len(idx) ** 2)
-        if oov == "fill":
-            for s, (_, ngram_fn, _) in enumerate(loaded):
+        if self.oov == "fill":
+            for s, ((v, ngram_fn, _), i) in enumerate(zip(loaded, idx)):
                 if ngram_fn is not None:
-                    extras[s], counts[s]["filled_ngrams"] = _ngram_fill(ngram_fn, words, idx[s], dims[s])
+                    extras[s], counts[s]["filled_ngrams"] = _ngram_fill(ngram_fn, words, i, v.vector_size)
         dropped = 0
         if n_added:  # added words that no n-gram source could give a vector have nothing at all
             keep = np.any(np.stack(idx) != -1, axis=0)
@@ -170,17 +160,16 @@ class MetaEmbeddings:
             if dropped:
                 words = [w for w, k in zip(words, keep) if k]
                 idx = [i[keep] for i in idx]
-        if oov == "fill":
-            maps = _fill_maps(self.sources, idx, float(fill_ridge), int(max_train), rng)
+        if self.oov == "fill":
+            maps = _fill_maps(self.sources, idx, fill_ridge, max_train, rng)
             _count_map_fills(idx, maps, counts)
         for c in counts:
             c["zero"] = len(words) - c["present"] - c["filled_ngrams"] - c["filled_map"]
+        return words, idx, (extras, maps, counts, dropped)
 
-        X = [_rows64(v, i[train]) for v, i in zip(self.sources, idx)]
-        projs, offsets, d_out, learned = _learn(method, dim, X, scales, float(ridge), rng)
-        self.projections = projs if method in ("svd", "1ton", "align") else None
-        self.learned = learned
-
+    def _combine(self, words, idx, fills, scales, projs, offsets, d_out):
+        """The meta-embedding's ``Vectors``, built block by block by the projection kernel."""
+        extras, maps, _, _ = fills
         srcs = [
             dict(rows=v.unit, idx=i, extra=e, scale=a, proj=p, offset=o)
             for v, i, e, a, p, o in zip(self.sources, idx, extras, scales, projs, offsets)
@@ -188,26 +177,29 @@ class MetaEmbeddings:
         out, norms = _kernels.build_meta(srcs, maps, d_out)
         meta = {
             "source": "engine.MetaEmbeddings",
-            "method": method,
-            "vocab": vocab,
-            "oov": oov,
+            "method": self.method,
+            "vocab": self.vocab,
+            "oov": self.oov,
             "sources": self.names,
             "weights": [round(float(w), 6) for w in self.weights],
         }
-        self.wv = Vectors(words, normalized=(out, (norms > 0).astype(np.float32)), meta=meta)
-        self.report = MetaReport(
-            method=method,
-            vocab=vocab,
-            oov=oov,
-            words=len(words),
+        return Vectors(words, normalized=(out, (norms > 0).astype(np.float32)), meta=meta)
+
+    def _report(self, n_words, d_out, fills, shared, train, auto):
+        _, _, counts, dropped = fills
+        return MetaReport(
+            method=self.method,
+            vocab=self.vocab,
+            oov=self.oov,
+            words=n_words,
             dim=d_out,
             dropped=dropped,
             shared=int(shared.size),
             trained_on=int(train.size),
             weighting=auto,
             sources=[
-                dict(name=n, dim=d, words=len(v), weight=float(w), **c)
-                for n, d, v, w, c in zip(self.names, dims, self.sources, self.weights, counts)
+                dict(name=n, dim=v.vector_size, words=len(v), weight=float(w), **c)
+                for n, v, w, c in zip(self.names, self.sources, self.weights, counts)
             ],
         )
 
@@ -216,6 +208,42 @@ class MetaEmbeddings:
             f"<engine.MetaEmbeddings {self.method}: {len(self.sources)} sources → "
             f"{len(self.wv)} words × {self.wv.vector_size} dims>"
         )
+
+
+def _check_args(sources, args):
+    """The checks of ``MetaEmbeddings``' arguments: its declared constraints, then the sources."""
+    for name, constraints in MetaEmbeddings._parameter_constraints.items():
+        check(name, args[name], constraints, "MetaEmbeddings")
+    if isinstance(sources, (str, os.PathLike, Vectors)) or not hasattr(sources, "__len__"):
+        raise EngineError("MetaEmbeddings: give a list of sources, e.g. MetaEmbeddings([m1, m2])")
+    if len(sources) < 2:
+        raise EngineError(f"MetaEmbeddings: combine at least 2 sources, got {len(sources)}")
+
+
+def _names(names, loaded):
+    if names is None:
+        return [n for _, _, n in loaded]
+    names = [str(n) for n in names]
+    if len(names) != len(loaded):
+        raise EngineError(f"MetaEmbeddings: {len(names)} names for {len(loaded)} sources")
+    return names
+
+
+def _with_added_words(words, idx, add_words, vocab):
+    """``words`` and ``idx`` extended by ``add_words`` not yet in them (no source has a row)."""
+    n_added = 0
+    if add_words is not None:
+        if isinstance(add_words, str):
+            raise EngineError("MetaEmbeddings: add_words must be a list of words, not one string")
+        known = set(words)
+        new = [w for w in dict.fromkeys(add_words) if w not in known]
+        if any(not isinstance(w, str) for w in new):
+            raise EngineError("MetaEmbeddings: add_words must contain only strings")
+        words, n_added = words + new, len(new)
+        idx = [np.concatenate([i, np.full(len(new), -1, np.int64)]) for i in idx]
+    if not words:
+        raise EngineError(f"MetaEmbeddings: the {vocab} of the sources' vocabularies is empty")
+    return words, idx, n_added
 
 
 class MetaReport(dict):
