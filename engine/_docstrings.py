@@ -1,0 +1,117 @@
+"""Docstring parts that several public calls share, written once and filled in by ``fill_doc``.
+
+The pattern of matplotlib's ``_docstring.interpd`` and MNE's ``fill_doc``: a part (a numpydoc
+``Parameters`` entry, a ``Raises`` entry, the set-up lines of an example ...) is written here
+once, without indentation, in ``PARTS``. A docstring names it on a line of its own as
+``%(name)s``, indented as the part should be; ``fill_doc`` replaces that line with the part,
+every line of it indented the same way. What is particular to one call stays in its own
+docstring. The rendered docstrings are ordinary numpydoc: Sphinx, ``help()`` and doctest see
+them filled.
+
+Examples
+--------
+>>> @fill_doc
+... def nearest(word, topn=10):
+...     '''The nearest words.
+...
+...     Parameters
+...     ----------
+...     word : str
+...         The word.
+...     %(topn)s
+...     '''
+>>> print(nearest.__doc__.splitlines()[6:8])
+['    topn : int or None, default 10', '        Number of results; None gives the raw scores of every row.']
+"""
+
+import re
+
+__all__ = ["PARTS", "fill_doc"]
+
+PARTS = {
+    # ---- the gensim calls of Vectors (engine.search, engine.similarity, engine.relations)
+    "see_also_vectors": """\
+See Also
+--------
+engine.Vectors : The class that carries these methods.""",
+    "examples_abc": """\
+Examples
+--------
+>>> import numpy as np, engine
+>>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))""",
+    "topn": """\
+topn : int or None, default 10
+    Number of results; None gives the raw scores of every row.""",
+    "restrict_vocab": """\
+restrict_vocab : int, optional
+    Search only the first ``restrict_vocab`` words.""",
+    "returns_most_similar": """\
+Returns
+-------
+list of (str, float) or ndarray of float32
+    What ``most_similar`` returns for this one query with the same ``topn`` and ``restrict_vocab``.""",
+    "examples_default": """\
+Examples
+--------
+>>> import engine
+>>> v = engine.datasets.default_vectors()""",
+    "parameters_key1_key2": """\
+Parameters
+----------
+key1, key2 : str or int
+    Words or row numbers.""",
+    "raises_missing_word": """\
+Raises
+------
+VocabularyError
+    If a word is not in the vocabulary.""",
+}
+
+# a line that is only a placeholder: its indentation, the part's name
+_PLACEHOLDER = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.M)
+
+
+def _fill(text):
+    def part(match):
+        indent, name = match.groups()
+        if name not in PARTS:
+            raise KeyError(f"fill_doc: no docstring part {name!r} (see engine._docstrings.PARTS)")
+        return "\n".join(indent + line if line else line for line in PARTS[name].splitlines())
+
+    return _PLACEHOLDER.sub(part, text)
+
+
+def fill_doc(obj):
+    """Fill the ``%(name)s`` lines of ``obj``'s docstring with the parts of ``PARTS``.
+
+    Parameters
+    ----------
+    obj : function, class or property getter
+        What the decorator is applied to.
+
+    Returns
+    -------
+    object
+        ``obj`` itself, its ``__doc__`` filled (unchanged when Python runs with ``-OO``).
+
+    Raises
+    ------
+    KeyError
+        If the docstring names a part ``PARTS`` does not have.
+
+    Examples
+    --------
+    >>> @fill_doc
+    ... def closer(key1, key2):
+    ...     '''Words closer to ``key1`` than ``key2``.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     %(parameters_key1_key2)s
+    ...     '''
+    >>> "Words or row numbers." in closer.__doc__
+    True
+    """
+    if obj.__doc__:
+        obj.__doc__ = _fill(obj.__doc__)
+    return obj
