@@ -55,6 +55,12 @@ Examples
 --------
 >>> import engine
 >>> v = engine.datasets.default_vectors()""",
+    # ---- engine.index
+    "returns_search_knob": """\
+Returns
+-------
+int or None
+    The setting; None when the index has no such structure.""",
     "parameters_key1_key2": """\
 Parameters
 ----------

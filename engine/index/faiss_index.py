@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
@@ -149,14 +150,13 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ knobs
     @property
+    @fill_doc
     def efSearch(self):
         """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
 
         Settable (an int >= 1), also after ``load``; ``EngineError`` on an index without HNSW.
 
-        Returns
-        -------
-        int or None
+        %(returns_search_knob)s
 
         Examples
         --------
@@ -168,26 +168,20 @@ class FaissIndex:
         >>> index.efSearch, index.params["efSearch"]
         (128, 128)
         """
-        h = self._hnsw()
-        return None if h is None else int(h.efSearch)
+        return _knob(self._hnsw(), "efSearch")
 
     @efSearch.setter
     def efSearch(self, value):
-        h = self._hnsw()
-        if h is None:
-            raise EngineError(f"efSearch: the {self.kind!r} index has no HNSW graph")
-        h.efSearch = _positive_int("efSearch", value)
-        self.params["efSearch"] = int(h.efSearch)
+        self._set_knob(self._hnsw(), "efSearch", value, "HNSW graph")
 
     @property
+    @fill_doc
     def nprobe(self):
         """IVF lists visited per query (larger: better recall, slower); None without IVF.
 
         Settable (an int >= 1, capped at ``nlist``); ``EngineError`` on an index without IVF.
 
-        Returns
-        -------
-        int or None
+        %(returns_search_knob)s
 
         Examples
         --------
@@ -199,17 +193,11 @@ class FaissIndex:
         >>> index.nprobe
         8
         """
-        ivf = self._ivf()
-        return None if ivf is None else int(ivf.nprobe)
+        return _knob(self._ivf(), "nprobe")
 
     @nprobe.setter
     def nprobe(self, value):
-        ivf = self._ivf()
-        if ivf is None:
-            raise EngineError(f"nprobe: the {self.kind!r} index has no inverted lists")
-        value = _positive_int("nprobe", value)
-        ivf.nprobe = min(value, ivf.nlist)
-        self.params["nprobe"] = int(ivf.nprobe)
+        self._set_knob(self._ivf(), "nprobe", value, "inverted lists", cap="nlist")
 
     @property
     def rerank(self):
@@ -221,16 +209,17 @@ class FaissIndex:
         Returns
         -------
         int
+            ``r``; 0 when the results are FAISS's own scores.
 
         Examples
         --------
         >>> import engine
-        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq")
-        >>> index.rerank
-        10
-        >>> index.rerank = 0
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq", rerank=0)
         >>> index.rerank
         0
+        >>> index.rerank = 10  # exact cosines: a word's own row comes first
+        >>> index.search("w1", k=1)[1].tolist()
+        [[1]]
         """
         return self._rerank
 
@@ -238,6 +227,15 @@ class FaissIndex:
     def rerank(self, value):
         self._rerank = int(check("rerank", value, [Interval(Integral, 0, None)]))
         self.params["rerank"] = self._rerank
+
+    def _set_knob(self, structure, name, value, what, cap=None):
+        """Set the search knob ``name`` of the index's HNSW graph or IVF lists (an int >= 1, at
+        most the structure's ``cap`` attribute); ``what`` names the structure when it is missing."""
+        if structure is None:
+            raise EngineError(f"{name}: the {self.kind!r} index has no {what}")
+        value = _positive_int(name, value)
+        setattr(structure, name, value if cap is None else min(value, getattr(structure, cap)))
+        self.params[name] = int(getattr(structure, name))
 
     def _hnsw(self):
         import faiss
@@ -258,6 +256,7 @@ class FaissIndex:
         Returns
         -------
         int
+            The rows of ``vectors``, each one indexed.
 
         Examples
         --------
@@ -509,3 +508,8 @@ class FaissIndex:
                 setattr(self, name, value)
         self.params = params  # the setters above would record knobs that were never set
         return self
+
+
+def _knob(structure, name):
+    """The search knob ``name`` of an HNSW graph or IVF lists; None when the index has none."""
+    return None if structure is None else int(getattr(structure, name))
