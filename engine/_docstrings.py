@@ -55,12 +55,33 @@ Examples
 --------
 >>> import engine
 >>> v = engine.datasets.default_vectors()""",
+    # ---- engine._params
+    "accepts": """\
+Parameters
+----------
+x : object
+    The value to test.
+
+Returns
+-------
+bool
+    True if ``x`` meets the constraint.""",
     # ---- engine.index
     "returns_search_knob": """\
 Returns
 -------
 int or None
     The setting; None when the index has no such structure.""",
+    # ---- engine.nn
+    "parameters_embedding_rows": """\
+vocabulary : list, dict or tokenizer, optional
+    Rows follow these ids (see :func:`embedding_matrix`).
+oov : {"zeros", "random", "mean"}
+    With ``vocabulary``: the rows of unknown words.
+seed : int, default 0
+    Seed of ``oov="random"``.
+norm : bool, default False
+    Unit-length rows.""",
     "parameters_key1_key2": """\
 Parameters
 ----------
