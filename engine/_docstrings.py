@@ -66,6 +66,40 @@ Returns
 -------
 bool
     True if ``x`` meets the constraint.""",
+    # ---- engine.wmd, and the WMD of one pair (engine.bags, Vectors.wmdistance)
+    "examples_wmd_ab": """\
+Examples
+--------
+>>> import numpy as np, engine
+>>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))""",
+    "examples_wmd_abc": """\
+Examples
+--------
+>>> import numpy as np, engine
+>>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))""",
+    "queries_documents": """\
+queries : sequence of str or list of str
+    The query documents.""",
+    "k_ict": """\
+k : int, default 10
+    Neighbours per query (at least 1; capped at the corpus size).
+ict : bool, default True
+    Check the ICT bound before an exact solve.""",
+    "method_reg": """\
+method : {"emd", "sinkhorn"}, default "emd"
+    As for ``distance``.
+reg : float, default 0.01
+    As for ``distance``.""",
+    "raises_queries": """\
+Raises
+------
+ShapeError
+    If ``queries`` is a single string, or a query is not a document.""",
+    "raises_document": """\
+Raises
+------
+ShapeError
+    If a document is neither a string nor a list of string tokens.""",
     # ---- engine.index
     "returns_search_knob": """\
 Returns
