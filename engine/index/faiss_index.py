@@ -15,8 +15,9 @@ from .kinds import (
     _extract_ivf,
     _faiss,
     _faiss_msg,
+    _knob,
     _make,
-    _positive_int,
+    _set_knob,
     default_train_size,
 )
 from .storage import _as_vectors
@@ -172,7 +173,7 @@ class FaissIndex:
 
     @efSearch.setter
     def efSearch(self, value):
-        self._set_knob(self._hnsw(), "efSearch", value, "HNSW graph")
+        self.params["efSearch"] = _set_knob(self._hnsw(), "efSearch", value, self.kind, "HNSW graph")
 
     @property
     @fill_doc
@@ -197,7 +198,7 @@ class FaissIndex:
 
     @nprobe.setter
     def nprobe(self, value):
-        self._set_knob(self._ivf(), "nprobe", value, "inverted lists", cap="nlist")
+        self.params["nprobe"] = _set_knob(self._ivf(), "nprobe", value, self.kind, "inverted lists", "nlist")
 
     @property
     def rerank(self):
@@ -227,15 +228,6 @@ class FaissIndex:
     def rerank(self, value):
         self._rerank = int(check("rerank", value, [Interval(Integral, 0, None)]))
         self.params["rerank"] = self._rerank
-
-    def _set_knob(self, structure, name, value, what, cap=None):
-        """Set the search knob ``name`` of the index's HNSW graph or IVF lists (an int >= 1, at
-        most the structure's ``cap`` attribute); ``what`` names the structure when it is missing."""
-        if structure is None:
-            raise EngineError(f"{name}: the {self.kind!r} index has no {what}")
-        value = _positive_int(name, value)
-        setattr(structure, name, value if cap is None else min(value, getattr(structure, cap)))
-        self.params[name] = int(getattr(structure, name))
 
     def _hnsw(self):
         import faiss
@@ -508,8 +500,3 @@ class FaissIndex:
                 setattr(self, name, value)
         self.params = params  # the setters above would record knobs that were never set
         return self
-
-
-def _knob(structure, name):
-    """The search knob ``name`` of an HNSW graph or IVF lists; None when the index has none."""
-    return None if structure is None else int(getattr(structure, name))
