@@ -76,6 +76,11 @@ Returns
 -------
 list of (str, float) or ndarray of float32
     What ``most_similar`` returns for this one query with the same ``topn`` and ``restrict_vocab``.""",
+    "see_also_most_similar": """\
+See Also
+--------
+most_similar : The general call.
+most_similar_batch : Many queries in one call.""",
     "raises_missing_word": """\
 Raises
 ------

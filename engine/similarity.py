@@ -241,10 +241,7 @@ class SimilarityMixin:
 
         %(raises_missing_word)s
 
-        See Also
-        --------
-        most_similar : The general call.
-        most_similar_batch : Many keys in one call.
+        %(see_also_most_similar)s
 
         %(examples_abc)s
         >>> [w for w, _ in v.similar_by_key("a", topn=2)]
@@ -272,9 +269,7 @@ class SimilarityMixin:
         ShapeError
             If the vector has the wrong dimension or holds NaN or Inf.
 
-        See Also
-        --------
-        most_similar : The general call.
+        %(see_also_most_similar)s
 
         %(examples_abc)s
         >>> v.similar_by_vector(np.array([1.0, 0.0], dtype=np.float32), topn=1)
