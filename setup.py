@@ -28,7 +28,7 @@ import sysconfig
 import numpy
 from Cython.Build import cythonize
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 ParallelCompile("ENGINE_BUILD_JOBS").install()
 
@@ -121,4 +121,11 @@ class BuildExt(build_ext):
             f.write(config)
 
 
-setup(ext_modules=[native, *cython_exts], cmdclass={"build_ext": BuildExt})
+# The benchmark scripts stay in benchmarks/ (where a contributor looks for them) and are installed
+# as engine.benchmarks, so that `engine bench` runs from an installed package.
+setup(
+    packages=[*find_packages(include=["engine", "engine.*"]), "engine.benchmarks"],
+    package_dir={"engine.benchmarks": "benchmarks"},
+    ext_modules=[native, *cython_exts],
+    cmdclass={"build_ext": BuildExt},
+)

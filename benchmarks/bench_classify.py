@@ -9,7 +9,7 @@ SIF weighting fitted on the Lee corpus, first principal component removed, cosin
 Peer: the same formula written the straightforward way with gensim and numpy, one text at a time
 (``gensim.utils.tokenize``, ``KeyedVectors.key_to_index``, a weighted mean of
 ``get_normed_vectors()`` rows, component removal, normalisation, ``L @ v``, softmax). It is timed
-on the first 20,000 texts (its rate does not depend on N) and its probabilities are checked
+on the first 20,000 texts (its rate does not depend on N), first, and its probabilities are checked
 against engine's on them.
 
 Times: median wall clock and median CPU time of the process (all its threads). On a shared,
@@ -23,19 +23,14 @@ run, since tracing slows Python code.
     python benchmarks/bench_classify.py [--quick] [--repeats R]
 """
 
-import argparse
-import os
-import platform
-import statistics
-import sys
-import time
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if __name__ == "__main__":  # `python benchmarks/bench_classify.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
-from engine.classify import ZeroShotClassifier, _lee_corpus  # noqa: E402
+from engine.bench import harness  # noqa: E402
+from engine.classify import DEFAULT_TEMPERATURE, ZeroShotClassifier  # noqa: E402
 
 LABELS = {
     "sport": "sport football team match game",
@@ -43,14 +38,29 @@ LABELS = {
     "technology": "computer software internet technology phone",
     "politics": "government election parliament minister vote",
 }
-PEER_TEXTS = 20_000
+SIZES = {
+    "tiny": dict(n=2_000, peer_texts=500, check=200, repeats=1),
+    "quick": dict(n=100_000, peer_texts=20_000, check=2_000, repeats=3),
+    "full": dict(n=1_000_000, peer_texts=20_000, check=2_000, repeats=3),
+}
+COLUMNS = [
+    ("implementation", "implementation"),
+    ("texts", "texts", "{:,}"),
+    ("seconds", "seconds", "{:.2f}"),
+    ("texts_per_s", "texts/s", "{:,.0f}"),
+    ("ratio", "× gensim+numpy", "{:.1f}×"),
+    ("texts_per_cpu_s", "texts per CPU-second", "{:,.0f}"),
+    ("cpu_ratio", "× (CPU time)", "{:.1f}×"),
+    ("peak_mb", "peak memory (MB)", "{:,.0f}"),
+]
 
 
 def make_texts(v, n, seed=0):
     """``n`` texts of 10–30 words sampled from the Lee corpus's word frequencies."""
     from engine._text import tokenize
 
-    stream = [w for line in _lee_corpus() for w in tokenize(line) if w in v.key_to_index]
+    with open(engine.datasets.gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
+        stream = [w for line in f for w in tokenize(line) if w in v.key_to_index]
     words, counts = np.unique(np.array(stream, dtype=object), return_counts=True)
     rng = np.random.default_rng(seed)
     lengths = rng.integers(10, 31, n)
@@ -72,12 +82,11 @@ class GensimPeer:
         self.kv = KeyedVectors(v.vector_size)
         self.kv.add_vectors(v.index_to_key, v.unit)
         self.unit = self.kv.get_normed_vectors()
-        emb = clf.embedder
-        emb._ensure_fitted()
+        emb = clf.fit().embedder_
         self.weight = emb.word_weights_.astype(np.float64)
         self.u = emb.components_.astype(np.float64)
         self.L = clf.label_vectors_.astype(np.float64)
-        self.T = clf.temperature
+        self.T = DEFAULT_TEMPERATURE if clf.temperature is None else clf.temperature
 
     def proba(self, texts):
         from gensim.utils import tokenize
@@ -99,17 +108,6 @@ class GensimPeer:
         return out
 
 
-def _timed(fn, repeats):
-    """Median wall time and median CPU time (all threads of the process) of ``fn()``."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-    return statistics.median(walls), statistics.median(cpus)
-
-
 def _peak_mb(fn):
     """Peak memory allocated while ``fn()`` runs, traced (numpy and Python allocations), in MB.
     A separate, untimed run: tracing slows Python code down."""
@@ -123,91 +121,51 @@ def _peak_mb(fn):
         tracemalloc.stop()
 
 
-def machine():
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "load": os.getloadavg()[0]}
-
-
-def run(quick=False, repeats=3):
-    """Measure; return one dict per implementation (texts/s, ratio to the peer, peak memory)."""
-    n = 100_000 if quick else 1_000_000
+def run(quick=False, *, tiny=False, repeats=None):
+    """Measure the peer, then engine on all threads and on one; one row per implementation."""
+    size = harness.size_name(quick, tiny)
+    p = SIZES[size]
+    n, repeats = p["n"], repeats or p["repeats"]
     v = engine.datasets.default_vectors()
     clf = ZeroShotClassifier(v, LABELS)
     texts = make_texts(v, n)
     peer = GensimPeer(clf, v)
-    sub = texts[:PEER_TEXTS]
-    diff = float(np.abs(clf.predict_proba(sub[:2000]) - peer.proba(sub[:2000])).max())
-    rows = []
-    threads = engine.get_num_threads()
-    for name, n_threads in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
-        engine.set_num_threads(n_threads)
-        dt, cpu = _timed(lambda: clf.predict_proba(texts), repeats)
-        rows.append(
-            {
-                "implementation": name,
-                "texts": n,
-                "seconds": dt,
-                "texts_per_s": n / dt,
-                "cpu_seconds": cpu,
-                "texts_per_cpu_s": n / cpu,
-                "peak_mb": _peak_mb(lambda: clf.predict_proba(texts)),
-            }
-        )
-    engine.set_num_threads(threads)
-    dt, cpu = _timed(lambda: peer.proba(sub), repeats)
-    rows.append(
-        {
-            "implementation": "gensim + numpy (1 thread, per text)",
-            "texts": len(sub),
-            "seconds": dt,
-            "texts_per_s": len(sub) / dt,
-            "cpu_seconds": cpu,
-            "texts_per_cpu_s": len(sub) / cpu,
-            "peak_mb": _peak_mb(lambda: peer.proba(sub)),
-        }
+    sub = texts[: p["peer_texts"]]
+    check = sub[: p["check"]]
+    diff = float(np.abs(clf.predict_proba(check) - peer.proba(check)).max())
+    bench = harness.Bench("classify", "Zero-shot scoring speed", size)
+    table = bench.table(
+        f"zero-shot scoring of {n:,} texts (SIF + PC removal, 4 labels, softmax)",
+        COLUMNS,
+        intro=f"Median of {repeats}; × = texts/s over the gensim + numpy peer's (timed on "
+        f"{len(sub):,} texts: its rate does not depend on N). Peak memory: allocated during one call "
+        "(tracemalloc), from a separate untimed run.",
     )
-    base, base_cpu = rows[-1]["texts_per_s"], rows[-1]["texts_per_cpu_s"]
-    for r in rows:
-        r["ratio"] = r["texts_per_s"] / base
-        r["cpu_ratio"] = r["texts_per_cpu_s"] / base_cpu
-        r["max_abs_proba_diff"] = diff
-    return rows
+
+    def measure(name, fn, count):
+        t = harness.timed(fn, repeats)
+        r = dict(implementation=name, texts=count, seconds=t.wall, cpu_seconds=t.cpu)
+        r.update(texts_per_s=count / t.wall, texts_per_cpu_s=count / t.cpu, peak_mb=_peak_mb(fn))
+        base = r if not table.rows else table.rows[0]  # the peer comes first
+        r.update(ratio=r["texts_per_s"] / base["texts_per_s"], max_abs_proba_diff=diff)
+        r["cpu_ratio"] = r["texts_per_cpu_s"] / base["texts_per_cpu_s"]
+        return table.add(r)
+
+    measure("gensim + numpy (1 thread, per text)", lambda: peer.proba(sub), len(sub))
+    threads = engine.get_num_threads()
+    try:
+        for name, k in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
+            engine.set_num_threads(k)
+            measure(name, lambda: clf.predict_proba(texts), n)
+    finally:
+        engine.set_num_threads(threads)
+    table.note(f"engine's and the peer's probabilities on {len(check):,} texts: max |diff| = {diff:.2e}")
+    table.note("a loaded machine stretches wall times; CPU time counts only the cycles this process got")
+    return bench.finish()
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="100,000 texts instead of 1,000,000")
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args(argv)
-    m = machine()
-    print(
-        f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']:.2f}; "
-        f"engine threads: {engine.get_num_threads()}"
-    )
-    rows = run(args.quick, args.repeats)
-    print(
-        f"zero-shot scoring (SIF + PC removal, 4 labels, softmax), median of {args.repeats}; "
-        f"engine vs peer probabilities: max |diff| = {rows[0]['max_abs_proba_diff']:.2e}"
-    )
-    print(
-        "| implementation | texts | seconds | texts/s | × gensim+numpy | texts per CPU-second | "
-        "× (CPU time) | peak memory (MB) |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['implementation']} | {r['texts']:,} | {r['seconds']:.2f} | {r['texts_per_s']:,.0f} | "
-            f"{r['ratio']:.1f}× | {r['texts_per_cpu_s']:,.0f} | {r['cpu_ratio']:.1f}× | {r['peak_mb']:.0f} |"
-        )
-    print(
-        f"load average after the run: {os.getloadavg()[0]:.2f} (a loaded machine stretches wall "
-        "times; CPU time counts only the cycles this process got)"
-    )
+    harness.main(run, __doc__, argv, [("--repeats", int, "median of this many runs (default 3)")])
 
 
 if __name__ == "__main__":

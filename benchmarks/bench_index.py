@@ -18,43 +18,52 @@ ef as FaissIndex's HNSW defaults.
 Targets: HNSW at recall@10 >= 0.95 answers single queries >= 20x faster than exact; SQ8 keeps
 recall@10 >= 0.99 with 4x less memory than flat.
 
-    python benchmarks/bench_index.py --quick
+    python benchmarks/bench_index.py [--quick] [--threads N]
 """
 
-import argparse
 import os
-import platform
-import statistics
-import sys
 import tempfile
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+if __name__ == "__main__":  # `python benchmarks/bench_index.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
+from engine.bench import harness  # noqa: E402
 from engine.index import _HNSW_DEFAULTS, FaissIndex, exact_search, recall_at_k  # noqa: E402
 
 K = 10
 KINDS = [("flat", {}), ("hnsw", {}), ("ivf", {}), ("sq8", {}), ("sq8", {"rerank": 2}), ("pq", {})]
-
-
-def _median_time(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def _qps(search, q, n_single):
-    """(q/s at batch 1, q/s at batch 256) for ``search(block)``."""
-    singles = [q[i : i + 1] for i in range(n_single)]
-    t1 = _median_time(lambda: [search(s) for s in singles])
-    t256 = _median_time(lambda: search(q[:256]))
-    return n_single / t1, 256 / t256
+# (data, N, D): "clustered" is generated, "default" is the embedded default vectors (N, D unused)
+SIZES = {
+    "tiny": dict(data=[("clustered", 3_000, 32)], n_queries=100, n_single=(10, 10), repeats=1),
+    "quick": dict(
+        data=[("clustered", 100_000, 300), ("default", None, None)],
+        n_queries=1000,
+        n_single=(30, 100),
+        repeats=3,
+    ),
+    "full": dict(
+        data=[("clustered", 1_000_000, 300), ("default", None, None)],
+        n_queries=1000,
+        n_single=(30, 100),
+        repeats=3,
+    ),
+}
+COLUMNS = [
+    ("data", "data"),
+    ("n", "N × D", "{:,} × {dim}"),
+    ("method", "method"),
+    ("build_s", "build s", "{:.1f}"),
+    ("mem_mb", "memory MB", "{:.1f}"),
+    ("qps_1", "q/s batch 1", "{:,.0f}"),
+    ("qps_256", "q/s batch 256", "{:,.0f}"),
+    ("recall", "recall@10", "{:.4f}"),
+    ("vs_exact", "× exact (b=1)", "{:.1f}"),
+]
+BATCH = 256
 
 
 def _serialized_bytes(save):
@@ -64,34 +73,33 @@ def _serialized_bytes(save):
         return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
 
 
-def _bench_dataset(name, v, n_queries, n_single):
+def _bench_dataset(table, name, v, n_queries, n_single, repeats):
     unit = np.asarray(v.unit)
     n, d = unit.shape
-    rows = np.sort(np.random.default_rng(0).choice(n, size=n_queries, replace=False))
+    rows = np.sort(np.random.default_rng(0).choice(n, size=min(n_queries, n), replace=False))
     q = np.ascontiguousarray(unit[rows])
-    results = []
+    exact = {}
 
     def row(method, build_s, mem, search, recall):
-        qps1, qps256 = _qps(search, q, n_single)
-        r = dict(
+        """q/s at batch 1 (``n_single`` queries one at a time) and at batch 256; adds the row."""
+        singles = [q[i : i + 1] for i in range(n_single)]
+        block = q[:BATCH]
+        qps_1 = n_single / harness.timed(lambda: [search(s) for s in singles], repeats).wall
+        qps_b = len(block) / harness.timed(lambda: search(block), repeats).wall
+        exact.setdefault("qps_1", qps_1)  # the first row is engine's exact search
+        table.add(
             data=name,
             n=n,
             dim=d,
             method=method,
             build_s=build_s,
             mem_mb=mem / 2**20,
-            qps_1=qps1,
-            qps_256=qps256,
+            qps_1=qps_1,
+            qps_256=qps_b,
             recall=recall,
+            vs_exact=qps_1 / exact["qps_1"],
         )
-        print(
-            f"  {method:<18} build {build_s:8.1f}s  mem {r['mem_mb']:8.1f} MB  "
-            f"q/s {qps1:9.0f} (b=1) {qps256:9.0f} (b=256)  recall@10 {recall:.4f}",
-            flush=True,
-        )
-        results.append(r)
 
-    print(f"{name}: {n:,} × {d}", flush=True)
     row("exact (engine)", 0.0, unit.nbytes, lambda b: exact_search(unit, b, K + 1), 1.0)
     for kind, params in KINDS:
         t = time.perf_counter()
@@ -107,15 +115,37 @@ def _bench_dataset(name, v, n_queries, n_single):
             recall_at_k(unit, rows, ids, K),
         )
         del index
-    row_hnswlib(v, unit, rows, q, row)
-    return results
+    row_hnswlib(table, v, unit, rows, q, row)
+    for text in targets([r for r in table.rows if r["data"] == name]):
+        table.note(f"{name}: {text}")
 
 
-def row_hnswlib(v, unit, rows, q, row):
+def targets(rows):
+    """The README's targets on one data set's rows, each met or MISSED."""
+    by = {r["method"]: r for r in rows}
+    out = []
+    if "hnsw" in by:
+        h = by["hnsw"]
+        ok = h["recall"] >= 0.95 and h["vs_exact"] >= 20
+        out.append(
+            f"target HNSW recall@{K} ≥ 0.95 and single queries ≥ 20× exact: {harness.verdict(ok)} "
+            f"(recall {h['recall']:.4f}, {h['vs_exact']:.1f}×)"
+        )
+    if "sq8" in by and "flat" in by:
+        q, f = by["sq8"], by["flat"]
+        ok = q["recall"] >= 0.99 and f["mem_mb"] >= 4 * q["mem_mb"] * 0.99
+        out.append(
+            f"target SQ8 recall@{K} ≥ 0.99 with 4× less memory than flat: {harness.verdict(ok)} "
+            f"(recall {q['recall']:.4f}, {f['mem_mb'] / q['mem_mb']:.1f}× less)"
+        )
+    return out
+
+
+def row_hnswlib(table, v, unit, rows, q, row):
     try:
         import hnswlib
     except ImportError:
-        print("  hnswlib not installed: skipped")
+        table.note("hnswlib not installed: its rows are left out")
         return
     n, d = unit.shape
     t = time.perf_counter()
@@ -137,53 +167,34 @@ def row_hnswlib(v, unit, rows, q, row):
     )
 
 
-def run(quick=False):
-    """Benchmark every kind on the clustered data and the default vectors; a list of row dicts."""
-    n = 100_000 if quick else 1_000_000
-    out = []
-    t = time.perf_counter()
-    v = engine.datasets.clustered_vectors(n, 300, seed=0)
-    print(f"generated clustered {n:,} × 300 in {time.perf_counter() - t:.1f}s", flush=True)
-    out += _bench_dataset("clustered", v, n_queries=1000, n_single=30)
-    del v
-    out += _bench_dataset("default", engine.datasets.default_vectors(), n_queries=1000, n_single=100)
-    return out
-
-
-def _cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown"
+def run(quick=False, *, tiny=False, threads=None):
+    """Benchmark every kind on the clustered data and the default vectors; one row per method."""
+    size = harness.size_name(quick, tiny)
+    p = SIZES[size]
+    if threads is not None:
+        engine.set_num_threads(threads)
+    bench = harness.Bench("index", "FAISS indexes beside hnswlib and exact search", size)
+    table = bench.table(
+        f"build, memory, queries per second and recall@{K}",
+        COLUMNS,
+        intro=f"Queries are {p['n_queries']} vocabulary words (the word itself excluded from recall); "
+        "batch 1 is single queries one call at a time, batch 256 one call; medians of "
+        f"{p['repeats']}. memory = the serialized index. × exact = q/s at batch 1 over engine's exact search.",
+    )
+    for (name, n, d), n_single in zip(p["data"], p["n_single"]):
+        t = time.perf_counter()
+        if name == "clustered":
+            v = engine.datasets.clustered_vectors(n, d, seed=0)
+            bench.say(f"generated clustered {n:,} × {d} in {time.perf_counter() - t:.1f}s")
+        else:
+            v = engine.datasets.default_vectors()
+        _bench_dataset(table, name, v, p["n_queries"], n_single, p["repeats"])
+        del v
+    return bench.finish()
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="100,000 clustered vectors instead of 1,000,000")
-    p.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
-    args = p.parse_args(argv)
-    engine.set_num_threads(args.threads)
-    import faiss
-
-    print(
-        f"machine: {_cpu()}, {os.cpu_count()} cores; threads: {engine.get_num_threads()}; "
-        f"faiss {faiss.__version__}; load average {os.getloadavg()[0]:.1f}"
-    )
-    rows = run(args.quick)
-    print()
-    print(
-        "| data | N × D | method | build s | memory MB | q/s batch 1 | q/s batch 256 | recall@10 | × exact (b=1) |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        exact = next(e for e in rows if e["data"] == r["data"] and e["method"].startswith("exact"))
-        print(
-            f"| {r['data']} | {r['n']:,} × {r['dim']} | {r['method']} | {r['build_s']:.1f} | {r['mem_mb']:.1f} | "
-            f"{r['qps_1']:,.0f} | {r['qps_256']:,.0f} | {r['recall']:.4f} | {r['qps_1'] / exact['qps_1']:.1f} |"
-        )
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
-    return rows
+    harness.main(run, __doc__, argv, [("--threads", int, "threads (default: all cores)")])
 
 
 if __name__ == "__main__":

@@ -19,30 +19,74 @@ random 10% of the words (filled by ridge maps); the same inputs (rows, indices, 
 projections) go to the kernel and to a numpy implementation of the same build (gather,
 normalise, fill, weight, project, combine, normalise). Each run is a fresh subprocess: time is
 the median of the repeats (3, fewer past 60 s), memory the peak RSS (VmHWM) above the RSS with
-the inputs loaded.
-``run(quick)`` returns the rows (dicts).
+the inputs loaded. ``--tiny`` trains its two models for one epoch on the Lee corpus (not cached).
 """
 
-import argparse
+import glob
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+if __name__ == "__main__":  # `python benchmarks/bench_meta.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine import _kernels  # noqa: E402
 from engine import meta as M  # noqa: E402
-from engine.bench import cpu_model  # noqa: E402
+from engine.bench import harness  # noqa: E402
+from engine.meta import _sampling, embeddings, projections  # noqa: E402
 
 SIM_SETS = ("wordsim353.tsv", "simlex999.txt")
-PERF_DIMS = (300, 200, 100)
+ANALOGIES = "questions-words.txt"
+SHORT = {"wordsim353.tsv": "wordsim353", "simlex999.txt": "simlex999", ANALOGIES: "questions_words"}
+SIZES = {
+    "tiny": dict(
+        methods=("conc",),
+        grid=(0.8,),
+        analogies=False,
+        epochs=1,
+        cache=False,
+        n=2_000,
+        dims=(30, 20, 10),
+        perf_methods=("conc", "svd"),
+        repeats=1,
+    ),
+    "quick": dict(
+        methods=("conc", "svd"),
+        grid=(0.6, 0.8, 0.9),
+        analogies=False,
+        epochs=None,
+        cache=True,
+        n=100_000,
+        dims=(300, 200, 100),
+        perf_methods=M.METHODS,
+        repeats=3,
+    ),
+    "full": dict(
+        methods=M.METHODS,
+        grid=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+        analogies=True,
+        epochs=None,
+        cache=True,
+        n=1_000_000,
+        dims=(300, 200, 100),
+        perf_methods=M.METHODS,
+        repeats=3,
+    ),
+}
+PERF_COLUMNS = [
+    ("method", "method", "{} ({dims} dims)"),
+    ("engine_s", "engine (s)", "{:.2f}"),
+    ("numpy_s", "numpy (s)", "{:.2f}"),
+    ("speedup", "speed-up", "{:.1f}×"),
+    ("engine_peak_mb", "engine peak (MB)", "{:,.0f}"),
+    ("numpy_peak_mb", "numpy peak (MB)", "{:,.0f}"),
+    ("memory_ratio", "memory ratio", "{:.2f}"),
+]
 
 
 # ---------------------------------------------------------------- quality
@@ -56,34 +100,30 @@ def _sentences(names):
     return out
 
 
-def _cached_model(kind):
-    from gensim.models import FastText, Word2Vec
+# kind -> (class, corpora, epochs); --tiny: one epoch on the Lee corpus
+MODELS = {
+    "word2vec": ("Word2Vec", ["lee_background.cor", "lee.cor", "pang_lee_polarity.cor"], 40),
+    "fasttext": ("FastText", ["head500.noblanks.cor"], 10),
+}
 
+
+def _model(kind, p):
+    """The trained source ``kind``: cached in the engine cache, except for --tiny."""
+    import gensim.models
+
+    name, corpora, epochs = MODELS[kind]
+    cls = getattr(gensim.models, name)
     path = os.path.join(engine.datasets.cache_dir(), f"bench-meta-{kind}-v1.model")
-    cls = Word2Vec if kind == "word2vec" else FastText
-    if os.path.exists(path):
+    if p["cache"] and os.path.exists(path):
         return cls.load(path)
-    if kind == "word2vec":
-        model = Word2Vec(
-            _sentences(["lee_background.cor", "lee.cor", "pang_lee_polarity.cor"]),
-            vector_size=100,
-            window=5,
-            min_count=2,
-            epochs=40,
-            seed=1,
-            workers=2,
-        )
-    else:
-        model = FastText(
-            _sentences(["head500.noblanks.cor"]),
-            vector_size=100,
-            window=5,
-            min_count=2,
-            epochs=10,
-            seed=1,
-            workers=2,
-        )
-    model.save(path)
+    kw = dict(vector_size=100, window=5, min_count=2, seed=1, workers=2)
+    if not p["cache"]:  # --tiny: a small corpus, and FastText without 2M n-gram buckets (800 MB)
+        corpora = ["lee_background.cor"]
+        if name == "FastText":
+            kw["bucket"] = 10_000
+    model = cls(_sentences(corpora), epochs=p["epochs"] or epochs, **kw)
+    if p["cache"]:
+        model.save(path)
     return model
 
 
@@ -95,67 +135,86 @@ def _eval_words():
                 parts = line.rstrip("\n").split("\t")
                 if not line.startswith("#") and len(parts) >= 3:
                     words.update(p.lower() for p in parts[:2])
-    with open(engine.datasets.gensim_test_file("questions-words.txt"), encoding="utf-8") as f:
+    with open(engine.datasets.gensim_test_file(ANALOGIES), encoding="utf-8") as f:
         for line in f:
             if not line.startswith(":"):
                 words.update(w.lower() for w in line.split())
     return sorted(words)
 
 
-def quality(quick=False):
+def _variants(srcs, names, p, add):
+    """``{label: (meta, build seconds)}``: each method with auto weights, equal weights, and the
+    oracle (the best of a weight grid chosen on the evaluation data: a reference, not a method)."""
+    out = {}
+    for m in p["methods"]:
+        t = time.perf_counter()
+        meta = M.MetaEmbeddings(srcs, names=names, method=m, weights="auto", add_words=add)
+        out[f"{m}, auto"] = (meta, time.perf_counter() - t)
+    out["conc, equal weights"] = (M.MetaEmbeddings(srcs, names=names, weights=None, add_words=add), 0.0)
+    best = None
+    for g in p["grid"]:
+        meta = M.MetaEmbeddings(srcs, names=names, weights=[g, (1 - g) / 2, (1 - g) / 2], add_words=add)
+        rows = M.evaluate_side_by_side({"m": meta.wv}, SIM_SETS)
+        score = sum(rows[0][d][0] for d in SIM_SETS)
+        if best is None or score > best[0]:
+            best = (score, g, meta)
+    out[f"conc, oracle {best[1]:.2f}/{(1 - best[1]) / 2:.3f}×2"] = (best[2], 0.0)
+    return out
+
+
+def _quality_columns(datasets, coverage):
+    cols = [("name", "vectors")]
+    for d in datasets:
+        k = SHORT[d]
+        cols.append((k, k, f"{{:.3f}} ({{{k}_coverage:.1f}}%)" if coverage else "{:.3f}"))
+    return cols
+
+
+def quality(bench, p):
+    """Tables (a) on the pairs every source covers and (b) on everything; a note on the target."""
     default = engine.datasets.default_vectors()
-    w2v, ft = _cached_model("word2vec"), _cached_model("fasttext")
-    models = {"default (MiniLM)": default, "word2vec (Lee)": w2v, "fasttext (wiki)": ft}
-    names = list(models)
-    single = {n: M._as_source(m, i)[0] for i, (n, m) in enumerate(models.items())}
-    srcs = list(models.values())
-    methods = ("conc", "svd") if quick else M.METHODS
-    grid = (0.6, 0.8, 0.9) if quick else (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-    extra = _eval_words()
-    datasets = SIM_SETS if quick else SIM_SETS + ("questions-words.txt",)
-
-    def build(**kw):
-        return M.MetaEmbeddings(srcs, names=names, **kw)
-
-    variants = {}
-    for add in (None, extra):
-        tag = "b" if add else "a"
-        for m in methods:
-            t = time.perf_counter()
-            meta = build(method=m, weights="auto", add_words=add)
-            variants[tag, f"{m}, auto"] = (meta, time.perf_counter() - t)
-        variants[tag, "conc, equal"] = (build(weights=None, add_words=add), 0.0)
-        best = None
-        for g in grid:  # oracle: picked on the evaluation data (reference only)
-            w = [g, (1 - g) / 2, (1 - g) / 2]
-            meta = build(weights=w, add_words=add)
-            rows = M.evaluate_side_by_side({"m": meta.wv}, SIM_SETS)
-            score = sum(rows[0][d][0] for d in SIM_SETS)
-            if best is None or score > best[0]:
-                best = (score, g, meta)
-        variants[tag, f"conc, oracle {best[1]:.2f}/{(1 - best[1]) / 2:.3f}×2"] = (best[2], 0.0)
-
-    auto_weights = variants["a", f"{methods[0]}, auto"][0].weights
-    tables = {}
-    for tag, common in (("a", True), ("b", False)):
-        named = dict(single)
-        named.update({f"meta {k}": v[0].wv for (t, k), v in variants.items() if t == tag})
-        tables[tag] = M.evaluate_side_by_side(named, datasets, common=common)
+    models = {
+        "default (MiniLM)": default,
+        "word2vec (Lee)": _model("word2vec", p),
+        "fasttext (wiki)": _model("fasttext", p),
+    }
+    names, srcs = list(models), list(models.values())
+    single = {n: embeddings._as_source(m, i)[0] for i, (n, m) in enumerate(models.items())}
+    datasets = SIM_SETS + ((ANALOGIES,) if p["analogies"] else ())
+    rows_b = {}
+    for tag, add, title in (
+        ("a", None, "quality (a): the pairs and questions every source covers, score"),
+        ("b", _eval_words(), "quality (b): everything, meta-embeddings fill missing words; score (coverage)"),
+    ):
+        variants = _variants(srcs, names, p, add)
+        named = dict(single, **{f"meta {k}": v[0].wv for k, v in variants.items()})
+        table = bench.table(title, _quality_columns(datasets, coverage=tag == "b"))
+        for r in M.evaluate_side_by_side(named, datasets, common=tag == "a"):
+            row = {"name": r["name"], "words": r["words"], "dim": r["dim"]}
+            for d in datasets:
+                row[SHORT[d]], row[SHORT[d] + "_coverage"] = r[d]
+            rows_b[r["name"]] = table.add(row)
+        if tag == "a":
+            auto = variants[f"{p['methods'][0]}, auto"][0]
+            weights = dict(zip(names, auto.weights.round(3).tolist()))
+            table.note(f"auto weights: {weights} — {auto.report['weighting']['how']}")
+        else:
+            built = ", ".join(f"{k} {v[1]:.2f} s" for k, v in variants.items() if v[1])
+            table.note(f"build time with the evaluation words added: {built}")
     # target: a meta-embedding with auto weights beats the best single source on both similarity
     # sets, with >= 99% of the pairs covered (table b)
-    rows_b = {r["name"]: r for r in tables["b"]}
-    best_single = {d: max(rows_b[n][d][0] for n in names) for d in SIM_SETS}
-    autos = [r for n, r in rows_b.items() if n.endswith("auto")]
-    met = [r["name"] for r in autos if all(r[d][0] > best_single[d] and r[d][1] >= 99.0 for d in SIM_SETS)]
-    return {
-        "tables": tables,
-        "datasets": datasets,
-        "auto_weights": dict(zip(names, auto_weights.round(3).tolist())),
-        "auto_how": variants["a", f"{methods[0]}, auto"][0].report["weighting"]["how"],
-        "best_single": best_single,
-        "target_met_by": met,
-        "build_seconds": {k: round(v[1], 2) for (t, k), v in variants.items() if t == "b" and v[1]},
-    }
+    best = {SHORT[d]: max(rows_b[n][SHORT[d]] for n in names) for d in SIM_SETS}
+    met = [
+        n
+        for n, r in rows_b.items()
+        if n.endswith("auto") and all(r[k] > best[k] and r[k + "_coverage"] >= 99.0 for k in best)
+    ]
+    table.note(
+        "target: an auto-weighted meta-embedding beats the best single source ("
+        + ", ".join(f"{k} {v:.3f}" for k, v in best.items())
+        + f") on both similarity sets with ≥ 99% coverage: {harness.verdict(bool(met))}"
+        + (f" ({', '.join(met)})" if met else "")
+    )
 
 
 # ---------------------------------------------------------------- performance
@@ -165,11 +224,11 @@ def _unit64(x):
     return x / np.where(n > 0, n, 1)
 
 
-def _perf_inputs(folder, n, seed=0, missing=0.1, max_train=100_000):
-    """Random sources and the learned maps/projections of every method, saved in ``folder``."""
+def _perf_inputs(folder, n, dims, methods, seed=0, missing=0.1, max_train=100_000):
+    """Random sources and the learned maps/projections of each method, saved in ``folder``."""
     rng = np.random.default_rng(seed)
-    S = len(PERF_DIMS)
-    for s, d in enumerate(PERF_DIMS):
+    S = len(dims)
+    for s, d in enumerate(dims):
         np.save(os.path.join(folder, f"x{s}.npy"), rng.standard_normal((n, d), dtype=np.float32))
         idx = rng.permutation(n).astype(np.int64)
         if s:  # source 0 has every word; the others lack a random `missing` share
@@ -179,18 +238,18 @@ def _perf_inputs(folder, n, seed=0, missing=0.1, max_train=100_000):
     I = [np.load(os.path.join(folder, f"idx{s}.npy")) for s in range(S)]
     scales = np.sqrt(np.array([0.5, 0.3, 0.2]))
     shared = np.flatnonzero(np.all(np.stack(I) >= 0, axis=0))
-    train = M._sample(shared, max_train, rng)
+    train = _sampling._sample(shared, max_train, rng)
     U = [_unit64(x[i[train]]) for x, i in zip(X, I)]
     maps = {}
     for s in range(1, S):
         for t in range(S):
             if t != s:
-                both = M._sample(np.flatnonzero((I[s] >= 0) & (I[t] >= 0)), max_train, rng)
+                both = _sampling._sample(np.flatnonzero((I[s] >= 0) & (I[t] >= 0)), max_train, rng)
                 maps[f"map{t}_{s}"] = M.fill_map(_unit64(X[t][I[t][both]]), _unit64(X[s][I[s][both]]))
     np.savez(os.path.join(folder, "maps.npz"), **maps)
-    for method in M.METHODS:
-        projs, offsets, d_out, _ = M._learn(
-            method, 300 if method in ("svd", "1ton") else None, U, scales, 0.01, rng
+    for method in methods:
+        projs, offsets, d_out, _ = projections._learn(
+            method, dims[0] if method in ("svd", "1ton") else None, U, scales, 0.01, rng
         )
         np.savez(
             os.path.join(folder, f"{method}.npz"),
@@ -202,7 +261,7 @@ def _perf_inputs(folder, n, seed=0, missing=0.1, max_train=100_000):
 
 
 def _load_plan(folder, method):
-    S = len(PERF_DIMS)
+    S = len(glob.glob(os.path.join(folder, "x*.npy")))
     X = [np.load(os.path.join(folder, f"x{s}.npy")) for s in range(S)]  # read fully: baseline RSS
     I = [np.load(os.path.join(folder, f"idx{s}.npy")) for s in range(S)]
     mp = np.load(os.path.join(folder, "maps.npz"))
@@ -250,140 +309,76 @@ def numpy_build(X, I, maps, scales, projs, offsets, d_out):
     return out
 
 
-def _status_mb(field):
-    """VmRSS / VmHWM from /proc/self/status, in MB. (Not ru_maxrss: Linux carries the parent's
-    high-water mark into a forked child, so it would report the benchmark parent's size.)"""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
 def _child(folder, method, impl, repeats):
     X, I, maps, scales, projs, offsets, d_out = _load_plan(folder, method)
-    before = _status_mb("VmRSS")
-    times = []
-    for _ in range(repeats):
-        if sum(times) > 60:  # a slow implementation at 1M words: fewer repeats
-            break
-        t = time.perf_counter()
+    before = harness.status_mb("VmRSS")
+
+    def build():
         if impl == "engine":
             srcs = [
                 dict(rows=x, idx=i, scale=a, proj=p, offset=o)
                 for x, i, a, p, o in zip(X, I, scales, projs, offsets)
             ]
-            out, _ = _kernels.build_meta(srcs, maps, d_out)
-        else:
-            out = numpy_build(X, I, maps, scales, projs, offsets, d_out)
-        times.append(time.perf_counter() - t)
-        del out
-    peak = _status_mb("VmHWM")
-    print(json.dumps({"seconds": statistics.median(times), "peak_extra_mb": peak - before}))
+            return _kernels.build_meta(srcs, maps, d_out)[0]
+        return numpy_build(X, I, maps, scales, projs, offsets, d_out)
+
+    t = harness.timed(build, repeats, budget=60)  # a slow implementation at 1M words: fewer repeats
+    peak = harness.status_mb("VmHWM")
+    print(json.dumps({"seconds": t.wall, "peak_extra_mb": peak - before, "d_out": d_out}))
 
 
-def performance(quick=False, threads=None):
-    n = 100_000 if quick else 1_000_000
-    repeats = 3
-    rows = []
-    env = dict(
-        os.environ,
-        ENGINE_NUM_THREADS=str(threads or engine.get_num_threads()),
-        OPENBLAS_NUM_THREADS=str(threads or engine.get_num_threads()),
+def performance(bench, p, threads=None):
+    """Time the build of each method in fresh processes, engine's kernel beside numpy."""
+    n, dims = p["n"], p["dims"]
+    threads = str(threads or engine.get_num_threads())
+    env = dict(os.environ, ENGINE_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
+    table = bench.table(
+        f"performance: 3 random sources × {n:,} words",
+        PERF_COLUMNS,
+        intro=f"{'/'.join(map(str, dims))} dims, 10% missing in two (ridge-map fills); each build in a "
+        f"fresh process on {threads} threads, median of {p['repeats']} (fewer past 60 s); peak = the "
+        "process's peak memory above its memory with the inputs loaded.",
     )
     with tempfile.TemporaryDirectory(prefix="bench-meta-") as folder:
-        _perf_inputs(folder, n)
-        for method in M.METHODS:
-            res = {}
-            for impl in ("engine", "numpy"):
-                out = subprocess.run(
-                    [
-                        sys.executable,
-                        os.path.abspath(__file__),
-                        "--child",
-                        folder,
-                        method,
-                        impl,
-                        str(repeats),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    check=True,
-                )
-                res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
-            rows.append(
-                {
-                    "method": method,
-                    "words": n,
-                    "engine_s": res["engine"]["seconds"],
-                    "numpy_s": res["numpy"]["seconds"],
-                    "speedup": res["numpy"]["seconds"] / res["engine"]["seconds"],
-                    "engine_peak_mb": res["engine"]["peak_extra_mb"],
-                    "numpy_peak_mb": res["numpy"]["peak_extra_mb"],
-                }
+        _perf_inputs(folder, n, dims, p["perf_methods"])
+        for method in p["perf_methods"]:
+            res = {
+                impl: harness.run_script(__file__, "--child", folder, method, impl, p["repeats"], env=env)
+                for impl in ("engine", "numpy")
+            }
+            e, m = res["engine"], res["numpy"]
+            table.add(
+                method=method,
+                dims=e["d_out"],
+                words=n,
+                engine_s=e["seconds"],
+                numpy_s=m["seconds"],
+                speedup=m["seconds"] / e["seconds"],
+                engine_peak_mb=e["peak_extra_mb"],
+                numpy_peak_mb=m["peak_extra_mb"],
+                memory_ratio=e["peak_extra_mb"] / m["peak_extra_mb"],
             )
-    return rows
+    ok = all(r["speedup"] >= 3 and r["memory_ratio"] <= 0.5 for r in table.rows)
+    table.note(f"targets: speed-up ≥ 3×, memory ratio ≤ 0.5: {harness.verdict(ok)}")
 
 
 # ---------------------------------------------------------------- entry points
-def run(quick=False):
-    """Both tables as rows (dicts): the quality rows, then the performance rows."""
-    q = quality(quick)
-    rows = [
-        dict(table=f"quality {t}", name=r["name"], **{d: r[d] for d in q["datasets"]})
-        for t, tab in q["tables"].items()
-        for r in tab
-    ]
-    return rows + [dict(table="performance", **r) for r in performance(quick)]
+def run(quick=False, *, tiny=False, threads=None):
+    """The quality tables (a) and (b), then the performance table; their rows."""
+    size = harness.size_name(quick, tiny)
+    p = SIZES[size]
+    bench = harness.Bench("meta", "Meta-embeddings: quality and build speed", size)
+    quality(bench, p)
+    performance(bench, p, threads)
+    return bench.finish()
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer variants and 100,000 words")
-    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.child:
-        folder, method, impl, repeats = args.child
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:  # one timed build, in a fresh process (see performance)
+        folder, method, impl, repeats = argv[1:5]
         return _child(folder, method, impl, int(repeats))
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
-        f"load average: {os.getloadavg()[0]:.1f}"
-    )
-    q = quality(args.quick)
-    for tag, title in (
-        ("a", "(a) pairs/questions every source covers"),
-        ("b", "(b) everything; meta-embeddings fill missing words (n-grams, maps)"),
-    ):
-        print(f"\nQuality {title}: score (coverage)")
-        print(M.format_table(q["tables"][tag], q["datasets"]))
-    print(f"\nauto weights: {q['auto_weights']} — {q['auto_how']}")
-    print("build seconds (b): " + ", ".join(f"{k} {v}" for k, v in q["build_seconds"].items()))
-    best = ", ".join(f"{d} {v:.3f}" for d, v in q["best_single"].items())
-    if q["target_met_by"]:
-        print(
-            f"target MET (auto weights beat the best single source [{best}] with >= 99% coverage): "
-            + ", ".join(q["target_met_by"])
-        )
-    else:
-        print(
-            f"target MISSED: no auto-weighted meta-embedding beats the best single source [{best}] "
-            "on both similarity sets with >= 99% coverage"
-        )
-    n = "100,000" if args.quick else "1,000,000"
-    print(
-        f"\nPerformance: building a meta-embedding of 3 random sources × {n} words "
-        f"({'/'.join(map(str, PERF_DIMS))} dims, 10% missing in two, ridge-map fills)"
-    )
-    print(
-        f"{'method':<8}{'engine s':>10}{'numpy s':>10}{'speed-up':>10}{'engine peak MB':>16}{'numpy peak MB':>15}{'mem ratio':>11}"
-    )
-    for r in performance(args.quick):
-        print(
-            f"{r['method']:<8}{r['engine_s']:>10.3f}{r['numpy_s']:>10.3f}{r['speedup']:>9.1f}×"
-            f"{r['engine_peak_mb']:>16.0f}{r['numpy_peak_mb']:>15.0f}{r['engine_peak_mb'] / r['numpy_peak_mb']:>11.2f}"
-        )
-    print("targets: speed-up >= 3×, memory ratio <= 0.5")
+    harness.main(run, __doc__, argv, [("--threads", int, "threads of the performance runs")])
     return 0
 
 

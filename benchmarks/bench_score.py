@@ -20,16 +20,35 @@ Targets: engine score ≥ 10× the gensim script's rows/s, and ≤ 2× the in-me
 The input is generated once (seeded) into --cache (default $ENGINE_BENCH_CACHE or <tmp>/engine-bench).
 """
 
-import argparse
 import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
+import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+
+if __name__ == "__main__":  # `python benchmarks/bench_score.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
+
+import engine  # noqa: E402
+from engine.bench import harness  # noqa: E402
+
+SIZES = {
+    "tiny": dict(n=2_000, repeats=1, naive_rows=500),
+    "quick": dict(n=100_000, repeats=3, naive_rows=20_000),
+    "full": dict(n=1_000_000, repeats=1, naive_rows=100_000),
+}
+COLUMNS = [
+    ("what", "way"),
+    ("rows", "rows", "{:,}"),
+    ("seconds", "seconds", "{:.2f}"),
+    ("rows_per_s", "rows/s", "{:,.0f}"),
+    ("peak_mb", "peak memory MB", "{:,.0f}"),
+    ("engine_speedup", "engine score ×", "{:.2f}"),
+]
+
 LABELS = {
     "sport": "sport football team game match player",
     "food": "food cooking meal recipe kitchen bread",
@@ -41,18 +60,8 @@ LABELS = {
     "politics": "politics government election president law",
 }
 
-_PEAK = r"""
-def peak_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-"""
-
 IN_MEMORY = (
-    _PEAK
+    harness.STATUS_MB_SOURCE
     + r"""
 import json, sys, time
 import numpy as np
@@ -67,12 +76,12 @@ p = clf.predict_proba(texts)
 best = p.argmax(axis=1)
 score = p[np.arange(len(best)), best]
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "rows": len(texts), "peak_mb": peak_mb()}))
+print(json.dumps({"seconds": dt, "rows": len(texts), "peak_mb": status_mb()}))
 """
 )
 
 NAIVE = (
-    _PEAK
+    harness.STATUS_MB_SOURCE
     + r"""
 import json, sys, time
 import numpy as np
@@ -103,7 +112,7 @@ with open(path) as f, open(out, "w") as w:
         w.write(json.dumps({"id": rec["id"], "label": names[j], "score": float(p[j])}) + "\n")
         n += 1
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "rows": n, "peak_mb": peak_mb()}))
+print(json.dumps({"seconds": dt, "rows": n, "peak_mb": status_mb()}))
 """
 )
 
@@ -111,11 +120,6 @@ print(json.dumps({"seconds": dt, "rows": n, "peak_mb": peak_mb()}))
 def make_input(path, n, seed=0):
     """``n`` JSONL rows {"id", "text"} of 10-30 words: vocabulary words by a Zipf-like draw, and
     about 5% unknown words, as real text has."""
-    sys.path.insert(0, ROOT)
-    import numpy as np
-
-    import engine
-
     words = engine.load(engine.datasets.default_path(), mmap=True).index_to_key
     rng = np.random.default_rng(seed)
     weights = 1.0 / np.arange(1, len(words) + 1) ** 0.8
@@ -137,26 +141,13 @@ def make_input(path, n, seed=0):
     os.replace(tmp, path)
 
 
-def _env():
-    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-
-
-def _child(code, *args):
-    r = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], env=_env(), cwd=ROOT, capture_output=True, text=True
-    )
-    if r.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{r.stderr}")
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
 ENGINE_SCORE = (
-    _PEAK
+    harness.STATUS_MB_SOURCE
     + r"""
 import json, sys
 from engine.cli import main
 rc = main(sys.argv[1:])
-print(json.dumps({"rc": rc, "peak_mb": peak_mb()}))
+print(json.dumps({"rc": rc, "peak_mb": status_mb()}))
 """
 )
 
@@ -164,121 +155,87 @@ print(json.dumps({"rc": rc, "peak_mb": peak_mb()}))
 def _engine_score(path, labels, out, batch_size):
     """Wall time of one process running `engine score` (its CLI entry point, in a fresh Python)
     and that process's peak memory (VmHWM: unlike ru_maxrss it does not carry over the parent's)."""
-    import time
-
-    args = [
-        "score",
-        "zeroshot",
-        path,
-        "-o",
-        out,
-        "--labels",
-        labels,
-        "--id-field",
-        "id",
-        "--batch-size",
-        batch_size,
-        "--progress",
-        "never",
-        "--quiet",
-    ]
+    args = ["score", "zeroshot", path, "-o", out, "--labels", labels, "--id-field", "id"]
+    args += ["--batch-size", batch_size, "--progress", "never", "--quiet"]
     t = time.perf_counter()
-    r = _child(ENGINE_SCORE, *args)
+    r = harness.run_python(ENGINE_SCORE, *args)
     dt = time.perf_counter() - t
     if r["rc"] != 0:
         raise RuntimeError(f"engine score exited with {r['rc']}")
     return {"seconds": dt, "peak_mb": r["peak_mb"]}
 
 
-def run(quick=False, repeats=None, naive_rows=None, cache=None, batch_size=10000):
-    """Measure the three ways; one dict per way (rows, seconds, rows/s, peak MB, ratios)."""
-    n = 100_000 if quick else 1_000_000
-    repeats = repeats or (3 if quick else 1)
-    naive_rows = min(n, naive_rows or (20_000 if quick else 100_000))
-    cache = (
-        cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
-    )
-    os.makedirs(cache, exist_ok=True)
+def _inputs(cache, n):
+    cache = harness.cache_dir(cache)
     path = os.path.join(cache, f"score-{n}.jsonl")
     if not os.path.exists(path):
         make_input(path, n)
     labels = os.path.join(cache, "score-labels.json")
     with open(labels, "w") as f:
         json.dump(LABELS, f)
-    work = tempfile.mkdtemp(prefix="bench-score-")
-    out = os.path.join(work, "out.jsonl")
-    try:
-        eng = [_engine_score(path, labels, out, batch_size) for _ in range(repeats)]
+    return path, labels
+
+
+def run(quick=False, *, tiny=False, repeats=None, naive_rows=None, cache=None, batch_size=10000):
+    """Measure the three ways, each in fresh processes; one row per way."""
+    size = harness.size_name(quick, tiny)
+    p = SIZES[size]
+    n = p["n"]
+    repeats = repeats or p["repeats"]
+    naive_rows = min(n, naive_rows or p["naive_rows"])
+    path, labels = _inputs(cache, n)
+    bench = harness.Bench("score", "Batch scoring: engine score zeroshot", size)
+    table = bench.table(
+        f"{n:,} JSONL rows of 10-30 words, 8 labels",
+        COLUMNS,
+        intro=f"Each way in a fresh process, median of {repeats}; peak memory is the process's "
+        "high-water mark. engine score × = engine score's rows/s over that way's.",
+    )
+
+    def row(what, runs, rows, e=None):
+        sec = statistics.median(r["seconds"] for r in runs)
+        rate = rows / sec
+        return table.add(
+            what=what,
+            rows=rows,
+            seconds=sec,
+            rows_per_s=rate,
+            peak_mb=statistics.median(r["peak_mb"] for r in runs),
+            engine_speedup=(e or {"rows_per_s": rate})["rows_per_s"] / rate,
+        )
+
+    with tempfile.TemporaryDirectory(prefix="bench-score-") as work:
+        out = os.path.join(work, "out.jsonl")
+        runs = [_engine_score(path, labels, out, batch_size) for _ in range(repeats)]
         with open(out, "rb") as f:
             written = sum(1 for _ in f)
-        assert written == n, (written, n)
-        mem = [_child(IN_MEMORY, path, labels) for _ in range(repeats)]
-        naive = [
-            _child(NAIVE, path, labels, naive_rows, os.path.join(work, "naive.jsonl")) for _ in range(repeats)
-        ]
-    finally:
-        for name in os.listdir(work):
-            os.remove(os.path.join(work, name))
-        os.rmdir(work)
-
-    def row(what, runs, rows):
-        sec = statistics.median(r["seconds"] for r in runs)
-        return {
-            "what": what,
-            "rows": rows,
-            "seconds": sec,
-            "rows_per_s": rows / sec,
-            "peak_mb": statistics.median(r["peak_mb"] for r in runs),
-        }
-
-    e = row("engine score zeroshot (whole process, JSONL in and out)", eng, n)
-    m = row("in-memory predict_proba + argmax (texts in a list)", mem, n)
-    g = row("gensim + numpy script (per line)", naive, naive_rows)
-    for r in (e, m, g):
-        r["engine_speedup"] = e["rows_per_s"] / r["rows_per_s"]
-    return [e, m, g]
+        if written != n:
+            raise RuntimeError(f"engine score wrote {written} rows, not {n}")
+        e = row("`engine score zeroshot`, whole process, JSONL in and out", runs, n)
+        runs = [harness.run_python(IN_MEMORY, path, labels) for _ in range(repeats)]
+        m = row("in-memory `predict_proba` + argmax, texts already in a list", runs, n, e)
+        naive = os.path.join(work, "naive.jsonl")
+        runs = [harness.run_python(NAIVE, path, labels, naive_rows, naive) for _ in range(repeats)]
+        g = row("gensim + numpy script, per line", runs, naive_rows, e)
+    table.note(
+        f"target ≥ 10× the gensim + numpy script: {g['engine_speedup']:.1f}×, "
+        f"{harness.verdict(e['rows_per_s'] >= 10 * g['rows_per_s'])}"
+    )
+    table.note(
+        f"target within 2× of the in-memory call: {e['seconds'] / m['seconds']:.2f}× its time, "
+        f"{harness.verdict(e['seconds'] <= 2 * m['seconds'])}"
+    )
+    return bench.finish()
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="100,000 rows instead of 1,000,000")
-    p.add_argument(
-        "--repeats", type=int, default=None, help="median of this many runs (default 3 quick, 1 full)"
-    )
-    p.add_argument(
-        "--naive-rows",
-        type=int,
-        default=None,
-        help="rows the gensim script scores (default 20k quick, 100k full)",
-    )
-    p.add_argument("--batch-size", type=int, default=10000)
-    p.add_argument("--cache", default=None)
-    args = p.parse_args(argv)
-    sys.path.insert(0, ROOT)
-    import engine
-    from engine.bench import cpu_model
-
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: {engine.get_num_threads()}; "
-        f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
-    )
-    rows = run(args.quick, args.repeats, args.naive_rows, args.cache, args.batch_size)
-    print(f"{'':<58}{'rows':>10}{'seconds':>9}{'rows/s':>11}{'peak MB':>9}{'engine ×':>10}")
-    for r in rows:
-        print(
-            f"{r['what']:<58}{r['rows']:>10,}{r['seconds']:>9.2f}{r['rows_per_s']:>11,.0f}"
-            f"{r['peak_mb']:>9,.0f}{r['engine_speedup']:>10.2f}"
-        )
-    e, m, g = rows
-    print(
-        f"target ≥ 10× the gensim + numpy script: {g['engine_speedup']:.1f}× ... "
-        f"{'met' if e['rows_per_s'] >= 10 * g['rows_per_s'] else 'MISSED'}"
-    )
-    print(
-        f"target within 2× of the in-memory call: {e['seconds'] / m['seconds']:.2f}× its time ... "
-        f"{'met' if e['seconds'] <= 2 * m['seconds'] else 'MISSED'}"
-    )
-    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    options = [
+        ("--repeats", int, "median of this many runs (default 3 quick, 1 full)"),
+        ("--naive-rows", int, "rows the gensim script scores (default 20k quick, 100k full)"),
+        ("--batch-size", int, "engine score's --batch-size (default 10000)"),
+        ("--cache", str, "where the generated input is kept"),
+    ]
+    harness.main(run, __doc__, argv, options)
 
 
 if __name__ == "__main__":

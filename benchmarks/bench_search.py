@@ -5,49 +5,59 @@ machine's limits (numpy's sgemm on the same shapes, a streaming read of the matr
     python benchmarks/bench_search.py --quick    # N = 100k, D = 300, fewer repeats
 
 Random unit vectors, k = 10, batches of 1, 16, 256 and 4096 queries (random unit vectors too),
-every library on the same thread count. Rates are queries per second, the median of repeats.
-``run(quick)`` returns the rows (dicts) for ``engine bench``.
+every library on the same thread count. Rates are queries per second, the median of repeats,
+each timing after a pause and a warm-up call.
 """
 
-import argparse
-import os
-import statistics
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+if __name__ == "__main__":  # `python benchmarks/bench_search.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
-from engine.bench import cpu_model
+from engine.bench import harness  # noqa: E402
 
 K = 10
-BATCHES = (1, 16, 256, 4096)
 TARGETS = {"gensim": 30.0, "faiss": 1.0, "sgemm": 0.85, "stream": 0.70}
+SIZES = {
+    "tiny": dict(shapes=[(2_000, 32)], batches=(1, 16), repeats=1, settle=0.0),
+    "quick": dict(shapes=[(100_000, 300)], batches=(1, 16, 256, 4096), repeats=3, settle=0.5),
+    "full": dict(
+        shapes=[(100_000, 300), (100_000, 100), (1_000_000, 300), (1_000_000, 100)],
+        batches=(1, 16, 256, 4096),
+        repeats=5,
+        settle=0.5,
+    ),
+}
+COLUMNS = [
+    ("N", "N", "{:,}"),
+    ("D", "D"),
+    ("batch", "batch"),
+    ("engine_qps", "engine q/s", "{:,.0f}"),
+    ("gensim_qps", "gensim q/s", "{:,.1f}"),
+    ("faiss_qps", "FAISS q/s", "{:,.0f}"),
+    ("faiss_blas1_qps", "FAISS (threshold 1)", "{:,.0f}"),
+    ("numpy_sgemm_qps", "numpy sgemm q/s", "{:,.0f}"),
+    ("vs_gensim", "× gensim", "{:.1f}x"),
+    ("vs_faiss", "× best FAISS", "{:.2f}x"),
+    ("of_sgemm", "of sgemm", "{:.0%}"),
+    ("of_stream", "of stream read", "{:.0%}"),
+]
 
 
-SETTLE_SECONDS = 0.5
+def _timer(size):
+    """Every measurement starts after a pause and a warm-up call: OpenBLAS's and OpenMP's idle
+    threads spin for a while after a call, and on a 2-core machine whatever library is timed next
+    would run against them (measured: a 2.9 ms single-query search took 16.8 ms right after a
+    threaded numpy GEMV); first calls pay thread start-up and page faults."""
+    p = SIZES[size]
 
+    def median_time(fn):
+        return harness.timed(fn, p["repeats"], warmup=True, settle=p["settle"], budget=20.0).wall
 
-def _median_time(fn, repeats, budget=20.0):
-    """Median wall time of ``fn()`` over ``repeats`` runs (fewer when one run exceeds the budget).
-
-    Every measurement starts after a pause: OpenBLAS's and OpenMP's idle threads spin for a while
-    after a call, and on a 2-core machine whatever library is timed next would run against them
-    (measured: a 2.9 ms single-query search took 16.8 ms right after a threaded numpy GEMV).
-    """
-    time.sleep(SETTLE_SECONDS)
-    fn()  # warm-up: first-call costs (BLAS thread start-up, page faults) are not the steady rate
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        if sum(times) > budget:
-            break
-    return statistics.median(times)
+    return median_time
 
 
 def unit_rows(rng, n, d):
@@ -56,15 +66,15 @@ def unit_rows(rng, n, d):
     return x
 
 
-def stream_read_gbps(x, threads, repeats):
+def stream_read_gbps(x, threads, median_time):
     """Bandwidth of reading the matrix once, split over ``threads`` (numpy sums; the GIL is released)."""
     parts = np.array_split(x.reshape(-1), threads)
     with ThreadPoolExecutor(threads) as pool:
-        t = _median_time(lambda: list(pool.map(np.sum, parts)), repeats)
+        t = median_time(lambda: list(pool.map(np.sum, parts)))
     return x.nbytes / t / 1e9
 
 
-def numpy_sgemm_qps(x, q, repeats):
+def numpy_sgemm_qps(x, q, median_time):
     """numpy's matrix product of the queries with the whole matrix (in row chunks, to bound memory)."""
     chunk = max(1024, (1 << 26) // len(q))
     out = np.empty((len(q), chunk), dtype=np.float32)
@@ -74,56 +84,68 @@ def numpy_sgemm_qps(x, q, repeats):
             xs = x[s : s + chunk]
             np.matmul(q, xs.T, out=out[:, : len(xs)])
 
-    return len(q) / _median_time(product, repeats)
+    return len(q) / median_time(product)
 
 
-def gensim_qps(kv, q, repeats):
+def gensim_qps(kv, q, median_time):
     n = min(len(q), 16)  # gensim answers one query at a time: its rate does not depend on the batch
-    return n / _median_time(lambda: [kv.most_similar(positive=[v], topn=K) for v in q[:n]], repeats)
+    return n / median_time(lambda: [kv.most_similar(positive=[v], topn=K) for v in q[:n]])
 
 
-def faiss_qps(index, q, repeats, blas_threshold=None):
+def faiss_qps(index, q, median_time, blas_threshold=None):
     import faiss
 
     old = faiss.cvar.distance_compute_blas_threshold
     if blas_threshold is not None:
         faiss.cvar.distance_compute_blas_threshold = blas_threshold
     try:
-        return len(q) / _median_time(lambda: index.search(q, K), repeats)
+        return len(q) / median_time(lambda: index.search(q, K))
     finally:
         faiss.cvar.distance_compute_blas_threshold = old
 
 
-def run(quick=False, threads=None):
-    """Measure every configuration; return one dict per (N, D, batch)."""
+def _shape(n, d, rng):
+    """The vocabulary ``n × d`` as engine Vectors, a gensim KeyedVectors and a FAISS IndexFlatIP."""
     import faiss
     from gensim.models import KeyedVectors
+
+    x = unit_rows(rng, n, d)
+    v = engine.Vectors([f"w{i}" for i in range(n)], normalized=(x, np.ones(n, np.float32)))
+    kv = KeyedVectors(d, count=n)
+    kv.vectors = x
+    kv.index_to_key = v.index_to_key
+    kv.key_to_index = v.key_to_index
+    kv.fill_norms(force=True)
+    index = faiss.IndexFlatIP(d)
+    index.add(x)
+    return x, v, kv, index
+
+
+def run(quick=False, *, tiny=False, threads=None):
+    """Measure every configuration; one row per (N, D, batch)."""
     from threadpoolctl import threadpool_limits
 
+    size = harness.size_name(quick, tiny)
     threads = threads or engine.get_num_threads()
     engine.set_num_threads(threads)  # also FAISS's OpenMP pool
-    shapes = (
-        [(100_000, 300)] if quick else [(100_000, 300), (100_000, 100), (1_000_000, 300), (1_000_000, 100)]
-    )
-    repeats = 3 if quick else 5
+    median_time = _timer(size)
     rng = np.random.default_rng(0)
-    rows = []
     with threadpool_limits(threads):  # numpy's BLAS (numpy sgemm, gensim) on the same threads
-        for n, d in shapes:
-            x = unit_rows(rng, n, d)
-            v = engine.Vectors([f"w{i}" for i in range(n)], normalized=(x, np.ones(n, np.float32)))
-            kv = KeyedVectors(d, count=n)
-            kv.vectors = x
-            kv.index_to_key = v.index_to_key
-            kv.key_to_index = v.key_to_index
-            kv.fill_norms(force=True)
-            index = faiss.IndexFlatIP(d)
-            index.add(x)
-            stream = stream_read_gbps(x, threads, repeats)
-            g_qps = gensim_qps(kv, unit_rows(rng, 16, d), repeats)
-            for batch in BATCHES:
+        bench = harness.Bench("search", "Exact top-k cosine search", size)
+        table = bench.table(
+            f"queries per second, k = {K}, every library on {threads} threads",
+            COLUMNS,
+            intro="Random unit vectors. × = engine's rate over the peer's; of sgemm / of stream read: "
+            "engine's rate as a share of numpy's matrix product on the same shapes / of reading the "
+            "matrix once at the machine's streaming bandwidth.",
+        )
+        for n, d in SIZES[size]["shapes"]:
+            x, v, kv, index = _shape(n, d, rng)
+            stream = stream_read_gbps(x, threads, median_time)
+            g_qps = gensim_qps(kv, unit_rows(rng, 16, d), median_time)
+            for batch in SIZES[size]["batches"]:
                 q = unit_rows(rng, batch, d)
-                e_qps = batch / _median_time(lambda v=v, q=q: v.search(q, k=K), repeats)
+                e_qps = batch / median_time(lambda v=v, q=q: v.search(q, k=K))
                 row = dict(
                     N=n,
                     D=d,
@@ -131,9 +153,9 @@ def run(quick=False, threads=None):
                     threads=threads,
                     engine_qps=e_qps,
                     gensim_qps=g_qps,
-                    faiss_qps=faiss_qps(index, q, repeats),
-                    faiss_blas1_qps=faiss_qps(index, q, repeats, blas_threshold=1),
-                    numpy_sgemm_qps=numpy_sgemm_qps(x, q, repeats) if batch > 1 else float("nan"),
+                    faiss_qps=faiss_qps(index, q, median_time),
+                    faiss_blas1_qps=faiss_qps(index, q, median_time, blas_threshold=1),
+                    numpy_sgemm_qps=numpy_sgemm_qps(x, q, median_time) if batch > 1 else float("nan"),
                     stream_gbps=stream,
                     engine_gbps=e_qps * x.nbytes / 1e9,
                 )
@@ -141,50 +163,30 @@ def run(quick=False, threads=None):
                 row["vs_faiss"] = e_qps / max(row["faiss_qps"], row["faiss_blas1_qps"])
                 row["of_sgemm"] = e_qps / row["numpy_sgemm_qps"]
                 row["of_stream"] = row["engine_gbps"] / stream if batch == 1 else float("nan")
-                rows.append(row)
+                table.add(row)
             del kv, index, v, x
-    return rows
+        for text in targets(table.rows):
+            table.note(text)
+        return bench.finish()
 
 
-def print_table(rows, file=sys.stdout):
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs; threads for every library: "
-        f"{rows[0]['threads'] if rows else '?'}; load average: {os.getloadavg()[0]:.1f}",
-        file=file,
-    )
-    head = (
-        f"{'N':>9} {'D':>4} {'batch':>5} {'engine q/s':>11} {'gensim':>8} {'faiss':>9} {'faiss b=1':>9} "
-        f"{'np sgemm':>9} {'x gensim':>9} {'x faiss':>8} {'of sgemm':>8} {'of stream':>9}"
-    )
-    print(head, file=file)
-    for r in rows:
-        print(
-            f"{r['N']:>9,} {r['D']:>4} {r['batch']:>5} {r['engine_qps']:>11,.0f} {r['gensim_qps']:>8,.1f} "
-            f"{r['faiss_qps']:>9,.0f} {r['faiss_blas1_qps']:>9,.0f} {r['numpy_sgemm_qps']:>9,.0f} "
-            f"{r['vs_gensim']:>8.1f}x {r['vs_faiss']:>7.2f}x {r['of_sgemm']:>8.0%} {r['of_stream']:>9.0%}",
-            file=file,
-        )
+def targets(rows):
+    """The targets, each ``met`` or ``MISSED`` on these rows."""
     big = [r for r in rows if r["batch"] >= 256]
     one = [r for r in rows if r["batch"] == 1]
     checks = [
-        ("≥ 30x gensim at batch ≥ 256", all(r["vs_gensim"] >= TARGETS["gensim"] for r in big)),
-        ("never slower than FAISS (either setting)", all(r["vs_faiss"] >= TARGETS["faiss"] for r in rows)),
-        ("≥ 85% of numpy sgemm at batch ≥ 256", all(r["of_sgemm"] >= TARGETS["sgemm"] for r in big)),
-        (
-            "≥ 70% of streaming-read bandwidth at batch 1",
-            all(r["of_stream"] >= TARGETS["stream"] for r in one),
-        ),
+        ("≥ 30x gensim at batch ≥ 256", big, lambda r: r["vs_gensim"] >= TARGETS["gensim"]),
+        ("never slower than FAISS (either setting)", rows, lambda r: r["vs_faiss"] >= TARGETS["faiss"]),
+        ("≥ 85% of numpy sgemm at batch ≥ 256", big, lambda r: r["of_sgemm"] >= TARGETS["sgemm"]),
+        ("≥ 70% of streaming-read bandwidth at batch 1", one, lambda r: r["of_stream"] >= TARGETS["stream"]),
     ]
-    for name, ok in checks:
-        print(f"target {name}: {'met' if ok else 'MISSED'}", file=file)
+    return [
+        f"target {name}: {harness.verdict(all(map(ok, sel)) if sel else None)}" for name, sel, ok in checks
+    ]
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="N = 100,000, D = 300 only, 3 repeats")
-    p.add_argument("--threads", type=int, default=None, help="threads for every library (default: all cores)")
-    args = p.parse_args(argv)
-    print_table(run(quick=args.quick, threads=args.threads))
+    harness.main(run, __doc__, argv, [("--threads", int, "threads for every library (default: all cores)")])
 
 
 if __name__ == "__main__":

@@ -16,48 +16,65 @@ Peers, all on the same documents and vectors:
   when it is absent. Its kNN is inexact by default; it runs here with ``early_stop=1.0`` (look
   at every document) and ``vocabulary_min=1`` (else documents under 50 words are skipped).
 
-Every time is the median of repeats; ratios are computed within this run.
+Every time is the median of repeats; ratios (peer time / engine time) are computed within this
+run, in wall-clock and in CPU time (process_time: on a shared machine the wall clock includes
+waiting for a core, the CPU time of a single-threaded run does not).
 """
 
-import argparse
-import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if __name__ == "__main__":  # `python benchmarks/bench_wmd.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 from engine._text import tokenize  # noqa: E402
 
 import engine  # noqa: E402
 from engine import datasets  # noqa: E402
-from engine.bench import cpu_model  # noqa: E402
+from engine.bench import harness  # noqa: E402
 
-_CPU = {}  # the CPU time (process_time) that went with the last wall-clock median, by fn
+# short/long: documents per side of the single pairs; matrix: n × n pairwise, gensim timed on
+# 10 × matrix_peer of them; corpus/queries: the k-nearest search
+SIZES = {
+    "tiny": dict(
+        repeats=1, short=10, long=2, matrix=20, matrix_repeats=1, matrix_peer=5, corpus=100, queries=1
+    ),
+    "quick": dict(
+        repeats=3, short=60, long=10, matrix=150, matrix_repeats=2, matrix_peer=20, corpus=1000, queries=2
+    ),
+    "full": dict(
+        repeats=5, short=200, long=40, matrix=500, matrix_repeats=1, matrix_peer=60, corpus=5000, queries=5
+    ),
+}
+COLUMNS = [
+    ("case", "case"),
+    ("engine_ms", "engine ms", "{:,.3f}"),
+    ("peer", "peer"),
+    ("peer_ms", "peer ms", "{:,.3f}"),
+    ("ratio", "ratio (wall)", "{:.1f}×"),
+    ("cpu_ratio", "ratio (CPU)", "{:.1f}×"),
+    ("target", "target", "≥ {}×: {verdict}"),
+]
+K = 10
 
 
-def _median_time(fn, repeats):
-    """Median wall-clock seconds of ``repeats`` runs; the matching CPU seconds go to _CPU[fn].
-
-    On a shared machine the wall clock includes waiting for a core; the CPU time of a
-    single-threaded run does not, so both are reported.
-    """
-    runs = []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        runs.append((time.perf_counter() - t, time.process_time() - c))
-    runs.sort()
-    wall, cpu = runs[len(runs) // 2]
-    _CPU[fn] = cpu
-    return wall
-
-
-def _timed(fn, repeats, per=1):
-    """(wall, cpu) medians divided by ``per``."""
-    wall = _median_time(fn, repeats)
-    return wall / per, _CPU[fn] / per
+def _add(table, case, engine_t, peer, peer_t, target=None):
+    """One row: times are :class:`harness.Timing` or (wall, cpu) per item, or wall seconds alone;
+    ratio = peer / engine."""
+    e_wall, e_cpu = engine_t[:2] if isinstance(engine_t, tuple) else (engine_t, None)
+    p_wall, p_cpu = peer_t[:2] if isinstance(peer_t, tuple) else (peer_t, None)
+    ratio = p_wall / e_wall if p_wall is not None else None
+    return table.add(
+        case=case,
+        engine_ms=e_wall * 1e3 if e_wall is not None else None,
+        peer=peer,
+        peer_ms=p_wall * 1e3 if p_wall is not None else None,
+        ratio=ratio,
+        cpu_ratio=p_cpu / e_cpu if e_cpu and p_cpu else None,
+        target=target,
+        verdict=None if target is None else harness.verdict(ratio >= target),
+    )
 
 
 def _stream(name, encoding="utf-8"):
@@ -127,227 +144,140 @@ def _cost_problems(v, pairs):
     return out
 
 
-def _pair_rows(name, v, kv, pairs, repeats, target):
+def _pair_rows(table, name, v, kv, pairs, repeats, target):
     import ot
 
     from engine.wmd import emd
 
     engine.set_num_threads(1)
     n = len(pairs)
-    t_gensim, c_gensim = _timed(lambda: [kv.wmdistance(a, b) for a, b in pairs], repeats, n)
-    t_engine, c_engine = _timed(lambda: [v.wmdistance(a, b) for a, b in pairs], repeats, n)
+    t_gensim = harness.timed(lambda: [kv.wmdistance(a, b) for a, b in pairs], repeats, per=n)
+    t_engine = harness.timed(lambda: [v.wmdistance(a, b) for a, b in pairs], repeats, per=n)
+    _add(
+        table,
+        f"{name}: one pair, end to end (1 thread)",
+        t_engine,
+        "gensim wmdistance",
+        t_gensim,
+        target,
+    )
     probs = _cost_problems(v, pairs)
-    t_solve, c_solve = _timed(lambda: [emd(a, b, M) for a, b, M in probs], repeats, n)
-    t_pot, c_pot = _timed(lambda: [ot.emd2(a, b, M) for a, b, M in probs], repeats, n)
-    rows = [
-        dict(
-            case=f"{name}: one pair, end to end (1 thread)",
-            engine_ms=t_engine * 1e3,
-            peer="gensim wmdistance",
-            peer_ms=t_gensim * 1e3,
-            ratio=t_gensim / t_engine,
-            target=target,
-            cpu_ratio=c_gensim / c_engine,
-        ),
-        dict(
-            case=f"{name}: solver alone on gensim's cost matrix",
-            engine_ms=t_solve * 1e3,
-            peer="POT ot.emd2",
-            peer_ms=t_pot * 1e3,
-            ratio=t_pot / t_solve,
-            target=None,
-            cpu_ratio=c_pot / c_solve,
-        ),
-    ]
+    t_solve = harness.timed(lambda: [emd(a, b, M) for a, b, M in probs], repeats, per=n)
+    t_pot = harness.timed(lambda: [ot.emd2(a, b, M) for a, b, M in probs], repeats, per=n)
+    _add(table, f"{name}: solver alone on gensim's cost matrix", t_solve, "POT ot.emd2", t_pot)
     try:
         from wmd import libwmdrelax
     except ImportError:
-        libwmdrelax = None
-    if libwmdrelax is not None:
-        # wmd-relax solves on the joint vocabulary (square float32 matrix), as its WMD class does.
-        sq = []
-        for a, b, M in probs:
-            m, k = M.shape
-            D = np.zeros((m + k, m + k), dtype=np.float32)
-            D[:m, m:] = M
-            D[m:, :m] = M.T
-            sq.append((np.r_[a, np.zeros(k)].astype(np.float32), np.r_[np.zeros(m), b].astype(np.float32), D))
-        t_relax, c_relax = _timed(lambda: [libwmdrelax.emd(a, b, D, None) for a, b, D in sq], repeats, n)
-        rows.append(
-            dict(
-                case=f"{name}: solver alone on gensim's cost matrix",
-                engine_ms=t_solve * 1e3,
-                peer="wmd-relax libwmdrelax.emd",
-                peer_ms=t_relax * 1e3,
-                ratio=t_relax / t_solve,
-                target=None,
-                cpu_ratio=c_relax / c_solve,
-            )
-        )
-    return rows
+        return
+    # wmd-relax solves on the joint vocabulary (square float32 matrix), as its WMD class does.
+    sq = []
+    for a, b, M in probs:
+        m, k = M.shape
+        D = np.zeros((m + k, m + k), dtype=np.float32)
+        D[:m, m:] = M
+        D[m:, :m] = M.T
+        sq.append((np.r_[a, np.zeros(k)].astype(np.float32), np.r_[np.zeros(m), b].astype(np.float32), D))
+    t_relax = harness.timed(lambda: [libwmdrelax.emd(a, b, D, None) for a, b, D in sq], repeats, per=n)
+    _add(
+        table, f"{name}: solver alone on gensim's cost matrix", t_solve, "wmd-relax libwmdrelax.emd", t_relax
+    )
 
 
-def run(quick=False):
-    """Run every case; return the table rows (dicts)."""
+def _matrix_rows(table, v, kv, background, rng, p):
+    n = p["matrix"]
+    vocab = v.key_to_index
+    A = _windows(background, n, 20, 60, rng, vocab)
+    B = _windows(background, n, 20, 60, rng, vocab)
+    wmd = engine.WMD(v)
+    t = {}
+    for nt in (1, 2):
+        engine.set_num_threads(nt)
+        t[nt] = harness.timed(lambda: wmd.pairwise(A, B), p["matrix_repeats"])
+    sub = [(a, b) for a in A[:10] for b in B[: p["matrix_peer"]]]
+    t_g = harness.timed(lambda: [kv.wmdistance(a, b) for a, b in sub], 1, per=len(sub) / (n * n))
+    peer = f"gensim loop (extrapolated from {len(sub)} pairs)"
+    _add(table, f"{n} x {n} pairwise matrix, short docs (1 thread)", t[1], peer, t_g, 20)
+    _add(
+        table,
+        f"{n} x {n} pairwise matrix, short docs (2 threads)",
+        t[2].wall,
+        "engine, 1 thread",
+        t[1].wall,
+        1.8,
+    )
+    return wmd
+
+
+def _knn_rows(table, v, kv, wmd, background, held_out, rng, p, threads):
+    from gensim.similarities import WmdSimilarity
+
+    nc, repeats = p["corpus"], p["repeats"]
+    corpus = _windows(background, nc, 20, 60, rng, v.key_to_index)
+    queries = _windows(held_out, p["queries"], 20, 60, rng, v.key_to_index)
+    engine.set_num_threads(threads)
+    t_build = harness.timed(lambda: wmd.index(corpus), 1).wall
+    index = wmd.index(corpus)
+    res = index.knn(queries, k=K)
+    t_q = harness.timed(lambda: [index.knn([q], k=K) for q in queries], repeats, per=len(queries)).wall
+    engine.set_num_threads(1)
+    t_q1 = harness.timed(lambda: [index.knn([q], k=K) for q in queries], repeats, per=len(queries))
+    engine.set_num_threads(threads)
+    sim = WmdSimilarity(corpus, kv)
+    t, c = time.perf_counter(), time.process_time()
+    ref = sim[queries[0]]  # one query: gensim takes seconds per query
+    t_gq = (time.perf_counter() - t, time.process_time() - c)
+    top_ref = sorted(range(nc), key=lambda i: (-ref[i], i))[:K]
+    same = top_ref == res.indices[0].tolist()
+    solves = ", ".join(str(int(x)) for x in res.n_exact)
+    peer = "gensim WmdSimilarity (brute force)"
+    case = f"{K} nearest of {nc:,} short docs, per query"
+    _add(table, f"{case} ({threads} threads)", t_q, peer, t_gq[0], 200)
+    _add(table, f"{case} (1 thread)", t_q1, peer, t_gq, 200)
+    _add(table, f"  + index build for {nc:,} docs (once)", t_build, "", None)
+    table.note(f"exact solves per query: {solves} of {nc:,} documents; same top-{K} as gensim: {same}")
+    relax, relax_query = _relax_peer(v, corpus)
+    if relax is None:
+        table.note("wmd-relax: not installed (pip install wheel && pip install --no-build-isolation wmd)")
+        return
+    few = queries[:2]  # wmd-relax takes tens of seconds per query at this size
+    t_r = harness.timed(lambda: [relax_query(q, K) for q in few], 1, per=len(few))
+    _add(table, f"{case} (1 thread)", t_q1, "wmd-relax nearest_neighbors(early_stop=1.0)", t_r, 5)
+
+
+def run(quick=False, *, tiny=False):
+    """Run every case; one row per (case, peer)."""
+    size = harness.size_name(quick, tiny)
+    p = SIZES[size]
     rng = np.random.default_rng(0)
     v = datasets.default_vectors(mmap=False)
     kv = _gensim_kv(v)
-    vocab = v.key_to_index
     background, held_out = _stream("lee_background.cor"), _stream("lee.cor", "latin-1")
-    repeats = 3 if quick else 5
-    rows = []
-    threads_before = engine.get_num_threads()
+    threads = engine.get_num_threads()
+    bench = harness.Bench("wmd", "Word Mover's Distance", size)
+    table = bench.table(
+        "engine beside gensim, POT and wmd-relax",
+        COLUMNS,
+        intro=f"Default vectors, windows of the Lee corpus; times per item, medians of {p['repeats']}; "
+        "ratio = peer time / engine time.",
+    )
     try:
-        # 1-2. single pairs, short and long
-        short = _windows(background, 2 * (60 if quick else 200), 20, 60, rng, vocab)
-        rows += _pair_rows("short docs (20-60 words)", v, kv, list(zip(short[::2], short[1::2])), repeats, 10)
-        long_ = _windows(background, 2 * (10 if quick else 40), 100, 300, rng, vocab)
-        rows += _pair_rows("long docs (100-300 words)", v, kv, list(zip(long_[::2], long_[1::2])), repeats, 4)
-
-        # 3. pairwise matrix
-        n = 150 if quick else 500
-        A = _windows(background, n, 20, 60, rng, vocab)
-        B = _windows(background, n, 20, 60, rng, vocab)
-        wmd = engine.WMD(v)
-        times, cpus = {}, {}
-        for nt in (1, 2):
-            engine.set_num_threads(nt)
-            times[nt], cpus[nt] = _timed(lambda: wmd.pairwise(A, B), 1 if not quick else 2)
-        sub = [(a, b) for a in A[:10] for b in B[: (20 if quick else 60)]]
-        t_g, c_g = _timed(lambda: [kv.wmdistance(a, b) for a, b in sub], 1, len(sub) / (n * n))
-        rows.append(
-            dict(
-                case=f"{n} x {n} pairwise matrix, short docs (1 thread)",
-                engine_ms=times[1] * 1e3,
-                peer=f"gensim loop (extrapolated from {len(sub)} pairs)",
-                peer_ms=t_g * 1e3,
-                ratio=t_g / times[1],
-                target=20,
-                cpu_ratio=c_g / cpus[1],
-            )
+        short = _windows(background, 2 * p["short"], 20, 60, rng, v.key_to_index)
+        _pair_rows(
+            table, "short docs (20-60 words)", v, kv, list(zip(short[::2], short[1::2])), p["repeats"], 10
         )
-        rows.append(
-            dict(
-                case=f"{n} x {n} pairwise matrix, short docs (2 threads)",
-                engine_ms=times[2] * 1e3,
-                peer="engine, 1 thread",
-                peer_ms=times[1] * 1e3,
-                ratio=times[1] / times[2],
-                target=1.8,
-            )
+        long_ = _windows(background, 2 * p["long"], 100, 300, rng, v.key_to_index)
+        _pair_rows(
+            table, "long docs (100-300 words)", v, kv, list(zip(long_[::2], long_[1::2])), p["repeats"], 4
         )
-
-        # 4. k nearest documents
-        nc = 1000 if quick else 5000
-        corpus = _windows(background, nc, 20, 60, rng, vocab)
-        queries = _windows(held_out, 2 if quick else 5, 20, 60, rng, vocab)
-        k = 10
-        engine.set_num_threads(threads_before)
-        t_build = _median_time(lambda: wmd.index(corpus), 1)
-        index = wmd.index(corpus)
-        res = index.knn(queries, k=k)
-        t_q = _median_time(lambda: [index.knn([q], k=k) for q in queries], repeats) / len(queries)
-        engine.set_num_threads(1)
-        t_q1, c_q1 = _timed(lambda: [index.knn([q], k=k) for q in queries], repeats, len(queries))
-        engine.set_num_threads(threads_before)
-        from gensim.similarities import WmdSimilarity
-
-        sim = WmdSimilarity(corpus, kv)
-        t, c = time.perf_counter(), time.process_time()
-        ref = sim[queries[0]]  # one query: gensim takes seconds per query
-        t_gq, c_gq = time.perf_counter() - t, time.process_time() - c
-        top_ref = sorted(range(nc), key=lambda i: (-ref[i], i))[:k]
-        same = top_ref == res.indices[0].tolist()
-        solves = ", ".join(str(int(x)) for x in res.n_exact)
-        rows.append(
-            dict(
-                case=f"{k} nearest of {nc:,} short docs, per query ({engine.get_num_threads()} threads; "
-                f"exact solves per query: {solves}; same top-{k} as gensim: {same})",
-                engine_ms=t_q * 1e3,
-                peer="gensim WmdSimilarity (brute force)",
-                peer_ms=t_gq * 1e3,
-                ratio=t_gq / t_q,
-                target=200,
-            )
-        )
-        rows.append(
-            dict(
-                case=f"{k} nearest of {nc:,} short docs, per query (1 thread)",
-                engine_ms=t_q1 * 1e3,
-                peer="gensim WmdSimilarity (brute force)",
-                peer_ms=t_gq * 1e3,
-                ratio=t_gq / t_q1,
-                target=200,
-                cpu_ratio=c_gq / c_q1,
-            )
-        )
-        rows.append(
-            dict(
-                case=f"  + index build for {nc:,} docs (once)",
-                engine_ms=t_build * 1e3,
-                peer="",
-                peer_ms=float("nan"),
-                ratio=float("nan"),
-                target=None,
-            )
-        )
-        relax, relax_query = _relax_peer(v, corpus)
-        if relax is not None:
-            few = queries[:2]  # wmd-relax takes tens of seconds per query at this size
-            t_r, c_r = _timed(lambda: [relax_query(q, k) for q in few], 1, len(few))
-            rows.append(
-                dict(
-                    case=f"{k} nearest of {nc:,} short docs, per query (1 thread)",
-                    engine_ms=t_q1 * 1e3,
-                    peer="wmd-relax nearest_neighbors(early_stop=1.0)",
-                    peer_ms=t_r * 1e3,
-                    ratio=t_r / t_q1,
-                    target=5,
-                    cpu_ratio=c_r / c_q1,
-                )
-            )
-        else:
-            rows.append(
-                dict(
-                    case="wmd-relax: not installed (pip install wheel && pip install "
-                    "--no-build-isolation wmd)",
-                    engine_ms=float("nan"),
-                    peer="",
-                    peer_ms=float("nan"),
-                    ratio=float("nan"),
-                    target=None,
-                )
-            )
+        wmd = _matrix_rows(table, v, kv, background, rng, p)
+        _knn_rows(table, v, kv, wmd, background, held_out, rng, p, threads)
     finally:
-        engine.set_num_threads(threads_before)
-    return rows
+        engine.set_num_threads(threads)
+    return bench.finish()
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
-    args = p.parse_args(argv)
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores; engine threads: 1 or "
-        f"{engine.get_num_threads()} as stated per row; load average at start: {os.getloadavg()[0]:.2f}"
-    )
-    rows = run(quick=args.quick)
-    print(
-        "ratio = peer time / engine time (wall clock); cpu ratio = the same in CPU time (process_time),\n"
-        "given for single-threaded rows because it is less disturbed by other work on a shared machine"
-    )
-    print(f"{'case':<78} {'engine ms':>10} {'peer':<44} {'peer ms':>10} {'ratio':>7} {'cpu ratio':>9} target")
-    for r in rows:
-        met = (
-            ""
-            if r["target"] is None
-            else (f">= {r['target']}x " + ("met" if r["ratio"] >= r["target"] else "MISSED"))
-        )
-        cpu = f"{r['cpu_ratio']:>9.1f}" if "cpu_ratio" in r else " " * 9
-        print(
-            f"{r['case']:<78} {r['engine_ms']:>10.3f} {r['peer']:<44} {r['peer_ms']:>10.3f} {r['ratio']:>7.1f} {cpu} {met}"
-        )
-    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    harness.main(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -16,22 +16,33 @@ every text; few-shot by episodes (2-way, k support + 50 query texts per class, 2
 seed 0), mean ± 95% interval. All on the default vectors, SIF weighting with the default
 reference (gensim's Lee corpus).
 
-    python benchmarks/quality_classify.py [--episodes N]
+    python benchmarks/quality_classify.py [--quick] [--episodes N]
+
+(``--quick``: 50 episodes; ``--tiny``: 5.)
 """
 
-import argparse
 import io
-import os
 import pickle
-import sys
 import zlib
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if __name__ == "__main__":  # `python benchmarks/quality_classify.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
-from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E402
+from engine.bench import harness  # noqa: E402
+from engine.classify import ZeroShotClassifier, _macro_f1  # noqa: E402
+from engine.classify import episodes as fewshot_episodes  # noqa: E402
+
+SIZES = {
+    "tiny": dict(n_episodes=5),
+    "quick": dict(n_episodes=50),
+    "full": dict(n_episodes=200),
+}
+K_SHOTS = (1, 5, 8)
+N_QUERY = 50
+OPTIONS = [("--episodes", int, "few-shot episodes (default 200)")]  # also quality_contextual's
 
 TASKS = {
     "newsgroups": {
@@ -94,74 +105,96 @@ def polarity():
     return texts, labels
 
 
-def evaluate(v, n_episodes=200, seed=0):
-    rows = {}
-    for task, load in (("newsgroups", newsgroups), ("polarity", polarity)):
-        texts, y = load()
-        y = np.array(y, dtype=object)
-        spec = TASKS[task]
-        classes = sorted(set(y))
-        counts = {c: int(np.sum(y == c)) for c in classes}
-        majority = max(classes, key=lambda c: counts[c])
-        rows.setdefault("majority class", {})[task] = (
-            float(np.mean(y == majority)),
-            _macro_f1(y, np.array([majority] * len(y), dtype=object), classes),
+def load_task(task):
+    """(texts, labels) of ``"newsgroups"`` or ``"polarity"``."""
+    return newsgroups() if task == "newsgroups" else polarity()
+
+
+def evaluate(
+    texts, labels, spec, *, vectors, encoder=None, k_shots=K_SHOTS, n_query=N_QUERY, n_episodes=200, seed=0
+):
+    """``{method: (accuracy, macro-F1, 95% interval or None)}`` on one labelled set: the majority
+    class, zero-shot with the label names and with the descriptions, few-shot by episodes from the
+    examples alone and blended with the descriptions. ``encoder``: a sentence encoder to embed
+    the texts with instead of ``vectors``."""
+    y = np.array(labels, dtype=object)
+    classes = sorted(set(labels))
+    top = max(classes, key=list(labels).count)
+    out = {
+        "majority class": (
+            float(np.mean(y == top)),
+            _macro_f1(y, np.full(len(y), top, dtype=object), classes),
             None,
         )
-        for name, labels in (
-            ("zero-shot, label names", spec["names"]),
-            ("zero-shot, descriptions", spec["descriptions"]),
-        ):
-            clf = ZeroShotClassifier(v, labels)
-            pred = clf.predict(texts).astype(object)
-            rows.setdefault(name, {})[task] = (float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
-        for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
-            for k in (1, 5, 8):
-                r = episodes(
-                    texts,
-                    y,
-                    n_way=len(classes),
-                    k_shot=k,
-                    n_query=50,
-                    n_episodes=n_episodes,
-                    seed=seed,
-                    vectors=v,
-                    label_texts=spec["descriptions"] if prior else None,
-                    prior_weight=prior,
-                )
-                rows.setdefault(f"few-shot k={k}, {tag}", {})[task] = (
-                    r.mean,
-                    float(r.macro_f1.mean()),
-                    r.ci95,
-                )
-    return rows
+    }
+    for name, label_spec in (
+        ("zero-shot, label names", spec["names"]),
+        ("zero-shot, descriptions", spec["descriptions"]),
+    ):
+        pred = ZeroShotClassifier(vectors, label_spec, encoder=encoder).predict(texts).astype(object)
+        out[name] = (float(np.mean(pred == y)), _macro_f1(y, pred, classes), None)
+    for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
+        for k in k_shots:
+            r = fewshot_episodes(
+                texts,
+                y,
+                n_way=len(classes),
+                k_shot=k,
+                n_query=n_query,
+                n_episodes=n_episodes,
+                seed=seed,
+                vectors=vectors if encoder is None else None,
+                encoder=encoder,
+                label_texts=spec["descriptions"] if prior else None,
+                prior_weight=prior,
+            )
+            out[f"few-shot k={k}, {tag}"] = (r.mean, float(r.macro_f1.mean()), r.ci95)
+    return out
 
 
-def table(rows):
-    tasks = ["newsgroups", "polarity"]
-    out = [
-        "| method | newsgroups accuracy | newsgroups macro-F1 | polarity accuracy | polarity macro-F1 |",
-        "|---|---|---|---|---|",
-    ]
-    for name, per in rows.items():
-        cells = []
-        for t in tasks:
-            acc, f1, ci = per[t]
-            cells += [f"{acc:.3f}" + (f" ± {ci:.3f}" if ci is not None else ""), f"{f1:.3f}"]
-        out.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(out)
+def add_rows(table, results):
+    """One row per method; ``results`` = ``{prefix: evaluate(...)}``, each method's accuracy,
+    macro-F1 and interval stored as ``prefix_acc``, ``prefix_f1`` and ``prefix_ci``."""
+    for method in next(iter(results.values())):
+        row = {"method": method}
+        for prefix, res in results.items():
+            row[f"{prefix}_acc"], row[f"{prefix}_f1"], row[f"{prefix}_ci"] = res[method]
+        table.add(row)
+
+
+def accuracy_format(prefix, f1=False):
+    """Cell formats (tried in order) for an accuracy ± its interval, optionally with macro-F1."""
+    tail = f" (F1 {{{prefix}_f1:.3f}})" if f1 else ""
+    return [f"{{:.3f}} ± {{{prefix}_ci:.3f}}{tail}", f"{{:.3f}}{tail}"]
+
+
+def run(quick=False, *, tiny=False, episodes=None):
+    """Accuracy and macro-F1 of each method on both sets; one row per method."""
+    size = harness.size_name(quick, tiny)
+    n_episodes = episodes or SIZES[size]["n_episodes"]
+    v = engine.datasets.default_vectors()
+    bench = harness.Bench("quality_classify", "Classification quality: zero- and few-shot", size)
+    cols = [("method", "method")]
+    for task in TASKS:
+        cols += [
+            (f"{task}_acc", f"{task} accuracy", accuracy_format(task)),
+            (f"{task}_f1", f"{task} macro-F1", "{:.3f}"),
+        ]
+    table = bench.table(
+        "accuracy and macro-F1",
+        cols,
+        intro=f"Default vectors ({len(v):,} words × {v.vector_size}), SIF weighting; few-shot: 2-way, "
+        f"{N_QUERY} queries per class, {n_episodes} episodes, seed 0 (± = 95% interval).",
+    )
+    results = {
+        task: evaluate(*load_task(task), TASKS[task], vectors=v, n_episodes=n_episodes) for task in TASKS
+    }
+    add_rows(table, results)
+    return bench.finish()
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--episodes", type=int, default=200)
-    args = ap.parse_args(argv)
-    v = engine.datasets.default_vectors()
-    print(
-        f"vectors: default ({len(v)} words × {v.vector_size}), weighting: sif, "
-        f"few-shot: 2-way, 50 queries/class, {args.episodes} episodes, seed 0 (± = 95% interval)"
-    )
-    print(table(evaluate(v, args.episodes)))
+    harness.main(run, __doc__, argv, OPTIONS)
 
 
 if __name__ == "__main__":

@@ -8,26 +8,36 @@ twice: on the default static vectors (SIF weighting fitted on the Lee corpus) an
 word pieces of a text). Zero-shot is scored on every text; few-shot by episodes (2-way, k
 support + 50 query texts per class, seed 0), mean ± 95% interval, as quality_classify.py does.
 
-    python benchmarks/quality_contextual.py [--episodes N]
+    python benchmarks/quality_contextual.py [--quick] [--episodes N]
+
+(``--quick``: 50 episodes; ``--tiny``: 12 texts per class of each set, k = 1, 4 queries per class,
+2 episodes.)
 """
 
-import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+if __name__ == "__main__":  # `python benchmarks/quality_contextual.py` in a source checkout: its engine
+    import _checkout  # noqa: F401
+if HERE not in sys.path:  # its sibling quality_classify (engine bench puts the folder there itself)
+    sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from quality_classify import TASKS, newsgroups, polarity  # noqa: E402
+from quality_classify import OPTIONS, TASKS, accuracy_format, add_rows, evaluate, load_task  # noqa: E402
 
 import engine  # noqa: E402
-from engine.bench import cpu_model  # noqa: E402
-from engine.classify import ZeroShotClassifier, _macro_f1, episodes  # noqa: E402
+from engine.bench import harness  # noqa: E402
+
+# per_class: texts of each class kept (None: all); the few-shot protocol of quality_classify.py
+SIZES = {
+    "tiny": dict(per_class=12, k_shots=(1,), n_query=4, n_episodes=2),
+    "quick": dict(per_class=None, k_shots=(1, 5, 8), n_query=50, n_episodes=50),
+    "full": dict(per_class=None, k_shots=(1, 5, 8), n_query=50, n_episodes=200),
+}
+KINDS = ("static", "contextual")
 
 
 class CachedEncoder:
@@ -44,83 +54,55 @@ class CachedEncoder:
         return np.vstack([self.cache[t] for t in texts])
 
 
-def evaluate(v, encoder, n_episodes, seed=0):
-    rows = {}
-    sets = {"newsgroups": newsgroups(), "polarity": polarity()}
-    for task, (texts, labels) in sets.items():
-        y, spec = np.array(labels, dtype=object), TASKS[task]
-        classes = sorted(set(labels))
-        top = max(classes, key=labels.count)
-        rows.setdefault("majority class", {})[task] = {
-            kind: (float(np.mean(y == top)), _macro_f1(y, np.full(len(y), top, dtype=object), classes), None)
-            for kind in ("static", "contextual")
-        }
-        for kind, enc in (("static", None), ("contextual", encoder)):
-            for name, label_spec in (
-                ("zero-shot, label names", spec["names"]),
-                ("zero-shot, descriptions", spec["descriptions"]),
-            ):
-                pred = ZeroShotClassifier(v, label_spec, encoder=enc).predict(texts).astype(object)
-                rows.setdefault(name, {}).setdefault(task, {})[kind] = (
-                    float(np.mean(pred == y)),
-                    _macro_f1(y, pred, classes),
-                    None,
-                )
-            for prior, tag in ((0.0, "examples only"), (1.0, "+ descriptions")):
-                for k in (1, 5, 8):
-                    r = episodes(
-                        texts,
-                        y,
-                        n_way=len(classes),
-                        k_shot=k,
-                        n_query=50,
-                        n_episodes=n_episodes,
-                        seed=seed,
-                        vectors=v if enc is None else None,
-                        encoder=enc,
-                        label_texts=spec["descriptions"] if prior else None,
-                        prior_weight=prior,
-                    )
-                    rows.setdefault(f"few-shot k={k}, {tag}", {}).setdefault(task, {})[kind] = (
-                        r.mean,
-                        float(r.macro_f1.mean()),
-                        r.ci95,
-                    )
-    return rows
+def subsample(texts, labels, per_class):
+    """The first ``per_class`` texts of each class (all of them when None), in their order."""
+    if per_class is None:
+        return texts, labels
+    keep, seen = [], {}
+    for i, y in enumerate(labels):
+        seen[y] = seen.get(y, 0) + 1
+        if seen[y] <= per_class:
+            keep.append(i)
+    return [texts[i] for i in keep], [labels[i] for i in keep]
 
 
-def table(rows):
-    out = [
-        "| method | newsgroups: static | newsgroups: contextual | polarity: static | polarity: contextual |",
-        "|---|---|---|---|---|",
-    ]
-    for name, per in rows.items():
-        cells = []
-        for task in ("newsgroups", "polarity"):
-            for kind in ("static", "contextual"):
-                acc, f1, ci = per[task][kind]
-                ci_text = f" ± {ci:.3f}" if ci is not None else ""
-                cells.append(f"{acc:.3f}{ci_text} (F1 {f1:.3f})")
-        out.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(out)
+def run(quick=False, *, tiny=False, episodes=None):
+    """Each method on static vectors and with the contextual encoder; one row per method."""
+    size = harness.size_name(quick, tiny)
+    p = dict(SIZES[size], **({"n_episodes": episodes} if episodes else {}))
+    v = engine.datasets.default_vectors()
+    encoder = CachedEncoder(engine.ContextualEncoder())
+    bench = harness.Bench("quality_contextual", "Classification quality: contextual beside static", size)
+    cols = [("method", "method")]
+    for task in TASKS:
+        cols += [(f"{task}_{k}_acc", f"{task}: {k}", accuracy_format(f"{task}_{k}", f1=True)) for k in KINDS]
+    table = bench.table(
+        "accuracy (± 95% interval) and macro-F1",
+        cols,
+        intro=f"static: default vectors ({len(v):,} words × {v.vector_size}), SIF; contextual: "
+        f"all-MiniLM-L6-v2 sentence vectors; few-shot: 2-way, {p['n_query']} queries per class, "
+        f"{p['n_episodes']} episodes, seed 0.",
+    )
+    results = {}
+    for task in TASKS:
+        texts, labels = subsample(*load_task(task), p["per_class"])
+        for kind, enc in zip(KINDS, (None, encoder)):
+            results[f"{task}_{kind}"] = evaluate(
+                texts,
+                labels,
+                TASKS[task],
+                vectors=v,
+                encoder=enc,
+                k_shots=p["k_shots"],
+                n_query=p["n_query"],
+                n_episodes=p["n_episodes"],
+            )
+    add_rows(table, results)
+    return bench.finish()
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--episodes", type=int, default=200)
-    args = ap.parse_args(argv)
-    cpu = cpu_model()
-    t0 = time.perf_counter()
-    v = engine.datasets.default_vectors()
-    encoder = CachedEncoder(engine.ContextualEncoder())
-    rows = evaluate(v, encoder, args.episodes)
-    print(f"machine: {cpu}; load average {os.getloadavg()[0]:.1f}; {time.perf_counter() - t0:.0f} s")
-    print(
-        f"static: default vectors ({len(v)} words × {v.vector_size}), SIF; contextual: "
-        f"all-MiniLM-L6-v2 sentence vectors; few-shot: 2-way, 50 queries/class, "
-        f"{args.episodes} episodes, seed 0; accuracy (± 95% interval) and macro-F1"
-    )
-    print(table(rows))
+    harness.main(run, __doc__, argv, OPTIONS)
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def zero_shot(v):
         "technology": "computer software internet technology phone",
         "politics": "government election parliament minister vote",
     }
-    clf = ZeroShotClassifier(v, labels)
+    clf = ZeroShotClassifier(v, labels).fit()
     texts = [
         "the striker scored twice before half time",
         "slowly simmer the onions in butter and garlic",
@@ -141,8 +141,8 @@ def zero_shot(v):
         "voters head to the polls as the campaign ends",
         "qwzx vbnm",
     ]
-    proba = clf.predict_proba(texts)
-    for text, p, unk in zip(texts, proba, clf.last_unknown_):
+    proba, unknown = clf.predict_proba(texts, return_unknown=True)
+    for text, p, unk in zip(texts, proba, unknown):
         best = int(p.argmax())
         tag = "no known word: uniform" if unk else f"{clf.classes_[best]:<10} p={p[best]:.2f}"
         print(f"{tag:<24} {text}")

@@ -1,27 +1,14 @@
-"""Few-shot classification: prototypes, the zero-shot limit, partial_fit, scikit-learn's
-estimator checks, and episodic evaluation."""
+"""Few-shot classification: prototypes, the zero-shot limit, partial_fit and scikit-learn's
+estimator checks."""
 
 import warnings
 
 import numpy as np
 import pytest
+from _classify_helpers import LABELS, TRAIN
 
 import engine
-from engine.classify import FewShotClassifier, ZeroShotClassifier, episodes
-
-LABELS = {
-    "sport": "sport football team match",
-    "food": "food cooking meal bread",
-    "tech": "computer software internet",
-}
-TRAIN = [
-    ("the striker scored a goal", "sport"),
-    ("the team lost the final", "sport"),
-    ("simmer the soup for an hour", "food"),
-    ("bake the bread in the oven", "food"),
-    ("install the new software update", "tech"),
-    ("my laptop keyboard is broken", "tech"),
-]
+from engine.classify import FewShotClassifier, ZeroShotClassifier
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +24,15 @@ def _unit(x):
 
 def test_zero_examples_equal_zero_shot(v):
     texts = ["a goal in the last minute", "a bowl of rice", "the server is down"]
-    zs = ZeroShotClassifier(v, LABELS)
+    zs = ZeroShotClassifier(v, LABELS).fit()
     fs = FewShotClassifier(v, labels=LABELS).fit([], [])
     assert fs.classes_.tolist() == ["food", "sport", "tech"]  # sorted, as scikit-learn
+    # both classifiers order classes by one rule and predict items of classes_ (same dtype)
+    assert zs.classes_.tolist() == fs.classes_.tolist() and zs.classes_.dtype == fs.classes_.dtype
     order = [list(zs.classes_).index(c) for c in fs.classes_]
     np.testing.assert_allclose(fs.predict_proba(texts), zs.predict_proba(texts)[:, order], atol=1e-9)
     assert fs.predict(texts).tolist() == zs.predict(texts).tolist()
+    assert fs.predict(texts).dtype == zs.predict(texts).dtype
 
 
 def test_prototypes_are_the_documented_blend(v):
@@ -50,8 +40,9 @@ def test_prototypes_are_the_documented_blend(v):
     for lam in (0.0, 1.0, 3.0):
         fs = FewShotClassifier(v, labels=LABELS, prior_weight=lam).fit(X, y)
         D = fs.embed(X).astype(np.float64)
-        L = ZeroShotClassifier(v, LABELS).label_vectors_.astype(np.float64)
-        names = list(LABELS)
+        zs = ZeroShotClassifier(v, LABELS).fit()
+        L = zs.label_vectors_.astype(np.float64)
+        names = zs.classes_.tolist()  # the rows of label_vectors_
         for i, c in enumerate(fs.classes_):
             rows = D[np.array(y) == c]
             expect = _unit(lam * L[names.index(c)] + rows.sum(0))
@@ -149,32 +140,3 @@ def test_numeric_input_is_a_cosine_nearest_centroid():
     np.testing.assert_array_equal(fs.predict(X), np.argmax(_unit(X) @ cent.T, axis=1))
     np.testing.assert_allclose(fs.decision_function(X), (_unit(X) @ cent.T) @ [-1, 1], atol=1e-6)
     assert fs.n_features_in_ == 3 and fs.score(X, y) > 0.95
-
-
-def test_episodes_reproducible_and_consistent(v):
-    texts = [t for t, _ in TRAIN] + [
-        "a great save by the keeper",
-        "fried eggs with toast",
-        "the app keeps crashing",
-        "a home win for the club",
-        "grilled fish and rice",
-        "reset your password online",
-    ]
-    y = [c for _, c in TRAIN] + ["sport", "food", "tech", "sport", "food", "tech"]
-    a = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
-    b = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=3, vectors=v)
-    c = episodes(texts, y, n_way=3, k_shot=1, n_query=2, n_episodes=20, seed=4, vectors=v)
-    np.testing.assert_array_equal(a.accuracies, b.accuracies)
-    assert not np.array_equal(a.accuracies, c.accuracies)
-    assert a.low <= a.mean <= a.high and a.mean == pytest.approx(a.accuracies.mean())
-    assert a.high - a.mean == pytest.approx(1.96 * a.accuracies.std(ddof=1) / np.sqrt(20))
-    assert set(np.round(a.accuracies * 6).astype(int)) <= set(range(7))  # 6 queries per episode
-    # zero-shot: every query of the whole set, with the labels' descriptions
-    z = episodes(texts, y, n_way=3, k_shot=0, n_query=4, n_episodes=5, seed=0, vectors=v, label_texts=LABELS)
-    zs = ZeroShotClassifier(v, LABELS)
-    full = np.mean(zs.predict(texts) == np.array(y))
-    assert z.mean == pytest.approx(full) if full in (0.0, 1.0) else 0.0 <= z.mean <= 1.0
-    with pytest.raises(engine.EngineError, match="n_way=4"):
-        episodes(texts, y, n_way=4, k_shot=1, n_query=1, vectors=v)
-    with pytest.raises(engine.EngineError, match="k_shot"):
-        episodes(texts, y, n_way=2, k_shot=-1, n_query=1, vectors=v)

@@ -328,7 +328,7 @@ def test_weight_errors(weights, match):
 
 def test_argument_errors():
     src = make_sources()[:2]
-    with pytest.raises(EngineError, match="unknown method"):
+    with pytest.raises(EngineError, match="method must be one of"):
         MetaEmbeddings(src, method="mean")
     with pytest.raises(EngineError, match="vocab"):
         MetaEmbeddings(src, vocab="all")

@@ -296,14 +296,14 @@ def test_pytorch_classifier_on_default_vectors_beats_chance(torch):
     assert accuracy >= 0.7, accuracy  # chance is 0.25; held-out words only
 
 
-def test_readme_example_runs(torch):
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+def test_docs_example_runs(torch):
+    with open(os.path.join(ROOT, "docs", "contextual.md"), encoding="utf-8") as f:
         readme = f.read()
     m = re.search(r"<!-- example: torch-classifier -->\s*```python\n(.*?)```", readme, re.S)
-    assert m, "README lost its PyTorch classifier example"
+    assert m, "docs/contextual.md lost its PyTorch classifier example"
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(compile(m.group(1), "README.md", "exec"), {"__name__": "readme_example"})
+        exec(compile(m.group(1), "docs/contextual.md", "exec"), {"__name__": "readme_example"})
     accuracy = float(re.search(r"held-out accuracy ([0-9.]+)", buf.getvalue()).group(1))
     assert accuracy > 0.5, buf.getvalue()
 

@@ -8,6 +8,7 @@ import pytest
 
 import engine
 from engine import score as sc
+from engine.score.tasks import check_columns
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -54,7 +55,7 @@ def _local(task, texts):
     """The local in-memory scoring (its scorer built once per task, as a worker does)."""
     if task not in _SCORERS:
         _SCORERS[task] = task.scorer(engine.datasets.default_vectors())
-    return sc._check_columns(task, _SCORERS[task](texts), len(texts))
+    return check_columns(task, _SCORERS[task](texts), len(texts))
 
 
 def _as_lists(df, columns):
@@ -67,7 +68,7 @@ def _as_lists(df, columns):
     "task", [sc.Neighbors(k=4), sc.ZeroShot(LABELS, all_scores=True)], ids=["neighbors", "zeroshot"]
 )
 def test_score_dask_equals_local(cluster, texts, task):
-    from engine.distributed import score_dask
+    from engine.score import score_dask
 
     pdf = pd.DataFrame(
         {"key": [f"k{i}" for i in range(len(texts))], "text": texts},
@@ -97,7 +98,7 @@ def test_score_dask_equals_local(cluster, texts, task):
 
 
 def test_workers_load_the_vectors_once_memory_mapped(cluster, texts):
-    from engine.distributed import score_dask
+    from engine.score import score_dask
 
     _, client = cluster
     ddf = dd.from_pandas(pd.DataFrame({"text": texts}), npartitions=6)
@@ -106,7 +107,7 @@ def test_workers_load_the_vectors_once_memory_mapped(cluster, texts):
     def probe():
         import numpy as np
 
-        from engine import distributed as dist
+        from engine.score import dask as dist
 
         return [
             (len(dist._VECTORS), isinstance(v.unit.base, np.memmap) or isinstance(v.unit, np.memmap))
@@ -121,7 +122,7 @@ def test_workers_load_the_vectors_once_memory_mapped(cluster, texts):
 
 
 def test_score_dask_bad_rows(cluster):
-    from engine.distributed import score_dask
+    from engine.score import score_dask
 
     pdf = pd.DataFrame({"text": ["apple pie", None, "fast car"]}, index=[10, 11, 12])
     ddf = dd.from_pandas(pdf, npartitions=1)

@@ -5,9 +5,9 @@ Cosine similarity is the inner product of unit rows, so every index here is buil
 FAISS ids are the rows of the vocabulary, so an id is a word through ``vectors.index_to_key``.
 
 The kinds and their defaults (``N`` words of dimension ``D``). The IVF/PQ sizes scale with ``N``;
-HNSW's do not. The graph's quality is set at build time by ``efConstruction``: with 40, recall@10
+HNSW's do not. The graph's quality is set at build time by ``efConstruction``: with 40, ``recall@10``
 on clustered data plateaus at 0.986 (300k words) and 0.931 (1M words) however deep the search;
-with the default 100 it is 0.999 at 1M words with ``efSearch=64`` (README). Measure with
+with the default 100 it is 0.999 at 1M words with ``efSearch=64`` (the performance page). Measure with
 ``recall()``; raise ``efSearch`` after loading, ``efConstruction`` only by rebuilding:
 
 ==========  =========================================  ==============================================

@@ -20,10 +20,12 @@ import os
 import tempfile
 import warnings
 import zlib
+from numbers import Integral
 
 import numpy as np
 
 from .. import _kernels
+from .._params import Interval, Options, validate_params
 from ..errors import DuplicateWordWarning, EngineError, FormatError
 from ..vectors import Vectors
 from . import _formats
@@ -103,6 +105,7 @@ def _detect(path, sample, format):
     return "glove", None, dim, 0
 
 
+@validate_params(format=[None, Options(FORMATS)], limit=[None, Interval(Integral, 0, None)])
 def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     """Read a word2vec (binary or text), GloVe or fastText ``.vec`` file into a ``Vectors``.
 
@@ -150,52 +153,18 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     50
     """
     path = os.fspath(path)
-    if format is not None and format not in FORMATS:
-        raise EngineError(f"format must be one of {FORMATS} or None, got {format!r}")
-    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
-        raise EngineError(f"limit must be a non-negative int or None, got {limit!r}")
     try:
         codecs.lookup_error(unicode_errors)
     except (LookupError, TypeError):
         raise EngineError(f"unicode_errors: unknown error handler {unicode_errors!r}") from None
-    limit = int(limit or 0)
     if os.path.isdir(path):
         raise FormatError(f"{path}: a directory, not a word2vec/GloVe file (and no engine meta.json in it)")
     if not os.path.exists(path):
         raise FormatError(f"{path}: no such file")
-    note = " of the decompressed data" if _compression(path) else ""
     try:
-        format, n, dim, header_len = _detect(path, _read_sample(path), format)
-        if n is None:  # GloVe: no header, so count the lines first (as gensim does)
-            with _open_read(path) as f:
-                n = _formats.count_lines(f, limit)
-        n_read = min(n, limit) if limit else n
-        check_tail = not limit  # with a limit, what follows is not ours to judge
-        _check_size(path, format, n_read, dim, header_len)
-        try:
-            out = np.empty((n_read, dim), dtype=np.float32)
-        except (MemoryError, ValueError):
-            raise FormatError(
-                f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory"
-            ) from None
-        with _open_read(path) as f:
-            _skip(f, header_len)
-            if format == "word2vec":
-                keys, key_to_index, n_dup, first_dup = _formats.read_binary(
-                    f, path, header_len, n_read, out, unicode_errors, check_tail, note
-                )
-            else:
-                keys, key_to_index, n_dup, first_dup = _formats.read_text(
-                    f,
-                    path,
-                    2 if header_len else 1,
-                    header_len,
-                    n_read,
-                    out,
-                    unicode_errors,
-                    check_tail,
-                    format != "glove",
-                )
+        format, out, (keys, key_to_index, n_dup, first_dup) = _parse(
+            path, format, int(limit or 0), unicode_errors
+        )
     except _DECOMPRESS_ERRORS as e:
         raise FormatError(
             f"{path}: not readable as {_compression(path) or 'a file'} ({type(e).__name__}: {e})"
@@ -212,6 +181,34 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     unit, norms = _kernels.normalize_rows(out, out=out, check_finite=False)  # the parser checked
     meta = {"source": os.path.abspath(path), "format": format}
     return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
+
+
+def _parse(path, format, limit, unicode_errors):
+    """Detect, size and parse ``path``: ``(format, rows, (keys, key_to_index, n_dup, first_dup))``."""
+    note = " of the decompressed data" if _compression(path) else ""
+    format, n, dim, header_len = _detect(path, _read_sample(path), format)
+    if n is None:  # GloVe: no header, so count the lines first (as gensim does)
+        with _open_read(path) as f:
+            n = _formats.count_lines(f, limit)
+    n_read = min(n, limit) if limit else n
+    check_tail = not limit  # with a limit, what follows is not ours to judge
+    _check_size(path, format, n_read, dim, header_len)
+    try:
+        out = np.empty((n_read, dim), dtype=np.float32)
+    except (MemoryError, ValueError):
+        raise FormatError(
+            f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory"
+        ) from None
+    with _open_read(path) as f:
+        _skip(f, header_len)
+        if format == "word2vec":
+            parsed = _formats.read_binary(f, path, header_len, n_read, out, unicode_errors, check_tail, note)
+        else:
+            first_line = 2 if header_len else 1
+            parsed = _formats.read_text(
+                f, path, first_line, header_len, n_read, out, unicode_errors, check_tail, format != "glove"
+            )
+    return format, out, parsed
 
 
 def _read_sample(path):
@@ -253,6 +250,7 @@ def _check_size(path, format, n, dim, header_len):
         )
 
 
+@validate_params(format=[Options(FORMATS)])
 def write_word2vec(vectors, path, format="word2vec"):
     """Write vectors as word2vec binary, word2vec text or GloVe.
 
@@ -295,8 +293,6 @@ def write_word2vec(vectors, path, format="word2vec"):
     '2 2\\na 1 2\\nb 3 4\\n'
     """
     path = os.fspath(path)
-    if format not in FORMATS:
-        raise EngineError(f"format must be one of {FORMATS}, got {format!r}")
     bad = next((w for w in vectors.index_to_key if " " in w or "\n" in w), None)
     if bad is not None:
         raise EngineError(

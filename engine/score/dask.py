@@ -17,8 +17,10 @@ vectors path must be readable at the same path on every worker (a shared file sy
 
 import os
 
-from .errors import DependencyError, EngineError
-from .score import BadRowError, _check_columns, _describe
+from .._params import Options, validate_params
+from ..errors import DependencyError, EngineError
+from .readers import BadRowError, describe
+from .tasks import check_columns
 
 # Per worker process: path -> Vectors, (path, task) -> scorer. A process-level cache is the point:
 # a Dask task must not reload gigabytes of vectors for each partition.
@@ -46,7 +48,7 @@ def worker_vectors(path):
     key = os.path.abspath(os.fspath(path))
     v = _VECTORS.get(key)
     if v is None:
-        from .io import load
+        from ..io import load
 
         v = _VECTORS[key] = load(key, mmap=True)
     return v
@@ -62,7 +64,7 @@ def _scorer(path, task):
 
 def score_chunk(vectors_path, task, texts):
     """Score ``texts`` with this process's cached scorer: ``{column: values}`` as local scoring."""
-    return _check_columns(task, _scorer(vectors_path, task)(list(texts)), len(texts))
+    return check_columns(task, _scorer(vectors_path, task)(list(texts)), len(texts))
 
 
 def _meta(task, id_field, id_dtype):
@@ -88,7 +90,7 @@ def _score_partition(df, vectors_path, task, text_field, id_field, on_error):
             j = ok.index(False)
             raise BadRowError(
                 f"row with index {df.index.tolist()[j]!r}: field {text_field!r} is not text "
-                f"({_describe(None if pd.isna(texts[j]) else texts[j])})"
+                f"({describe(None if pd.isna(texts[j]) else texts[j])})"
             )
         df = df[np.asarray(ok)]
         texts = [t for t, good in zip(texts, ok) if good]
@@ -106,6 +108,7 @@ def _score_partition(df, vectors_path, task, text_field, id_field, on_error):
     return pd.DataFrame(out, index=df.index)
 
 
+@validate_params(on_error=[Options(("stop", "skip"))])
 def score_dask(ddf, vectors_path, task, text_field="text", id_field=None, on_error="stop"):
     """Score a Dask DataFrame's ``text_field`` with ``task``; returns a Dask DataFrame.
 
@@ -115,17 +118,30 @@ def score_dask(ddf, vectors_path, task, text_field="text", id_field=None, on_err
     not a string raises :class:`engine.score.BadRowError` naming its index, or is dropped with
     ``on_error="skip"``.
 
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+    vectors_path : str
+        The vectors, readable at this path on every worker.
+    task : ZeroShot, Neighbors or WMDNeighbors
+    text_field, id_field : str
+        The column holding the text, and one passed through (first column).
+    on_error : {"stop", "skip"}
+
+    Returns
+    -------
+    dask.dataframe.DataFrame (lazy)
+
+    Examples
+    --------
     >>> import dask.dataframe as dd, pandas as pd, engine
-    >>> from engine.score import Neighbors
-    >>> from engine.distributed import score_dask
+    >>> from engine.score import Neighbors, score_dask
     >>> ddf = dd.from_pandas(pd.DataFrame({"text": ["apple pie", "fast cars"]}), npartitions=2)
     >>> out = score_dask(ddf, engine.datasets.default_path(), Neighbors(k=3))
     >>> out.compute()["neighbors"].map(len).tolist()
     [3, 3]
     """
     _dask()
-    if on_error not in ("stop", "skip"):
-        raise EngineError(f"on_error must be 'stop' or 'skip', got {on_error!r}")
     for field in (text_field, id_field):
         if field is not None and field not in ddf.columns:
             raise EngineError(

@@ -1,0 +1,297 @@
+"""Few-shot classification: class prototypes from a few examples, blended with label descriptions."""
+
+from numbers import Real
+
+import numpy as np
+
+from .. import _kernels
+from .._docstrings import fill_doc
+from .._params import Interval
+from ..errors import EngineError, ShapeError
+from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, not_fitted_error, top_class, with_unknown
+from .embedder import DEFAULT_CHUNK
+from .inputs import as_targets, is_numeric_matrix
+from .labels import label_spec
+from .proba import softmax_proba
+
+__all__ = ["FewShotClassifier"]
+
+
+class FewShotClassifier(ClassifierBase):
+    """Few-shot classifier: class prototypes from k examples, blended with label descriptions.
+
+    The prototype of class ``c`` is the direction of ``λ·label_c + Σ_i doc_i`` over its
+    examples (unit document vectors, ``λ = prior_weight``): the label description counts as
+    ``λ`` pseudo-examples, so with no examples it is the zero-shot label vector and each example
+    moves it (prototypical networks with the cosine). Scores are cosines to the prototypes;
+    probabilities a softmax with temperature ``T``.
+
+    ``X`` is a list of texts, or a numeric ``(n, d)`` array of document vectors (e.g. from
+    ``embed``); with an array and no ``vectors`` it is a nearest-centroid classifier (cosine).
+
+    >>> import engine
+    >>> v = engine.datasets.default_vectors()
+    >>> fs = engine.FewShotClassifier(v).fit(["great match", "tasty soup"], ["sport", "food"])
+    >>> fs.predict(["the team scored a goal"]).tolist()
+    ['sport']
+    >>> fs.partial_fit(["a fast car"], ["cars"]).classes_.tolist()
+    ['cars', 'food', 'sport']
+
+    Parameters
+    ----------
+    vectors : engine.Vectors, optional
+        Word vectors that embed texts; not needed for numeric ``X`` or with ``encoder``.
+    labels : list of str, or dict name → description (str) or word list, optional
+        Label descriptions (``engine.classify.labels``): each counts as ``prior_weight``
+        examples of its class; a class named here without examples stays zero-shot.
+    weighting : {"sif", "idf", "mean"}
+        How words are weighted into document vectors (``engine.classify.embedder``).
+    prior_weight : float >= 0
+        ``λ``, the weight of a label description against one example.
+    temperature : float, optional
+        Softmax temperature ``T``; default 0.05.
+    encoder : object with ``encode(texts) -> (n, d) array``, optional
+        Contextual encoder used instead of word vectors.
+    reference, sif_a, n_components, chunk_size
+        As for ``ZeroShotClassifier``.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The classes (of ``y`` and ``labels``), sorted.
+    prototypes_ : float32 (n_classes, d)
+        Unit prototypes, rows in ``classes_`` order.
+    class_counts_ : ndarray of int
+        Examples with a known word per class.
+    n_features_in_ : int
+        Dimension of the document vectors.
+    embedder_ : DocumentEmbedder or None
+    """
+
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "prior_weight": [Interval(Real, 0, None)]}
+
+    def __init__(
+        self,
+        vectors=None,
+        labels=None,
+        weighting="sif",
+        prior_weight=1.0,
+        temperature=None,
+        encoder=None,
+        reference=None,
+        sif_a=1e-3,
+        n_components=None,
+        chunk_size=DEFAULT_CHUNK,
+    ):
+        super().__init__(
+            vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
+        )
+        self.prior_weight = prior_weight
+
+    # ---- fitting ----
+    def _setup(self):
+        self._check_params()
+        self._T = self._temperature()
+        self.embedder_ = self._make_embedder()
+        spec = label_spec(self.labels) if self.labels is not None else {}
+        if spec and self.embedder_ is None:
+            raise EngineError("label descriptions need word vectors or an encoder to embed them")
+        self._prior = {}
+        if spec:
+            L, _ = self.embedder_.label_vectors(spec)
+            self._prior = {name: L[i] for i, name in enumerate(spec)}
+        self._sums, self._counts = {}, {}
+
+    @fill_doc
+    def fit(self, X, y):
+        """Prototypes from the examples ``X`` with classes ``y`` (replaces any earlier fit).
+
+        Parameters
+        ----------
+        %(fewshot_X)s
+        y : array (n,) of class labels
+            Classes named in ``labels`` but without examples stay zero-shot.
+
+        %(returns_self)s
+
+        %(examples_fewshot)s
+        >>> fs.classes_.tolist()
+        ['food', 'sport']
+        """
+        self._setup()
+        return self._add(X, y, reset_features=True)
+
+    def partial_fit(self, X, y, classes=None):
+        """Add examples (new classes allowed); the first call also sets up like ``fit``.
+
+        ``X`` and ``y`` as for :meth:`fit`; ``classes`` are classes to know even before they
+        have examples. Returns ``self``.
+
+        >>> import engine
+        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
+        >>> fs.partial_fit(["great match"], ["sport"]).partial_fit(["a fast car"], ["cars"]).classes_.tolist()
+        ['cars', 'sport']
+        """
+        first = not hasattr(self, "_sums")
+        if first:
+            self._setup()
+        self._add(X, y, reset_features=first)
+        if classes is not None:
+            self._ensure_classes(list(classes))
+        return self
+
+    def _add(self, X, y, reset_features):
+        D, _ = self._embed(X, reset=reset_features)
+        y = as_targets(y, D.shape[0])
+        if D.shape[0] == 0 and not self._prior:
+            raise ShapeError("fit: no examples and no label descriptions: nothing to learn from")
+        for c in np.unique(y) if y.size else []:
+            rows = D[y == c]
+            key = c.item() if isinstance(c, np.generic) else c
+            self._sums[key] = self._sums.get(key, 0.0) + rows.astype(np.float64).sum(axis=0)
+            self._counts[key] = self._counts.get(key, 0) + int(np.any(rows != 0, axis=1).sum())
+        self._ensure_classes([])
+        return self
+
+    def _ensure_classes(self, extra):
+        for c in extra:
+            self._sums.setdefault(c, 0.0)
+            self._counts.setdefault(c, 0)
+        names = set(self._sums) | set(self._prior)
+        self.classes_ = class_array(names)
+        d = self._dim()
+        P = np.zeros((len(self.classes_), d), dtype=np.float64)
+        for i, c in enumerate(self.classes_.tolist()):
+            s = self._sums.get(c, 0.0)
+            P[i] = (s if np.ndim(s) else np.zeros(d)) + (
+                self.prior_weight * self._prior[c].astype(np.float64) if c in self._prior else 0.0
+            )
+        norms = np.linalg.norm(P, axis=1)
+        self.prototypes_ = (P / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
+        self.class_counts_ = np.array([self._counts.get(c, 0) for c in self.classes_.tolist()])
+
+    def _dim(self):
+        if self._prior:
+            return next(iter(self._prior.values())).shape[0]
+        return self.n_features_in_
+
+    def _embed(self, X, reset=False):
+        if is_numeric_matrix(X):
+            X = np.asarray(X)
+            if X.dtype.kind == "c":
+                raise ShapeError("X: Complex data not supported")
+            if X.ndim != 2:
+                raise ShapeError(
+                    f"X: expected a 2-D array of document vectors, got shape {X.shape}. "
+                    "Reshape your data with X.reshape(-1, 1) for one feature or "
+                    "X.reshape(1, -1) for one sample"
+                )
+            D = _kernels.as_matrix(X, "X")
+            if D.shape[1] == 0:
+                raise ShapeError(f"X: 0 feature(s) (shape={D.shape}) while a minimum of 1 is required.")
+            if (
+                self.embedder_ is not None
+                and self.embedder_.encoder is None
+                and D.shape[1] != self.embedder_.dim
+            ):
+                raise ShapeError(f"X: {D.shape[1]} features, the vectors have {self.embedder_.dim}")
+            if reset:
+                self.n_features_in_ = D.shape[1]
+            elif hasattr(self, "n_features_in_") and D.shape[1] != self.n_features_in_:
+                raise ShapeError(
+                    f"X has {D.shape[1]} features, but {type(self).__name__} "
+                    f"is expecting {self.n_features_in_} features as input"
+                )
+            D, norms = _kernels.normalize_rows(D)
+            return D, ~(norms > 0)
+        if self.embedder_ is None:
+            raise EngineError("texts need word vectors (vectors=...) or an encoder (encoder=...)")
+        D, unknown = self.embedder_.transform(X)
+        if reset:
+            self.n_features_in_ = D.shape[1]
+        return D, unknown
+
+    # ---- prediction ----
+    def _check_fitted(self):
+        if not hasattr(self, "prototypes_"):
+            raise not_fitted_error(self)
+
+    @fill_doc
+    def embed(self, X):
+        """Unit document vectors of ``X``.
+
+        %(parameters_fewshot_X)s
+
+        Returns
+        -------
+        ndarray float32 (n, d)
+
+        %(examples_fewshot)s
+        >>> fs.embed(["a goal"]).shape
+        (1, 384)
+        """
+        self._check_fitted()
+        return self._embed(X)[0]
+
+    def _scores(self, X):
+        self._check_fitted()
+        if self.embedder_ is not None and not is_numeric_matrix(X):
+            return self.embedder_.scores(X, self.prototypes_)
+        D, unknown = self._embed(X)
+        return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
+
+    @fill_doc
+    def decision_function(self, X):
+        """Cosine of each text to each class prototype.
+
+        %(parameters_fewshot_X)s
+
+        Returns
+        -------
+        ndarray float64 (n, n_classes); with two classes, as scikit-learn expects, the 1-D
+        ``cos(classes_[1]) − cos(classes_[0])``.
+
+        %(examples_fewshot)s
+        >>> fs.decision_function(["a goal", "a bowl of soup"]).shape
+        (2,)
+        """
+        scores, _ = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    @fill_doc
+    def predict_proba(self, X, return_unknown=False):
+        """softmax(cosine / T) over the classes; 1/K for a text with no known word.
+
+        Parameters
+        ----------
+        %(fewshot_X)s
+        %(return_unknown)s
+
+        Returns
+        -------
+        ndarray float64 (n, n_classes), columns in ``classes_`` order, or ``(proba, unknown)``.
+
+        %(examples_fewshot)s
+        >>> fs.predict_proba(["qqqzz"]).tolist()
+        [[0.5, 0.5]]
+        """
+        scores, unknown = self._scores(X)
+        return with_unknown(softmax_proba(scores, self._T, unknown), unknown, return_unknown)
+
+    @fill_doc
+    def predict(self, X):
+        """The class of the nearest prototype (the first class for a text with no known word).
+
+        %(parameters_fewshot_X)s
+
+        Returns
+        -------
+        ndarray (n,) of items of ``classes_``
+            The class of each text's nearest prototype.
+
+        %(examples_fewshot)s
+        >>> fs.predict(["the team scored a goal"]).tolist()
+        ['sport']
+        """
+        scores, _ = self._scores(X)  # first: NotFittedError before fit
+        return top_class(self.classes_, scores)

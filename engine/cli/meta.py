@@ -1,0 +1,106 @@
+"""``engine meta build|evaluate``: meta-embeddings of several sources."""
+
+import os
+
+from ..errors import EngineError
+from ._common import command_group
+
+
+def add_commands(sub):
+    """Add this module's commands to the ``engine`` parser's subcommands ``sub``."""
+    actions = (
+        ("build", "build a meta-embedding and save it"),
+        ("evaluate", "score every source and the meta-embedding side by side"),
+    )
+    group = command_group(
+        sub, "meta", "combine several embeddings into a meta-embedding", "meta_command", "ACTION", actions
+    )
+    for name, m in group:
+        m.add_argument(
+            "sources",
+            nargs="+",
+            metavar="SOURCE",
+            help="vectors paths (any format engine.load reads); 'default' and 'lee' name "
+            "the embedded default and the Lee Word2Vec",
+        )
+        m.add_argument("--method", choices=["conc", "avg", "svd", "1ton", "align"], default="conc")
+        m.add_argument("--dim", type=int, default=None, help="output dimension (svd, 1ton)")
+        m.add_argument("--weights", default=None, help="'auto' or one comma-separated weight per source")
+        m.add_argument("--vocab", choices=["union", "intersection"], default="union")
+        m.add_argument("--oov", choices=["fill", "zero"], default="fill")
+        if name == "build":
+            m.add_argument("--out", required=True, help="directory to save the meta-embedding to")
+            m.set_defaults(func=_cmd_meta_build)
+        else:
+            m.add_argument(
+                "--meta", default=None, help="a saved meta-embedding to score instead of building one"
+            )
+            m.add_argument(
+                "--datasets",
+                nargs="+",
+                default=None,
+                help="word-pair / analogy files (default: wordsim353, simlex999, questions-words)",
+            )
+            m.add_argument(
+                "--common",
+                action="store_true",
+                help="score only the pairs and questions every vectors covers",
+            )
+            m.set_defaults(func=_cmd_meta_evaluate)
+
+
+def _meta_sources(names):
+    from .. import datasets
+    from ..io import load
+    from ..vectors import Vectors
+
+    aliases = {
+        "default": lambda: datasets.default_vectors(),
+        "lee": lambda: Vectors.from_gensim(datasets.word2vec_keyedvectors()),
+    }
+    return {n: (aliases[n]() if n in aliases and not os.path.exists(n) else load(n)) for n in names}
+
+
+def _meta_build(args, sources):
+    from ..meta import MetaEmbeddings
+
+    weights = args.weights
+    if weights not in (None, "auto"):
+        try:
+            weights = [float(w) for w in weights.split(",")]
+        except ValueError:
+            raise EngineError(
+                f"--weights: expected 'auto' or numbers separated by commas, got {args.weights!r}"
+            ) from None
+    return MetaEmbeddings(
+        list(sources.values()),
+        method=args.method,
+        dim=args.dim,
+        weights=weights,
+        vocab=args.vocab,
+        oov=args.oov,
+        names=list(sources),
+    )
+
+
+def _cmd_meta_build(args):
+    meta = _meta_build(args, _meta_sources(args.sources))
+    meta.wv.save(args.out)
+    print(meta.report)
+    print(f"wrote {len(meta.wv):,} words × {meta.wv.vector_size} dims to {args.out}")
+
+
+def _cmd_meta_evaluate(args):
+    from ..io import load
+    from ..meta import DATASETS, evaluate_side_by_side, format_table
+
+    sources = _meta_sources(args.sources)
+    if args.meta:
+        result = load(args.meta)
+    else:
+        meta = _meta_build(args, sources)
+        print(meta.report, end="\n\n")
+        result = meta.wv
+    named = dict(sources, **{f"meta ({args.method})" if not args.meta else args.meta: result})
+    ds = args.datasets or DATASETS
+    print(format_table(evaluate_side_by_side(named, ds, common=args.common), ds))

@@ -1,0 +1,184 @@
+"""``engine score TASK``: score a table of texts, streaming, with checkpoints and exit codes."""
+
+import argparse
+import sys
+
+SCORE_EXIT_CODES = """exit codes:
+  0    every row scored (rows skipped with --on-error skip are counted in the summary)
+  1    an internal error (a bug: the traceback is printed)
+  2    a usage or user error: bad arguments, a missing or unreadable file, bad labels,
+       a missing optional dependency, a checkpoint that does not match the job
+  3    stopped on a bad row (its line is named); rows before it are written and
+       checkpointed: fix the row (or add --on-error skip) and run again with --resume
+  4    the Dask cluster could not be reached or started
+  130  interrupted (Ctrl-C); --resume continues"""
+# `engine score --help` and every task's help end with the exit codes, laid out as written
+_EXIT_CODES_HELP = dict(epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_commands(sub):
+    """Add ``engine score`` and its tasks to the ``engine`` parser's subcommands ``sub``."""
+    s = sub.add_parser(
+        "score",
+        help="score a table of texts: zero-shot labels, nearest words, WMD neighbours",
+        description="Score every row of a table of texts, streaming, in input order.",
+        **_EXIT_CODES_HELP,
+    )
+    tasks = s.add_subparsers(dest="task", required=True, metavar="TASK")
+    common = _score_common()
+
+    def task(name, help):
+        t = tasks.add_parser(name, parents=[common], help=help, **_EXIT_CODES_HELP)
+        t.set_defaults(func=_cmd_score)
+        return t
+
+    t = task("zeroshot", "zero-shot labels: label, score")
+    t.add_argument(
+        "--labels",
+        required=True,
+        help='JSON file: {"label": "description words" or ["word", ...], ...} or ["label", ...]',
+    )
+    t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
+    t = task("neighbors", "nearest words of each text's vector or of each of its words")
+    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text or word (default 10)")
+    t.add_argument(
+        "--of",
+        choices=["text", "words"],
+        default="text",
+        help="the text's mean vector (default) or each of its words",
+    )
+    t = task("wmd-knn", "k nearest documents of a corpus by Word Mover's Distance")
+    t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
+    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
+    t.add_argument(
+        "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
+    )
+    t.add_argument(
+        "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
+    )
+
+
+def _score_common():
+    """The arguments every `engine score` task takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "input",
+        help="JSONL, CSV, TSV, Parquet or plain text (.txt, one text per line) file; "
+        "- for standard input (JSONL unless --input-format)",
+    )
+    common.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output file (format by extension); default - (standard output, JSONL)",
+    )
+    common.add_argument(
+        "--vectors",
+        default=None,
+        help="vectors (default: the embedded default vectors); engine format is memory-mapped",
+    )
+    common.add_argument("--text-field", default="text", help="column holding the text (default: text)")
+    common.add_argument(
+        "--id-field", default=None, help="column passed through to the output as its first column"
+    )
+    common.add_argument("--input-format", choices=["jsonl", "csv", "tsv", "parquet", "text"], default=None)
+    common.add_argument("--output-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
+    common.add_argument(
+        "--batch-size",
+        type=int,
+        default=10000,
+        help="rows read, scored and written at a time (default 10000)",
+    )
+    common.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from the output's checkpoint"
+    )
+    common.add_argument(
+        "--on-error",
+        choices=["stop", "skip"],
+        default="stop",
+        help="a bad row stops the run (default, exit 3) or is skipped and counted",
+    )
+    common.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="score on a Dask cluster (scheduler address, or 'local' for a LocalCluster)",
+    )
+    common.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
+    common.add_argument("--quiet", action="store_true", help="no summary line")
+    return common
+
+
+def _score_task(args):
+    from .. import score as sc
+
+    if args.task == "zeroshot":
+        return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores)
+    if args.task == "neighbors":
+        return sc.Neighbors(k=args.k, of=args.of)
+    return sc.WMDNeighbors(
+        args.corpus,
+        k=args.k,
+        text_field=args.corpus_text_field or args.text_field,
+        id_field=args.corpus_id_field,
+    )
+
+
+def _cmd_score(args):
+    from .. import datasets
+    from .. import score as sc
+
+    task = _score_task(args)
+    vectors = args.vectors or datasets.default_path()
+    executor = None
+
+    def report(msg):
+        print(f"engine: {msg}", file=sys.stderr)
+
+    try:
+        if args.dask:
+            from ..score import ClusterError, DaskExecutor
+
+            try:
+                executor = DaskExecutor(args.dask, vectors, task)
+            except ClusterError as e:
+                print(f"engine: error: {e}", file=sys.stderr)
+                raise SystemExit(4) from None
+        progress = {"auto": sys.stderr.isatty(), "always": True, "never": False}[args.progress]
+        summary = sc.score_file(
+            args.input,
+            args.output,
+            vectors,
+            task,
+            text_field=args.text_field,
+            id_field=args.id_field,
+            input_format=args.input_format,
+            output_format=args.output_format,
+            batch_size=args.batch_size,
+            resume=args.resume,
+            on_error=args.on_error,
+            progress=progress,
+            report=report,
+            executor=executor,
+        )
+    except sc.BadRowError as e:
+        print(f"engine: error: {e}", file=sys.stderr)
+        print(
+            "engine: stopped; the rows before it are written: fix the row (or use --on-error skip) "
+            "and run again with --resume",
+            file=sys.stderr,
+        )
+        raise SystemExit(3) from None
+    except KeyboardInterrupt:
+        print("engine: interrupted; run again with --resume to continue", file=sys.stderr)
+        raise SystemExit(130) from None
+    finally:
+        if executor is not None:
+            executor.close()
+    if not args.quiet:
+        print(summary.line(), file=sys.stderr)

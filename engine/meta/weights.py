@@ -1,0 +1,133 @@
+"""Source weights: given, or chosen from the data (the spread of each source's cosines, and a
+one-factor agreement model when three or more sources agree)."""
+
+import numpy as np
+
+from ..errors import EngineError
+from ._sampling import _rows64, _sample
+
+
+# ---------------------------------------------------------------- weights
+def _resolve_weights(weights, sources, idx, train, rng):
+    S = len(sources)
+    if weights is None:
+        return np.full(S, 1.0 / S), {"how": "equal (weights=None)"}
+    if isinstance(weights, str):
+        if weights != "auto":
+            raise EngineError(f"MetaEmbeddings: weights must be None, 'auto' or {S} numbers, got {weights!r}")
+        X = [_rows64(v, i[train]) for v, i in zip(sources, idx)]
+        return agreement_weights(X, rng=rng)
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise EngineError(
+            f"MetaEmbeddings: weights must be None, 'auto' or {S} numbers, got {weights!r}"
+        ) from None
+    if w.shape != (S,):
+        raise EngineError(f"MetaEmbeddings: {w.size} weights for {S} sources")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise EngineError(f"MetaEmbeddings: weights must be finite and >= 0, got {w.tolist()}")
+    if w.sum() <= 0:
+        raise EngineError("MetaEmbeddings: at least one weight must be > 0")
+    return w / w.sum(), {"how": "given " + ", ".join(f"{x:g}" for x in weights)}
+
+
+def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
+    """Source weights from the sources alone — no evaluation data needed.
+
+    ``X``: per source, the unit vectors of the same words (shared by all sources). On a sample
+    of ``sample`` of them, each source's pairwise cosines are its *similarity structure*.
+
+    1. **Equal say.** The meta cosine of ``conc`` is ``sum_s w_s cos_s``, so a source whose
+       cosines spread widely (an anisotropic model, common for small corpora, where everything
+       is similar to everything) would decide the ranking of neighbours however good it is.
+       Each source's weight is first divided by the standard deviation ``sd_s`` of its cosines,
+       so that every source moves the meta cosine equally.
+    2. **Reliability, from agreement** (three or more sources). A one-factor model: after rank
+       standardisation, source ``s``'s similarities are ``z_s = rho_s T + sqrt(1 - rho_s^2) e_s``
+       with ``T`` the true similarity and independent errors ``e_s``. Then the Spearman
+       correlation of two sources is ``r_st = rho_s rho_t`` and each ``rho_s`` is identified:
+       ``rho_s^2 = median over t,u of r_st r_su / r_tu``. The least-squares estimate of ``T``
+       from the ``z_s`` weights source ``s`` by ``rho_s / (1 - rho_s^2)``. The weight is thus
+       ``rho_s / ((1 - rho_s^2) sd_s)``.
+
+    Why agreement: the errors of embeddings trained on different data and objectives are
+    largely independent while what they share is the signal, so the source that agrees with
+    the others most is the most reliable. The ratios ``r_st r_su / r_tu`` are only meaningful
+    when the sources do agree: if any pairwise correlation is below ``min_agreement`` (or with
+    two sources, where only the product ``rho_1 rho_2`` is identified) step 2 is skipped and the
+    weights are ``1 / sd_s``. The model also fails when two sources share their errors (same
+    corpus, same algorithm): they then look reliable to each other — give weights by hand then.
+    ``info["how"]`` says which case applied.
+
+    Parameters
+    ----------
+    X : list of ndarray, each of shape (n, D_s)
+        Per source, the unit vectors of the same ``n`` words (at least 10).
+    sample : int, default 1000
+        Words sampled for the pairwise cosines.
+    rng : numpy.random.Generator, optional
+        Source of the sample (default: seeded with 0).
+    min_agreement : float, default 0.1
+        Smallest pairwise Spearman correlation at which step 2 is trusted.
+
+    Returns
+    -------
+    weights : ndarray of float64, shape (S,)
+        The sources' weights, summing to 1.
+    info : dict
+        ``how`` (which case applied), ``spread`` (each source's ``sd_s``), ``correlations``
+        (the Spearman matrix), ``sample_words`` and, with step 2, ``rho``.
+
+    Raises
+    ------
+    EngineError
+        With fewer than 10 shared words, or a source whose sampled cosines are all equal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.normal(size=(300, 20))
+    >>> noisy = [truth + s * rng.normal(size=truth.shape) for s in (0.3, 0.7, 1.5)]
+    >>> X = [v / np.linalg.norm(v, axis=1, keepdims=True) for v in noisy]
+    >>> w, info = agreement_weights(X)
+    >>> bool(w[0] > w[1] > w[2])
+    True
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    S = len(X)
+    n = X[0].shape[0]
+    if n < 10:
+        raise EngineError(f"weights='auto': the sources share only {n} words; at least 10 are needed")
+    rows = _sample(np.arange(n), int(sample), rng)
+    iu = np.triu_indices(rows.size, k=1)
+    sims = [(x[rows] @ x[rows].T)[iu] for x in X]
+    spread = np.array([s.std() for s in sims])
+    if (spread <= 1e-12).any():
+        bad = int(np.argmin(spread))
+        raise EngineError(f"weights='auto': source {bad} gives every sampled pair the same cosine")
+    R = np.corrcoef(np.stack([_rank(s) for s in sims]))
+    info = {"spread": spread.tolist(), "correlations": R.tolist(), "sample_words": int(rows.size)}
+    off = R[np.triu_indices(S, k=1)]
+    if S < 3 or off.min() < min_agreement:
+        why = "two sources" if S < 3 else f"min agreement {off.min():.2f} < {min_agreement}"
+        raw = 1.0 / spread
+        info["how"] = f"auto: equal say, 1/sd of cosines ({why}: reliability not estimated)"
+    else:
+        rho2 = np.empty(S)
+        for s in range(S):
+            est = [R[s, t] * R[s, u] / R[t, u] for t in range(S) for u in range(t + 1, S) if s not in (t, u)]
+            rho2[s] = np.median(est)
+        rho2 = np.clip(rho2, 0.01, 0.95)  # keep the Heywood cases (rho^2 >= 1) finite
+        rho = np.sqrt(rho2)
+        raw = rho / (1 - rho2) / spread
+        info["rho"] = rho.tolist()
+        info["how"] = "auto: one-factor agreement (" + ", ".join(f"rho={r:.2f}" for r in rho) + ") / sd"
+    return raw / raw.sum(), info
+
+
+def _rank(a):
+    r = np.empty(a.size)
+    r[np.argsort(a, kind="stable")] = np.arange(a.size)
+    return r

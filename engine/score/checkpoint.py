@@ -1,0 +1,100 @@
+"""Checkpoints of a scoring run, and the lock that keeps two runs off one output.
+
+After each flushed chunk a sidecar ``OUTPUT.engine-checkpoint`` (JSON, written to a temporary
+name and renamed) records the job, the input rows consumed, the rows written and the output's
+byte length (Parquet: the number of finished part files). A resumed run truncates the output to
+that length and skips that many input rows, so a run killed at any moment and resumed writes
+each row exactly once.
+"""
+
+import json
+import os
+
+from ..errors import EngineError
+
+__all__ = [
+    "CHECKPOINT_SUFFIX",
+    "VERSION",
+    "load_checkpoint",
+    "lock_output",
+    "resume_state",
+    "save_checkpoint",
+    "unlock_output",
+]
+
+CHECKPOINT_SUFFIX = ".engine-checkpoint"
+VERSION = 1
+
+
+def save_checkpoint(path, state):
+    """Write ``state`` to ``path`` durably (fsync) and atomically (a temporary file renamed)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path, job):
+    """The state saved at ``path`` for ``job`` (None if there is none; an error for another job)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            state = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError):
+        raise EngineError(
+            f"{path}: the checkpoint is damaged; delete it and the output to start again"
+        ) from None
+    if state.get("version") != VERSION or state.get("job") != job:
+        raise EngineError(
+            f"{path}: the checkpoint was written by a different job (input, vectors, task or "
+            f"fields differ); run without --resume to start again"
+        )
+    return state
+
+
+def resume_state(output, out_fmt, ckpt_path, job):
+    """The checkpoint to resume ``output`` from, checked against the output on disk."""
+    state = load_checkpoint(ckpt_path, job)
+    if state is None and os.path.exists(output) and os.path.getsize(output) > 0:
+        raise EngineError(
+            f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
+            f"wrote it finished, or was not engine score; nothing to resume"
+        )
+    if (
+        state is not None
+        and out_fmt != "parquet"
+        and (not os.path.exists(output) or os.path.getsize(output) < state["offset"])
+    ):
+        raise EngineError(f"{output}: shorter than its checkpoint says; cannot resume, start again")
+    return state
+
+
+def lock_output(output):
+    """Hold ``OUTPUT.engine-lock`` for the run: two runs writing one output would interleave.
+    An advisory ``flock``, so the kernel releases it when a killed run's process ends."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return None
+    f = open(output + ".engine-lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise EngineError(
+            f"{output}: another engine score run is writing it (lock {output}.engine-lock)"
+        ) from None
+    return f
+
+
+def unlock_output(f):
+    """Release and remove a lock taken by :func:`lock_output` (None: nothing to release)."""
+    if f is not None:
+        try:
+            os.remove(f.name)
+        except OSError:
+            pass
+        f.close()

@@ -1,0 +1,73 @@
+"""The `engine classify` command: TSV and JSONL output, multi-label, and its errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+import engine
+from engine.classify import ZeroShotClassifier
+from engine.classify.labels import column_order
+from engine.cli import main
+
+
+@pytest.fixture(scope="module")
+def default():
+    return engine.datasets.default_vectors()
+
+
+def test_cli_classify(tmp_path, capsys, default):
+    texts = tmp_path / "t.txt"
+    texts.write_text("the team won the match\nbake the bread in the oven\n\nqqqzz\n", encoding="utf-8")
+    labels = tmp_path / "l.json"
+    labels.write_text(json.dumps({"sport": "sport football team", "food": ["food", "bread"]}))
+    assert main(["classify", str(texts), "--labels", str(labels)]) == 0
+    rows = [r.split("\t") for r in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["label", "unknown", "sport", "food"]
+    assert [r[0] for r in rows[1:]] == ["sport", "food", "", ""]
+    assert [r[1] for r in rows[1:]] == ["0", "0", "1", "1"]
+    assert float(rows[3][2]) == 0.5
+    clf = ZeroShotClassifier(default, {"sport": "sport football team", "food": ["food", "bread"]}).fit()
+    given = column_order(clf.classes_, ["sport", "food"])  # the command keeps the file's order
+    np.testing.assert_allclose(
+        [[float(x) for x in r[2:]] for r in rows[1:3]],
+        clf.predict_proba(["the team won the match", "bake the bread in the oven"])[:, given],
+        atol=1e-6,
+    )
+
+    jl = tmp_path / "t.jsonl"
+    jl.write_text('{"id": 1, "body": "a football team"}\n{"id": 2, "body": "fresh bread"}\n')
+    out = tmp_path / "o.jsonl"
+    assert (
+        main(
+            [
+                "classify",
+                str(jl),
+                "--labels",
+                str(labels),
+                "--field",
+                "body",
+                "--to",
+                "jsonl",
+                "--multi-label",
+                "--threshold",
+                "0.2",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert recs[0]["label"] == ["sport"] and recs[1]["label"] == ["food"]
+    assert set(recs[0]["probabilities"]) == {"sport", "food"}
+
+    jl.write_text('{"id": 1, "body": "a football team"}\n{"id": 2}\n')
+    assert main(["classify", str(jl), "--labels", str(labels), "--field", "body"]) == 2
+    assert "line 2: no field 'body'" in capsys.readouterr().err
+    labels.write_text('{"sport": 3}')
+    assert main(["classify", str(texts), "--labels", str(labels)]) == 2
+    assert "expected a JSON object" in capsys.readouterr().err
+    labels.write_text('{"sport": "qqqzz"}')
+    assert main(["classify", str(texts), "--labels", str(labels)]) == 2
+    assert "label 'sport'" in capsys.readouterr().err
