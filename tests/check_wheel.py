@@ -126,6 +126,7 @@ def check_wheel(wheel):
         any(n.startswith("engine/_native") and n.endswith(".so") for n in names),
     )
     check("wheel holds the licence", any(n.endswith(".dist-info/licenses/LICENSE") for n in names))
+    check("wheel holds the benchmarks engine bench runs", "engine/benchmarks/bench_search.py" in names)
     check("wheel metadata: License-Expression MIT", "License-Expression: MIT" in meta)
     check("wheel metadata: Requires-Python", "Requires-Python: >=" in meta)
     check("wheel holds no sources", not [n for n in names if n.endswith((".pyx", ".cpp"))])
