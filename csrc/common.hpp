@@ -20,8 +20,22 @@
 // ENGINE_AVX512: the path may use AVX-512 (F, BW, VL, DQ) intrinsics. A path file defines
 // ENGINE_PATH_AVX512 (GCC's `#pragma GCC target` does not define __AVX512F__ in C++); a native
 // build gets it from -march.
-#if defined(__x86_64__) && (defined(ENGINE_PATH_AVX512) || (defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__)))
+#if defined(__x86_64__) &&                                                               \
+    (defined(ENGINE_PATH_AVX512) || (defined(__AVX512F__) && defined(__AVX512BW__) &&     \
+                                     defined(__AVX512VL__) && defined(__AVX512DQ__)))
 #define ENGINE_AVX512 1
+#endif
+
+// ENGINE_VECTOR_BYTES: the width of the path's vector registers (64: AVX-512, 32: AVX2, 16: SSE or
+// NEON). Kernels hold their wider vector values (8 doubles, 16 floats) as several registers of this
+// width: GCC keeps a generic vector wider than the machine's in memory, round trips on every
+// operation (measured: the WMD costs 6x slower with AVX2 than held in registers).
+#if defined(ENGINE_AVX512)
+#define ENGINE_VECTOR_BYTES 64
+#elif defined(ENGINE_PATH_AVX2) || defined(__AVX2__)
+#define ENGINE_VECTOR_BYTES 32
+#else
+#define ENGINE_VECTOR_BYTES 16
 #endif
 
 namespace engine {

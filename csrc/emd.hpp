@@ -163,22 +163,24 @@ class EmdSolver {
     // cyclically from row `cursor` (row m_ stands for the artificial arcs) until at least
     // `block` arcs were seen; if the best reduced cost so far is below -eps, its arc is
     // returned, else the scan goes on. A full cycle without one: -1 (optimal). The minimum of
-    // a row is a branch-free vector reduction; the arc is located only in the winning row.
-    typedef double v8 __attribute__((vector_size(64)));
-    typedef double v8u __attribute__((vector_size(64), aligned(8), may_alias));
+    // a row is a branch-free vector reduction (in registers of the path's width; a minimum is the
+    // same whatever the grouping); the arc is located only in the winning row.
+    static constexpr int kW = ENGINE_VECTOR_BYTES / 8;  // doubles per register
+    typedef double vreg __attribute__((vector_size(ENGINE_VECTOR_BYTES)));
+    typedef double vreg_u __attribute__((vector_size(ENGINE_VECTOR_BYTES), aligned(8), may_alias));
 
     double row_min(int i) const {
         const double* c = cost_.data() + static_cast<std::int64_t>(i) * n_;
         const double* pj = pi_.data() + m_;
         const double inf = std::numeric_limits<double>::infinity();
-        v8 mv = {inf, inf, inf, inf, inf, inf, inf, inf};
+        vreg mv = vreg{} + inf;
         int j = 0;
-        for (; j + 8 <= n_; j += 8) {
-            const v8 x = *reinterpret_cast<const v8u*>(c + j) - *reinterpret_cast<const v8u*>(pj + j);
+        for (; j + kW <= n_; j += kW) {
+            const vreg x = *reinterpret_cast<const vreg_u*>(c + j) - *reinterpret_cast<const vreg_u*>(pj + j);
             mv = x < mv ? x : mv;
         }
         double r = inf;
-        for (int l = 0; l < 8; ++l) r = mv[l] < r ? mv[l] : r;
+        for (int l = 0; l < kW; ++l) r = mv[l] < r ? mv[l] : r;
         for (; j < n_; ++j) r = std::min(r, c[j] - pj[j]);
         return r + pi_[i];
     }

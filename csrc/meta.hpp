@@ -22,10 +22,13 @@ ENGINE_ISA_BEGIN
 
 namespace meta_detail {
 
-constexpr int kLanes = 16;           // floats per vector register (AVX-512); GCC splits if narrower
-constexpr int kVecs = 2;             // vector registers per panel row
-constexpr int kPanel = kVecs * kLanes;  // output columns per packed panel
-constexpr int kRows = 12;            // rows per register block: kRows x kVecs accumulators
+// The register block of the projection fits the path's registers (csrc/common.hpp): 12 x 2 of
+// AVX-512's 32, 3 x 4 of AVX2's 16, 3 x 4 of SSE's or NEON's 16 (plus the panel's loads). The
+// results do not depend on it: every output column sums over k in order.
+constexpr int kLanes = ENGINE_VECTOR_BYTES / sizeof(float);  // floats per vector register
+constexpr int kPanel = ENGINE_VECTOR_BYTES == 16 ? 16 : 32;  // output columns per packed panel
+constexpr int kVecs = kPanel / kLanes;                        // vector registers per panel row
+constexpr int kRows = ENGINE_VECTOR_BYTES == 64 ? 12 : 3;     // rows per register block: kRows x kVecs accumulators
 constexpr index_t kChunk = 256;      // k values per pass: a panel chunk (32 KB) stays in L1
 typedef float vfloat __attribute__((vector_size(kLanes * sizeof(float))));
 typedef float vfloat_u __attribute__((vector_size(kLanes * sizeof(float)), aligned(4)));  // unaligned access
@@ -88,18 +91,22 @@ inline void gemm_packed(const float* A, index_t nb, index_t K, const float* pack
 }
 
 // Sum of squares: float lanes (vectorised; 16 + 16 partial sums keep the error near 1e-7
-// relative for any realistic dimension), lanes added in double.
+// relative for any realistic dimension, whatever the register width), lanes added in double.
+constexpr int kSumLanes = 32;
 inline double sumsq(const float* x, index_t n) {
-    vfloat a0{}, a1{};
+    constexpr int P = kSumLanes / kLanes;
+    vfloat acc[P];
+    for (int p = 0; p < P; ++p) acc[p] = vfloat{};
     index_t j = 0;
-    for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
-        const vfloat u = *reinterpret_cast<const vfloat_u*>(x + j);
-        const vfloat v = *reinterpret_cast<const vfloat_u*>(x + j + kLanes);
-        a0 += u * u;
-        a1 += v * v;
-    }
+    for (; j + kSumLanes <= n; j += kSumLanes)
+        for (int p = 0; p < P; ++p) {
+            const vfloat u = *reinterpret_cast<const vfloat_u*>(x + j + p * kLanes);
+            acc[p] += u * u;
+        }
+    float part[kSumLanes];
+    for (int p = 0; p < P; ++p) *reinterpret_cast<vfloat_u*>(part + p * kLanes) = acc[p];
     double s = 0.0;
-    for (int l = 0; l < kLanes; ++l) s += double(a0[l]) + double(a1[l]);
+    for (int l = 0; l < kSumLanes / 2; ++l) s += double(part[l]) + double(part[kSumLanes / 2 + l]);
     for (; j < n; ++j) s += double(x[j]) * double(x[j]);
     return s;
 }

@@ -36,24 +36,39 @@ inline double prune_slack(double bound) {
 
 // Dot products with a fixed summation order: 8 lanes over a zero-padded dimension, then a fixed
 // tree, the same for every block shape, so a cost entry is the same bits whichever batch or
-// block computes it.
-typedef double v8d __attribute__((vector_size(64)));
-typedef double v8d_u __attribute__((vector_size(64), aligned(8), may_alias));  // unaligned loads
+// block computes it. The 8 lanes are kPieces registers of the path's width (csrc/common.hpp).
+constexpr int kLaneWidth = ENGINE_VECTOR_BYTES / 8;  // doubles per register
+constexpr int kPieces = 8 / kLaneWidth;              // registers per 8 lanes
+typedef double vreg __attribute__((vector_size(ENGINE_VECTOR_BYTES)));
+// unaligned loads
+typedef double vreg_u __attribute__((vector_size(ENGINE_VECTOR_BYTES), aligned(8), may_alias));
 
-inline double hsum(const v8d& v) {
+struct Lanes8 {
+    vreg r[kPieces];
+    double operator[](int l) const { return r[l / kLaneWidth][l % kLaneWidth]; }
+};
+
+inline double hsum(const Lanes8& v) {
     return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
 // out[r * C + c] = dot(A row r, B row c) for R rows of A and C rows of B (padded length d8).
 template <int R, int C>
 __attribute__((always_inline)) inline void dot_block(const double* A, const double* B, std::int64_t d8, double* out) {
-    v8d acc[R][C];
+    Lanes8 acc[R][C];
     for (int r = 0; r < R; ++r)
-        for (int c = 0; c < C; ++c) acc[r][c] = v8d{0, 0, 0, 0, 0, 0, 0, 0};
+        for (int c = 0; c < C; ++c)
+            for (int p = 0; p < kPieces; ++p) acc[r][c].r[p] = vreg{};
     for (std::int64_t t = 0; t < d8; t += 8) {
         for (int r = 0; r < R; ++r) {
-            const v8d a = *reinterpret_cast<const v8d_u*>(A + r * d8 + t);
-            for (int c = 0; c < C; ++c) acc[r][c] += a * *reinterpret_cast<const v8d_u*>(B + c * d8 + t);
+            vreg a[kPieces];
+            const double* ar = A + r * d8 + t;
+            for (int p = 0; p < kPieces; ++p) a[p] = *reinterpret_cast<const vreg_u*>(ar + p * kLaneWidth);
+            for (int c = 0; c < C; ++c) {
+                const double* bc = B + c * d8 + t;
+                for (int p = 0; p < kPieces; ++p)
+                    acc[r][c].r[p] += a[p] * *reinterpret_cast<const vreg_u*>(bc + p * kLaneWidth);
+            }
         }
     }
     for (int r = 0; r < R; ++r)

@@ -2,6 +2,7 @@
 // Haswell, AMD Excavator and Zen). The kernels' 256-bit code; nothing else in this file.
 #if defined(__x86_64__) && !defined(ENGINE_NATIVE)
 #define ENGINE_ISA avx2
+#define ENGINE_PATH_AVX2 1
 #define ENGINE_PATH_REQUIRES "avx,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,xsave"
 #define ENGINE_PATH_OS_STATE "ymm"
 #include "prelude.hpp"
