@@ -41,10 +41,14 @@ test: install-test
 # and repaired to a manylinux tag, installed into a fresh venv; the kernel tests there on every
 # dispatch path this machine supports, then under emulated older CPUs (qemu-x86_64 -cpu Haswell:
 # AVX2; -cpu Nehalem: x86-64-v2), where an instruction they lack kills the run. qemu-user comes
-# from Debian (CI runs as root); off x86-64 the emulated CPUs are skipped.
+# from Debian (CI runs as root); off x86-64 the emulated CPUs are skipped. Last, the kernels alone
+# (tests/native/kernel_smoke.cpp), cross-built for aarch64 (g++-aarch64-linux-gnu) and run under
+# qemu-aarch64.
 test-wheel:
 	@if [ "$$(uname -m)" = x86_64 ] && ! command -v qemu-x86_64 >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq qemu-user >/dev/null; fi
+	@if [ "$$(uname -m)" = x86_64 ] && ! command -v aarch64-linux-gnu-g++ >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq g++-aarch64-linux-gnu >/dev/null; fi
 	$(PYTHON) tests/check_wheel.py $$([ "$$(uname -m)" = x86_64 ] || echo --no-qemu)
 
 docs: install-docs

@@ -226,6 +226,34 @@ def run_qemu(python, tests, env):
         )
 
 
+def kernel_smoke(work):
+    """The kernels without Python (tests/native/kernel_smoke.cpp): built and run here on every
+    path this CPU has, then cross-built for aarch64 and run under qemu-aarch64 (Debian:
+    g++-aarch64-linux-gnu, qemu-user), the check that the baseline builds and runs there."""
+    sources = [
+        str(ROOT / "tests" / "native" / "kernel_smoke.cpp"),
+        *sorted(glob.glob(str(ROOT / "csrc" / "dispatch" / "*.cpp"))),
+    ]
+    flags = ["-std=c++17", "-O2", "-fopenmp", "-Wall", f"-I{ROOT / 'csrc'}"]
+    here = [*flags, "-march=x86-64-v2"] if os.uname().machine == "x86_64" else flags
+    step(
+        "kernels without Python: build here",
+        [os.environ.get("CXX", "g++"), *here, *sources, "-o", str(work / "smoke")],
+    )
+    res = step("kernels without Python: every path this CPU has", [str(work / "smoke")])
+    print("      " + " | ".join(res.stdout.split("\n")[:-1]))
+    cross, qemu = shutil.which("aarch64-linux-gnu-g++"), shutil.which("qemu-aarch64")
+    if os.uname().machine != "x86_64" or not (cross and qemu):
+        print("SKIP  aarch64 (needs aarch64-linux-gnu-g++ and qemu-aarch64 on an x86-64 machine)")
+        return
+    step(
+        "kernels without Python: cross-build for aarch64",
+        [cross, *flags, "-static", *sources, "-o", str(work / "smoke-aarch64")],
+    )
+    res = step("kernels without Python: run under qemu-aarch64", [qemu, str(work / "smoke-aarch64")])
+    check("aarch64 runs the baseline path", res.stdout.startswith("ok    baseline"), res.stdout.strip())
+
+
 def native_demo(work, env):
     """The same check on a wheel that is not portable: built with ENGINE_CPU=native (or given with
     --wheel, e.g. one of a build before dispatch), it must fail under the emulated CPUs."""
@@ -304,6 +332,7 @@ def main(argv=None):
     run_every_path(python, tests, env)
     if not args.no_qemu:
         run_qemu(python, tests, env)
+        kernel_smoke(work)
     print("all checks passed")
     return 0
 
