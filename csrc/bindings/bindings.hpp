@@ -25,5 +25,6 @@ void bind_wmd(py::module_& m);        // wmd.cpp: EMD, WMD of pairs, bounds, k n
 void bind_meta(py::module_& m);       // meta.cpp: the meta-embedding projection
 void bind_docvec(py::module_& m);     // docvec.cpp: document vectors and their label scores
 void bind_text(py::module_& m);       // text.cpp: ASCII texts to bags of word ids
+void bind_topics(py::module_& m);     // topics.cpp: the LDA E-step, distances of topic distributions
 
 }  // namespace engine::bindings

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_native, m) {
     bind_meta(m);
     bind_docvec(m);
     bind_text(m);
+    bind_topics(m);
 }

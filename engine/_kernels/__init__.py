@@ -12,6 +12,7 @@ One module per kernel family, as the binding files in csrc/bindings/:
 - ``meta``: the meta-embedding projection
 - ``docvec``: document vectors and their label scores
 - ``text``: texts to bags of word ids
+- ``topics``: the LDA E-step and the distances between topic distributions
 """
 
 from ._arrays import as_array, as_matrix
@@ -21,6 +22,7 @@ from .meta import build_meta
 from .normalize import normalize_rows
 from .search import Scoring, TopKParams, exclusion_csr, topk
 from .text import ascii_vocab, encode_texts
+from .topics import TOPIC_MEASURES, TopicMeasure, lda_inference, topic_knn, topic_pairs, topic_pairwise
 from .wmd import (
     WMD_METHODS,
     SinkhornParams,
@@ -38,7 +40,9 @@ __all__ = [
     "WMD_METHODS",
     "Scoring",
     "SinkhornParams",
+    "TOPIC_MEASURES",
     "TopKParams",
+    "TopicMeasure",
     "as_array",
     "as_matrix",
     "ascii_vocab",
@@ -48,9 +52,13 @@ __all__ = [
     "emd",
     "encode_texts",
     "exclusion_csr",
+    "lda_inference",
     "normalize_rows",
     "pair_costs",
     "sgemm_address",
+    "topic_knn",
+    "topic_pairs",
+    "topic_pairwise",
     "topk",
     "wmd_bounds",
     "wmd_knn",
