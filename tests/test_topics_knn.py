@@ -76,7 +76,7 @@ def test_knn_of_the_lee_corpus_by_documents():
     assert res.indices[:, 0].tolist() == [0, 1, 2, 3, 4]  # each document is its own nearest
     d, i = brute_force(space.transform(docs, 0), space.transform(docs[:5], 0), "hellinger", 3)
     assert np.array_equal(res.indices, i) and np.array_equal(res.distances, d)
-    assert repr(index) == "<engine.TopicIndex: 300 documents, 10 topics, hellinger>"
+    assert repr(index) == "<engine.TopicIndex: 300 documents, 15 topics, hellinger>"
 
 
 def sparse(p):

@@ -71,7 +71,7 @@ class TopicFeatures:
         >>> lda, dictionary = engine.topics.lee_lda()
         >>> X = engine.TopicSpace(lda, dictionary).features().encode(["cricket", "zzz"])
         >>> X.shape, float((X[0] ** 2).sum().round(6)), X[1].any()
-        ((2, 10), 1.0, np.False_)
+        ((2, 15), 1.0, np.False_)
         """
         bags = self.space.bags(list(texts))
         p = self.space.transform(bags, minimum_probability=0.0, init="mean")
