@@ -38,6 +38,9 @@ NUMPYDOC_MODULES = (
     "engine.topics.measures",
     "engine.topics.model",
     "engine.topics.features",
+    "engine.topics.documents",
+    "engine.topics.inference",
+    "engine.topics.lee",
 )
 # no docstring; a parameter undocumented or unknown; no Returns; no Examples
 NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "RT01", "EX01")

@@ -46,7 +46,17 @@ class Bags:
 
     @property
     def empty(self):
-        """Boolean (n,): the documents without a known word."""
+        """The documents without a known word.
+
+        Returns
+        -------
+        numpy.ndarray of bool (n,)
+
+        Examples
+        --------
+        >>> Bags.from_bows([[(0, 1.0)], []], num_terms=1).empty.tolist()
+        [False, True]
+        """
         return np.diff(self.indptr) == 0
 
     @classmethod
