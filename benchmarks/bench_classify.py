@@ -23,15 +23,10 @@ run, since tracing slows Python code.
     python benchmarks/bench_classify.py [--quick] [--repeats R]
 """
 
-import os
-import sys
-
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_classify.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402

@@ -22,16 +22,13 @@ recall@10 >= 0.99 with 4x less memory than flat.
 """
 
 import os
-import sys
 import tempfile
 import time
 
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_index.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402

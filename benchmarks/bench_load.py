@@ -13,15 +13,11 @@ The random files are written once and cached in --cache (default: $ENGINE_BENCH_
 
 import os
 import statistics
-import sys
-import tempfile
 
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_load.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
@@ -103,7 +99,6 @@ def measure(kind, path, repeats):
 def files(cache, n, dim):
     """The cached inputs: word2vec binaries of n and n/10 words, word2vec text of n/10 words,
     and engine directories of both sizes (written once)."""
-    os.makedirs(cache, exist_ok=True)
     small = n // 10
     out = {}
     for size, seed in ((n, 0), (small, 1)):
@@ -131,10 +126,7 @@ def run(quick=False, *, tiny=False, repeats=None, cache=None):
     p = SIZES[size]
     n, dim, small = p["n"], p["dim"], p["n"] // 10
     repeats = repeats or p["repeats"]
-    cache = (
-        cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
-    )
-    f = files(cache, n, dim)
+    f = files(harness.cache_dir(cache), n, dim)
     mb = os.path.getsize(f["bin", n]) / 2**20
     bench = harness.Bench("load", "Loading vectors", size)
     table = bench.table(

@@ -24,16 +24,13 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_score.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
@@ -169,10 +166,7 @@ def _engine_score(path, labels, out, batch_size):
 
 
 def _inputs(cache, n):
-    cache = (
-        cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
-    )
-    os.makedirs(cache, exist_ok=True)
+    cache = harness.cache_dir(cache)
     path = os.path.join(cache, f"score-{n}.jsonl")
     if not os.path.exists(path):
         make_input(path, n)

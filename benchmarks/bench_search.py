@@ -9,16 +9,12 @@ every library on the same thread count. Rates are queries per second, the median
 each timing after a pause and a warm-up call.
 """
 
-import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_search.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402

@@ -21,16 +21,12 @@ run, in wall-clock and in CPU time (process_time: on a shared machine the wall c
 waiting for a core, the CPU time of a single-threaded run does not).
 """
 
-import os
-import sys
 import time
 
 import numpy as np
 
 if __name__ == "__main__":  # `python benchmarks/bench_wmd.py` in a source checkout: its engine
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(_root, "engine", "__init__.py")):
-        sys.path.insert(0, _root)
+    import _checkout  # noqa: F401
 
 from engine._text import tokenize  # noqa: E402
 

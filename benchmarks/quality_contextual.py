@@ -21,8 +21,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if __name__ == "__main__":  # `python benchmarks/quality_contextual.py` in a source checkout: its engine
-    if os.path.isfile(os.path.join(HERE, "..", "engine", "__init__.py")):
-        sys.path.insert(0, os.path.dirname(HERE))
+    import _checkout  # noqa: F401
 if HERE not in sys.path:  # its sibling quality_classify (engine bench puts the folder there itself)
     sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

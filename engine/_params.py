@@ -24,6 +24,7 @@ import inspect
 import math
 from numbers import Integral, Real
 
+from ._docstrings import fill_doc
 from .errors import EngineError
 
 __all__ = ["Interval", "Options", "check", "check_params", "is_int", "validate_params"]
@@ -88,18 +89,13 @@ class Interval:
     def __init__(self, kind, left, right, closed="both"):
         self.kind, self.left, self.right, self.closed = kind, left, right, closed
 
+    @fill_doc
     def accepts(self, x):
-        """Tell whether ``x`` meets the constraint.
+        """Tell whether ``x`` meets the constraint: a finite number of the interval's kind within it.
 
-        Parameters
-        ----------
-        x : object
-            The value to test.
+        A bool is never a number here.
 
-        Returns
-        -------
-        bool
-            True if ``x`` is a finite number of the interval's kind (never a bool) within it.
+        %(parameters_returns_accepts)s
 
         Examples
         --------
@@ -145,18 +141,13 @@ class Options:
     def __init__(self, values):
         self.values = tuple(values)
 
+    @fill_doc
     def accepts(self, x):
         """Tell whether ``x`` is one of the values.
 
-        Parameters
-        ----------
-        x : object
-            The value to test.
+        Only a str, int, float or None is compared with them.
 
-        Returns
-        -------
-        bool
-            True if ``x`` is a str, int, float or None equal to one of the values.
+        %(parameters_returns_accepts)s
 
         Examples
         --------
@@ -169,32 +160,19 @@ class Options:
         return "one of " + ", ".join(repr(v) for v in self.values)
 
 
-def _accepts(constraint, x):
+def _meaning(constraint):
+    """``(test, description)``: what a constraint accepts, and how a message names it."""
     if constraint is None:
-        return x is None
+        return (lambda x: x is None), "None"
     if constraint is callable:
-        return callable(x)
+        return callable, "a callable"
     if constraint is Integral:
-        return is_int(x)
+        return is_int, "an int"
     if constraint is Real:
-        return _is_real(x)
+        return _is_real, "a number"
     if isinstance(constraint, type):
-        return isinstance(x, constraint)
-    return constraint.accepts(x)
-
-
-def _describe(constraint):
-    if constraint is None:
-        return "None"
-    if constraint is callable:
-        return "a callable"
-    if constraint is Integral:
-        return "an int"
-    if constraint is Real:
-        return "a number"
-    if isinstance(constraint, type):
-        return f"a {constraint.__name__}"
-    return str(constraint)
+        return (lambda x: isinstance(x, constraint)), f"a {constraint.__name__}"
+    return constraint.accepts, str(constraint)
 
 
 def _shown(value):
@@ -246,9 +224,10 @@ def check(name, value, constraints, where=None, error=EngineError):
     ...
     engine.errors.EngineError: WMD: method must be one of 'emd', 'sinkhorn', got 'ot'
     """
-    if any(_accepts(c, value) for c in constraints):
+    meanings = [_meaning(c) for c in constraints]
+    if any(accepts(value) for accepts, _ in meanings):
         return value
-    accepted = " or ".join(_describe(c) for c in constraints)
+    accepted = " or ".join(text for _, text in meanings)
     prefix = f"{where}: " if where else ""
     raise error(f"{prefix}{name} must be {accepted}, got {_shown(value)}")
 
@@ -274,6 +253,7 @@ def check_params(obj, where=None):
     See Also
     --------
     check : The check of one value.
+    validate_params : The same checks declared on a function.
 
     Examples
     --------
@@ -317,6 +297,7 @@ def validate_params(error=EngineError, **constraints):
     See Also
     --------
     check : The check of one value.
+    check_params : The same checks for an estimator's ``_parameter_constraints``.
 
     Examples
     --------

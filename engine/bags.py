@@ -10,6 +10,7 @@ below ``Vectors`` (it only reads a vectors object's ``key_to_index``, ``unit``, 
 import numpy as np
 
 from . import _kernels
+from ._docstrings import fill_doc
 from ._text import encode
 from .errors import ShapeError
 
@@ -244,6 +245,7 @@ def word_rows(vectors, gids, oov, norm=True):
     return out
 
 
+@fill_doc
 def wmd_pair(vectors, doc1, doc2, norm=True, lowercase=True, method=0, reg=0.01):
     r"""Word Mover's Distance of one pair of documents.
 
@@ -276,19 +278,13 @@ def wmd_pair(vectors, doc1, doc2, norm=True, lowercase=True, method=0, reg=0.01)
     float
         The distance; ``inf`` when a document has no known word, or every cost is zero.
 
-    Raises
-    ------
-    ShapeError
-        If a document is neither a string nor a list of string tokens.
+    %(raises_document)s
 
     See Also
     --------
     engine.WMD.distance : The same, with the method by name.
 
-    Examples
-    --------
-    >>> import numpy as np, engine
-    >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+    %(examples_wmd_ab)s
     >>> wmd_pair(v, ["a"], "b zzz")
     1.4142135623730951
     """

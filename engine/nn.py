@@ -6,6 +6,7 @@ is never imported: ``keras_embedding_weights`` returns plain arrays a Keras ``Em
 
 import numpy as np
 
+from ._docstrings import fill_doc
 from .errors import DependencyError, EngineError, ShapeError
 from .vectors import Vectors
 
@@ -277,6 +278,7 @@ def _matrix_of(vectors_or_matrix, vocabulary, oov, seed, norm):
     return np.array(m, dtype=np.float32, order="C")
 
 
+@fill_doc
 def torch_embedding(
     vectors_or_matrix, freeze=True, padding_idx=None, vocabulary=None, oov="zeros", seed=0, norm=False
 ):
@@ -294,14 +296,7 @@ def torch_embedding(
         Keep the weights fixed during training.
     padding_idx : int, optional
         A row that gets no gradient.
-    vocabulary : list, dict or tokenizer, optional
-        Rows follow these ids (see :func:`embedding_matrix`).
-    oov : {"zeros", "random", "mean"}
-        With ``vocabulary``: the rows of unknown words.
-    seed : int, default 0
-        Seed of ``oov="random"``.
-    norm : bool, default False
-        Unit-length rows.
+    %(parameters_embedding_rows)s
 
     Returns
     -------
@@ -336,6 +331,7 @@ def torch_embedding(
     )
 
 
+@fill_doc
 def keras_embedding_weights(vectors_or_matrix, vocabulary=None, oov="zeros", seed=0, norm=False):
     """Weights for a Keras ``Embedding`` layer: ``[matrix]`` of shape ``(input_dim, output_dim)``.
 
@@ -348,14 +344,7 @@ def keras_embedding_weights(vectors_or_matrix, vocabulary=None, oov="zeros", see
     ----------
     vectors_or_matrix : Vectors or array of shape (n, dim)
         The vectors or a matrix.
-    vocabulary : list, dict or tokenizer, optional
-        Rows follow these ids (see :func:`embedding_matrix`).
-    oov : {"zeros", "random", "mean"}
-        With ``vocabulary``: the rows of unknown words.
-    seed : int, default 0
-        Seed of ``oov="random"``.
-    norm : bool, default False
-        Unit-length rows.
+    %(parameters_embedding_rows)s
 
     Returns
     -------

@@ -4,26 +4,24 @@
 
 import numpy as np
 
+from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
 
 
+@fill_doc
 class RelationsMixin:
     """gensim's word-to-word comparisons for ``Vectors`` (cosines between given words).
 
     A mixin: ``engine.Vectors`` is the class to use.
 
-    See Also
-    --------
-    engine.Vectors : The class that carries these methods.
+    %(see_also_vectors)s
 
-    Examples
-    --------
-    >>> import numpy as np, engine
-    >>> v = engine.Vectors(["a", "b"], np.eye(2))
-    >>> isinstance(v, RelationsMixin), float(v.similarity("a", "b"))
-    (True, 0.0)
+    %(examples_abc)s
+    >>> isinstance(v, RelationsMixin), round(float(v.similarity("a", "b")), 3)
+    (True, 0.8)
     """
 
+    @fill_doc
     def similarity(self, w1, w2):
         r"""Cosine similarity of two words, as gensim.
 
@@ -41,25 +39,20 @@ class RelationsMixin:
         numpy.float32
             The cosine, in [-1, 1]; 0 when a vector is zero.
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
         See Also
         --------
         distance : ``1 - similarity``.
         n_similarity : The similarity of two word lists.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0.8, 0.6]]))
+        %(examples_abc)s
         >>> round(float(v.similarity("a", "b")), 3)
         0.8
         """
         return np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True))
 
+    @fill_doc
     def distance(self, w1, w2):
         """Cosine distance of two words: ``1 - similarity(w1, w2)``, as gensim.
 
@@ -73,25 +66,20 @@ class RelationsMixin:
         numpy.float32
             The distance, in [0, 2].
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
         See Also
         --------
         similarity : The cosine itself.
         distances : From one word to many.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
-        >>> float(v.distance("a", "b"))
+        %(examples_abc)s
+        >>> float(v.distance("a", "c"))
         1.0
         """
         return 1 - self.similarity(w1, w2)
 
+    @fill_doc
     def n_similarity(self, ws1, ws2):
         r"""Cosine similarity of the means of two word lists, as gensim.
 
@@ -117,10 +105,7 @@ class RelationsMixin:
         ShapeError
             If a list is empty (gensim raises ZeroDivisionError).
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> round(float(v.n_similarity(["a", "c"], ["b"])), 3)
         0.99
         """
@@ -130,6 +115,7 @@ class RelationsMixin:
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
         return np.dot(self._unitvec(mean1), self._unitvec(mean2))
 
+    @fill_doc
     def rank_by_centrality(self, words, use_norm=True):
         """Rank words by their similarity to the words' mean, as gensim.
 
@@ -158,10 +144,7 @@ class RelationsMixin:
         --------
         doesnt_match : The last word of this ranking.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> [w for _, w in v.rank_by_centrality(["a", "b", "c"])]
         ['b', 'a', 'c']
         """
@@ -180,6 +163,7 @@ class RelationsMixin:
         dists = np.dot(vectors, mean)
         return sorted(zip(dists, used), reverse=True)
 
+    @fill_doc
     def doesnt_match(self, words):
         """The word furthest from the mean of ``words``, as gensim.
 
@@ -202,10 +186,7 @@ class RelationsMixin:
         --------
         rank_by_centrality : The whole ranking.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.9, 0.1], [0, 1]]))
+        %(examples_abc)s
         >>> v.doesnt_match(["a", "b", "c"])
         'c'
         """
@@ -247,6 +228,7 @@ class RelationsMixin:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(denom > 0, dots / np.where(denom > 0, denom, 1), 0 * dots)
 
+    @fill_doc
     def distances(self, word_or_vector, other_words=()):
         """Cosine distances from a word or vector to other words, as gensim.
 
@@ -262,21 +244,15 @@ class RelationsMixin:
         ndarray of float32
             ``1 - cos`` for each of ``other_words`` (or every row).
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
         See Also
         --------
         distance : Between two words.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
-        >>> v.distances("a").tolist()
-        [0.0, 1.0]
+        %(examples_abc)s
+        >>> [round(float(d), 3) for d in v.distances("a")]
+        [0.0, 0.2, 1.0]
         """
         if isinstance(word_or_vector, self._KEY_TYPES):
             q = self.get_vector(word_or_vector, norm=True)
@@ -288,13 +264,11 @@ class RelationsMixin:
             others = self._unit[[self.get_index(w) for w in other_words]]
         return 1 - others @ q
 
+    @fill_doc
     def closer_than(self, key1, key2):
         """All words closer to ``key1`` than ``key2`` is, as gensim.
 
-        Parameters
-        ----------
-        key1, key2 : str or int
-            Words or row numbers.
+        %(parameters_key1_key2)s
 
         Returns
         -------
@@ -302,19 +276,13 @@ class RelationsMixin:
             The words whose cosine distance to ``key1`` is smaller than ``key2``'s, in row order,
             ``key1`` itself left out.
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
         See Also
         --------
         rank : How many words are closer, plus one.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> v.closer_than("a", "c")
         ['b']
         """
@@ -323,33 +291,26 @@ class RelationsMixin:
         closer = np.where(all_distances < all_distances[e2])[0]
         return [self.index_to_key[i] for i in closer if i != e1]
 
+    @fill_doc
     def rank(self, key1, key2):
         """Rank of ``key2`` among the neighbours of ``key1``, as gensim.
 
-        Parameters
-        ----------
-        key1, key2 : str or int
-            Words or row numbers.
+        %(parameters_key1_key2)s
 
         Returns
         -------
         int
             ``len(closer_than(key1, key2)) + 1``: 1 when ``key2`` is the nearest.
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> v.rank("a", "c")
         2
         """
         return len(self.closer_than(key1, key2)) + 1
 
+    @fill_doc
     def most_similar_to_given(self, key1, keys_list):
         """The key of ``keys_list`` most similar to ``key1``, as gensim.
 
@@ -365,20 +326,15 @@ class RelationsMixin:
         str or int
             The candidate of highest cosine with ``key1`` (the first one on a tie).
 
-        Raises
-        ------
-        VocabularyError
-            If a word is not in the vocabulary.
+        %(raises_missing_word)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> v.most_similar_to_given("a", ["c", "b"])
         'b'
         """
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
+    @fill_doc
     def relative_cosine_similarity(self, wa, wb, topn=10):
         r"""Relative cosine similarity of ``wb`` to ``wa``, as gensim (Leeuwenberg et al. 2016).
 
@@ -408,10 +364,7 @@ class RelationsMixin:
         VocabularyError
             If a word is not in the vocabulary.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> round(v.relative_cosine_similarity("a", "b", topn=2), 3)
         1.0
         """

@@ -9,18 +9,18 @@ gensim calls of ``engine.similarity`` and ``engine.relations`` use them too.
 import numpy as np
 
 from . import _kernels
+from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
 
 
+@fill_doc
 class SearchMixin:
     """Batched exact search (``search``, ``most_similar_batch``, ``analogies``) for ``Vectors``.
 
     A mixin: ``engine.Vectors`` is the class to use; it provides ``_unit``, ``key_to_index``,
     ``index_to_key``, ``get_index`` and ``get_vector``.
 
-    See Also
-    --------
-    engine.Vectors : The class that carries these methods.
+    %(see_also_vectors)s
 
     Examples
     --------
@@ -136,6 +136,7 @@ class SearchMixin:
         return int(k)
 
     # -- batched search --------------------------------------------------------------
+    @fill_doc
     def search(self, queries, k=10, exclude=None, restrict_vocab=None):
         r"""Exact cosine top-``k`` for many queries at once.
 
@@ -185,10 +186,7 @@ class SearchMixin:
         most_similar_batch : The same search with gensim's results (words, query word excluded).
         most_similar : One query, gensim's arguments.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> scores, ids = v.search(["a", "c"], k=2)
         >>> ids.tolist(), [[round(float(s), 2) for s in row] for row in scores]
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
@@ -208,6 +206,7 @@ class SearchMixin:
             ]
         return _kernels.topk(self._unit, q, k, lo, hi, exclude)
 
+    @fill_doc
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
         """``most_similar`` for many single queries in one batched call.
 
@@ -242,10 +241,7 @@ class SearchMixin:
         --------
         search : The arrays behind it, with exclusions and row ranges.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> [[w for w, _ in r] for r in v.most_similar_batch(["a", "c"], topn=2)]
         [['b', 'c'], ['b', 'a']]
         """
@@ -267,6 +263,7 @@ class SearchMixin:
             [(keys[i], s) for i, s in zip(ir, sr) if i >= 0] for ir, sr in zip(ids.tolist(), scores.tolist())
         ]
 
+    @fill_doc
     def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd"):
         r"""Answer many analogies "a is to b as c is to ?" at once.
 
@@ -313,10 +310,7 @@ class SearchMixin:
         most_similar : One 3CosAdd analogy, gensim's arguments.
         most_similar_cosmul : One 3CosMul analogy.
 
-        Examples
-        --------
-        >>> import engine
-        >>> v = engine.datasets.default_vectors()
+        %(examples_default)s
         >>> scores, ids = v.analogies(["man"], ["king"], ["woman"], topn=3)
         >>> [v.index_to_key[i] for i in ids[0]]
         ['queen', 'kings', 'monarch']

@@ -9,23 +9,20 @@ from numbers import Integral
 import numpy as np
 
 from . import _kernels
+from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
 
 
+@fill_doc
 class SimilarityMixin:
     """gensim's ``most_similar`` family for ``Vectors``: mean vectors, 3CosAdd, 3CosMul.
 
     A mixin: ``engine.Vectors`` is the class to use; it relies on ``engine.search.SearchMixin``
     for gensim's argument conventions.
 
-    See Also
-    --------
-    engine.Vectors : The class that carries these methods.
+    %(see_also_vectors)s
 
-    Examples
-    --------
-    >>> import numpy as np, engine
-    >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+    %(examples_abc)s
     >>> isinstance(v, SimilarityMixin), [w for w, _ in v.most_similar("a", topn=1)]
     (True, ['b'])
     """
@@ -111,6 +108,7 @@ class SimilarityMixin:
             mean = self._unitvec(mean).astype(np.float32)
         return mean
 
+    @fill_doc
     def most_similar(
         self,
         positive=None,
@@ -171,10 +169,7 @@ class SimilarityMixin:
         search : Exact top-k arrays for many queries.
         most_similar_cosmul : The 3CosMul ranking.
 
-        Examples
-        --------
-        >>> import engine
-        >>> v = engine.datasets.default_vectors()
+        %(examples_default)s
         >>> [w for w, _ in v.most_similar(positive=["king", "woman"], negative=["man"], topn=3)]
         ['queen', 'kings', 'monarch']
         >>> v.most_similar("apple", topn=None).shape
@@ -215,41 +210,23 @@ class SimilarityMixin:
         scores, ids = _kernels.topk(self._unit, mean[None, :], k, clip_start, clip_end, [all_keys])
         return self._results(scores, ids)[0]
 
+    @fill_doc
     def similar_by_word(self, word, topn=10, restrict_vocab=None):
-        """Find the words most similar to ``word`` (gensim's alias of ``similar_by_key``).
+        """Find the words most similar to ``word``: gensim's alias of ``similar_by_key``.
 
-        Parameters
-        ----------
-        word : str or int
-            A word or a row number.
-        topn : int or None, default 10
-            Number of results; None gives the raw scores of every row.
-        restrict_vocab : int, optional
-            Search only the first ``restrict_vocab`` words.
-
-        Returns
-        -------
-        list of (str, float) or ndarray of float32
-            As ``most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)``.
-
-        Raises
-        ------
-        VocabularyError
-            If ``word`` is not in the vocabulary.
+        The arguments and the result are those of ``similar_by_key(word, topn, restrict_vocab)``.
 
         See Also
         --------
-        most_similar : The general call.
+        similar_by_key : The call this one names.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
-        >>> [w for w, _ in v.similar_by_word("c", topn=2)]
-        ['b', 'a']
+        %(examples_abc)s
+        >>> v.similar_by_word("c", topn=2) == v.similar_by_key("c", topn=2)
+        True
         """
         return self.similar_by_key(word, topn, restrict_vocab)
 
+    @fill_doc
     def similar_by_key(self, key, topn=10, restrict_vocab=None):
         """Find the words most similar to ``key``, as gensim.
 
@@ -257,35 +234,22 @@ class SimilarityMixin:
         ----------
         key : str or int
             A word or a row number (left out of the results).
-        topn : int or None, default 10
-            Number of results; None gives the raw scores of every row.
-        restrict_vocab : int, optional
-            Search only the first ``restrict_vocab`` words.
+        %(topn)s
+        %(restrict_vocab)s
 
-        Returns
-        -------
-        list of (str, float) or ndarray of float32
-            As ``most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)``.
+        %(returns_most_similar)s
 
-        Raises
-        ------
-        VocabularyError
-            If ``key`` is not in the vocabulary.
+        %(raises_missing_word)s
 
-        See Also
-        --------
-        most_similar : The general call.
-        most_similar_batch : Many keys in one call.
+        %(see_also_most_similar)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> [w for w, _ in v.similar_by_key("a", topn=2)]
         ['b', 'c']
         """
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
+    @fill_doc
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """Find the words most similar to a vector, as gensim.
 
@@ -295,34 +259,25 @@ class SimilarityMixin:
         ----------
         vector : ndarray, shape (vector_size,)
             The query (normalised here).
-        topn : int or None, default 10
-            Number of results; None gives the raw scores of every row.
-        restrict_vocab : int, optional
-            Search only the first ``restrict_vocab`` words.
+        %(topn)s
+        %(restrict_vocab)s
 
-        Returns
-        -------
-        list of (str, float) or ndarray of float32
-            As ``most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)``.
+        %(returns_most_similar)s
 
         Raises
         ------
         ShapeError
             If the vector has the wrong dimension or holds NaN or Inf.
 
-        See Also
-        --------
-        most_similar : The general call.
+        %(see_also_most_similar)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0.8, 0.6], [0, 1]]))
+        %(examples_abc)s
         >>> v.similar_by_vector(np.array([1.0, 0.0], dtype=np.float32), topn=1)
         [('a', 1.0)]
         """
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
+    @fill_doc
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         r"""Levy & Goldberg's 3CosMul ranking, as gensim's ``most_similar_cosmul``.
 
@@ -366,10 +321,7 @@ class SimilarityMixin:
         analogies : Many 3CosMul (or 3CosAdd) analogies at once.
         most_similar : The additive ranking.
 
-        Examples
-        --------
-        >>> import engine
-        >>> v = engine.datasets.default_vectors()
+        %(examples_default)s
         >>> [w for w, _ in v.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=3)]
         ['queen', 'monarch', 'kings']
         """

@@ -11,6 +11,7 @@ gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word co
 import numpy as np
 
 from . import _kernels, bags, evaluation, store
+from ._docstrings import fill_doc
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
 from .ngrams import NgramVectors
@@ -502,6 +503,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
     evaluate_word_pairs = evaluation.evaluate_word_pairs
     evaluate_word_analogies = evaluation.evaluate_word_analogies
 
+    @fill_doc
     def wmdistance(self, document1, document2, norm=True):
         r"""Word Mover's Distance between two documents, as gensim's ``wmdistance``.
 
@@ -534,19 +536,13 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
         float
             The distance (non-negative, or ``inf``).
 
-        Raises
-        ------
-        ShapeError
-            If a document is neither a string nor a list of string tokens.
+        %(raises_document)s
 
         See Also
         --------
         engine.WMD : Batches (``pairwise``, ``pairs``), exact k nearest documents, Sinkhorn.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        %(examples_wmd_ab)s
         >>> round(v.wmdistance(["a", "a", "b"], ["b"]), 12)   # 2/3 * sqrt(2)
         0.942809041582
         """

@@ -1,9 +1,13 @@
 """What every benchmark script shares: its sizes and command line, timing, fresh-process
-measurements, and the tables it prints row by row and returns to ``engine bench``.
+measurements, the folder of its generated inputs, and the tables it prints row by row and
+returns to ``engine bench``.
 
 A benchmark script (``benchmarks/bench_NAME.py``) is written as::
 
-    from engine.bench import harness
+    if __name__ == "__main__":  # run as a script in a source checkout: that checkout's engine
+        import _checkout  # noqa: F401
+
+    from engine.bench import harness  # noqa: E402
 
     SIZES = {"tiny": dict(n=1_000), "quick": dict(n=100_000), "full": dict(n=1_000_000)}
     COLUMNS = [("n", "N", "{:,}"), ("seconds", "seconds", "{:.3f}")]
@@ -77,6 +81,18 @@ def main(run, doc, argv=None, options=()):
     args = vars(p.parse_args(argv))
     quick, tiny = args.pop("quick"), args.pop("tiny")
     return run(quick, tiny=tiny, **{k: v for k, v in args.items() if v is not None})
+
+
+def cache_dir(cache=None):
+    """The folder (created) where a benchmark keeps the inputs it generates once: ``cache``, else
+    ``$ENGINE_BENCH_CACHE``, else ``<tmp>/engine-bench``."""
+    import tempfile
+
+    folder = (
+        cache or os.environ.get("ENGINE_BENCH_CACHE") or os.path.join(tempfile.gettempdir(), "engine-bench")
+    )
+    os.makedirs(folder, exist_ok=True)
+    return folder
 
 
 def verdict(ok):

@@ -25,7 +25,14 @@ from ..errors import EngineError
 from .embedder import WEIGHTINGS, DocumentEmbedder, HasMethod
 from .proba import DEFAULT_TEMPERATURE
 
-__all__ = ["COMMON_CONSTRAINTS", "ClassifierBase", "class_array", "not_fitted_error"]
+__all__ = [
+    "COMMON_CONSTRAINTS",
+    "ClassifierBase",
+    "class_array",
+    "not_fitted_error",
+    "top_class",
+    "with_unknown",
+]
 
 # The parameters both classifiers share, declared once.
 COMMON_CONSTRAINTS = {
@@ -47,6 +54,24 @@ def class_array(names):
     return np.array(sorted(names, key=lambda c: (type(c).__name__, c)))
 
 
+def top_class(classes, scores):
+    """The class of each row's highest score (ties: the first class), as ``predict`` returns it.
+
+    >>> top_class(class_array(["food", "sport"]), np.array([[0.1, 0.9], [0.5, 0.5]])).tolist()
+    ['sport', 'food']
+    """
+    return classes[np.argmax(scores, axis=1)] if len(scores) else classes[:0]
+
+
+def with_unknown(values, unknown, return_unknown):
+    """What a call with ``return_unknown`` returns: ``(values, unknown)`` when asked, else ``values``.
+
+    >>> with_unknown("scores", "mask", True), with_unknown("scores", "mask", False)
+    (('scores', 'mask'), 'scores')
+    """
+    return (values, unknown) if return_unknown else values
+
+
 def not_fitted_error(estimator):
     """scikit-learn's NotFittedError when it is installed, else an EngineError."""
     try:
@@ -57,7 +82,8 @@ def not_fitted_error(estimator):
 
 
 class ClassifierBase:
-    """Parameters, cloning, tags, accuracy and ``repr`` of a scikit-learn classifier."""
+    """Parameters (those both classifiers take are stored here), cloning, tags, accuracy and ``repr``
+    of a scikit-learn classifier."""
 
     _estimator_type = "classifier"
     _parameter_constraints = COMMON_CONSTRAINTS
@@ -66,6 +92,20 @@ class ClassifierBase:
     _takes_vectors = True  # X may be a numeric (n, d) array of document vectors
     _requires_fit = True
     _requires_y = True
+
+    def __init__(
+        self, vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
+    ):
+        # the parameters both classifiers take, stored unchanged (each subclass stores its own)
+        self.vectors = vectors
+        self.labels = labels
+        self.weighting = weighting
+        self.temperature = temperature
+        self.encoder = encoder
+        self.reference = reference
+        self.sif_a = sif_a
+        self.n_components = n_components
+        self.chunk_size = chunk_size
 
     @classmethod
     def _get_param_names(cls):

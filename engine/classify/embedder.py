@@ -29,6 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .. import _kernels
+from .._docstrings import fill_doc
 from .._params import Interval, Options, check_params
 from .._text import encode as _encode
 from .._text import tokenize as _tokenize
@@ -127,6 +128,7 @@ class DocumentEmbedder:
             return getattr(self, "_encoder_dim", None)
         return self.vectors.vector_size
 
+    @fill_doc
     def fit(self, texts=None):
         """Fit p(w) / idf and the principal component(s) (nothing to fit with an encoder).
 
@@ -136,14 +138,9 @@ class DocumentEmbedder:
             Default the ``reference`` texts, else the Lee background corpus (fitted once per
             ``Vectors`` and weighting, and shared).
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
-        Examples
-        --------
-        >>> import engine
-        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        %(examples_embedder)s
         >>> emb.fit(["a quiet day", "the team played"]).components_.shape
         (1, 384)
         """
@@ -224,6 +221,7 @@ class DocumentEmbedder:
         comps = self.components_ if components else None
         return _kernels.doc_vectors(indptr, ids, w, self.vectors.unit, comps, normalize)
 
+    @fill_doc
     def transform(self, texts):
         """Unit document vectors of texts, ``chunk_size`` texts at a time.
 
@@ -237,10 +235,7 @@ class DocumentEmbedder:
         unknown : bool ndarray (n,)
             The texts with no known word (their rows are zero).
 
-        Examples
-        --------
-        >>> import engine
-        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        %(examples_embedder)s
         >>> X, unknown = emb.transform(["a goal", "qqqzz"])
         >>> unknown.tolist()
         [False, True]
@@ -258,6 +253,7 @@ class DocumentEmbedder:
         X, norms = self._vectors_from_csr(*self.encode_texts(texts)[:3])
         return X, ~(norms > 0)
 
+    @fill_doc
     def scores(self, texts, labels):
         """Cosines of texts with unit label vectors, without materialising document vectors.
 
@@ -276,10 +272,7 @@ class DocumentEmbedder:
         unknown : bool ndarray (n,)
             The texts with no known word (they score 0).
 
-        Examples
-        --------
-        >>> import engine
-        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        %(examples_embedder)s
         >>> L, _ = emb.label_vectors({"sport": "sport team", "food": "food meal"})
         >>> emb.scores(["a goal"], L)[0].shape
         (1, 2)
@@ -321,6 +314,7 @@ class DocumentEmbedder:
         X, norms = _kernels.normalize_rows(X)
         return X, ~(norms > 0)
 
+    @fill_doc
     def label_vectors(self, labels):
         """Label vectors from ``{name: description text or word list}`` (``labels.label_spec``).
 
@@ -338,10 +332,7 @@ class DocumentEmbedder:
         dropped : dict
             Per label, the words of its description that are not in the vocabulary.
 
-        Examples
-        --------
-        >>> import engine
-        >>> emb = DocumentEmbedder(engine.datasets.default_vectors())
+        %(examples_embedder)s
         >>> L, dropped = emb.label_vectors({"sport": "sport and qqqzz"})
         >>> L.shape, dropped
         ((1, 384), {'sport': ['qqqzz']})

@@ -5,9 +5,10 @@ from numbers import Real
 import numpy as np
 
 from .. import _kernels
+from .._docstrings import fill_doc
 from .._params import Interval
 from ..errors import EngineError, ShapeError
-from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, not_fitted_error
+from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, not_fitted_error, top_class, with_unknown
 from .embedder import DEFAULT_CHUNK
 from .inputs import as_targets, is_numeric_matrix
 from .labels import label_spec
@@ -82,16 +83,10 @@ class FewShotClassifier(ClassifierBase):
         n_components=None,
         chunk_size=DEFAULT_CHUNK,
     ):
-        self.vectors = vectors
-        self.labels = labels
-        self.weighting = weighting
+        super().__init__(
+            vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
+        )
         self.prior_weight = prior_weight
-        self.temperature = temperature
-        self.encoder = encoder
-        self.reference = reference
-        self.sif_a = sif_a
-        self.n_components = n_components
-        self.chunk_size = chunk_size
 
     # ---- fitting ----
     def _setup(self):
@@ -107,24 +102,19 @@ class FewShotClassifier(ClassifierBase):
             self._prior = {name: L[i] for i, name in enumerate(spec)}
         self._sums, self._counts = {}, {}
 
+    @fill_doc
     def fit(self, X, y):
         """Prototypes from the examples ``X`` with classes ``y`` (replaces any earlier fit).
 
         Parameters
         ----------
-        X : list of texts, or numeric array (n, d) of document vectors
+        %(fewshot_X)s
         y : array (n,) of class labels
             Classes named in ``labels`` but without examples stay zero-shot.
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
-        Examples
-        --------
-        >>> import engine
-        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        %(examples_fewshot)s
         >>> fs.classes_.tolist()
         ['food', 'sport']
         """
@@ -226,22 +216,17 @@ class FewShotClassifier(ClassifierBase):
         if not hasattr(self, "prototypes_"):
             raise not_fitted_error(self)
 
+    @fill_doc
     def embed(self, X):
         """Unit document vectors of ``X``.
 
-        Parameters
-        ----------
-        X : list of texts, or numeric array (n, d) of document vectors
+        %(parameters_fewshot_X)s
 
         Returns
         -------
         ndarray float32 (n, d)
 
-        Examples
-        --------
-        >>> import engine
-        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        %(examples_fewshot)s
         >>> fs.embed(["a goal"]).shape
         (1, 384)
         """
@@ -255,72 +240,58 @@ class FewShotClassifier(ClassifierBase):
         D, unknown = self._embed(X)
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
+    @fill_doc
     def decision_function(self, X):
         """Cosine of each text to each class prototype.
 
-        Parameters
-        ----------
-        X : list of texts, or numeric array (n, d) of document vectors
+        %(parameters_fewshot_X)s
 
         Returns
         -------
         ndarray float64 (n, n_classes); with two classes, as scikit-learn expects, the 1-D
         ``cos(classes_[1]) − cos(classes_[0])``.
 
-        Examples
-        --------
-        >>> import engine
-        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        %(examples_fewshot)s
         >>> fs.decision_function(["a goal", "a bowl of soup"]).shape
         (2,)
         """
         scores, _ = self._scores(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
+    @fill_doc
     def predict_proba(self, X, return_unknown=False):
         """softmax(cosine / T) over the classes; 1/K for a text with no known word.
 
         Parameters
         ----------
-        X : list of texts, or numeric array (n, d) of document vectors
-        return_unknown : bool
-            Also return the mask of the texts with no known word.
+        %(fewshot_X)s
+        %(return_unknown)s
 
         Returns
         -------
         ndarray float64 (n, n_classes), columns in ``classes_`` order, or ``(proba, unknown)``.
 
-        Examples
-        --------
-        >>> import engine
-        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        %(examples_fewshot)s
         >>> fs.predict_proba(["qqqzz"]).tolist()
         [[0.5, 0.5]]
         """
         scores, unknown = self._scores(X)
-        proba = softmax_proba(scores, self._T, unknown)
-        return (proba, unknown) if return_unknown else proba
+        return with_unknown(softmax_proba(scores, self._T, unknown), unknown, return_unknown)
 
+    @fill_doc
     def predict(self, X):
         """The class of the nearest prototype (the first class for a text with no known word).
 
-        Parameters
-        ----------
-        X : list of texts, or numeric array (n, d) of document vectors
+        %(parameters_fewshot_X)s
 
         Returns
         -------
         ndarray (n,) of items of ``classes_``
+            The class of each text's nearest prototype.
 
-        Examples
-        --------
-        >>> import engine
-        >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
-        >>> fs = fs.fit(["great match", "tasty soup"], ["sport", "food"])
+        %(examples_fewshot)s
         >>> fs.predict(["the team scored a goal"]).tolist()
         ['sport']
         """
-        scores, _ = self._scores(X)
-        return self.classes_[np.argmax(scores, axis=1)] if len(scores) else self.classes_[:0]
+        scores, _ = self._scores(X)  # first: NotFittedError before fit
+        return top_class(self.classes_, scores)

@@ -12,10 +12,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._docstrings import fill_doc
 from .._params import Interval, Options, check
 from .._text import tokenize as _tokenize
 from ..errors import EngineError, ShapeError
-from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array
+from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, top_class, with_unknown
 from .embedder import DEFAULT_CHUNK
 from .inputs import as_text_list
 from .labels import label_spec
@@ -142,21 +143,16 @@ class ZeroShotClassifier(ClassifierBase):
         lowercase=True,
         chunk_size=DEFAULT_CHUNK,
     ):
-        self.vectors = vectors
-        self.labels = labels
-        self.weighting = weighting
+        super().__init__(
+            vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
+        )
         self.scorer = scorer
         self.multi_label = multi_label
-        self.temperature = temperature
         self.threshold = threshold
-        self.encoder = encoder
-        self.reference = reference
-        self.sif_a = sif_a
-        self.n_components = n_components
         self.lowercase = lowercase
-        self.chunk_size = chunk_size
 
     # ---- fitting ----
+    @fill_doc
     def fit(self, X=None, y=None):
         """Build the label state; with texts ``X``, fit the weighting statistics on them.
 
@@ -168,14 +164,9 @@ class ZeroShotClassifier(ClassifierBase):
         y : ignored
             The classes are the labels, given up front.
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> clf.fit(["a quiet day", "the team played"]).label_vectors_.shape
         (2, 384)
         """
@@ -241,98 +232,76 @@ class ZeroShotClassifier(ClassifierBase):
             return sigmoid_proba(scores, self._threshold(), self._temperature(), unknown)
         return softmax_proba(scores, self._temperature(), unknown)
 
+    @fill_doc
     def embed(self, X, return_unknown=False):
         """Unit document vectors of texts, as the cosine scorer sees them.
 
-        Parameters
-        ----------
-        X : list of texts (str or token lists)
-        return_unknown : bool
-            Also return the mask of the texts with no known word (their rows are zero).
+        %(parameters_texts_unknown)s
 
         Returns
         -------
-        ndarray float32 (n, d), or ``(vectors, unknown)``.
+        ndarray float32 (n, d), or ``(vectors, unknown)``
+            A text with no known word has a zero row.
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> D, unknown = clf.embed(["a goal", "qqqzz"], return_unknown=True)
         >>> D.shape, unknown.tolist()
         ((2, 384), [False, True])
         """
-        D, unknown = self._fitted().embedder_.transform(X)
-        return (D, unknown) if return_unknown else D
+        return with_unknown(*self._fitted().embedder_.transform(X), return_unknown)
 
+    @fill_doc
     def decision_function(self, X, return_unknown=False):
         """The score of each text for each label: a cosine (or −WMD with ``scorer="wmd"``).
 
-        Parameters
-        ----------
-        X : list of texts (str or token lists)
-        return_unknown : bool
-            Also return the mask of the texts with no known word (they score 0).
+        %(parameters_texts_unknown)s
 
         Returns
         -------
-        ndarray float64 (n, K), columns in ``classes_`` order, or ``(scores, unknown)``.
+        ndarray float64 (n, K), columns in ``classes_`` order, or ``(scores, unknown)``
+            A text with no known word scores 0.
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> clf.decision_function(["a goal", "qqqzz"]).shape
         (2, 2)
         """
-        scores, unknown = self._fitted()._scores(X)
-        return (scores, unknown) if return_unknown else scores
+        return with_unknown(*self._fitted()._scores(X), return_unknown)
 
+    @fill_doc
     def predict_proba(self, X, return_unknown=False):
         """Probabilities: softmax(score / T), or with ``multi_label`` the independent
         σ((score − threshold) / T).
 
-        Parameters
-        ----------
-        X : list of texts (str or token lists)
-        return_unknown : bool
-            Also return the mask of the texts with no known word (they get 1/K for every
-            label, never NaN).
+        %(parameters_texts_unknown)s
 
         Returns
         -------
-        ndarray float64 (n, K), columns in ``classes_`` order, or ``(proba, unknown)``.
+        ndarray float64 (n, K), columns in ``classes_`` order, or ``(proba, unknown)``
+            A text with no known word gets 1/K for every label, never NaN.
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> proba, unknown = clf.predict_proba(["a goal", "qqqzz"], return_unknown=True)
         >>> proba[1].tolist(), unknown.tolist()
         ([0.5, 0.5], [False, True])
         """
         est = self._fitted()
         scores, unknown = est._scores(X)
-        proba = est._proba(scores, unknown)
-        return (proba, unknown) if return_unknown else proba
+        return with_unknown(est._proba(scores, unknown), unknown, return_unknown)
 
+    @fill_doc
     def predict(self, X):
         """The most probable label of each text; with ``multi_label`` every label that applies.
 
-        Parameters
-        ----------
-        X : list of texts (str or token lists)
+        %(parameters_texts_X)s
 
         Returns
         -------
-        ndarray (n,) of items of ``classes_``; with ``multi_label`` a boolean indicator ``(n, K)``
-        (columns in ``classes_`` order) of the labels whose score reaches the threshold. A text
-        with no known word gets the first class (multi-label: no label).
+        ndarray (n,) of items of ``classes_``, or of bool (n, K) with ``multi_label``
+            The label of each text; with ``multi_label`` an indicator (columns in ``classes_``
+            order) of the labels whose score reaches the threshold. A text with no known word gets
+            the first class (multi-label: no label).
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> clf.predict(["the team won the match"]).tolist()
         ['sport']
         """
@@ -340,8 +309,9 @@ class ZeroShotClassifier(ClassifierBase):
         scores, unknown = est._scores(X)
         if self.multi_label:
             return (scores >= self._threshold()) & ~unknown[:, None]
-        return est.classes_[np.argmax(scores, axis=1)] if len(scores) else est.classes_[:0]
+        return top_class(est.classes_, scores)
 
+    @fill_doc
     def iter_predict_proba(self, texts, chunk_size=None):
         """Stream ``(proba, unknown)`` per chunk of an iterable of texts (bounded memory).
 
@@ -356,10 +326,7 @@ class ZeroShotClassifier(ClassifierBase):
         -------
         generator of ``(proba, unknown)``, as ``predict_proba(chunk, return_unknown=True)``.
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> [p.shape for p, _ in clf.iter_predict_proba(iter(["goal", "soup", "tea"]), chunk_size=2)]
         [(2, 2), (1, 2)]
         """
@@ -373,6 +340,7 @@ class ZeroShotClassifier(ClassifierBase):
             scores, unknown = est._scores(chunk)
             yield est._proba(scores, unknown), unknown
 
+    @fill_doc
     def explain(self, text):
         """Each known word's contribution to each label's cosine score (they sum to the score).
 
@@ -384,10 +352,7 @@ class ZeroShotClassifier(ClassifierBase):
         -------
         Explanation
 
-        Examples
-        --------
-        >>> import engine
-        >>> clf = engine.ZeroShotClassifier(engine.datasets.default_vectors(), ["sport", "food"])
+        %(examples_zeroshot)s
         >>> ex = clf.explain("a football match and a pizza")
         >>> bool(abs(ex.contributions.sum(axis=0) - ex.scores).max() < 1e-5)
         True

@@ -2,7 +2,7 @@
 
 import sys
 
-from ._common import vectors_of
+from ._common import add_vectors_option, vectors_of
 
 
 def add_commands(sub):
@@ -25,7 +25,7 @@ def add_commands(sub):
         default=None,
         help="name the input's format (default: text, or by extension with --field)",
     )
-    s.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
+    add_vectors_option(s)
     s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
     s.add_argument("--multi-label", action="store_true", help="independent probability per label")
     s.add_argument("--threshold", type=float, default=None, help="multi-label score threshold")

@@ -3,17 +3,19 @@
 import os
 
 from ..errors import EngineError
+from ._common import command_group
 
 
 def add_commands(sub):
     """Add this module's commands to the ``engine`` parser's subcommands ``sub``."""
-    s = sub.add_parser("meta", help="combine several embeddings into a meta-embedding")
-    msub = s.add_subparsers(dest="meta_command", required=True, metavar="ACTION")
-    for name, helptext in (
+    actions = (
         ("build", "build a meta-embedding and save it"),
         ("evaluate", "score every source and the meta-embedding side by side"),
-    ):
-        m = msub.add_parser(name, help=helptext)
+    )
+    group = command_group(
+        sub, "meta", "combine several embeddings into a meta-embedding", "meta_command", "ACTION", actions
+    )
+    for name, m in group:
         m.add_argument(
             "sources",
             nargs="+",

@@ -12,41 +12,34 @@ SCORE_EXIT_CODES = """exit codes:
        checkpointed: fix the row (or add --on-error skip) and run again with --resume
   4    the Dask cluster could not be reached or started
   130  interrupted (Ctrl-C); --resume continues"""
+# `engine score --help` and every task's help end with the exit codes, laid out as written
+_EXIT_CODES_HELP = dict(epilog=SCORE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def add_commands(sub):
     """Add ``engine score`` and its tasks to the ``engine`` parser's subcommands ``sub``."""
-    common = _score_common()
-
     s = sub.add_parser(
         "score",
         help="score a table of texts: zero-shot labels, nearest words, WMD neighbours, topics",
         description="Score every row of a table of texts, streaming, in input order.",
-        epilog=SCORE_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **_EXIT_CODES_HELP,
     )
     tasks = s.add_subparsers(dest="task", required=True, metavar="TASK")
-    t = tasks.add_parser(
-        "zeroshot",
-        parents=[common],
-        help="zero-shot labels: label, score",
-        epilog=SCORE_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    common = _score_common()
+
+    def task(name, help):
+        t = tasks.add_parser(name, parents=[common], help=help, **_EXIT_CODES_HELP)
+        t.set_defaults(func=_cmd_score)
+        return t
+
+    t = task("zeroshot", "zero-shot labels: label, score")
     t.add_argument(
         "--labels",
         required=True,
         help='JSON file: {"label": "description words" or ["word", ...], ...} or ["label", ...]',
     )
     t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
-    t.set_defaults(func=_cmd_score)
-    t = tasks.add_parser(
-        "neighbors",
-        parents=[common],
-        help="nearest words of each text's vector or of each of its words",
-        epilog=SCORE_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    t = task("neighbors", "nearest words of each text's vector or of each of its words")
     t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text or word (default 10)")
     t.add_argument(
         "--of",
@@ -54,14 +47,7 @@ def add_commands(sub):
         default="text",
         help="the text's mean vector (default) or each of its words",
     )
-    t.set_defaults(func=_cmd_score)
-    t = tasks.add_parser(
-        "wmd-knn",
-        parents=[common],
-        help="k nearest documents of a corpus by Word Mover's Distance",
-        epilog=SCORE_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    t = task("wmd-knn", "k nearest documents of a corpus by Word Mover's Distance")
     t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
     t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
     t.add_argument(
@@ -70,19 +56,11 @@ def add_commands(sub):
     t.add_argument(
         "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
     )
-    t.set_defaults(func=_cmd_score)
-    _add_topics(tasks, common)
+    _add_topics(task("topics", "the most probable topics of each text under a gensim LDA model"))
 
 
-def _add_topics(tasks, common):
-    """``engine score topics``: a gensim LDA model's topics of each text, and nearest documents."""
-    t = tasks.add_parser(
-        "topics",
-        parents=[common],
-        help="the most probable topics of each text under a gensim LDA model; nearest corpus documents",
-        epilog=SCORE_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _add_topics(t):
+    """The options of ``engine score topics``: a gensim LDA model's topics, and nearest documents."""
     t.add_argument(
         "--model",
         required=True,
@@ -108,7 +86,6 @@ def _add_topics(tasks, common):
     t.add_argument(
         "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
     )
-    t.set_defaults(func=_cmd_score)
 
 
 def _score_common():

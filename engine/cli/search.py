@@ -2,7 +2,7 @@
 
 import sys
 
-from ._common import vectors_of
+from ._common import add_vectors_option, vectors_of
 
 
 def add_commands(sub):
@@ -11,7 +11,7 @@ def add_commands(sub):
     s.add_argument("words", nargs="*", help="query words")
     s.add_argument("--file", default=None, help="a file of query words, one per line")
     s.add_argument("-k", "--k", type=int, default=10, help="neighbours per query (default 10)")
-    s.add_argument("--vectors", default=None, help="vectors to search (default: the embedded default)")
+    add_vectors_option(s)
     s.set_defaults(func=_cmd_search)
 
 

@@ -2,23 +2,20 @@
 
 import time
 
-from ._common import read_lines
+from ._common import command_group, read_lines
 
 MODEL_HELP = "a model gensim's LdaModel.save wrote (a pickle: loading it runs code; only files you trust)"
 
 
 def add_commands(sub):
     """Add ``engine topics`` to the ``engine`` parser's subcommands ``sub``."""
-    s = sub.add_parser(
-        "topics", help="topic spaces of gensim LDA models: topics, texts' topics, nearest documents"
-    )
-    tsub = s.add_subparsers(dest="topics_command", required=True, metavar="ACTION")
-    for name, helptext in (
+    actions = (
         ("show", "each topic's most probable words"),
         ("infer", "the topics of each text of a file (one a line)"),
         ("knn", "k nearest corpus documents (one a line) of each query (one a line) in topic space"),
-    ):
-        t = tsub.add_parser(name, help=helptext)
+    )
+    help_ = "topic spaces of gensim LDA models: topics, texts' topics, nearest documents"
+    for name, t in command_group(sub, "topics", help_, "topics_command", "ACTION", actions):
         t.add_argument("model", help=MODEL_HELP)
         t.add_argument(
             "--dictionary",

@@ -1,25 +1,24 @@
 """``engine wmd pairs|knn``: Word Mover's Distance from files of texts."""
 
 from ..errors import EngineError
-from ._common import read_lines, vectors_of
+from ._common import add_vectors_option, command_group, read_lines, vectors_of
 
 
 def add_commands(sub):
     """Add this module's commands to the ``engine`` parser's subcommands ``sub``."""
-    s = sub.add_parser("wmd", help="Word Mover's Distance: pairs from a file, or k nearest documents")
-    wsub = s.add_subparsers(dest="wmd_command", required=True, metavar="MODE")
-    for name, helptext in (
+    actions = (
         ("pairs", "distance of each pair in a TSV file (two texts a line)"),
         ("knn", "k nearest corpus documents (one a line) of each query (one a line)"),
-    ):
-        w = wsub.add_parser(name, help=helptext)
+    )
+    what = "Word Mover's Distance: pairs from a file, or k nearest documents"
+    for name, w in command_group(sub, "wmd", what, "wmd_command", "MODE", actions):
         if name == "pairs":
             w.add_argument("pairs", help="TSV file: two texts per line, tab-separated")
         else:
             w.add_argument("queries", help="text file, one query document per line")
             w.add_argument("corpus", help="text file, one document per line")
             w.add_argument("-k", type=int, default=10, help="how many nearest documents (default 10)")
-        w.add_argument("--vectors", default=None, help="vectors to use (default: the embedded default)")
+        add_vectors_option(w)
         w.add_argument("--no-norm", action="store_true", help="use raw vectors instead of unit vectors")
         w.add_argument(
             "--method",

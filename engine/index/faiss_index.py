@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
@@ -14,8 +15,9 @@ from .kinds import (
     _extract_ivf,
     _faiss,
     _faiss_msg,
+    _knob,
     _make,
-    _positive_int,
+    _set_knob,
     default_train_size,
 )
 from .storage import _as_vectors
@@ -149,14 +151,13 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ knobs
     @property
+    @fill_doc
     def efSearch(self):
         """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
 
         Settable (an int >= 1), also after ``load``; ``EngineError`` on an index without HNSW.
 
-        Returns
-        -------
-        int or None
+        %(returns_search_knob)s
 
         Examples
         --------
@@ -168,26 +169,20 @@ class FaissIndex:
         >>> index.efSearch, index.params["efSearch"]
         (128, 128)
         """
-        h = self._hnsw()
-        return None if h is None else int(h.efSearch)
+        return _knob(self._hnsw(), "efSearch")
 
     @efSearch.setter
     def efSearch(self, value):
-        h = self._hnsw()
-        if h is None:
-            raise EngineError(f"efSearch: the {self.kind!r} index has no HNSW graph")
-        h.efSearch = _positive_int("efSearch", value)
-        self.params["efSearch"] = int(h.efSearch)
+        self.params["efSearch"] = _set_knob(self._hnsw(), "efSearch", value, self.kind, "HNSW graph")
 
     @property
+    @fill_doc
     def nprobe(self):
         """IVF lists visited per query (larger: better recall, slower); None without IVF.
 
         Settable (an int >= 1, capped at ``nlist``); ``EngineError`` on an index without IVF.
 
-        Returns
-        -------
-        int or None
+        %(returns_search_knob)s
 
         Examples
         --------
@@ -199,17 +194,11 @@ class FaissIndex:
         >>> index.nprobe
         8
         """
-        ivf = self._ivf()
-        return None if ivf is None else int(ivf.nprobe)
+        return _knob(self._ivf(), "nprobe")
 
     @nprobe.setter
     def nprobe(self, value):
-        ivf = self._ivf()
-        if ivf is None:
-            raise EngineError(f"nprobe: the {self.kind!r} index has no inverted lists")
-        value = _positive_int("nprobe", value)
-        ivf.nprobe = min(value, ivf.nlist)
-        self.params["nprobe"] = int(ivf.nprobe)
+        self.params["nprobe"] = _set_knob(self._ivf(), "nprobe", value, self.kind, "inverted lists", "nlist")
 
     @property
     def rerank(self):
@@ -221,16 +210,17 @@ class FaissIndex:
         Returns
         -------
         int
+            ``r``; 0 when the results are FAISS's own scores.
 
         Examples
         --------
         >>> import engine
-        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq")
-        >>> index.rerank
-        10
-        >>> index.rerank = 0
+        >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 16), "pq", rerank=0)
         >>> index.rerank
         0
+        >>> index.rerank = 10  # exact cosines: a word's own row comes first
+        >>> index.search("w1", k=1)[1].tolist()
+        [[1]]
         """
         return self._rerank
 
@@ -258,6 +248,7 @@ class FaissIndex:
         Returns
         -------
         int
+            The rows of ``vectors``, each one indexed.
 
         Examples
         --------

@@ -112,6 +112,22 @@ def _positive_int(name, value):
     return int(check(name, value, [Interval(Integral, 1, None)]))
 
 
+def _knob(structure, name):
+    """The search knob ``name`` of an HNSW graph or IVF lists; None when the index has none."""
+    return None if structure is None else int(getattr(structure, name))
+
+
+def _set_knob(structure, name, value, kind, what, cap=None):
+    """Set the search knob ``name`` of an HNSW graph or IVF lists to ``value`` (an int >= 1, at most
+    the structure's ``cap`` attribute) and return it; ``what`` names the structure a ``kind``
+    index lacks in the error."""
+    if structure is None:
+        raise EngineError(f"{name}: the {kind!r} index has no {what}")
+    value = _positive_int(name, value)
+    setattr(structure, name, value if cap is None else min(value, getattr(structure, cap)))
+    return int(getattr(structure, name))
+
+
 def _check_params(key, kind, params, n, d):
     allowed = _PARAMS[key]
     unknown = sorted(set(params) - set(allowed))

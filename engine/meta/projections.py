@@ -3,6 +3,7 @@ orthogonal alignment to a shared space."""
 
 import numpy as np
 
+from .._docstrings import fill_doc
 from ..errors import EngineError
 
 
@@ -34,15 +35,12 @@ def _learn(method, dim, X, scales, ridge, rng):
     C = np.hstack([a * x for a, x in zip(scales, X)])
     cuts = np.cumsum(dims)[:-1]
     if method == "svd":
-        V, sv = svd_projection(C, d)
-        return [p.astype(np.float32) for p in np.split(V, cuts)], [0] * S, d, {"singular_values": sv}
-    B, M, info = one_to_n(C, d, ridge)
-    return (
-        [p.astype(np.float32) for p in np.split(B, cuts)],
-        [0] * S,
-        d,
-        dict(info, maps=np.split(M, cuts, axis=1)),
-    )
+        P, sv = svd_projection(C, d)
+        info = {"singular_values": sv}
+    else:
+        P, M, info = one_to_n(C, d, ridge)
+        info = dict(info, maps=np.split(M, cuts, axis=1))
+    return [p.astype(np.float32) for p in np.split(P, cuts)], [0] * S, d, info
 
 
 def _sign_fix(V):
@@ -51,6 +49,7 @@ def _sign_fix(V):
     return V * np.where(V[j, np.arange(V.shape[1])] < 0, -1.0, 1.0)
 
 
+@fill_doc
 def svd_projection(C, d):
     """Top-``d`` right singular vectors ``V_d`` of ``C`` (``C ≈ U Σ V^T``) and the singular values.
 
@@ -60,8 +59,7 @@ def svd_projection(C, d):
 
     Parameters
     ----------
-    C : ndarray, shape (n, sum D_s)
-        The weighted concatenation over the training words.
+    %(concatenation)s
     d : int
         Number of singular vectors kept.
 
@@ -87,6 +85,7 @@ def svd_projection(C, d):
     return V, np.sqrt(np.maximum(evals[order], 0.0))
 
 
+@fill_doc
 def one_to_n(C, d, ridge=0.01, solver="exact", rng=None, max_iter=2000, tol=1e-12):
     """1TON (Yin & Schütze 2016): meta vectors ``E`` and maps ``M`` minimising
     ``||C - E M||^2 + lam (||E||^2 + ||M||^2)`` (``C`` the weighted concatenation, ``M = [M_1 … M_S]``:
@@ -113,8 +112,7 @@ def one_to_n(C, d, ridge=0.01, solver="exact", rng=None, max_iter=2000, tol=1e-1
 
     Parameters
     ----------
-    C : ndarray, shape (n, sum D_s)
-        The weighted concatenation over the training words.
+    %(concatenation)s
     d : int
         Dimension of the meta space.
     ridge : float, default 0.01

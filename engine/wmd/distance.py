@@ -3,8 +3,9 @@
 import numpy as np
 
 from .. import _kernels, bags
+from .._docstrings import fill_doc
 from ..errors import EngineError, ShapeError
-from .knn import WmdIndex
+from .knn import WmdIndex, all_pairs
 
 # Largest cost matrix built at once (entries): batches are cut so it stays near 128 MB.
 _MAX_COST_ENTRIES = 1 << 24
@@ -51,6 +52,7 @@ def emd(a, b, M):
     return _kernels.emd(a, b, M)
 
 
+@fill_doc
 class WMD:
     r"""Word Mover's Distance over a ``Vectors``, with gensim's ``wmdistance`` semantics.
 
@@ -98,10 +100,7 @@ class WMD:
     engine.Vectors.wmdistance : One pair, gensim's call.
     engine.wmd.emd : The transport solver alone.
 
-    Examples
-    --------
-    >>> import numpy as np, engine
-    >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+    %(examples_wmd_abc)s
     >>> wmd = engine.WMD(v)
     >>> round(wmd.distance(["a", "a", "b"], ["c"]), 6)   # 2/3 * |a-c| + 1/3 * |b-c|
     1.804738
@@ -129,6 +128,7 @@ class WMD:
         return bags.word_rows(self.vectors, gids, oov, self.norm)
 
     # ---- distances -----------------------------------------------------------------------------
+    @fill_doc
     def distance(self, doc1, doc2, method="emd", reg=0.01):
         r"""WMD between two documents, as gensim's ``wmdistance(doc1, doc2)``.
 
@@ -157,16 +157,14 @@ class WMD:
         ShapeError
             If a document is neither a string nor a list of string tokens.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        %(examples_wmd_ab)s
         >>> engine.WMD(v).distance(["a", "zzz"], ["b"])
         1.4142135623730951
         """
         m = self._method(method, reg)
         return bags.wmd_pair(self.vectors, doc1, doc2, self.norm, self.lowercase, m, reg)
 
+    @fill_doc
     def pairwise(self, docs_a, docs_b=None, method="emd", reg=0.01):
         """Matrix of WMDs between two lists of documents, pairs solved in parallel.
 
@@ -180,10 +178,7 @@ class WMD:
             The row documents.
         docs_b : sequence of str or list of str, optional
             The column documents; ``docs_a`` when omitted.
-        method : {"emd", "sinkhorn"}, default "emd"
-            As for ``distance``.
-        reg : float, default 0.01
-            As for ``distance``.
+        %(method_reg)s
 
         Returns
         -------
@@ -201,10 +196,7 @@ class WMD:
         --------
         pairs : The distances of aligned pairs only.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        %(examples_wmd_ab)s
         >>> engine.WMD(v).pairwise([["a"], ["a", "b"]]).round(4)
         array([[0.    , 0.7071],
                [0.7071, 0.    ]])
@@ -218,24 +210,19 @@ class WMD:
         if out.size == 0:
             return out
         ub, loc_b = np.unique(B.gid, return_inverse=True)
-        Xb = self._rows(ub, oov)
         bcsr = B.csr(loc_b)
-        for rows in self._chunks(A, len(ub)):
-            sub = A.take(rows)
-            ua, loc_a = np.unique(sub.gid, return_inverse=True)
-            D = _kernels.pair_costs(self._rows(ua, oov), Xb)
-            ia, ib = np.meshgrid(np.arange(len(rows)), np.arange(len(B)), indexing="ij")
-            ia, ib = ia.ravel(), ib.ravel()
+        for rows, D, acsr, _ in self._cost_batches(A, self._rows(ub, oov), oov):
+            ia, ib = all_pairs(len(rows), len(B))
             if symmetric:  # only j >= i; the rest is mirrored below
                 keep = ib >= rows[ia]
                 ia, ib = ia[keep], ib[keep]
-            vals = _kernels.wmd_pairs(D, sub.csr(loc_a), bcsr, ia, ib, m, reg)
-            out[rows[ia], ib] = vals
+            out[rows[ia], ib] = _kernels.wmd_pairs(D, acsr, bcsr, ia, ib, m, reg)
         if symmetric:
             iu = np.triu_indices(len(A), 1)
             out[(iu[1], iu[0])] = out[iu]
         return out
 
+    @fill_doc
     def pairs(self, docs_a, docs_b, method="emd", reg=0.01):
         """WMD of each pair ``(docs_a[i], docs_b[i])``, pairs solved in parallel.
 
@@ -243,10 +230,7 @@ class WMD:
         ----------
         docs_a, docs_b : sequence of str or list of str
             Two lists of documents of the same length.
-        method : {"emd", "sinkhorn"}, default "emd"
-            As for ``distance``.
-        reg : float, default 0.01
-            As for ``distance``.
+        %(method_reg)s
 
         Returns
         -------
@@ -264,10 +248,7 @@ class WMD:
         --------
         pairwise : Every document of one list against every document of another.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+        %(examples_wmd_ab)s
         >>> engine.WMD(v).pairs([["a"], ["a"]], [["b"], ["a", "b"]]).round(4)
         array([1.4142, 0.7071])
         """
@@ -282,6 +263,16 @@ class WMD:
         X = self._rows(u, oov)
         na = len(A.gid)
         return _kernels.wmd_zip(X, A.csr(loc[:na]), B.csr(loc[na:]), m, reg)
+
+    def _cost_batches(self, A, Xb, oov):
+        """The bags ``A`` in batches whose costs against the word vectors ``Xb`` fit the budget:
+        per batch its rows of ``A``, the word-to-word costs, its CSR (over its own words) and the
+        vectors of those words."""
+        for rows in self._chunks(A, len(Xb)):
+            sub = A.take(rows)
+            u, loc = np.unique(sub.gid, return_inverse=True)
+            Xa = self._rows(u, oov)
+            yield rows, _kernels.pair_costs(Xa, Xb), sub.csr(loc), Xa
 
     @staticmethod
     def _chunks(A, width):
@@ -306,6 +297,7 @@ class WMD:
         return bags.METHODS[method]
 
     # ---- nearest documents ---------------------------------------------------------------------
+    @fill_doc
     def index(self, corpus, num_best=None):
         """Prepare a corpus for repeated queries, as gensim's ``WmdSimilarity``.
 
@@ -331,16 +323,14 @@ class WMD:
         --------
         knn : One-off exact nearest documents.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
         >>> idx.most_similar(["a", "b"], topn=2)
         [(0, 0.585786437626905), (1, 0.585786437626905)]
         """
         return WmdIndex(self, corpus, num_best=num_best)
 
+    @fill_doc
     def knn(self, queries, corpus, k=10, ict=True):
         """Exact k nearest corpus documents of each query.
 
@@ -351,14 +341,10 @@ class WMD:
 
         Parameters
         ----------
-        queries : sequence of str or list of str
-            The query documents.
+        %(queries_documents)s
         corpus : sequence of str or list of str
             The documents searched.
-        k : int, default 10
-            Neighbours per query (at least 1; capped at the corpus size).
-        ict : bool, default True
-            Check the ICT bound before an exact solve.
+        %(k_ict)s
 
         Returns
         -------
@@ -377,10 +363,7 @@ class WMD:
         --------
         index : Prepare the corpus once for many calls.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> r = engine.WMD(v).knn([["a"]], [["c"], ["b"], ["a", "b"]], k=2)
         >>> r.indices.tolist(), r.distances.round(4).tolist()
         ([[2, 1]], [[0.7071, 1.4142]])

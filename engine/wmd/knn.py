@@ -5,6 +5,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import _kernels, bags
+from .._docstrings import fill_doc
 from .._params import is_int
 from ..errors import EngineError
 
@@ -18,19 +19,18 @@ See Also
 --------
 WMD.knn : The call that returns it.
 
-Examples
---------
->>> import numpy as np, engine
->>> v = engine.Vectors(["a", "b"], np.array([[1.0, 0], [0, 1.0]]))
+%(examples_wmd_ab)s
 >>> r = engine.WMD(v).knn([["a"]], [["b"], ["a"]], k=1)
 >>> r.indices, r.distances, r.n_exact
 (array([[1]]), array([[0.]]), array([1]))
 """
+fill_doc(KnnResult)
 KnnResult.distances.__doc__ = "WMDs, float64 of shape (n_queries, k), nearest first."
 KnnResult.indices.__doc__ = "Corpus document indices, int64 of shape (n_queries, k)."
 KnnResult.n_exact.__doc__ = "Exact solves each query needed (int64, shape (n_queries,)); the rest was pruned."
 
 
+@fill_doc
 class WmdIndex:
     r"""A corpus prepared once for WMD queries (ids, weights, vectors and centroids).
 
@@ -61,10 +61,7 @@ class WmdIndex:
     EngineError
         If ``num_best`` is not a non-negative int or None.
 
-    Examples
-    --------
-    >>> import numpy as np, engine
-    >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+    %(examples_wmd_abc)s
     >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
     >>> idx[["a"]].round(4)
     array([1.    , 0.4142, 0.3333])
@@ -99,46 +96,36 @@ class WmdIndex:
         return Q, oov
 
     def _query_batches(self, Q, oov):
-        for rows in self.wmd._chunks(Q, len(self._vocab)):
-            sub = Q.take(rows)
-            uq, loc = np.unique(sub.gid, return_inverse=True)
-            Xq = self.wmd._rows(uq, oov)
-            D = _kernels.pair_costs(Xq, self._X)
-            csr = sub.csr(loc)
-            yield rows, D, csr, _centroids(csr, Xq, len(sub))
+        for rows, D, csr, Xq in self.wmd._cost_batches(Q, self._X, oov):
+            yield rows, D, csr, _centroids(csr, Xq, len(rows))
 
+    @fill_doc
     def distances(self, queries):
         """Exact WMD from each query to every document.
 
         Parameters
         ----------
-        queries : sequence of str or list of str
-            The query documents.
+        %(queries_documents)s
 
         Returns
         -------
         ndarray of float64, shape (len(queries), len(index))
             ``out[q, d]`` is the WMD of query ``q`` and document ``d``.
 
-        Raises
-        ------
-        ShapeError
-            If ``queries`` is a single string, or a query is not a document.
+        %(raises_queries)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).distances([["a", "b"]]).round(4)
         array([[0.7071, 0.7071, 1.7071]])
         """
         Q, oov = self._queries(queries)
         out = np.empty((len(Q), len(self)), dtype=np.float64)
         for rows, D, csr, _ in self._query_batches(Q, oov):
-            ia, ib = np.meshgrid(np.arange(len(rows)), np.arange(len(self)), indexing="ij")
-            out[rows] = _kernels.wmd_pairs(D, csr, self._csr, ia.ravel(), ib.ravel()).reshape(len(rows), -1)
+            ia, ib = all_pairs(len(rows), len(self))
+            out[rows] = _kernels.wmd_pairs(D, csr, self._csr, ia, ib).reshape(len(rows), -1)
         return out
 
+    @fill_doc
     def bounds(self, queries):
         r"""Lower bounds of the WMD from each query to every document: ``(wcd, rwmd, ict)``.
 
@@ -155,8 +142,7 @@ class WmdIndex:
 
         Parameters
         ----------
-        queries : sequence of str or list of str
-            The query documents.
+        %(queries_documents)s
 
         Returns
         -------
@@ -164,15 +150,9 @@ class WmdIndex:
             ``(wcd, rwmd, ict)``, each of shape (len(queries), len(index)) and each at most the
             exact WMD.
 
-        Raises
-        ------
-        ShapeError
-            If ``queries`` is a single string, or a query is not a document.
+        %(raises_queries)s
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> idx = engine.WMD(v).index([["a"], ["b"], ["c"]])
         >>> [b.round(4).tolist() for b in idx.bounds([["a", "b"]])]
         [[[0.7071, 0.7071, 1.5811]], [[0.7071, 0.7071, 1.7071]], [[0.7071, 0.7071, 1.7071]]]
@@ -184,17 +164,14 @@ class WmdIndex:
                 r[rows] = b
         return tuple(res)
 
+    @fill_doc
     def knn(self, queries, k=10, ict=True):
         """Exact k nearest documents of each query; see ``WMD.knn``.
 
         Parameters
         ----------
-        queries : sequence of str or list of str
-            The query documents.
-        k : int, default 10
-            Neighbours per query (at least 1; capped at the corpus size).
-        ict : bool, default True
-            Check the ICT bound before an exact solve.
+        %(queries_documents)s
+        %(k_ict)s
 
         Returns
         -------
@@ -207,10 +184,7 @@ class WmdIndex:
         EngineError
             If ``k`` is not a positive int.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).knn([["a"]], k=2).indices
         array([[0, 1]])
         """
@@ -228,6 +202,7 @@ class WmdIndex:
             dist[rows], idx[rows], n_exact[rows] = d, i, n
         return KnnResult(dist, idx, n_exact)
 
+    @fill_doc
     def most_similar(self, query, topn=10):
         r"""The ``topn`` most similar documents to one query, best first.
 
@@ -253,10 +228,7 @@ class WmdIndex:
         ShapeError
             If ``query`` is not a document.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> engine.WMD(v).index([["a"], ["b"], ["c"]]).most_similar(["a"], topn=2)
         [(0, 1.0), (1, 0.4142135623730951)]
         """
@@ -269,6 +241,7 @@ class WmdIndex:
             (int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)
         ]
 
+    @fill_doc
     def __getitem__(self, query):
         r"""Score one query or several against the corpus: ``index[query]``, as gensim.
 
@@ -284,10 +257,7 @@ class WmdIndex:
             shape (len(index),) for one query or (len(queries), len(index)) for several. With
             ``num_best``: ``most_similar(query, topn=num_best)``, or a list of those.
 
-        Examples
-        --------
-        >>> import numpy as np, engine
-        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0], [0, 1.0], [-1.0, 0]]))
+        %(examples_wmd_abc)s
         >>> engine.WMD(v).index([["a"], ["b"], ["c"]], num_best=1)[[["a"], ["c"]]]
         [[(0, 1.0)], [(2, 1.0)]]
         """
@@ -307,3 +277,13 @@ def _centroids(csr, X, n_docs):
     ptr, loc, _, w = csr
     W = csr_matrix((w, loc, ptr), shape=(n_docs, X.shape[0]))
     return np.ascontiguousarray(W @ X, dtype=np.float64)
+
+
+def all_pairs(n_a, n_b):
+    """``(ia, ib)``: every pair of ``range(n_a)`` and ``range(n_b)``, ``ia`` major (flat arrays).
+
+    >>> [a.tolist() for a in all_pairs(2, 3)]
+    [[0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2]]
+    """
+    ia, ib = np.meshgrid(np.arange(n_a), np.arange(n_b), indexing="ij")
+    return ia.ravel(), ib.ravel()
