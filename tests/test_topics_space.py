@@ -84,6 +84,23 @@ def test_bad_documents_and_parameters_are_clear_errors(small):
     assert engine.TopicSpace(no_dictionary).transform([[(0, 1.0)]]).shape == (1, 3)
 
 
+def test_no_documents_give_no_rows(small):
+    space = engine.TopicSpace(small)
+    assert space.transform([]).shape == (0, 3) and space.document_topics([]) == []
+    assert space.distances([], common_texts).shape == (0, 9)
+
+
+def test_an_index_keeps_its_own_copy_of_the_distributions():
+    p = np.array([[0.9, 0.1], [0.1, 0.9]])
+    for measure in engine.topics.MEASURES:
+        index = engine.topics.TopicIndex(p, measure)
+        before = index.knn(p, k=2)
+        p_copy = p.copy()
+        p[:] = p[::-1]
+        assert np.array_equal(index.knn(p_copy, k=2).indices, before.indices)
+        p[:] = p_copy
+
+
 def test_random_state_options(small):
     a = engine.TopicSpace(copy.deepcopy(small), random_state=5).transform(common_texts, 0)
     b = engine.TopicSpace(copy.deepcopy(small), random_state=np.random.RandomState(5)).transform(

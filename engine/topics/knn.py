@@ -117,6 +117,8 @@ class TopicIndex:
             raise EngineError("TopicIndex: the corpus has no documents")
         self.num_topics = p.shape[1]
         self._rows, self._aux = prepare(p, measure)
+        if np.may_share_memory(self._rows, distributions):  # the caller's array: keep our own
+            self._rows = self._rows.copy()
         self._x32 = self._bound = None
         if measure == "hellinger":
             sums = p.sum(axis=1)

@@ -223,10 +223,9 @@ class TopicSpace:
         >>> space.transform(["zzz unknown words"]).tolist()  # the prior: alpha = 1/2 each
         [[0.5, 0.5]]
         """
-        gamma = self.inference(documents, init=init)
         mp = self.minimum_probability if minimum_probability is None else minimum_probability
         check("minimum_probability", mp, [Interval(Real, 0, 1)], where="TopicSpace")
-        return inference.distributions(gamma, mp)
+        return inference.distributions(self.inference(documents, init=init), mp)
 
     def document_topics(self, documents, minimum_probability=None, init=None):
         """gensim's ``get_document_topics`` of each document: lists of ``(topic, share)``.
