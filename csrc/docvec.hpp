@@ -8,6 +8,7 @@
 #include "common.hpp"
 
 namespace engine {
+ENGINE_ISA_BEGIN
 
 // Document i (rows indptr[i]..indptr[i+1] of ids/weights) into v (d floats):
 //   v = sum_j weights[j] * emb[ids[j]]
@@ -85,4 +86,5 @@ inline void doc_scores(const index_t* indptr, const std::int32_t* ids, const flo
     }
 }
 
+ENGINE_ISA_END
 }  // namespace engine

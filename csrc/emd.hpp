@@ -23,9 +23,11 @@
 #include <numeric>
 #include <vector>
 
-namespace engine {
+#include "common.hpp"
+#include "types.hpp"
 
-enum EmdStatus : int { EMD_OPTIMAL = 0, EMD_MAX_ITER = 1 };
+namespace engine {
+ENGINE_ISA_BEGIN
 
 class EmdSolver {
   public:
@@ -523,4 +525,5 @@ class EmdSolver {
     }
 };
 
+ENGINE_ISA_END
 }  // namespace engine

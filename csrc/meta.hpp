@@ -14,21 +14,11 @@
 #include <vector>
 
 #include "common.hpp"
+#include "types.hpp"
 
 namespace engine {
 
-struct MetaSource {
-    const float* rows = nullptr;    // n_rows x dim, row-major
-    index_t n_rows = 0;
-    index_t dim = 0;
-    const float* extra = nullptr;   // n_extra x dim: precomputed vectors for idx <= -2
-    index_t n_extra = 0;
-    const std::int64_t* idx = nullptr;  // one per output row
-    float scale = 1.0f;             // sqrt(weight)
-    const float* proj = nullptr;    // dim x width, row-major; nullptr = identity (width = dim)
-    index_t width = 0;
-    index_t offset = 0;             // first output column of this source's slot
-};
+ENGINE_ISA_BEGIN
 
 namespace meta_detail {
 
@@ -128,9 +118,7 @@ inline bool unit(float* x, index_t n) {
 
 }  // namespace meta_detail
 
-// Output rows per block, the default of build_meta's `block`: a thread builds one block at a
-// time; a multiple of the register block's rows.
-constexpr index_t kMetaBlock = 240;
+// kMetaBlock (csrc/types.hpp), the default of build_meta's `block`, is whole register blocks.
 static_assert(kMetaBlock % meta_detail::kRows == 0, "a block is whole register blocks");
 
 // Build the meta matrix `out` (n x d_out, row-major, overwritten) and its per-row norms before
@@ -257,4 +245,5 @@ inline void build_meta(const std::vector<MetaSource>& src, const std::vector<con
     }
 }
 
+ENGINE_ISA_END
 }  // namespace engine

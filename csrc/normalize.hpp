@@ -4,6 +4,7 @@
 #include "common.hpp"
 
 namespace engine {
+ENGINE_ISA_BEGIN
 
 // out[i] = in[i] / ||in[i]||, norms[i] = ||in[i]|| (accumulated in double).
 // A zero row stays zero: its cosine with anything is then 0, never NaN.
@@ -24,4 +25,5 @@ inline void normalize_rows(const float* in, float* out, float* norms, index_t n,
     }
 }
 
+ENGINE_ISA_END
 }  // namespace engine

@@ -19,7 +19,10 @@
 #include <limits>
 #include <vector>
 
-#if defined(__AVX512F__)
+#include "common.hpp"
+#include "types.hpp"
+
+#if defined(ENGINE_AVX512)
 #include <immintrin.h>
 #endif
 
@@ -30,17 +33,10 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#include "common.hpp"
-
 // Everything lives in engine::search, so that other kernels' helper names cannot clash.
 namespace engine {
 namespace search {
-
-// The Fortran BLAS sgemm signature (scipy.linalg.cython_blas): column-major, every argument by
-// pointer, 32-bit integers.
-using sgemm_fn = void (*)(const char*, const char*, const int*, const int*, const int*,
-                          const float*, const float*, const int*, const float*, const int*,
-                          const float*, float*, const int*);
+ENGINE_ISA_BEGIN
 
 struct Hit {
     float score;
@@ -91,7 +87,7 @@ struct Exclusion {
 inline void scan_scores(const float* s, index_t len, index_t base, TopK& top, const Exclusion& ex) {
     float thr = top.threshold();
     index_t i = 0;
-#if defined(__AVX512F__)
+#if defined(ENGINE_AVX512)
     for (; i + 16 <= len; i += 16) {
         __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(s + i), _mm512_set1_ps(thr), _CMP_GT_OQ);
         while (m) {
@@ -116,7 +112,7 @@ inline void scan_scores(const float* s, index_t len, index_t base, TopK& top, co
     }
 }
 
-#if defined(__AVX512F__)
+#if defined(ENGINE_AVX512)
 inline float dot_avx512(const float* a, const float* b, index_t d) {
     __m512 acc = _mm512_setzero_ps();
     index_t t = 0;
@@ -133,7 +129,7 @@ inline float dot_avx512(const float* a, const float* b, index_t d) {
 // each row is read from memory once and used for every query while it sits in L1.
 inline void dots_small(const float* X, index_t rows, index_t d, const float* Q, index_t nq, float* C,
                        index_t ldc) {
-#if defined(__AVX512F__)
+#if defined(ENGINE_AVX512)
     index_t r = 0;
     const index_t full = d / 16 * 16;
     const __mmask16 tail = static_cast<__mmask16>((1u << (d - full)) - 1);
@@ -182,24 +178,6 @@ inline void dots_small(const float* X, index_t rows, index_t d, const float* Q, 
     }
 #endif
 }
-
-// How the scores of one query item are formed from the tile's columns.
-struct Scoring {
-    // false: one column per item, the score is the inner product.
-    // true: n_pos + n_neg columns per item, the score is gensim's 3CosMul
-    //   prod_p (1 + s_p) / 2  /  (prod_n (1 + s_n) / 2 + 1e-6)   (in float32, as gensim)
-    bool cosmul = false;
-    int n_pos = 1;
-    int n_neg = 0;
-    int columns() const { return cosmul ? n_pos + n_neg : 1; }
-};
-
-struct TopKParams {
-    index_t small_batch = 8;   // blocks of at most this many query vectors use dots_small
-    index_t query_block = 256; // query vectors per block on the sgemm path
-    index_t row_tile = 1024;   // matrix rows per sgemm call
-    index_t small_row_tile = 4096;
-};
 
 // Top k rows of X (n x d, row-major; row r has global id id_offset + r) for each of nq items.
 // Q holds nq * scoring.columns() query vectors (row-major, d columns). Exclusions, if ex_ptr is
@@ -306,6 +284,7 @@ inline void topk(const float* X, index_t n, index_t d, const float* Q, index_t n
     }
 }
 
+ENGINE_ISA_END
 }  // namespace search
 }  // namespace engine
 

@@ -20,17 +20,10 @@
 
 #include "common.hpp"
 #include "emd.hpp"
+#include "types.hpp"
 
 namespace engine {
-
-
-struct DocsView {
-    const std::int64_t* ptr;
-    const std::int32_t* loc;
-    const std::int64_t* gid;
-    const double* w;
-    std::int64_t size(std::int64_t d) const { return ptr[d + 1] - ptr[d]; }
-};
+ENGINE_ISA_BEGIN
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -47,7 +40,7 @@ inline double prune_slack(double bound) {
 typedef double v8d __attribute__((vector_size(64)));
 typedef double v8d_u __attribute__((vector_size(64), aligned(8), may_alias));  // unaligned loads
 
-inline double hsum(v8d v) {
+inline double hsum(const v8d& v) {
     return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
@@ -152,14 +145,6 @@ inline void pair_costs(const double* A, std::int64_t ra, const double* B, std::i
 }
 
 // ---- one pair -----------------------------------------------------------------------------------
-
-enum WmdMethod : int { WMD_EMD = 0, WMD_SINKHORN = 1 };
-
-struct SinkhornParams {
-    double reg = 0.01;
-    int max_iter = 1000;
-    double tol = 1e-9;
-};
 
 // Thread-local scratch: one per thread, nothing shared.
 struct PairWorkspace {
@@ -541,4 +526,5 @@ inline void wmd_knn(const double* Dq, std::int64_t V, const DocsView& Q, std::in
     *status = worst;
 }
 
+ENGINE_ISA_END
 }  // namespace engine

@@ -11,7 +11,7 @@ kernels; every loader returns one and every capability takes one.
   Mover's Distance), ``FaissIndex``, ``MetaEmbeddings``, ``ZeroShotClassifier``,
   ``FewShotClassifier``, ``ContextualEncoder``, ``TopicSpace`` (gensim LDA models as a
   similarity space).
-- Settings: ``set_num_threads`` / ``get_num_threads``.
+- Settings: ``set_num_threads`` / ``get_num_threads``; ``cpu_info`` (the CPU and the kernel path).
 - Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
   ``KeyError``), ``ShapeError``, ``DependencyError``.
 - ``datasets``: the embedded default vectors and gensim's bundled test data, offline.
@@ -26,6 +26,7 @@ Examples
 
 from . import datasets
 from ._config import get_num_threads, set_num_threads
+from ._kernels import cpu_info
 from .errors import DependencyError, EngineError, FormatError, ShapeError, VocabularyError
 from .io import load, load_gensim
 from .vectors import Vectors
@@ -68,6 +69,7 @@ __all__ = [
     "datasets",
     "set_num_threads",
     "get_num_threads",
+    "cpu_info",
     "EngineError",
     "FormatError",
     "VocabularyError",

@@ -1,13 +1,17 @@
 """The top-k kernel against a float64 numpy reference: ranking, exclusions, row ranges, ties,
-3CosMul, thread counts, both compute paths (SIMD dots for few queries, sgemm tiles for many)."""
+3CosMul, thread counts, both compute paths (SIMD dots for few queries, sgemm tiles for many),
+on every dispatch path this machine supports."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from _paths import kernel_path  # noqa: F401  (the fixture)
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
 from engine import _kernels
+
+pytestmark = pytest.mark.usefixtures("kernel_path")
 
 TOL = 1e-5
 
@@ -40,7 +44,7 @@ def check_topk(S, k, scores, ids):
             assert S[i, got].min() >= kth - TOL
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     n=st.integers(1, 300),
     d=st.integers(1, 40),

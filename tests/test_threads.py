@@ -1,7 +1,9 @@
-"""engine.set_num_threads: one setting for every kernel; results never depend on it."""
+"""engine.set_num_threads: one setting for every kernel; results never depend on it, on any
+dispatch path."""
 
 import numpy as np
 import pytest
+from _paths import kernel_path  # noqa: F401  (the fixture)
 
 import engine
 from engine import _kernels
@@ -26,6 +28,7 @@ def test_negative_count_is_an_engine_error():
         engine.set_num_threads(-3)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_results_do_not_depend_on_the_thread_count():
     m = np.random.default_rng(0).standard_normal((1000, 33)).astype(np.float32)
     engine.set_num_threads(1)

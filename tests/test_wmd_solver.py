@@ -1,7 +1,9 @@
-"""The EMD solver against POT, the lower bounds against the exact distance, knn against brute force."""
+"""The EMD solver against POT, the lower bounds against the exact distance, knn against brute force,
+on every dispatch path this machine supports."""
 
 import numpy as np
 import pytest
+from _paths import kernel_path  # noqa: F401  (the fixture)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +12,8 @@ from engine import datasets
 from engine.wmd import emd
 
 ot = pytest.importorskip("ot")
+
+pytestmark = pytest.mark.usefixtures("kernel_path")
 
 
 def _check(a, b, M):
@@ -43,7 +47,7 @@ def problems(draw):
     return a / a.sum(), b / b.sum(), M
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problems())
 def test_emd_matches_pot(p):
     _check(*p)

@@ -1,4 +1,4 @@
-// engine._native.build_meta: the meta-embedding projection (csrc/meta.hpp).
+// engine._native.<path>.build_meta: the meta-embedding projection (csrc/meta.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -6,17 +6,16 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "meta.hpp"
 
 namespace engine::bindings {
 namespace {
 
 // Lists are per source; projs[s] / fill_maps[t*S+s] may be None. Shapes checked in Python.
-void build_meta(const std::vector<f32>& rows, const std::vector<f32>& extras,
-                const std::vector<i64>& idx, const std::vector<float>& scales,
-                const std::vector<py::object>& projs, const std::vector<std::int64_t>& offsets,
-                const std::vector<py::object>& fill_maps, f32& out, f32& norms, int n_threads,
-                index_t block) {
+void build_meta(const KernelTable& k, const std::vector<f32>& rows,
+                const std::vector<f32>& extras, const std::vector<i64>& idx,
+                const std::vector<float>& scales, const std::vector<py::object>& projs,
+                const std::vector<std::int64_t>& offsets, const std::vector<py::object>& fill_maps,
+                f32& out, f32& norms, int n_threads, index_t block) {
     const std::size_t S = rows.size();
     std::vector<engine::MetaSource> src(S);
     std::vector<f32> keep;  // owns the projection arrays cast from py::object
@@ -48,16 +47,16 @@ void build_meta(const std::vector<f32>& rows, const std::vector<f32>& extras,
     float* nr = norms.mutable_data();
     const auto n = out.shape(0), d = out.shape(1);
     py::gil_scoped_release nogil;
-    engine::build_meta(src, maps, o, nr, n, d, block, n_threads);
+    k.build_meta(src, maps, o, nr, n, d, block, n_threads);
 }
 
 }  // namespace
 
-void bind_meta(py::module_& m) {
-    m.def("build_meta", &build_meta, py::arg("rows"), py::arg("extras"), py::arg("idx"),
-          py::arg("scales"), py::arg("projs"), py::arg("offsets"), py::arg("fill_maps"),
-          py::arg("out"), py::arg("norms"), py::arg("n_threads"),
-          py::arg("block") = engine::kMetaBlock);
+void bind_meta(py::module_& m, const KernelTable& k) {
+    def_kernel(m, "build_meta", k, &build_meta, py::arg("rows"), py::arg("extras"),
+               py::arg("idx"), py::arg("scales"), py::arg("projs"), py::arg("offsets"),
+               py::arg("fill_maps"), py::arg("out"), py::arg("norms"), py::arg("n_threads"),
+               py::arg("block") = engine::kMetaBlock);
 }
 
 }  // namespace engine::bindings

@@ -1,10 +1,10 @@
-// engine._native.topk (csrc/topk.hpp) with its Scoring and TopKParams, bound as classes whose
-// defaults are the C++ default member initialisers: Python reads them, never repeats them.
+// engine._native.<path>.topk (csrc/topk.hpp), and its Scoring and TopKParams, bound once as
+// classes whose defaults are the C++ default member initialisers: Python reads them, never
+// repeats them.
 #include <cstdint>
 #include <string>
 
 #include "bindings.hpp"
-#include "topk.hpp"
 
 namespace engine::bindings {
 namespace {
@@ -15,9 +15,9 @@ using engine::search::TopKParams;
 // Top-k rows X[lo:hi] for each query item; sgemm is the address of a Fortran BLAS sgemm
 // (scipy's, from engine._kernels), whose own threading the caller limits to one, or 0 when
 // every query block is small (no sgemm call then).
-void topk(const f32& X, index_t lo, index_t hi, const f32& Q, index_t k, const i64& ex_ptr,
-          const i64& ex_ids, const Scoring& scoring, std::uintptr_t sgemm, f32& out_scores,
-          i64& out_ids, int n_threads, const TopKParams& params) {
+void topk(const KernelTable& kt, const f32& X, index_t lo, index_t hi, const f32& Q, index_t k,
+          const i64& ex_ptr, const i64& ex_ids, const Scoring& scoring, std::uintptr_t sgemm,
+          f32& out_scores, i64& out_ids, int n_threads, const TopKParams& params) {
     const auto d = X.shape(1);
     const float* x = X.data() + lo * d;
     const float* q = Q.data();
@@ -28,8 +28,7 @@ void topk(const f32& X, index_t lo, index_t hi, const f32& Q, index_t k, const i
     const auto nq = out_scores.shape(0);
     const auto gemm = reinterpret_cast<engine::search::sgemm_fn>(sgemm);
     py::gil_scoped_release nogil;
-    engine::search::topk(x, hi - lo, d, q, nq, k, lo, ep, ei, scoring, gemm, os, oi, n_threads,
-                         params);
+    kt.topk(x, hi - lo, d, q, nq, k, lo, ep, ei, scoring, gemm, os, oi, n_threads, params);
 }
 
 std::string repr(const Scoring& s) {
@@ -46,7 +45,7 @@ std::string repr(const TopKParams& p) {
 
 }  // namespace
 
-void bind_search(py::module_& m) {
+void bind_search_types(py::module_& m) {
     py::class_<Scoring>(m, "Scoring", "How an item's score is formed from its query columns.")
         .def(py::init<>())
         .def_readwrite("cosmul", &Scoring::cosmul,
@@ -65,10 +64,13 @@ void bind_search(py::module_& m) {
         .def_readwrite("small_row_tile", &TopKParams::small_row_tile,
                        "matrix rows per tile on the SIMD-dots path")
         .def("__repr__", py::overload_cast<const TopKParams&>(&repr));
-    m.def("topk", &topk, py::arg("X"), py::arg("lo"), py::arg("hi"), py::arg("Q"), py::arg("k"),
-          py::arg("ex_ptr"), py::arg("ex_ids"), py::arg("scoring"), py::arg("sgemm"),
-          py::arg("out_scores"), py::arg("out_ids"), py::arg("n_threads"),
-          py::arg("params") = TopKParams());
+}
+
+void bind_search(py::module_& m, const KernelTable& k) {
+    def_kernel(m, "topk", k, &topk, py::arg("X"), py::arg("lo"), py::arg("hi"), py::arg("Q"),
+               py::arg("k"), py::arg("ex_ptr"), py::arg("ex_ids"), py::arg("scoring"),
+               py::arg("sgemm"), py::arg("out_scores"), py::arg("out_ids"), py::arg("n_threads"),
+               py::arg("params") = TopKParams());
 }
 
 }  // namespace engine::bindings

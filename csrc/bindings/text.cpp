@@ -1,5 +1,5 @@
-// engine._native: ASCII texts to bags of word ids in parallel (csrc/ascii_encode.hpp), the
-// fast path of engine._text.encode.
+// engine._native.<path>: ASCII texts to bags of word ids in parallel (csrc/ascii_encode.hpp), the
+// fast path of engine._text.encode; its vocabulary, AsciiVocab, bound once.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -8,7 +8,6 @@
 
 #include <pybind11/stl.h>
 
-#include "ascii_encode.hpp"
 #include "bindings.hpp"
 
 namespace engine::bindings {
@@ -50,8 +49,8 @@ py::tuple join_blocks(const std::vector<engine::EncodedBlock>& blocks, index_t n
 // Texts → CSR for the ASCII ones, plus a flag per text that is not (left to the Cython path):
 // (indptr, ids, counts, n_tokens, fallback). The string buffers are read without the GIL:
 // `keep` holds a reference to each string meanwhile.
-py::tuple encode_ascii(const engine::AsciiVocab& vocab, const py::list& texts, bool lowercase,
-                       int n_threads) {
+py::tuple encode_ascii(const KernelTable& k, const engine::AsciiVocab& vocab, const py::list& texts,
+                       bool lowercase, int n_threads) {
     const auto n = static_cast<index_t>(texts.size());
     std::vector<py::object> keep;
     keep.reserve(std::size_t(n));
@@ -76,19 +75,22 @@ py::tuple encode_ascii(const engine::AsciiVocab& vocab, const py::list& texts, b
     std::vector<engine::EncodedBlock> blocks;
     {
         py::gil_scoped_release nogil;
-        blocks = engine::encode_ascii(vocab, ptrs.data(), lens.data(), n, lowercase, kDocsPerTask,
-                                      n_threads);
+        blocks = k.encode_ascii(vocab, ptrs.data(), lens.data(), n, lowercase, kDocsPerTask,
+                                n_threads);
     }
     return join_blocks(blocks, n, fallback);
 }
 
 }  // namespace
 
-void bind_text(py::module_& m) {
+void bind_text_types(py::module_& m) {
     py::class_<engine::AsciiVocab>(m, "AsciiVocab", "A hash table: ASCII word -> row id.")
         .def(py::init<const std::vector<std::string>&>(), py::arg("keys"));
-    m.def("encode_ascii", &encode_ascii, py::arg("vocab"), py::arg("texts"), py::arg("lowercase"),
-          py::arg("n_threads"));
+}
+
+void bind_text(py::module_& m, const KernelTable& k) {
+    def_kernel(m, "encode_ascii", k, &encode_ascii, py::arg("vocab"), py::arg("texts"),
+               py::arg("lowercase"), py::arg("n_threads"));
 }
 
 }  // namespace engine::bindings

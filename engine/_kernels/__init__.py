@@ -3,8 +3,11 @@
 Every array is validated and converted here, once, before it reaches a kernel: kernels get
 C-contiguous arrays of their dtypes and the right shapes, and a thread count. Defaults that a
 kernel owns (tile sizes, Sinkhorn parameters, block sizes) are read from C++, never repeated.
-One module per kernel family, as the binding files in csrc/bindings/:
+Each kernel is compiled once per instruction set; ``_dispatch`` chooses the copy that runs, once,
+at import (``cpu_info`` says which; ``ENGINE_KERNELS`` forces one). One module per kernel family,
+as the binding files in csrc/bindings/:
 
+- ``_dispatch``: the dispatch paths, the choice among them, ``cpu_info``
 - ``_arrays``: array conversion and the checks every family shares
 - ``normalize``: unit rows and their norms
 - ``search``: exact top-k (with ``_blas``: scipy's sgemm and its thread limit)
@@ -17,6 +20,7 @@ One module per kernel family, as the binding files in csrc/bindings/:
 
 from ._arrays import as_array, as_matrix
 from ._blas import sgemm_address
+from ._dispatch import CpuInfo, cpu_info, supported_paths, using_path
 from .docvec import doc_scores, doc_vectors
 from .meta import build_meta
 from .normalize import normalize_rows
@@ -37,6 +41,7 @@ from .wmd import (
 )
 
 __all__ = [
+    "CpuInfo",
     "WMD_METHODS",
     "Scoring",
     "SinkhornParams",
@@ -47,6 +52,7 @@ __all__ = [
     "as_matrix",
     "ascii_vocab",
     "build_meta",
+    "cpu_info",
     "doc_scores",
     "doc_vectors",
     "emd",
@@ -59,7 +65,9 @@ __all__ = [
     "topic_knn",
     "topic_pairs",
     "topic_pairwise",
+    "supported_paths",
     "topk",
+    "using_path",
     "wmd_bounds",
     "wmd_knn",
     "wmd_pairs",

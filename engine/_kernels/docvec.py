@@ -3,9 +3,9 @@
 
 import numpy as np
 
-from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 from ._arrays import as_matrix, in_range, is_indptr
 
 
@@ -69,7 +69,9 @@ def doc_vectors(indptr, ids, weights, emb, components=None, normalize=True):
     indptr, ids, weights, emb, components = _check_csr(indptr, ids, weights, emb, components, "doc_vectors")
     out = np.empty((indptr.size - 1, emb.shape[1]), dtype=np.float32)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_vectors(indptr, ids, weights, emb, components, bool(normalize), out, norms, get_num_threads())
+    _dispatch.active.doc_vectors(
+        indptr, ids, weights, emb, components, bool(normalize), out, norms, get_num_threads()
+    )
     return out, norms
 
 
@@ -117,7 +119,7 @@ def doc_scores(indptr, ids, weights, emb, labels, components=None, word_weights=
         raise ShapeError(f"doc_scores: label vectors have {labels.shape[1]} columns, vectors {emb.shape[1]}")
     scores = np.empty((indptr.size - 1, labels.shape[0]), dtype=np.float64)
     norms = np.empty(indptr.size - 1, dtype=np.float32)
-    _native.doc_scores(
+    _dispatch.active.doc_scores(
         indptr, ids, weights, word_weights, emb, components, labels, scores, norms, get_num_threads()
     )
     return scores, norms

@@ -3,9 +3,9 @@ filled, scaled and projected into their column slots of one output matrix, block
 
 import numpy as np
 
-from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 from ._arrays import as_matrix
 
 
@@ -56,9 +56,9 @@ def build_meta(sources, fill_maps, d_out, block=None):
     norms = np.empty(n, dtype=np.float32)
     args = (rows, extras, idxs, scales, projs, offsets, maps, out, norms, get_num_threads())
     if block is None:
-        _native.build_meta(*args)
+        _dispatch.active.build_meta(*args)
     else:
-        _native.build_meta(*args, int(block))
+        _dispatch.active.build_meta(*args, int(block))
     return out, norms
 
 

@@ -3,9 +3,9 @@
 
 import numpy as np
 
-from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 from ._arrays import as_matrix
 
 
@@ -45,7 +45,7 @@ def normalize_rows(m, out=None, check_finite=True):
     if out is None:
         out = np.empty_like(m)
     norms = np.empty(m.shape[0], dtype=np.float32)
-    _native.normalize_rows(m, out, norms, get_num_threads())
+    _dispatch.active.normalize_rows(m, out, norms, get_num_threads())
     if not np.isfinite(norms).all():  # finite values whose norm exceeds float32's range
         row = int(np.argmax(~np.isfinite(norms)))
         raise ShapeError(f"vectors: the norm of row {row} is beyond float32's range (values near 3.4e38)")

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 from ._arrays import as_matrix
 from ._blas import sgemm_address, single_threaded_blas
 
@@ -137,9 +138,9 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None, params=No
     args = (matrix, lo, hi, queries, k, ex_ptr, ex_ids, scoring)
     tail = (scores, ids, get_num_threads(), params)
     if queries.shape[0] <= small_batch:  # no sgemm call on this path
-        _native.topk(*args, 0, *tail)
+        _dispatch.active.topk(*args, 0, *tail)
     else:
         sgemm = sgemm_address()  # first: loads scipy's BLAS, which the limiter must see
         with single_threaded_blas:
-            _native.topk(*args, sgemm, *tail)
+            _dispatch.active.topk(*args, sgemm, *tail)
     return scores, ids

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 
 
 def ascii_vocab(keys):
@@ -59,7 +60,7 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     if vocab is None:
         return encode(texts, key_to_index, lowercase)
     texts = texts if isinstance(texts, list) else list(texts)
-    indptr, ids, counts, ntok, fallback = _native.encode_ascii(
+    indptr, ids, counts, ntok, fallback = _dispatch.active.encode_ascii(
         vocab, texts, bool(lowercase), get_num_threads()
     )
     if not fallback.any():

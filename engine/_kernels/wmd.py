@@ -15,6 +15,7 @@ import numpy as np
 from .. import _native
 from .._config import get_num_threads
 from ..errors import EngineError, ShapeError
+from . import _dispatch
 from ._arrays import as_matrix, as_vector, in_range, is_indptr
 
 SinkhornParams = _native.SinkhornParams
@@ -79,7 +80,7 @@ def emd(a, b, M):
     if abs(a.sum() - b.sum()) >= 1.5e-6:
         raise EngineError(f"emd: a and b must have the same total mass ({a.sum()!r} != {b.sum()!r})")
     b = b * (a.sum() / b.sum())
-    cost, status = _native.emd_cost(a, b, M)
+    cost, status = _dispatch.active.emd_cost(a, b, M)
     _check_status(status)
     return cost
 
@@ -103,7 +104,7 @@ def wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, method=_EMD, reg=None, max_iter=Non
     ):
         raise ShapeError("wmd_single: inconsistent word arrays")
     sinkhorn = _sinkhorn(reg, max_iter, tol)
-    d, status = _native.wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, int(method), sinkhorn)
+    d, status = _dispatch.active.wmd_single(Xa, gid_a, wa, Xb, gid_b, wb, int(method), sinkhorn)
     _check_status(status)
     return d
 
@@ -127,7 +128,7 @@ def wmd_single_ids(unit, norms, ids, counts, split, method=_EMD, reg=None, max_i
         raise ShapeError("wmd_single_ids: inconsistent word arrays")
     norms = np.empty(0, dtype=np.float32) if norms is None else norms
     sinkhorn = _sinkhorn(reg, max_iter, tol)
-    d, status = _native.wmd_single_ids(unit, norms, ids, counts, int(split), int(method), sinkhorn)
+    d, status = _dispatch.active.wmd_single_ids(unit, norms, ids, counts, int(split), int(method), sinkhorn)
     _check_status(status)
     return d
 
@@ -146,7 +147,7 @@ def pair_costs(A, B):
     if A.shape[1] != B.shape[1]:
         raise ShapeError(f"pair_costs: {A.shape[1]} vs {B.shape[1]} dimensions")
     D = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
-    _native.wmd_pair_costs(A, B, D, get_num_threads())
+    _dispatch.active.wmd_pair_costs(A, B, D, get_num_threads())
     return D
 
 
@@ -164,7 +165,9 @@ def wmd_pairs(D, docs_a, docs_b, ia, ib, method=_EMD, reg=None, max_iter=None, t
         raise ShapeError("wmd_pairs: pair indices out of range")
     out = np.empty(ia.shape[0], dtype=np.float64)
     sinkhorn = _sinkhorn(reg, max_iter, tol)
-    status = _native.wmd_pairs(D, *docs_a, *docs_b, ia, ib, out, get_num_threads(), int(method), sinkhorn)
+    status = _dispatch.active.wmd_pairs(
+        D, *docs_a, *docs_b, ia, ib, out, get_num_threads(), int(method), sinkhorn
+    )
     _check_status(status)
     return out
 
@@ -181,7 +184,7 @@ def wmd_zip(X, docs_a, docs_b, method=_EMD, reg=None, max_iter=None, tol=None):
         raise ShapeError("wmd_zip: docs_a and docs_b differ in length")
     out = np.empty(len(docs_a[0]) - 1, dtype=np.float64)
     sinkhorn = _sinkhorn(reg, max_iter, tol)
-    status = _native.wmd_zip(X, *docs_a, *docs_b, out, get_num_threads(), int(method), sinkhorn)
+    status = _dispatch.active.wmd_zip(X, *docs_a, *docs_b, out, get_num_threads(), int(method), sinkhorn)
     _check_status(status)
     return out
 
@@ -197,7 +200,7 @@ def wmd_bounds(Dq, queries, corpus, qcent, ccent):
     nq, nc = len(queries[0]) - 1, len(corpus[0]) - 1
     _check_centroids(qcent, ccent, nq, nc)
     wcd, rwmd, ict = (np.empty((nq, nc), dtype=np.float64) for _ in range(3))
-    _native.wmd_bounds(Dq, *queries, *corpus, qcent, ccent, wcd, rwmd, ict, get_num_threads())
+    _dispatch.active.wmd_bounds(Dq, *queries, *corpus, qcent, ccent, wcd, rwmd, ict, get_num_threads())
     return wcd, rwmd, ict
 
 
@@ -215,7 +218,7 @@ def wmd_knn(Dq, queries, corpus, qcent, ccent, k, use_ict=True):
     out_d = np.empty((nq, k), dtype=np.float64)
     out_i = np.empty((nq, k), dtype=np.int64)
     n_exact = np.empty(nq, dtype=np.int64)
-    status = _native.wmd_knn(
+    status = _dispatch.active.wmd_knn(
         Dq, *queries, *corpus, qcent, ccent, int(k), bool(use_ict), out_d, out_i, n_exact, get_num_threads()
     )
     _check_status(status)

@@ -8,6 +8,7 @@ exits with status 2; anything else is a bug and keeps its traceback.
 import argparse
 import sys
 
+from .. import __version__
 from ..errors import EngineError
 from . import classify, files, index, meta, score, search, tools, topics, wmd
 
@@ -19,6 +20,7 @@ def build_parser():
     """The ``engine`` argument parser: ``--threads`` and every command's subparser."""
     p = argparse.ArgumentParser(prog="engine", description="Similarity engine for word embeddings.")
     p.add_argument("--threads", type=int, default=None, help="threads for every kernel (default: all cores)")
+    p.add_argument("--version", action="version", version=f"engine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMANDS:
         module.add_commands(sub)

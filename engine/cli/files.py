@@ -1,12 +1,14 @@
 """``engine info`` and ``engine convert``: describe a vectors file, convert between formats."""
 
+from ..errors import EngineError
 from ._common import FORMATS
 
 
 def add_commands(sub):
     """Add this module's commands to the ``engine`` parser's subcommands ``sub``."""
-    s = sub.add_parser("info", help="describe a vectors file or directory")
-    s.add_argument("path")
+    s = sub.add_parser("info", help="describe a vectors file or directory, or the CPU (--cpu)")
+    s.add_argument("path", nargs="?")
+    s.add_argument("--cpu", action="store_true", help="the CPU and the kernel path each kernel uses")
     s.add_argument("--format", choices=FORMATS, default=None)
     s.set_defaults(func=_cmd_info)
     s = sub.add_parser("convert", help="convert vectors between formats")
@@ -24,8 +26,14 @@ def add_commands(sub):
 
 
 def _cmd_info(args):
+    from .. import cpu_info
     from ..io import load
 
+    if args.cpu:
+        print(cpu_info())
+        return
+    if args.path is None:
+        raise EngineError("engine info: give a vectors PATH, or --cpu")
     v = load(args.path, format=args.format, mmap=True)
     print(f"path:        {args.path}")
     print(f"words:       {len(v)}")
