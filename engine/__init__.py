@@ -9,7 +9,8 @@ kernels; every loader returns one and every capability takes one.
   ``Vectors.from_gensim``, ``Vectors.save``.
 - Capabilities, imported on first use so that ``import engine`` stays light: ``WMD`` (Word
   Mover's Distance), ``FaissIndex``, ``MetaEmbeddings``, ``ZeroShotClassifier``,
-  ``FewShotClassifier``, ``ContextualEncoder``.
+  ``FewShotClassifier``, ``ContextualEncoder``, ``TopicSpace`` (gensim LDA models as a
+  similarity space).
 - Settings: ``set_num_threads`` / ``get_num_threads``; ``cpu_info`` (the CPU and the kernel path).
 - Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
   ``KeyError``), ``ShapeError``, ``DependencyError``.
@@ -40,6 +41,7 @@ _LAZY = {
     "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
     "FewShotClassifier": (".classify", "FewShotClassifier"),
     "ContextualEncoder": (".contextual", "ContextualEncoder"),
+    "TopicSpace": (".topics", "TopicSpace"),
 }
 
 

@@ -150,6 +150,42 @@ def zero_shot(v):
     print("why 'sport':", ", ".join(f"{w} {c:+.3f}" for w, c in ex.top("sport", 3)))
 
 
+def topics(v):
+    _section("topic space (LDA on the Lee corpus)")
+    import copy
+
+    from .datasets import gensim_test_file
+    from .topics import TopicSpace, lee_lda
+
+    t = time.perf_counter()
+    lda, dictionary = lee_lda()
+    print(
+        f"LdaModel: {lda.num_topics} topics over {len(dictionary):,} words, trained in {time.perf_counter() - t:.1f}s"
+    )
+    for topic in range(3):
+        print(f"topic {topic}: " + " ".join(w for w, _ in lda.show_topic(topic, topn=8)))
+    with open(gensim_test_file("lee_background.cor"), encoding="utf-8") as f:
+        docs = f.read().splitlines()
+    space = TopicSpace(lda, dictionary, init="mean")
+    index = space.index(docs, minimum_probability=0)
+    query = "Australian cricket team wins the test match"
+    res = index.knn([query], k=3)
+    print(f"3 nearest of {len(docs)} articles to {query!r} by Hellinger distance:")
+    for i, d in zip(res.indices[0], res.distances[0]):
+        print(f"  {d:.4f}  {docs[i][:90]}")
+    bags = space.bags(docs)  # the E-step from gensim's next start (a copy of its random state)
+    same_start = TopicSpace(lda, dictionary, random_state=copy.deepcopy(lda.random_state))
+    t = time.perf_counter()
+    same_start.inference(bags)
+    ours = time.perf_counter() - t
+    pairs = zip(bags.indptr[:-1].tolist(), bags.indptr[1:].tolist())
+    gensim_bows = [list(zip(bags.ids[a:b].tolist(), bags.counts[a:b].tolist())) for a, b in pairs]
+    t = time.perf_counter()
+    lda.inference(gensim_bows)
+    theirs = time.perf_counter() - t
+    print(f"E-step of the {len(docs)} articles: engine {ours * 1000:.1f} ms, gensim {theirs * 1000:.0f} ms")
+
+
 SECTIONS = [
     similarity,
     # [search]
@@ -162,6 +198,7 @@ SECTIONS = [
     meta_embeddings,
     # [classify]
     zero_shot,
+    topics,
 ]
 
 

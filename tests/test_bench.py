@@ -47,6 +47,7 @@ def test_every_shipped_script_is_run():
         "meta",
         "score",
         "search",
+        "topics",
         "wmd",
         "quality_classify",
         "quality_contextual",

@@ -33,6 +33,14 @@ NUMPYDOC_MODULES = (
     "engine.evaluation",
     "engine.datasets",
     "engine.errors",
+    "engine.topics.space",
+    "engine.topics.knn",
+    "engine.topics.measures",
+    "engine.topics.model",
+    "engine.topics.features",
+    "engine.topics.documents",
+    "engine.topics.inference",
+    "engine.topics.lee",
 )
 # no docstring; a parameter undocumented or unknown; no Returns; no Examples
 NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "RT01", "EX01")

@@ -49,5 +49,6 @@ void bind_meta(py::module_& m, const KernelTable& k);       // meta.cpp: the met
 void bind_docvec(py::module_& m, const KernelTable& k);     // docvec.cpp: document vectors
 void bind_text_types(py::module_& m);                       // text.cpp: AsciiVocab
 void bind_text(py::module_& m, const KernelTable& k);       //   ASCII texts to bags of ids
+void bind_topics(py::module_& m);  // topics.cpp: the LDA E-step, distances of topic distributions (one build for every path)
 
 }  // namespace engine::bindings

@@ -12,6 +12,7 @@ PYBIND11_MODULE(_native, m) {
     bind_search_types(m);
     bind_wmd_types(m);
     bind_text_types(m);
+    bind_topics(m);  // not yet compiled per path: the build's own instruction set
     py::list names;
     for (const KernelTable* k : engine::dispatch::compiled_paths()) {
         py::module_ path = m.def_submodule(k->name, "engine's kernels compiled for one path");

@@ -15,6 +15,7 @@ as the binding files in csrc/bindings/:
 - ``meta``: the meta-embedding projection
 - ``docvec``: document vectors and their label scores
 - ``text``: texts to bags of word ids
+- ``topics``: the LDA E-step and the distances between topic distributions
 """
 
 from ._arrays import as_array, as_matrix
@@ -25,6 +26,7 @@ from .meta import build_meta
 from .normalize import normalize_rows
 from .search import Scoring, TopKParams, exclusion_csr, topk
 from .text import ascii_vocab, encode_texts
+from .topics import TOPIC_MEASURES, TopicMeasure, lda_inference, topic_knn, topic_pairs, topic_pairwise
 from .wmd import (
     WMD_METHODS,
     SinkhornParams,
@@ -43,7 +45,9 @@ __all__ = [
     "WMD_METHODS",
     "Scoring",
     "SinkhornParams",
+    "TOPIC_MEASURES",
     "TopKParams",
+    "TopicMeasure",
     "as_array",
     "as_matrix",
     "ascii_vocab",
@@ -54,9 +58,13 @@ __all__ = [
     "emd",
     "encode_texts",
     "exclusion_csr",
+    "lda_inference",
     "normalize_rows",
     "pair_costs",
     "sgemm_address",
+    "topic_knn",
+    "topic_pairs",
+    "topic_pairwise",
     "supported_paths",
     "topk",
     "using_path",

@@ -1,6 +1,6 @@
-"""``engine info`` and ``engine convert``: describe a vectors file (or the CPU), convert between
-formats."""
+"""``engine info`` and ``engine convert``: describe a vectors file, convert between formats."""
 
+from ..errors import EngineError
 from ._common import FORMATS
 
 
@@ -27,7 +27,6 @@ def add_commands(sub):
 
 def _cmd_info(args):
     from .. import cpu_info
-    from ..errors import EngineError
     from ..io import load
 
     if args.cpu:

@@ -20,7 +20,7 @@ def add_commands(sub):
     """Add ``engine score`` and its tasks to the ``engine`` parser's subcommands ``sub``."""
     s = sub.add_parser(
         "score",
-        help="score a table of texts: zero-shot labels, nearest words, WMD neighbours",
+        help="score a table of texts: zero-shot labels, nearest words, WMD neighbours, topics",
         description="Score every row of a table of texts, streaming, in input order.",
         **_EXIT_CODES_HELP,
     )
@@ -50,6 +50,36 @@ def add_commands(sub):
     t = task("wmd-knn", "k nearest documents of a corpus by Word Mover's Distance")
     t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
     t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
+    t.add_argument(
+        "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
+    )
+    t.add_argument(
+        "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
+    )
+    _add_topics(task("topics", "the most probable topics of each text under a gensim LDA model"))
+
+
+def _add_topics(t):
+    """The options of ``engine score topics``: a gensim LDA model's topics, and nearest documents."""
+    t.add_argument(
+        "--model",
+        required=True,
+        help="a model gensim's LdaModel.save wrote (a pickle: it runs code; only files you trust)",
+    )
+    t.add_argument("--top", type=int, default=3, help="topics per text, most probable first (default 3)")
+    t.add_argument(
+        "--minimum-probability", type=float, default=None, help="gensim's threshold (default: the model's)"
+    )
+    t.add_argument(
+        "--corpus", default=None, help="reference corpus: also its k nearest documents (any input format)"
+    )
+    t.add_argument("-k", "--k", type=int, default=10, help="nearest documents per text (default 10)")
+    t.add_argument(
+        "--measure",
+        choices=["hellinger", "jensen_shannon", "symmetric_kl", "cosine"],
+        default="hellinger",
+        help="distance between topic distributions (default hellinger)",
+    )
     t.add_argument(
         "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
     )
@@ -121,6 +151,17 @@ def _score_task(args):
         return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores)
     if args.task == "neighbors":
         return sc.Neighbors(k=args.k, of=args.of)
+    if args.task == "topics":
+        return sc.Topics(
+            args.model,
+            top=args.top,
+            corpus=args.corpus,
+            k=args.k,
+            measure=args.measure,
+            minimum_probability=args.minimum_probability,
+            text_field=args.corpus_text_field or args.text_field,
+            id_field=args.corpus_id_field,
+        )
     return sc.WMDNeighbors(
         args.corpus,
         k=args.k,

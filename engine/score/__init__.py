@@ -33,7 +33,8 @@ record with the wrong number of fields) raise :class:`BadRowError` naming the fi
 (Parquet: the row) after the rows before it are written, or are skipped and counted
 (``on_error="skip"``; the default ``"stop"`` raises).
 
-Modules: ``tasks`` (ZeroShot, Neighbors, WMDNeighbors, score_texts), ``tables`` (formats and
+Modules: ``tasks`` (ZeroShot, Neighbors, WMDNeighbors, score_texts), ``topics`` (Topics: a
+gensim LDA model's topics and nearest documents), ``tables`` (formats and
 their detection), ``readers`` and ``writers``, ``checkpoint`` (checkpoint and output lock),
 ``progress``, ``executors`` (local), ``run`` (score_file) and ``dask`` (the Dask executor and
 score_dask).
@@ -45,7 +46,7 @@ from .progress import Progress
 from .readers import BadRowError, iter_texts, open_reader, read_rows
 from .run import Summary, score_file
 from .tables import FORMATS, INPUT_FORMATS, OUTPUT_FORMATS, detect_format
-from .tasks import Neighbors, WMDNeighbors, ZeroShot, score_texts
+from .tasks import Neighbors, Topics, WMDNeighbors, ZeroShot, score_texts
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
@@ -58,6 +59,7 @@ __all__ = [
     "Neighbors",
     "Progress",
     "Summary",
+    "Topics",
     "WMDNeighbors",
     "ZeroShot",
     "detect_format",

@@ -18,8 +18,9 @@ from ..classify import ZeroShotClassifier
 from ..classify.labels import column_order, label_spec, load_labels_file
 from ..errors import EngineError, FormatError
 from .readers import read_rows
+from .topics import Topics
 
-__all__ = ["Neighbors", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]
+__all__ = ["Neighbors", "Topics", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ def score_texts(vectors, task, texts):
     Parameters
     ----------
     vectors : engine.Vectors
-    task : ZeroShot, Neighbors or WMDNeighbors
+    task : ZeroShot, Neighbors, WMDNeighbors or Topics
     texts : list of str
 
     Returns
