@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "common.hpp"
@@ -28,19 +29,40 @@
 
 namespace engine {
 namespace lda {
+ENGINE_ISA_BEGIN
 
 using vec::vd;
 using vec::W;
+
+// Storage for vectors of lanes, 64-byte aligned. An allocator of the path's own namespace, so that
+// std::vector's code over it is the path's: std::vector<vd> would be one weak symbol for every
+// path, and vd's alignment differs between them (16, 32 or 64 bytes: GCC caps a vector type's
+// alignment at the widest register), so the copy the linker kept could hand the AVX-512 path
+// memory its aligned loads fault on.
+template <class U>
+struct LaneAllocator {
+    using value_type = U;
+    LaneAllocator() = default;
+    template <class V>
+    LaneAllocator(const LaneAllocator<V>&) {}
+    U* allocate(std::size_t n) { return static_cast<U*>(::operator new(n * sizeof(U), std::align_val_t(64))); }
+    void deallocate(U* p, std::size_t) { ::operator delete(p, std::align_val_t(64)); }
+    template <class V>
+    bool operator==(const LaneAllocator<V>&) const { return true; }
+    template <class V>
+    bool operator!=(const LaneAllocator<V>&) const { return false; }
+};
+using Lanes = std::vector<vd, LaneAllocator<vd>>;
 
 // Per-thread scratch space for one document; topics go in lanes of W doubles (nv vectors, the
 // lanes past K hold 0).
 template <class T>
 struct Work {
     index_t nv;
-    std::vector<vd> B;        // n x nv: the document's rows of exp(E[log beta]), as doubles
-    std::vector<vd> theta;    // nv: exp(E[log theta]) (values of T)
-    std::vector<vd> acc;      // nv
-    std::vector<vd> scratch;  // 2 nv
+    Lanes B;        // n x nv: the document's rows of exp(E[log beta]), as doubles
+    Lanes theta;    // nv: exp(E[log theta]) (values of T)
+    Lanes acc;      // nv
+    Lanes scratch;  // 2 nv
     std::vector<T> phinorm;   // n
     std::vector<T> last;      // K: gamma of the previous round
     explicit Work(index_t K) : nv((K + W - 1) / W), theta(nv), acc(nv), scratch(2 * nv), last(K) {}
@@ -142,5 +164,6 @@ inline void infer(const T* word_topics, index_t K, const T* alpha, const std::in
     }
 }
 
+ENGINE_ISA_END
 }  // namespace lda
 }  // namespace engine

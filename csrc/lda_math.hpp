@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX512F__)
+#include "common.hpp"
+
+#if defined(ENGINE_AVX512)
 #include <immintrin.h>
 #endif
 
 namespace engine {
 namespace lda {
+ENGINE_ISA_BEGIN
 namespace vec {
 
 constexpr int W = 8;  // lanes
@@ -37,7 +40,7 @@ inline vd from_bits(vu b) { return (vd)b; }
 // float lanes to double lanes (GCC 12 splits __builtin_convertvector's into halves; AVX-512 has
 // one instruction for it)
 inline vd widen(vf x) {
-#if defined(__AVX512F__)
+#if defined(ENGINE_AVX512)
     return (vd)_mm512_maskz_cvtps_pd((__mmask8)0xFF, (__m256)x);
 #else
     return __builtin_convertvector(x, vd);
@@ -220,5 +223,6 @@ inline void exp_dirichlet_expectation(const T* g, std::int64_t K, vd* theta, vd*
 }
 
 }  // namespace vec
+ENGINE_ISA_END
 }  // namespace lda
 }  // namespace engine

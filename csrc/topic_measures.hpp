@@ -18,18 +18,11 @@
 #include <vector>
 
 #include "common.hpp"
+#include "types.hpp"
 
 namespace engine {
 namespace topics {
-
-enum class Measure : int { hellinger = 0, jensen_shannon = 1, symmetric_kl = 2, cosine = 3 };
-
-// A matrix of prepared rows (see above); aux is null for the measures that need none.
-struct Rows {
-    const double* x;
-    const double* aux;
-    index_t n;
-};
+ENGINE_ISA_BEGIN
 
 // scipy.special.rel_entr
 inline double rel_entr(double a, double b) {
@@ -168,5 +161,6 @@ inline void knn(Measure m, const Rows& corpus, const Rows& queries, index_t K, i
     }
 }
 
+ENGINE_ISA_END
 }  // namespace topics
 }  // namespace engine

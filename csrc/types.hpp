@@ -81,6 +81,21 @@ struct MetaSource {
 // time; a multiple of the register block's rows (checked in csrc/meta.hpp).
 constexpr index_t kMetaBlock = 240;
 
+// ---- topic distributions (csrc/topic_measures.hpp) -------------------------------------------------
+
+namespace topics {
+
+enum class Measure : int { hellinger = 0, jensen_shannon = 1, symmetric_kl = 2, cosine = 3 };
+
+// A matrix of prepared rows (csrc/topic_measures.hpp); aux is null for the measures that need none.
+struct Rows {
+    const double* x;
+    const double* aux;
+    index_t n;
+};
+
+}  // namespace topics
+
 // ---- the ASCII tokenizer (csrc/ascii_encode.hpp) -------------------------------------------------
 
 // One block of documents encoded by one thread.

@@ -287,6 +287,40 @@ def test_tokenizer_is_identical_on_every_path():
             np.testing.assert_array_equal(g, r)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-9), (np.float32, 1e-4)])
+def test_lda_inference_agrees_across_paths(dtype, rtol):
+    rng = np.random.default_rng(7)
+    V, K = 300, 13  # K not a multiple of the lanes
+    indptr = np.concatenate([[0], np.cumsum(rng.integers(1, 25, 80))])
+    ids = rng.integers(0, V, indptr[-1]).astype(np.int32)
+    wt = rng.dirichlet(np.ones(K), V).astype(dtype)
+    counts = rng.integers(1, 4, indptr[-1]).astype(dtype)
+    start = rng.gamma(100.0, 0.01, (80, K)).astype(dtype)
+    alpha = np.full(K, 0.1, dtype)
+    got = on_every_path(lambda: _kernels.lda_inference(wt, alpha, indptr, ids, counts, start, 100, 1e-6))
+    for gamma, rounds in got.values():
+        np.testing.assert_allclose(gamma, got[BASE][0], rtol=rtol)
+        assert np.abs(rounds - got[BASE][1]).max() <= 1  # a last rounding may take one more round
+
+
+@pytest.mark.parametrize("measure", ["hellinger", "jensen_shannon", "symmetric_kl", "cosine"])
+def test_topic_measures_agree_across_paths(measure):
+    assert measure in _kernels.TOPIC_MEASURES
+    rng = np.random.default_rng(8)
+    p, q = rng.dirichlet(np.ones(13), 40), rng.dirichlet(np.ones(13), 30)
+    aux = {
+        "jensen_shannon": (p.sum(1), q.sum(1)),
+        "cosine": (np.linalg.norm(p, axis=1), np.linalg.norm(q, axis=1)),
+    }
+    pa, qa = aux.get(measure, (None, None))
+    x, y = (np.sqrt(p), np.sqrt(q)) if measure == "hellinger" else (p, q)
+    pairwise = on_every_path(lambda: _kernels.topic_pairwise(measure, x, pa, y, qa))
+    knn = on_every_path(lambda: _kernels.topic_knn(measure, x, pa, y, qa, 5))
+    for path in PATHS:
+        np.testing.assert_allclose(pairwise[path], pairwise[BASE], rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(knn[path][1], knn[BASE][1])
+
+
 # ---- the built module ----------------------------------------------------------------------------
 
 # instructions beyond x86-64-v2 that carry no "v" prefix (BMI1/2, LZCNT, MOVBE) or belong to AMX
@@ -337,3 +371,17 @@ def test_no_instruction_beyond_the_baseline_outside_the_avx_paths():
     assert totals["avx512"][2] > 0 and totals["spr"][2] > 0  # the explicit AVX-512 kernels
     for other in (_text.__file__, engine.io._formats.__file__):
         assert functions_beyond_v2(other) == {}, other
+
+
+def test_no_standard_template_over_a_vector_type_is_shared_between_paths():
+    """The trap's other form: a standard template over one of GCC's vector types (double
+    __vector(8)) is one weak symbol for every path, yet the type's alignment differs between them
+    (GCC caps it at the widest register), so the copy the linker keeps may hand the AVX-512 path
+    memory its aligned loads fault on. Every such symbol must carry a type of its path."""
+    if engine._native.build != "dispatch" or shutil.which("nm") is None:
+        pytest.skip("only a dispatch build has paths to keep apart (and nm is needed)")
+    symbols = subprocess.run(
+        ["nm", "-C", "--defined-only", engine._native.__file__], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    shared = [s for s in symbols if "__vector(" in s and not re.search(r"::(baseline|avx2|avx512|spr)::", s)]
+    assert shared == []

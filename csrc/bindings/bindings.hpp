@@ -49,6 +49,7 @@ void bind_meta(py::module_& m, const KernelTable& k);       // meta.cpp: the met
 void bind_docvec(py::module_& m, const KernelTable& k);     // docvec.cpp: document vectors
 void bind_text_types(py::module_& m);                       // text.cpp: AsciiVocab
 void bind_text(py::module_& m, const KernelTable& k);       //   ASCII texts to bags of ids
-void bind_topics(py::module_& m);  // topics.cpp: the LDA E-step, distances of topic distributions (one build for every path)
+void bind_topics_types(py::module_& m);                     // topics.cpp: TopicMeasure
+void bind_topics(py::module_& m, const KernelTable& k);     //   LDA E-step, topic distances
 
 }  // namespace engine::bindings

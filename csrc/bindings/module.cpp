@@ -12,7 +12,7 @@ PYBIND11_MODULE(_native, m) {
     bind_search_types(m);
     bind_wmd_types(m);
     bind_text_types(m);
-    bind_topics(m);  // not yet compiled per path: the build's own instruction set
+    bind_topics_types(m);
     py::list names;
     for (const KernelTable* k : engine::dispatch::compiled_paths()) {
         py::module_ path = m.def_submodule(k->name, "engine's kernels compiled for one path");
@@ -24,6 +24,7 @@ PYBIND11_MODULE(_native, m) {
         bind_meta(path, *k);
         bind_docvec(path, *k);
         bind_text(path, *k);
+        bind_topics(path, *k);
         names.append(k->name);
     }
     m.attr("paths") = py::tuple(names);

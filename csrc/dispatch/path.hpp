@@ -10,8 +10,10 @@
 #include "../ascii_encode.hpp"
 #include "../docvec.hpp"
 #include "../emd.hpp"
+#include "../lda.hpp"
 #include "../meta.hpp"
 #include "../normalize.hpp"
+#include "../topic_measures.hpp"
 #include "../topk.hpp"
 #include "../wmd.hpp"
 
@@ -58,6 +60,11 @@ const KernelTable ENGINE_CAT(ENGINE_ISA, _table) = {
     &engine::build_meta,
     &engine::doc_vectors,
     &engine::doc_scores,
+    &engine::lda::infer<float>,
+    &engine::lda::infer<double>,
+    &engine::topics::pairwise,
+    &engine::topics::pairs,
+    &engine::topics::knn,
     &engine::encode_ascii,
 };
 

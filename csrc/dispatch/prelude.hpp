@@ -1,12 +1,14 @@
 // What a path file (csrc/dispatch/<path>.cpp) includes, after naming its path (ENGINE_ISA) and
-// BEFORE its target options: every standard,
-// OpenMP and intrinsics header the kernels use, and the types shared by every path. Whatever is
-// compiled from them (std::vector's members, std::sort's loops, AsciiVocab::find ...) is then
-// compiled for the baseline in every path file, so the one copy the linker keeps of each runs on
-// any CPU. A kernel header that needs another standard header must add it here: included first
-// after the target options, its inline functions would be compiled for that path's instruction
-// set under their usual names (the ODR trap: the linker may keep that copy for the baseline too).
-// tests/test_dispatch.py checks the built module for exactly that.
+// BEFORE its target options: every standard, OpenMP and intrinsics header the kernels use, and the
+// types shared by every path. Whatever is compiled from them (std::vector's members, std::sort's
+// loops, AsciiVocab::find ...) is then compiled for the baseline in every path file, so the one
+// copy the linker keeps of each runs on any CPU. A kernel header that needs another standard
+// header must add it here: included first after the target options, its inline functions would be
+// compiled for that path's instruction set under their usual names (the ODR trap: the linker may
+// keep that copy for the baseline too). The same holds for a standard template over a type whose
+// layout depends on the instruction set (GCC's vector types: their alignment does): give it a type
+// of the path's namespace (csrc/lda.hpp's LaneAllocator). tests/test_dispatch.py checks the built
+// module for both.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <new>
 #include <numeric>
 #include <queue>
 #include <string>

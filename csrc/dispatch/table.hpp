@@ -64,6 +64,23 @@ struct KernelTable {
                        const float* word_weights, index_t n_docs, const float* emb, index_t d,
                        const float* comps, index_t n_comps, const float* labels,
                        index_t n_labels, double* scores, float* norms, int n_threads);
+    // csrc/lda.hpp: the LDA E-step, float32 and float64 models
+    void (*lda_infer_f32)(const float* word_topics, index_t K, const float* alpha,
+                          const std::int64_t* indptr, const std::int32_t* ids, const float* counts,
+                          index_t n_docs, float* gamma, std::int32_t* rounds, int iterations,
+                          double threshold, int n_threads);
+    void (*lda_infer_f64)(const double* word_topics, index_t K, const double* alpha,
+                          const std::int64_t* indptr, const std::int32_t* ids, const double* counts,
+                          index_t n_docs, double* gamma, std::int32_t* rounds, int iterations,
+                          double threshold, int n_threads);
+    // csrc/topic_measures.hpp
+    void (*topic_pairwise)(topics::Measure m, const topics::Rows& a, const topics::Rows& b,
+                           index_t K, double* out, int n_threads);
+    void (*topic_pairs)(topics::Measure m, const topics::Rows& a, const topics::Rows& b, index_t K,
+                        const std::int64_t* ia, const std::int64_t* ib, index_t n, double* out,
+                        int n_threads);
+    void (*topic_knn)(topics::Measure m, const topics::Rows& corpus, const topics::Rows& queries,
+                      index_t K, index_t k, double* out_d, std::int64_t* out_i, int n_threads);
     // csrc/ascii_encode.hpp
     std::vector<EncodedBlock> (*encode_ascii)(const AsciiVocab& vocab, const char* const* texts,
                                               const std::int64_t* lens, index_t n, bool lowercase,

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _native
 from .._config import get_num_threads
 from ..errors import ShapeError
+from . import _dispatch
 from ._arrays import as_array, as_matrix, in_range, is_indptr
 
 TopicMeasure = _native.TopicMeasure
@@ -88,7 +89,7 @@ def lda_inference(word_topics, alpha, indptr, ids, counts, gamma, iterations, th
     if not (gamma > 0).all():
         raise ShapeError("gamma: every start value must be positive")
     rounds = np.zeros(gamma.shape[0], dtype=np.int32)
-    infer = _native.lda_infer_f32 if dtype == np.float32 else _native.lda_infer_f64
+    infer = _dispatch.active.lda_infer_f32 if dtype == np.float32 else _dispatch.active.lda_infer_f64
     infer(wt, alpha, indptr, ids, counts, gamma, rounds, int(iterations), float(threshold), get_num_threads())
     return gamma, rounds
 
@@ -137,7 +138,7 @@ def topic_pairwise(measure, a, a_aux, b, b_aux):
     m = _measure(measure)
     a, a_aux, b, b_aux = _two(a, a_aux, b, b_aux)
     out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
-    _native.topic_pairwise(m, a, a_aux, b, b_aux, out, get_num_threads())
+    _dispatch.active.topic_pairwise(m, a, a_aux, b, b_aux, out, get_num_threads())
     return out
 
 
@@ -170,7 +171,7 @@ def topic_pairs(measure, a, a_aux, b, b_aux, ia, ib):
     if not (in_range(ia, a.shape[0]) and in_range(ib, b.shape[0])):
         raise ShapeError("ia, ib: a row number is out of range")
     out = np.empty(ia.shape[0], dtype=np.float64)
-    _native.topic_pairs(m, a, a_aux, b, b_aux, ia, ib, out, get_num_threads())
+    _dispatch.active.topic_pairs(m, a, a_aux, b, b_aux, ia, ib, out, get_num_threads())
     return out
 
 
@@ -208,5 +209,5 @@ def topic_knn(measure, corpus, corpus_aux, queries, queries_aux, k):
         raise ShapeError(f"k must lie in [1, {corpus.shape[0]}] (the corpus rows), got {k}")
     d = np.empty((queries.shape[0], k), dtype=np.float64)
     i = np.empty((queries.shape[0], k), dtype=np.int64)
-    _native.topic_knn(m, corpus, corpus_aux, queries, queries_aux, d, i, get_num_threads())
+    _dispatch.active.topic_knn(m, corpus, corpus_aux, queries, queries_aux, d, i, get_num_threads())
     return d, i
