@@ -46,7 +46,9 @@ cpu = os.environ.get("ENGINE_CPU", "")
 debug = os.environ.get("ENGINE_DEBUG", "") not in ("", "0")
 x86 = target_machine() in ("x86_64", "amd64", "AMD64")
 
-compile_args = ["-fopenmp", "-fno-math-errno"]
+# -Wno-psabi: GCC notes that a 64-byte vector passed by value has another ABI where AVX-512 is
+# off; the kernels' vector values never cross between paths (each path is its own namespace)
+compile_args = ["-fopenmp", "-fno-math-errno"] + ([] if sys.platform == "darwin" else ["-Wno-psabi"])
 if cpu:  # one CPU
     compile_args.append(f"-march={cpu}")
 elif x86:  # the baseline every dispatch path builds on

@@ -101,6 +101,22 @@ void check(const engine::dispatch::KernelTable& k) {
     s.idx = idx;
     k.build_meta({s}, {nullptr}, meta.data(), mn.data(), 3, 40, engine::kMetaBlock, 1);
     expect(meta[39] == 1.0f && mn[0] == 1.0f && mn[1] == 0.0f, p, "build_meta");
+    // lda_infer: one word that belongs to topic 0 nine times in ten pulls the document there
+    const double wt[2] = {0.9, 0.1}, alpha[2] = {0.5, 0.5}, cnt[1] = {3.0};
+    const std::int64_t dptr[2] = {0, 1};
+    const std::int32_t word[1] = {0};
+    double gamma[2] = {1.0, 1.0};
+    std::int32_t rounds = 0;
+    k.lda_infer_f64(wt, 2, alpha, dptr, word, cnt, 1, gamma, &rounds, 100, 1e-6, 1);
+    expect(gamma[0] > gamma[1] && near(gamma[0] + gamma[1], 4.0, 1e-9) && rounds > 0, p, "lda_infer");
+    // topic distances: Hellinger of (1/2, 1/2) to itself and to (1, 0), rows given as square roots
+    const double h = std::sqrt(0.5);
+    const double x[4] = {h, h, 1.0, 0.0};
+    double dist[2];
+    const engine::topics::Rows rows_a{x, nullptr, 1}, rows_b{x, nullptr, 2};
+    k.topic_pairwise(engine::topics::Measure::hellinger, rows_a, rows_b, 2, dist, 1);
+    const double want = std::sqrt(0.5 * ((h - 1.0) * (h - 1.0) + h * h));
+    expect(dist[0] == 0.0 && near(dist[1], want, 1e-15), p, "topic_pairwise");
 }
 
 }  // namespace
