@@ -45,6 +45,7 @@ def test_every_shipped_script_is_run():
         "index",
         "load",
         "meta",
+        "paths",
         "score",
         "search",
         "topics",
