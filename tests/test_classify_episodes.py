@@ -5,7 +5,7 @@ import pytest
 from _classify_helpers import LABELS, TRAIN
 
 import engine
-from engine.classify import ZeroShotClassifier, episodes
+from engine.classify import FewShotClassifier, ZeroShotClassifier, episodes
 from engine.classify.episodic import macro_f1
 
 
@@ -34,13 +34,47 @@ def test_episodes_reproducible_and_consistent(v):
     assert set(np.round(a.accuracies * 6).astype(int)) <= set(range(7))  # 6 queries per episode
     # zero-shot: every query of the whole set, with the labels' descriptions
     z = episodes(texts, y, n_way=3, k_shot=0, n_query=4, n_episodes=5, seed=0, vectors=v, label_texts=LABELS)
-    zs = ZeroShotClassifier(v, LABELS)
-    full = np.mean(zs.predict(texts) == np.array(y))
-    assert z.mean == pytest.approx(full) if full in (0.0, 1.0) else 0.0 <= z.mean <= 1.0
+    right = ZeroShotClassifier(v, LABELS).predict(texts) == np.array(y)
+    # each class has exactly 4 texts: every episode scores the whole set, in some order
+    assert np.array_equal(z.accuracies, np.full(5, right.mean()))
     with pytest.raises(engine.EngineError, match="n_way=4"):
         episodes(texts, y, n_way=4, k_shot=1, n_query=1, vectors=v)
     with pytest.raises(engine.EngineError, match="k_shot"):
         episodes(texts, y, n_way=2, k_shot=-1, n_query=1, vectors=v)
+
+
+def _draws(y, n_way, k_shot, n_query, n_episodes, seed):
+    """The episodes as ``episodes`` documents them, drawn again: (support, query) rows of each."""
+    y = np.asarray(y, dtype=object)
+    classes, counts = np.unique(y, return_counts=True)
+    eligible = classes[counts >= k_shot + n_query]
+    rng = np.random.default_rng(seed)
+    for _ in range(n_episodes):
+        sup, qry = [], []
+        for i in rng.choice(len(eligible), size=n_way, replace=False):
+            idx = rng.permutation(np.flatnonzero(y == eligible[i]))[: k_shot + n_query]
+            sup += idx[:k_shot].tolist()
+            qry += idx[k_shot:].tolist()
+        yield sup, qry
+
+
+@pytest.mark.parametrize("prior_weight", [0.0, 1.0])
+def test_episode_accuracy_equals_a_classifier_fitted_on_its_support(v, prior_weight):
+    """Each episode's accuracy is that of a FewShotClassifier fitted, through the public API, on
+    the episode's support texts alone and scored on its query texts, which are disjoint from them."""
+    texts = [t for t, _ in TRAIN] * 2 + [t.upper() + " again" for t, _ in TRAIN]
+    y = [c for _, c in TRAIN] * 3
+    kw = dict(n_way=2, k_shot=2, n_query=3, n_episodes=8, seed=5)
+    got = episodes(texts, y, **kw, vectors=v, label_texts=LABELS, prior_weight=prior_weight)
+    for e, (sup, qry) in enumerate(_draws(y, **kw)):
+        assert not set(sup) & set(qry)
+        way = sorted({y[i] for i in sup})
+        clf = FewShotClassifier(v, labels={c: LABELS[c] for c in way}, prior_weight=prior_weight)
+        clf.fit([texts[i] for i in sup], [y[i] for i in sup])
+        pred = clf.predict([texts[i] for i in qry])
+        assert got.accuracies[e] == pytest.approx(
+            np.mean(pred == np.array([y[i] for i in qry], dtype=object))
+        )
 
 
 def test_macro_f1_counts_absent_classes_as_zero():

@@ -178,7 +178,7 @@ def test_indexer_contract(lee):
     )
     assert v.most_similar(w[5], topn=None, indexer=fallback).shape == (len(v),)
     assert fallback.calls == []
-    with pytest.raises(engine.VocabularyError):
+    with pytest.raises(engine.VocabularyError, match="'not-a-word-xyz' not present"):
         v.most_similar("not-a-word-xyz", indexer=RecordingIndexer())
 
 
@@ -224,22 +224,37 @@ def test_search_inputs_exclude_restrict(lee):
     assert s1.dtype == np.float32 and i1.dtype == np.int64
 
 
+def _cosmul_reference(u, a, b, c, topn, restrict):
+    """3CosMul in float64 over the first ``restrict`` rows, a, b and c excluded: (ids, scores),
+    best first, ties in ascending row order."""
+    x = u[:restrict].astype(np.float64)
+    cos = x @ u[[b, c, a]].astype(np.float64).T
+    score = (1 + cos[:, 0]) / 2 * ((1 + cos[:, 1]) / 2) / ((1 + cos[:, 2]) / 2 + 1e-6)
+    score[[i for i in (a, b, c) if i < restrict]] = -np.inf
+    ids = np.lexsort((np.arange(len(score)), -score))[:topn]
+    return ids, score[ids]
+
+
 def test_analogies_equal_gensim(lee):
+    """Every rank of every answer, with its score: ids compared alone would let any order pass."""
     kv, v = lee
     w = kv.index_to_key
     rng = np.random.default_rng(0)
     abc = rng.integers(0, 300, (40, 3))
     a, b, c = ([w[i] for i in abc[:, j]] for j in range(3))
     for restrict in [None, 400]:
-        _, ids = v.analogies(a, b, c, topn=6, restrict_vocab=restrict)
-        _, ids_mul = v.analogies(a, b, c, topn=6, method="3cosmul", restrict_vocab=restrict)
-        sc_mul, _ = v.analogies(a, b, c, topn=6, method="3cosmul")
+        sc, ids = v.analogies(a, b, c, topn=6, restrict_vocab=restrict)
+        sc_mul, ids_mul = v.analogies(a, b, c, topn=6, method="3cosmul", restrict_vocab=restrict)
         for j in range(40):
             want = kv.most_similar(positive=[b[j], c[j]], negative=[a[j]], topn=6, restrict_vocab=restrict)
-            assert_same_results([(w[i], 0.0) for i in ids[j]], [(k, 0.0) for k, _ in want])
+            assert_same_results([(w[i], s) for i, s in zip(ids[j], sc[j].tolist())], want)
+            got_mul = [(w[i], s) for i, s in zip(ids_mul[j], sc_mul[j].tolist())]
             if restrict is None:
                 want = kv.most_similar_cosmul(positive=[b[j], c[j]], negative=[a[j]], topn=6)
-                assert_same_results([(w[i], s) for i, s in zip(ids_mul[j], sc_mul[j].tolist())], want)
+            else:  # gensim's most_similar_cosmul ignores restrict_vocab: a float64 reference
+                ref_ids, ref_scores = _cosmul_reference(v.unit, *abc[j], topn=6, restrict=restrict)
+                want = [(w[i], float(s)) for i, s in zip(ref_ids, ref_scores)]
+            assert_same_results(got_mul, want, **COSMUL)
 
 
 def test_zero_rows_score_zero_not_nan():
@@ -335,7 +350,7 @@ def test_bad_queries_raise_clear_errors(lee):
         v.most_similar(positive=[])
     with pytest.raises(engine.ShapeError, match="restrict_vocab"):
         v.search(["the"], restrict_vocab=(5, 2))
-    with pytest.raises(ValueError):  # ShapeError is also a ValueError, as gensim raises
+    with pytest.raises(engine.ShapeError, match="no input"):  # also a ValueError, as gensim's
         v.most_similar(positive=[], negative=[])
 
 
@@ -351,3 +366,16 @@ def test_results_do_not_depend_on_thread_count(default):
             engine.set_num_threads(0)
     np.testing.assert_array_equal(out[0][1], out[1][1])
     np.testing.assert_array_equal(out[0][0], out[1][0])
+
+
+@pytest.mark.parametrize("use_norm", [True, False])
+def test_rank_by_centrality_equals_gensim(lee, use_norm):
+    """Every rank and score of gensim's ranking, not only its last word (doesnt_match)."""
+    kv, v = lee
+    rng = np.random.default_rng(1)
+    for size in (2, 5, 12):
+        for _ in range(10):
+            words = [kv.index_to_key[i] for i in rng.choice(500, size, replace=False)]
+            got = v.rank_by_centrality(words + ["not-a-word"], use_norm=use_norm)
+            want = kv.rank_by_centrality(words, use_norm=use_norm)
+            assert_same_results([(w, float(s)) for s, w in got], [(w, float(s)) for s, w in want], tol=1e-5)

@@ -175,7 +175,7 @@ def test_bad_kernel_input_is_a_shape_error():
         dict(gamma=[[1.0, float("inf")]]),
     ]
     for change in bad:
-        with pytest.raises(engine.ShapeError):
+        with pytest.raises(engine.ShapeError, match=f"^{next(iter(change))}"):  # names the argument
             _kernels.lda_inference(wt, iterations=5, threshold=1e-3, **{**ok, **change})
     with pytest.raises(engine.ShapeError, match="float32 or float64"):
         _kernels.lda_inference(wt.astype(np.float16), iterations=5, threshold=1e-3, **ok)

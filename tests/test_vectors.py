@@ -112,7 +112,7 @@ def test_missing_word_is_a_vocabulary_error_that_is_a_key_error(lee):
     assert "notaword_xyz" in str(err.value)
     with pytest.raises(VocabularyError, match="qqq_missing"):
         v.ids(["the", "qqq_missing"])
-    with pytest.raises(VocabularyError):
+    with pytest.raises(VocabularyError, match=f"Key '{len(v)}' not present"):
         v.get_index(len(v))
     assert v.get_index("notaword_xyz", default=-1) == -1
     assert "notaword_xyz" not in v and "the" in v

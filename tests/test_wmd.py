@@ -251,7 +251,16 @@ def test_cli_pairs_and_knn(tmp_path, capsys):
     queries.write_text("shares fell sharply\n", encoding="utf-8")
     assert main(["wmd", "knn", str(queries), str(corpus), "-k", "2"]) == 0
     out = capsys.readouterr().out
-    assert "exact solves" in out and out.count("\n") >= 3
+    docs = corpus.read_text(encoding="utf-8").splitlines()
+    want = sorted(range(3), key=lambda j: (v.wmdistance("shares fell sharply", docs[j]), j))[:2]
+    rows = [line.split("\t") for line in out.splitlines() if line.startswith("  ") and "\t" in line]
+    assert [(int(r[0]), int(r[1]), r[3]) for r in rows] == [
+        (1, want[0], docs[want[0]]),
+        (2, want[1], docs[want[1]]),
+    ]
+    for r, j in zip(rows, want):
+        assert float(r[2]) == pytest.approx(v.wmdistance("shares fell sharply", docs[j]), abs=1e-6)
+    assert "exact solves" in out
 
     bad = tmp_path / "bad.tsv"
     bad.write_text("only one column\n", encoding="utf-8")
