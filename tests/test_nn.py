@@ -317,3 +317,53 @@ def test_import_engine_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def keras(torch):
+    """Keras 3 on its torch backend (the CPU build the contextual extra pins)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="keras (the test extra) is not installed")
+    if keras.backend.backend() != "torch":
+        pytest.skip(f"Keras runs on {keras.backend.backend()}, not torch")
+    return keras
+
+
+def test_keras_embedding_layer_holds_the_vectors(small, keras):
+    vocab = {w: i + 1 for i, w in enumerate(small.index_to_key)}  # a Keras tokenizer's ids
+    weights = keras_embedding_weights(small, vocabulary=vocab)
+    layer = keras.layers.Embedding(
+        len(vocab) + 1, small.vector_size, embeddings_initializer=keras.initializers.Constant(weights[0])
+    )
+    n = len(small)
+    out = keras.ops.convert_to_numpy(layer(np.array([[0, 1, 2, n]])))[0]
+    np.testing.assert_array_equal(out[0], 0.0)  # the padding id
+    np.testing.assert_array_equal(out[1:], small[[small.index_to_key[i] for i in (0, 1, n - 1)]])
+    layer.set_weights(weights)  # Keras 2's way, still there
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.embeddings), weights[0])
+
+
+def test_keras_lstm_over_word_vectors_beats_chance(keras):
+    """The posts' gensim + Keras LSTM example, corrected so it runs: padded (B, T, dim) word
+    vectors (pad_vectors) into LSTM(100) and a sigmoid, trained on two topics, scored on texts
+    whose words it never saw."""
+    v = engine.datasets.default_vectors()
+    rng = np.random.default_rng(0)
+    train, y_train = _topic_set(0, 40, rng)
+    test, y_test = _topic_set(1, 40, rng)
+    two_train, two_test = y_train < 2, y_test < 2
+    X_train, _ = pad_vectors([t for t, k in zip(train, two_train) if k], v, max_len=8)
+    X_test, _ = pad_vectors([t for t, k in zip(test, two_test) if k], v, max_len=8)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((None, v.vector_size)),
+            keras.layers.LSTM(100),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.fit(X_train, y_train[two_train].astype("float32"), epochs=15, batch_size=16, verbose=0)
+    pred = model.predict(X_test, verbose=0)[:, 0] > 0.5
+    accuracy = (pred == y_test[two_test].astype(bool)).mean()
+    assert accuracy >= 0.8, accuracy  # chance is 0.5
