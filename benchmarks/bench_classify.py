@@ -16,14 +16,18 @@ Times: median wall clock and median CPU time of the process (all its threads). O
 loaded machine wall clock measures the share of the CPU the run got as much as the code; CPU
 time does not, so both are printed.
 
-Peak memory: the peak of memory allocated while one call runs (tracemalloc: numpy arrays and
-Python objects; the texts themselves exist before and are not counted), from a separate untimed
-run, since tracing slows Python code.
+Peak memory: the peak of memory allocated while one call on the peer's 20,000 texts runs, for
+every implementation alike (tracemalloc: numpy arrays and Python objects; the texts themselves
+exist before and are not counted), from a separate untimed run, since tracing slows Python code.
+
+Threads: engine on all threads and on one (its own setting); the peer's numpy held to one thread
+(threadpoolctl), as its label says. Every timing follows a pause and a warm-up call.
 
     python benchmarks/bench_classify.py [--quick] [--repeats R]
 """
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 if __name__ == "__main__":  # `python benchmarks/bench_classify.py` in a source checkout: its engine
     import _checkout  # noqa: F401
@@ -139,24 +143,28 @@ def run(quick=False, *, tiny=False, repeats=None):
         COLUMNS,
         intro=f"Median of {repeats}; × = texts/s over the gensim + numpy peer's (timed on "
         f"{len(sub):,} texts: its rate does not depend on N). Peak memory: allocated during one call "
-        "(tracemalloc), from a separate untimed run.",
+        f"on the same {len(sub):,} texts (tracemalloc), from a separate untimed run.",
     )
 
-    def measure(name, fn, count):
-        t = harness.timed(fn, repeats)
+    def measure(name, fn, count, peak_fn):
+        t = harness.timed(fn, repeats, warmup=True, settle=0.5)
         r = dict(implementation=name, texts=count, seconds=t.wall, cpu_seconds=t.cpu)
-        r.update(texts_per_s=count / t.wall, texts_per_cpu_s=count / t.cpu, peak_mb=_peak_mb(fn))
+        r.update(texts_per_s=count / t.wall, texts_per_cpu_s=count / t.cpu, peak_mb=_peak_mb(peak_fn))
         base = r if not table.rows else table.rows[0]  # the peer comes first
         r.update(ratio=r["texts_per_s"] / base["texts_per_s"], max_abs_proba_diff=diff)
         r["cpu_ratio"] = r["texts_per_cpu_s"] / base["texts_per_cpu_s"]
         return table.add(r)
 
-    measure("gensim + numpy (1 thread, per text)", lambda: peer.proba(sub), len(sub))
+    with threadpool_limits(1):  # the peer's numpy (BLAS) on the one thread its label says
+        measure(
+            "gensim + numpy (1 thread, per text)", lambda: peer.proba(sub), len(sub), lambda: peer.proba(sub)
+        )
     threads = engine.get_num_threads()
     try:
         for name, k in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
             engine.set_num_threads(k)
-            measure(name, lambda: clf.predict_proba(texts), n)
+            # peak memory on the peer's texts: both measured on the same input
+            measure(name, lambda: clf.predict_proba(texts), n, lambda: clf.predict_proba(sub))
     finally:
         engine.set_num_threads(threads)
     table.note(f"engine's and the peer's probabilities on {len(check):,} texts: max |diff| = {diff:.2e}")
