@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _TEMP_MARK = ".engine-tmp-"
+#: The errno values of a write that failed for want of room or rights (not of a missing input).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -273,9 +275,10 @@ def fsync_dir(path):
 
 
 @contextmanager
-def disk_errors(path, action="save"):
+def disk_errors(path, action="save", note="the previous version, if any, is unchanged", errnos=None):
     """Turn an ``OSError`` (disk full, read-only, no permission) raised inside into a StorageError.
 
+    ``errnos``: only these ``errno`` values are turned (None: every OSError).
     ``StorageError`` is an ``EngineError`` (the ``engine`` command prints it on one line and exits
     with status 2) and an ``OSError``.
 
@@ -293,7 +296,9 @@ def disk_errors(path, action="save"):
     except EngineError:
         raise
     except OSError as e:
+        if errnos is not None and e.errno not in errnos:
+            raise
         why = e.strerror or str(e)
-        err = StorageError(f"{action} {path}: {why}; the previous version, if any, is unchanged")
+        err = StorageError(f"{action} {path}: {why}; {note}")
         err.errno, err.filename = e.errno, os.fspath(path)
         raise err from None
