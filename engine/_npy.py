@@ -7,6 +7,7 @@ size with what they need; only then is the array read (``numpy.fromfile``) or ma
 """
 
 import os
+import warnings
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -22,16 +23,22 @@ _MAX_HEADER = 1 << 16
 def _header(f, path):
     """``(dtype, shape, fortran_order, data offset)`` of an opened .npy file."""
     try:
-        major, minor = npformat.read_magic(f)
-        if (major, minor) == (1, 0):
-            shape, fortran, dtype = npformat.read_array_header_1_0(f, max_header_size=_MAX_HEADER)
-        elif major in (2, 3) and minor == 0:
-            shape, fortran, dtype = npformat.read_array_header_2_0(f, max_header_size=_MAX_HEADER)
-        else:
-            raise ValueError(f"format version {major}.{minor} unknown")
+        with warnings.catch_warnings():  # numpy warns of Python 2 headers: a damaged one is an error
+            warnings.simplefilter("ignore")
+            return _parse_header(f)
     except Exception as e:  # numpy's parser raises ValueError, SyntaxError, TokenError, ...
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise FormatError(f"{path}: not a readable .npy file ({msg})") from None
+
+
+def _parse_header(f):
+    major, minor = npformat.read_magic(f)
+    if (major, minor) == (1, 0):
+        shape, fortran, dtype = npformat.read_array_header_1_0(f, max_header_size=_MAX_HEADER)
+    elif major in (2, 3) and minor == 0:
+        shape, fortran, dtype = npformat.read_array_header_2_0(f, max_header_size=_MAX_HEADER)
+    else:
+        raise ValueError(f"format version {major}.{minor} unknown")
     return dtype, tuple(shape), fortran, f.tell()
 
 

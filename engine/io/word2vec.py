@@ -39,6 +39,7 @@ _DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
 #: decompressed data: a small .gz can expand to gigabytes on one line.
 MAX_COMPRESSED_LINE = 1 << 24
 _FIRST_ROWS_BYTES = 1 << 22  # compressed input: the matrix starts this large, then doubles
+_MAX_CLAIM = 1 << 48  # a header count or dimension at or above it is damaged, not large
 _CHECKED_BYTES = 1 << 20  # plain files: claims above this are checked against the file size
 
 
@@ -95,6 +96,8 @@ def _detect(path, sample, format):
         n, dim = header
         if dim < 1:
             raise FormatError(f"{path}: line 1: the header says {dim} dimensions")
+        if n >= _MAX_CLAIM or dim >= _MAX_CLAIM:
+            raise FormatError(f"{path}: line 1: the header's count {n} or dimension {dim} is beyond any file")
         return format, n, dim, header_len
     # GloVe: no header; the dimension is the number of values on the first line
     if _looks_binary(first):
