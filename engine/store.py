@@ -292,6 +292,9 @@ def read(path, mmap=False):
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
     norms = _load_npy(path, "norms.npy", mode, (n,), np.float32)
+    _check_finite(norms, os.path.join(path, "norms.npy"))
+    if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
+        _check_finite(unit, os.path.join(path, "vectors.npy"))
     counts = _load_npy(path, "counts.npy", mode, (n,), np.int64) if meta.get("counts") else None
     keys, key_to_index = read_vocab(os.path.join(path, "vocab.txt"), n)
     ngrams = None
@@ -389,6 +392,15 @@ def read_vocab(vocab_path, n):
     if dup is not None:
         raise FormatError(f"{vocab_path}: the word {quote(dup)} appears twice")
     return keys, key_to_index
+
+
+def _check_finite(a, p, block=1 << 16):
+    """A FormatError naming ``p`` and the first row holding NaN or Inf (a block of rows at a time)."""
+    for start in range(0, len(a), block):
+        ok = np.isfinite(a[start : start + block])
+        if not ok.all():
+            row = start + int(np.argmin(ok.reshape(len(ok), -1).all(axis=1)))
+            raise FormatError(f"{p}: row {row} holds NaN or Inf")
 
 
 def _load_npy(folder, name, mmap_mode, shape, dtype):
