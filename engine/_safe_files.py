@@ -30,6 +30,7 @@ __all__ = [
     "disk_errors",
     "exchange_dir",
     "new_temp_dir",
+    "new_temp_file",
     "open_regular",
     "quote",
     "read_bounded",
@@ -205,6 +206,27 @@ def temp_file_prefix(path):
     return f".{os.path.basename(os.path.abspath(path))}{_TEMP_MARK}{os.getpid()}-"
 
 
+def new_temp_file(path, suffix=".tmp"):
+    """A new empty temporary file beside ``path`` (named as ``remove_stale`` finds it), its mode
+    following the umask as ``open`` would (``mkstemp`` alone makes it 0600).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> t = new_temp_file(os.path.join(tempfile.mkdtemp(), "index.faiss"))
+    >>> os.path.basename(t).startswith(".index.faiss.engine-tmp-"), os.path.getsize(t)
+    (True, 0)
+    """
+    fd, tmp = tempfile.mkstemp(
+        prefix=temp_file_prefix(path), suffix=suffix, dir=os.path.dirname(os.path.abspath(path))
+    )
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+    finally:
+        os.close(fd)
+    return tmp
+
+
 def remove_stale(path):
     """Remove the temporaries of earlier saves of ``path`` whose process is gone.
 
@@ -300,5 +322,6 @@ def disk_errors(path, action="save", note="the previous version, if any, is unch
             raise
         why = e.strerror or str(e)
         err = StorageError(f"{action} {path}: {why}; {note}")
-        err.errno, err.filename = e.errno, os.fspath(path)
+        # the engine command prints an OSError as "filename: strerror": the same words
+        err.errno, err.filename, err.strerror = e.errno, os.fspath(path), f"{why}; {note}"
         raise err from None

@@ -22,11 +22,10 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 
 import numpy as np
 
-from .._safe_files import disk_errors, open_regular, quote, remove_stale, temp_file_prefix
+from .._safe_files import disk_errors, new_temp_file, open_regular, quote, remove_stale
 from ..errors import EngineError, FormatError, StorageError
 from ..store import read_description
 from ..vectors import Vectors
@@ -378,9 +377,7 @@ def _as_vectors(vectors):
 
 
 def _tmp_name(target):
-    fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(target), suffix=".tmp", dir=os.path.dirname(target))
-    os.close(fd)
-    return tmp
+    return new_temp_file(target)
 
 
 def _identity(fp):

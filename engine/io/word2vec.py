@@ -18,7 +18,6 @@ import codecs
 import gzip
 import os
 import stat
-import tempfile
 import warnings
 import zlib
 from numbers import Integral
@@ -27,6 +26,7 @@ import numpy as np
 
 from .. import _kernels
 from .._params import Interval, Options, validate_params
+from .._safe_files import disk_errors, new_temp_file, remove_stale
 from ..errors import DuplicateWordWarning, EngineError, FormatError
 from ..vectors import Vectors
 from . import _formats
@@ -354,7 +354,8 @@ def write_word2vec(vectors, path, format="word2vec"):
     ------
     EngineError
         If ``format`` is unknown, or a word contains a space or a line break (the formats
-        cannot hold it).
+        cannot hold it); a ``StorageError`` naming ``path`` if writing fails (disk full), with
+        an existing ``path`` left whole.
 
     See Also
     --------
@@ -377,10 +378,16 @@ def write_word2vec(vectors, path, format="word2vec"):
         raise EngineError(
             f"write {path}: the word {bad!r} contains a space or line break; {format} files cannot hold it"
         )
-    parent = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
+    with disk_errors(path, "write"):
+        remove_stale(path)
+        tmp = new_temp_file(path)
+        _write_to(vectors, path, tmp, format)
+
+
+def _write_to(vectors, path, tmp, format):
+    """Write the file under the temporary name ``tmp``, then rename it to ``path``."""
     try:
-        with os.fdopen(fd, "wb") as raw:
+        with open(tmp, "wb") as raw:
             kind = _compression(path)
             if kind == "gz":
                 # level 6 (zlib's default): gzip's 9 is several times slower for ~2% smaller files
