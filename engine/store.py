@@ -296,7 +296,7 @@ def read(path, mmap=False):
     if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
         _check_finite(unit, os.path.join(path, "vectors.npy"))
     counts = _load_npy(path, "counts.npy", mode, (n,), np.int64) if meta.get("counts") else None
-    keys, key_to_index = read_vocab(os.path.join(path, "vocab.txt"), n)
+    keys, key_to_index = _read_vocab(os.path.join(path, "vocab.txt"), n)
     ngrams = None
     if ngram_params:
         ng = _load_npy(path, "ngrams.npy", mode, (ngram_params["bucket"], d), np.float32)
@@ -366,7 +366,7 @@ def check_meta(meta, meta_path):
     return n, d, dict(ng)
 
 
-def read_vocab(vocab_path, n):
+def _read_vocab(vocab_path, n):
     """The ``n`` words of ``vocab.txt`` and ``{word: row}``; a FormatError if they do not fit.
 
     The one reader of a store's vocabulary: bounded by ``n`` (at most ``_MAX_WORD`` bytes a
