@@ -1,7 +1,7 @@
 """Saves and ``engine score`` killed at every filesystem step and at random moments.
 
 A step is a call of one of the functions in ``_STEPS`` (open, rename, replace, renameat2,
-fsync, unlink, rmtree, mkdir, chmod, ``numpy.save``, ``faiss.write_index``): a forked child
+fsync, unlink, remove, rmtree, mkdir, makedirs, chmod, ``numpy.save``): a forked child
 does the work and dies by ``os._exit`` (no cleanup runs, as under ``kill -9``) just before
 step k, for every k. Random moments are real ``SIGKILL``s of a child at a random delay.
 Afterwards the old version or the new one must load whole, never neither; a resumed
