@@ -177,7 +177,8 @@ def is_store(path):
 
     Examples
     --------
-    >>>     >>> is_store(tempfile.mkdtemp())
+    >>> import tempfile
+    >>> is_store(tempfile.mkdtemp())
     False
     """
     return os.path.isdir(path) and os.path.isfile(os.path.join(path, "meta.json"))
