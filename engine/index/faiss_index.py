@@ -6,9 +6,9 @@ import numpy as np
 
 from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
-from ..errors import EngineError, FormatError, ShapeError
+from ..errors import EngineError, ShapeError
 from . import storage
-from .exact import _rescore, recall_at_k
+from .exact import _check_ids, _rescore, recall_at_k
 from .kinds import (
     KINDS,
     _check_params,
@@ -510,13 +510,3 @@ class FaissIndex:
                 setattr(self, name, value)
         self.params = params  # the setters above would record knobs that were never set
         return self
-
-
-def _check_ids(ids, n):
-    """Row ids FAISS returned must name rows of the vocabulary (-1: none found)."""
-    if ids.size and (int(ids.max()) >= n or int(ids.min()) < -1):
-        bad = int(ids.max()) if int(ids.max()) >= n else int(ids.min())
-        raise FormatError(
-            f"FaissIndex: the FAISS index returned row id {bad}, outside the vocabulary of {n} words "
-            "(a damaged index file)"
-        )
