@@ -13,7 +13,8 @@ kernels; every loader returns one and every capability takes one.
   similarity space).
 - Settings: ``set_num_threads`` / ``get_num_threads``; ``cpu_info`` (the CPU and the kernel path).
 - Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
-  ``KeyError``), ``ShapeError``, ``DependencyError``.
+  ``KeyError``), ``ShapeError``, ``DependencyError``, ``StorageError`` (also an ``OSError``:
+  a save that could not be written).
 - ``datasets``: the embedded default vectors and gensim's bundled test data, offline.
 
 Examples
@@ -27,7 +28,7 @@ Examples
 from . import datasets
 from ._config import get_num_threads, set_num_threads
 from ._kernels import cpu_info
-from .errors import DependencyError, EngineError, FormatError, ShapeError, VocabularyError
+from .errors import DependencyError, EngineError, FormatError, ShapeError, StorageError, VocabularyError
 from .io import load, load_gensim
 from .vectors import Vectors
 
@@ -75,5 +76,6 @@ __all__ = [
     "VocabularyError",
     "ShapeError",
     "DependencyError",
+    "StorageError",
     *_LAZY,
 ]

@@ -95,6 +95,23 @@ class DependencyError(EngineError, ImportError):
     """
 
 
+class StorageError(EngineError, OSError):
+    """Writing a file failed (disk full, read-only file system, no permission).
+
+    Also an ``OSError``. The message names the path; the previous version of what was being
+    saved, if any, is left whole.
+
+    Examples
+    --------
+    >>> import engine
+    >>> issubclass(engine.errors.StorageError, OSError)
+    True
+    """
+
+    def __str__(self):  # OSError would print errno and filename instead of the message
+        return str(self.args[0]) if self.args else ""
+
+
 class DuplicateWordWarning(UserWarning):
     """A vectors file repeats a word; the first occurrence is kept (as gensim does).
 

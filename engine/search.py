@@ -120,11 +120,23 @@ class SearchMixin:
             return _kernels.normalize_rows(q)[0], None
         if isinstance(queries, self._KEY_TYPES):
             queries = [queries]
+        if queries is None or isinstance(queries, (dict, bytes)) or not hasattr(queries, "__iter__"):
+            raise ShapeError(f"queries: expected words, row ids or vectors, got {type(queries).__name__}")
         queries = list(queries)
         if not queries:
             raise ShapeError("queries: no query given")
         rows = self._rows(queries)
         return self._unit_rows(rows), rows
+
+    def _exclusions(self, e):
+        """One query's exclusions as a list: a word or row id, or an iterable of them."""
+        if isinstance(e, self._KEY_TYPES):
+            return [e]
+        if e is None or isinstance(e, (dict, bytes)) or not hasattr(e, "__iter__"):
+            raise ShapeError(
+                f"exclude: expected a word, a row id or a list of them per query, got {type(e).__name__}"
+            )
+        return list(e)
 
     def _topk_range(self, k, lo, hi, name="k"):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -201,9 +213,7 @@ class SearchMixin:
         if exclude is not None:
             if len(exclude) != q.shape[0]:
                 raise ShapeError(f"exclude: one list per query expected ({q.shape[0]}), got {len(exclude)}")
-            exclude = [
-                self._rows([e] if isinstance(e, self._KEY_TYPES) else list(e), "exclude") for e in exclude
-            ]
+            exclude = [self._rows(self._exclusions(e), "exclude") for e in exclude]
         return _kernels.topk(self._unit, q, k, lo, hi, exclude)
 
     @fill_doc

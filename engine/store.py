@@ -11,11 +11,20 @@ and ``engine.load`` both delegate to it without an import cycle.
 import json
 import os
 import shutil
-import tempfile
 from typing import NamedTuple, Optional
 
 import numpy as np
 
+from ._npy import load_npy
+from ._safe_files import (
+    disk_errors,
+    exchange_dir,
+    new_temp_dir,
+    open_regular,
+    quote,
+    read_bounded,
+    remove_stale,
+)
 from ._text import index_keys
 from .errors import EngineError, FormatError
 from .ngrams import NgramVectors
@@ -24,6 +33,8 @@ from .ngrams import NgramVectors
 FORMAT = "engine-vectors"
 #: The newest store version written and read.
 VERSION = 1
+_MAX_DESCRIPTION = 1 << 20  # bytes of a meta.json / index.json
+_MAX_WORD = 1 << 16  # bytes of one word of vocab.txt, at most
 
 
 class Contents(NamedTuple):
@@ -63,8 +74,10 @@ class Contents(NamedTuple):
 def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
     """Write a vocabulary and its unit rows to the directory ``path``, atomically.
 
-    Everything is written to a temporary directory beside ``path`` and renamed into place, so a
-    failure mid-write leaves an existing ``path`` whole. The arrays are written as given: the
+    Everything is written to a new directory beside ``path``, which then takes the place of the
+    old one in one atomic step (``engine._safe_files.exchange_dir``): a kill at any moment leaves
+    ``path`` holding the whole old or the whole new store, never neither. Temporaries left by an
+    earlier interrupted save of ``path`` are removed first. The arrays are written as given: the
     caller (``Vectors.save``) guarantees that they fit one another.
 
     Parameters
@@ -87,7 +100,8 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
     Raises
     ------
     EngineError
-        If a word contains a line break, or ``path`` is an existing file (not a directory).
+        If a word contains a line break, ``path`` is an existing file (not a directory), or
+        writing fails (disk full, no permission): the message names ``path``.
 
     See Also
     --------
@@ -105,48 +119,47 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
     path = os.fspath(path)
     bad = next((w for w in keys if "\n" in w or "\r" in w), None)
     if bad is not None:
-        raise EngineError(f"save {path}: the word {bad!r} contains a line break; vocab.txt cannot hold it")
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
-    try:
-        np.save(os.path.join(tmp, "vectors.npy"), np.asarray(unit))
-        np.save(os.path.join(tmp, "norms.npy"), np.asarray(norms))
-        with open(os.path.join(tmp, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
-            f.write("\n".join(keys))
-        if counts is not None:
-            np.save(os.path.join(tmp, "counts.npy"), np.asarray(counts))
-        if ngrams is not None:
-            np.save(os.path.join(tmp, "ngrams.npy"), ngrams.vectors)
-        meta = {
-            "format": FORMAT,
-            "version": VERSION,
-            "count": len(keys),
-            "dim": int(np.shape(unit)[1]),
-            "normalized": True,
-            "counts": counts is not None,
-            "ngrams": None if ngrams is None else ngrams.params(),
-            "provenance": provenance or {},
-        }
-        with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=1)
-        _replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _replace_dir(tmp, path):
-    """Move the finished directory ``tmp`` to ``path``, replacing what was there."""
-    if os.path.isdir(path):
-        old = tmp + ".old"
-        os.rename(path, old)
-        os.rename(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    elif os.path.exists(path):
+        raise EngineError(
+            f"save {path}: the word {quote(bad)} contains a line break; vocab.txt cannot hold it"
+        )
+    if os.path.lexists(path) and (os.path.islink(path) or not os.path.isdir(path)):
         raise EngineError(f"save {path}: a file (not an engine directory) is in the way")
-    else:
-        os.rename(tmp, path)
+    with disk_errors(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        remove_stale(path)
+        tmp = new_temp_dir(path)
+        try:
+            _write_files(tmp, keys, unit, norms, counts, ngrams, provenance)
+            old = exchange_dir(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance):
+    """The files of a store, written into the new directory ``tmp``."""
+    np.save(os.path.join(tmp, "vectors.npy"), np.asarray(unit))
+    np.save(os.path.join(tmp, "norms.npy"), np.asarray(norms))
+    with open(os.path.join(tmp, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(keys))
+    if counts is not None:
+        np.save(os.path.join(tmp, "counts.npy"), np.asarray(counts))
+    if ngrams is not None:
+        np.save(os.path.join(tmp, "ngrams.npy"), ngrams.vectors)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "count": len(keys),
+        "dim": int(np.shape(unit)[1]),
+        "normalized": True,
+        "counts": counts is not None,
+        "ngrams": None if ngrams is None else ngrams.params(),
+        "provenance": provenance or {},
+    }
+    with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=1)
 
 
 def is_store(path):
@@ -211,18 +224,20 @@ def read_description(meta_path, fmt, version, missing, what):
     engine.errors.FormatError: ...meta.json: format version 2 is newer than this engine reads (1)
     """
     try:
-        with open(meta_path, encoding="utf-8") as f:
-            meta = json.load(f)
+        data = read_bounded(meta_path, _MAX_DESCRIPTION, "description")
     except FileNotFoundError:
         raise FormatError(missing) from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise FormatError(f"{meta_path}: not valid JSON ({e})") from None
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise FormatError(f"{meta_path}: not valid JSON ({str(e)[:120]})") from None
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise FormatError(f"{meta_path}: not {what} (format field missing)")
-    if meta.get("version", 0) > version:
-        raise FormatError(
-            f"{meta_path}: format version {meta['version']} is newer than this engine reads ({version})"
-        )
+    v = meta.get("version")
+    if type(v) is not int or v < 1:
+        raise FormatError(f"{meta_path}: the version must be a positive integer, found {quote(str(v))}")
+    if v > version:
+        raise FormatError(f"{meta_path}: format version {v} is newer than this engine reads ({version})")
     return meta
 
 
@@ -274,25 +289,101 @@ def read(path, mmap=False):
         missing=f"{path}: not an engine vectors directory (no meta.json)",
         what="an engine vectors directory",
     )
-    n, d = meta.get("count"), meta.get("dim")
+    n, d, ngram_params = check_meta(meta, os.path.join(path, "meta.json"))
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
-    norms = _load_npy(path, "norms.npy", None, (n,), np.float32)
-    counts = _load_npy(path, "counts.npy", None, (n,), np.int64) if meta.get("counts") else None
+    norms = _load_npy(path, "norms.npy", mode, (n,), np.float32)
+    _check_finite(norms, os.path.join(path, "norms.npy"))
+    if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
+        _check_finite(unit, os.path.join(path, "vectors.npy"))
+    counts = _load_npy(path, "counts.npy", mode, (n,), np.int64) if meta.get("counts") else None
     keys, key_to_index = _read_vocab(os.path.join(path, "vocab.txt"), n)
     ngrams = None
-    if meta.get("ngrams"):
-        ng = _load_npy(path, "ngrams.npy", mode, None, np.float32)
-        ngrams = NgramVectors(ng, **meta["ngrams"])
+    if ngram_params:
+        ng = _load_npy(path, "ngrams.npy", mode, (ngram_params["bucket"], d), np.float32)
+        try:
+            ngrams = NgramVectors(ng, **ngram_params)
+        except EngineError as e:
+            raise FormatError(f"{os.path.join(path, 'meta.json')}: ngrams: {e}") from None
     return Contents(keys, key_to_index, unit, norms, counts, ngrams, meta.get("provenance"))
 
 
+#: meta.json's keys and the types their values must have (``bool`` is not an ``int`` here).
+_META_TYPES = {
+    "format": (str,),
+    "version": (int,),
+    "count": (int,),
+    "dim": (int,),
+    "normalized": (bool,),
+    "counts": (bool,),
+    "ngrams": (dict, type(None)),
+    "provenance": (dict, type(None)),
+}
+_NGRAM_KEYS = ("min_n", "max_n", "bucket")
+_MAX_ROWS = 1 << 40  # beyond any file: a count or dim above it is a damaged description
+
+
+def check_meta(meta, meta_path):
+    """``(count, dim, n-gram parameters or None)`` of a store's ``meta.json``, checked.
+
+    Every key must be known and of its type; counts and dimensions in range; the n-gram
+    parameters three integers with ``1 <= min_n <= max_n`` and ``bucket >= 0``.
+
+    Raises
+    ------
+    FormatError
+        Naming ``meta_path`` and the first thing wrong.
+
+    Examples
+    --------
+    >>> check_meta({"format": FORMAT, "version": 1, "count": 2, "dim": 3}, "meta.json")
+    (2, 3, None)
+    >>> check_meta({"format": FORMAT, "version": 1, "count": 2, "dim": True}, "meta.json")
+    Traceback (most recent call last):
+    ...
+    engine.errors.FormatError: meta.json: "dim" must be int, found bool
+    """
+    for key, value in meta.items():
+        types = _META_TYPES.get(key)
+        if types is None:
+            raise FormatError(f"{meta_path}: unknown key {quote(key)}")
+        if type(value) not in types:
+            want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise FormatError(f'{meta_path}: "{key}" must be {want}, found {type(value).__name__}')
+    n, d = meta.get("count"), meta.get("dim")
+    if n is None or d is None:
+        raise FormatError(f'{meta_path}: "count" and "dim" are required')
+    if not (0 <= n < _MAX_ROWS and 1 <= d < _MAX_ROWS):
+        raise FormatError(f"{meta_path}: count {n} or dim {d} out of range")
+    ng = meta.get("ngrams")
+    if not ng:
+        return n, d, None
+    if sorted(ng) != sorted(_NGRAM_KEYS) or any(type(ng[k]) is not int for k in _NGRAM_KEYS):
+        raise FormatError(
+            f'{meta_path}: "ngrams" must be {{min_n, max_n, bucket}} integers, found {quote(str(ng))}'
+        )
+    if not (1 <= ng["min_n"] <= ng["max_n"] <= 1024 and 0 <= ng["bucket"] < _MAX_ROWS):
+        raise FormatError(f'{meta_path}: "ngrams" out of range: {quote(str(ng))}')
+    return n, d, dict(ng)
+
+
 def _read_vocab(vocab_path, n):
+    """The ``n`` words of ``vocab.txt`` and ``{word: row}``; a FormatError if they do not fit.
+
+    The one reader of a store's vocabulary: bounded by ``n`` (at most ``_MAX_WORD`` bytes a
+    word), from a regular file only.
+    """
     try:
-        with open(vocab_path, encoding="utf-8", newline="") as f:
-            text = f.read()
+        f = open_regular(vocab_path, "vocabulary")
     except FileNotFoundError:
         raise FormatError(f"{vocab_path}: missing") from None
+    with f:
+        limit = (n + 1) * _MAX_WORD
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise FormatError(f"{vocab_path}: larger than {n} words can be")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise FormatError(f"{vocab_path}: not UTF-8 at byte {e.start}") from None
     keys = text.split("\n") if text else []
@@ -300,20 +391,24 @@ def _read_vocab(vocab_path, n):
         raise FormatError(f"{vocab_path}: {len(keys)} words but meta.json says {n}")
     key_to_index, dup = index_keys(keys)
     if dup is not None:
-        raise FormatError(f"{vocab_path}: the word {dup!r} appears twice")
+        raise FormatError(f"{vocab_path}: the word {quote(dup)} appears twice")
     return keys, key_to_index
+
+
+def _check_finite(a, p, block=1 << 16):
+    """A FormatError naming ``p`` and the first row holding NaN or Inf (a block of rows at a time)."""
+    for start in range(0, len(a), block):
+        ok = np.isfinite(a[start : start + block])
+        if not ok.all():
+            row = start + int(np.argmin(ok.reshape(len(ok), -1).all(axis=1)))
+            raise FormatError(f"{p}: row {row} holds NaN or Inf")
 
 
 def _load_npy(folder, name, mmap_mode, shape, dtype):
     p = os.path.join(folder, name)
     try:
-        a = np.load(p, mmap_mode=mmap_mode, allow_pickle=False)
+        return load_npy(p, dtype, shape, mmap=mmap_mode is not None)
     except FileNotFoundError:
         raise FormatError(f"{p}: missing") from None
-    except (ValueError, OSError, EOFError) as e:
-        raise FormatError(f"{p}: not a readable .npy file ({e})") from None
-    if a.dtype != dtype or (shape is not None and a.shape != tuple(shape)):
-        raise FormatError(
-            f"{p}: expected {np.dtype(dtype).name} of shape {tuple(shape) if shape else '(any)'}, found {a.dtype} {a.shape}"
-        )
-    return a
+    except OSError as e:
+        raise FormatError(f"{p}: not readable ({e.strerror or e})") from None

@@ -34,6 +34,7 @@ from .._params import Interval, Options, check_params
 from .._text import encode as _encode
 from .._text import tokenize as _tokenize
 from ..errors import EngineError, ShapeError, VocabularyError
+from ..vectors import Vectors
 from .inputs import as_text_list, bad_item, chunks
 
 __all__ = ["DEFAULT_CHUNK", "WEIGHTINGS", "DocumentEmbedder", "HasMethod", "lee_corpus"]
@@ -146,6 +147,11 @@ class DocumentEmbedder:
         """
         if self.encoder is not None:
             return self
+        if not isinstance(self.vectors, Vectors):
+            raise EngineError(
+                f"vectors: expected an engine.Vectors (engine.load(...) or Vectors.from_gensim(...)), "
+                f"got {type(self.vectors).__name__}"
+            )
         if texts is None and self.reference is None:
             key = (self.weighting, self.sif_a, self.n_components, self.lowercase)
             cached = _LEE_STATS.setdefault(self.vectors, {}).get(key)

@@ -23,6 +23,9 @@ def as_text_list(texts, what):
     cost as much as the native tokenizer)."""
     if isinstance(texts, str):
         raise ShapeError(f"{what}: expected a list of texts, got a single str; wrap it in a list")
+    if texts is None or isinstance(texts, (dict, bytes)) or not hasattr(texts, "__iter__"):
+        hint = "; pass list(d.values()) or list(d)" if isinstance(texts, dict) else ""
+        raise ShapeError(f"{what}: expected a list of texts, got {type(texts).__name__}{hint}")
     if isinstance(texts, np.ndarray):
         if texts.ndim != 1:
             raise ShapeError(f"{what}: expected a 1-D sequence of texts, got shape {texts.shape}")

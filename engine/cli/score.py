@@ -7,7 +7,8 @@ SCORE_EXIT_CODES = """exit codes:
   0    every row scored (rows skipped with --on-error skip are counted in the summary)
   1    an internal error (a bug: the traceback is printed)
   2    a usage or user error: bad arguments, a missing or unreadable file, bad labels,
-       a missing optional dependency, a checkpoint that does not match the job
+       a missing optional dependency, a checkpoint that does not match the job,
+       a full disk (rows up to the last checkpoint are kept: make room, then --resume)
   3    stopped on a bad row (its line is named); rows before it are written and
        checkpointed: fix the row (or add --on-error skip) and run again with --resume
   4    the Dask cluster could not be reached or started

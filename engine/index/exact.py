@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _kernels
+from ..errors import FormatError
 
 
 def recall_at_k(unit, rows, ids, k):
@@ -93,3 +94,13 @@ def _rescore(unit, q, ids, k):
     exact[~valid] = -np.inf
     order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(exact, order, axis=1), np.take_along_axis(ids, order, axis=1)
+
+
+def _check_ids(ids, n):
+    """Row ids FAISS returned must name rows of the vocabulary (-1: none found)."""
+    if ids.size and (int(ids.max()) >= n or int(ids.min()) < -1):
+        bad = int(ids.max()) if int(ids.max()) >= n else int(ids.min())
+        raise FormatError(
+            f"FaissIndex: the FAISS index returned row id {bad}, outside the vocabulary of {n} words "
+            "(a damaged index file)"
+        )

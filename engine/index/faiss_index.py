@@ -8,7 +8,7 @@ from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
-from .exact import _rescore, recall_at_k
+from .exact import _check_ids, _rescore, recall_at_k
 from .kinds import (
     KINDS,
     _check_params,
@@ -309,6 +309,7 @@ class FaissIndex:
             scores, ids = self.index.search(q, fetch, params=params)
         else:
             scores, ids = self.index.search(q, fetch)
+        _check_ids(ids, len(self.vectors))
         if self._rerank:
             scores, ids = _rescore(self.vectors.unit, q, ids, k)
         scores = np.where(ids >= 0, scores, np.float32(-np.inf)).astype(np.float32, copy=False)
@@ -438,15 +439,24 @@ class FaissIndex:
         """Save to the directory ``path`` (created if needed): ``index.faiss`` and ``index.json``.
 
         ``path`` may be the engine vectors directory itself, so the index lives beside the
-        vectors. ``index.json`` holds the kind, the parameters, the knobs, the vocabulary's
-        fingerprint and the SHA-256 of ``index.faiss``. Each file is written to a temporary name
-        and renamed; ``index.json`` goes last, so a crash in between leaves a pair whose checksum
-        does not match and ``load`` says so rather than serving a wrong index.
+        vectors. ``index.faiss`` holds the FAISS index and, in a trailer, its description (kind,
+        parameters, knobs, the vocabulary's fingerprint) and a digest over the FAISS bytes and
+        the vocabulary's identity; ``index.json`` names the digests it accepts. The new
+        ``index.faiss`` replaces the old one in one ``rename``, with ``index.json`` accepting
+        both around it, so a kill at any moment leaves the old index or the new one loadable
+        (``engine.index.storage`` describes the steps). Temporaries of an interrupted earlier
+        save are removed.
 
         Parameters
         ----------
         path : str or PathLike
             The directory (created if needed; a file in the way is an ``EngineError``).
+
+        Raises
+        ------
+        StorageError
+            When writing fails (disk full, no permission): an ``EngineError`` naming the path;
+            the previous index is left whole.
 
         Examples
         --------
@@ -478,8 +488,8 @@ class FaissIndex:
         Raises
         ------
         FormatError
-            When ``index.faiss`` or ``index.json`` is missing, unreadable or does not match its
-            checksum.
+            When ``index.faiss`` or ``index.json`` is missing, unreadable, not of the schema
+            (unknown keys or knobs, wrong types), or does not match its digest.
         EngineError
             When ``vectors`` is not the vocabulary the index was built on (other words, order,
             size, dimension or vectors).

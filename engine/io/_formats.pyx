@@ -94,9 +94,15 @@ cdef class _Stream:
     cdef Py_ssize_t size, start, end
     cdef long long base
     cdef bint eof
+    cdef Py_ssize_t limit
+    cdef str name
 
-    def __cinit__(self, f, long long base, Py_ssize_t size):
+    def __cinit__(self, f, long long base, Py_ssize_t size, Py_ssize_t limit=0, str name=""):
         self.f = f
+        self.limit = limit
+        self.name = name
+        if limit > 0 and size > limit:
+            size = limit
         self.size = size
         self.arr = np.empty(size, dtype=np.uint8)
         self.buf = <char*>cnp.PyArray_DATA(self.arr)
@@ -109,6 +115,10 @@ cdef class _Stream:
         """Move the unread bytes to the front and read more; grows the buffer when it is full."""
         cdef Py_ssize_t keep = self.end - self.start
         if self.start == 0 and self.end == self.size:
+            if self.limit > 0 and self.size >= self.limit:
+                raise FormatError(
+                    f"{self.name}: byte offset {self.base}{_DECOMPRESSED}: a line or record longer than "
+                    f"{self.limit} bytes (the limit for compressed input)")
             bigger = np.empty(self.size * 2, dtype=np.uint8)
             memcpy(<char*>cnp.PyArray_DATA(bigger), self.buf, self.end)
             self.arr = bigger
@@ -141,6 +151,9 @@ cdef class _Stream:
             self.refill()
 
 
+_DECOMPRESSED = " of the decompressed data"
+
+
 cdef inline object _decode(const char* p, Py_ssize_t n, const char* errors, str name, str where):
     try:
         return PyUnicode_DecodeUTF8(p, n, errors)
@@ -156,8 +169,14 @@ cdef _more_than_announced(str name, str where, long long n):
 
 
 def read_binary(f, str name, long long header_len, long long n, float[:, ::1] out,
-                str unicode_errors, bint check_tail, str offset_note=""):
+                str unicode_errors, bint check_tail, str offset_note="", grow=None,
+                Py_ssize_t limit=0):
     """Read ``n`` records ``word<space><dim float32>`` into ``out``.
+
+    ``grow(rows)``, when given, is called when ``out`` is full and returns a larger matrix
+    holding its first ``rows`` rows (compressed input: the size is unknown, so the matrix grows
+    with what is read, never with what the header claims). ``limit`` > 0 bounds the bytes of
+    one record held in memory (a FormatError beyond).
 
     Returns ``(keys, key_to_index, n_duplicates, first_duplicate)``; a duplicate word keeps its first row.
     ``check_tail``: anything but whitespace after the last record is an error (the header's
@@ -165,7 +184,8 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
     """
     cdef long dim = out.shape[1]
     cdef Py_ssize_t rowbytes = dim * 4
-    cdef _Stream s = _Stream(f, header_len, max(1 << 22, 4 * rowbytes + 4096))
+    cdef _Stream s = _Stream(f, header_len, max(1 << 22, 4 * rowbytes + 4096) if n > 0 else 1 << 16,
+                             limit, name)
     cdef list keys = []
     cdef dict seen = _PyDict_NewPresized(min(n, 1 << 26))
     cdef long long i = 0, row = 0, n_dup = 0, rec_off
@@ -199,6 +219,8 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
             if first_dup is None:
                 first_dup = word
         else:
+            if row == out.shape[0]:
+                out = grow(row)
             seen[word] = row
             keys.append(word)
             memcpy(&out[row, 0], sp + 1, rowbytes)
@@ -216,14 +238,17 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
 
 
 def read_text(f, str name, long long first_line, long long header_len, long long n,
-              float[:, ::1] out, str unicode_errors, bint check_tail, bint has_header):
+              float[:, ::1] out, str unicode_errors, bint check_tail, bint has_header,
+              grow=None, Py_ssize_t limit=0):
     """Read ``n`` lines ``word v1 v2 ... vdim`` into ``out`` (after a header line if any).
+
+    ``grow`` and ``limit`` as for :func:`read_binary` (``limit``: the longest line).
 
     ``first_line`` is the 1-based number of the first line read here. Blank lines at the end
     are allowed; elsewhere they are an error. Returns ``(keys, key_to_index, n_duplicates, first_duplicate)``.
     """
     cdef long dim = out.shape[1]
-    cdef _Stream s = _Stream(f, header_len, 1 << 22)
+    cdef _Stream s = _Stream(f, header_len, 1 << 22, limit, name)
     cdef list keys = []
     cdef dict seen = _PyDict_NewPresized(min(n, 1 << 26))
     cdef long long i = 0, row = 0, n_dup = 0, lineno = first_line - 1, blank = 0
@@ -262,6 +287,8 @@ def read_text(f, str name, long long first_line, long long header_len, long long
         if sp == NULL:
             sp = lend
         word = _decode(line, sp - line, errors, name, f"line {lineno}")
+        if row == out.shape[0]:
+            out = grow(row)
         if word in seen:
             n_dup += 1
             if first_dup is None:

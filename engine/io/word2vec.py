@@ -17,7 +17,7 @@ import bz2
 import codecs
 import gzip
 import os
-import tempfile
+import stat
 import warnings
 import zlib
 from numbers import Integral
@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import _kernels
 from .._params import Interval, Options, validate_params
+from .._safe_files import disk_errors, new_temp_file, remove_stale
 from ..errors import DuplicateWordWarning, EngineError, FormatError
 from ..vectors import Vectors
 from . import _formats
@@ -34,6 +35,12 @@ from . import _formats
 FORMATS = ("word2vec", "text", "glove")
 _SAMPLE = 1 << 20  # bytes read for detection: the header and the start of the first record
 _DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error)
+#: The longest line (text) or record (binary) read from compressed input, in bytes of the
+#: decompressed data: a small .gz can expand to gigabytes on one line.
+MAX_COMPRESSED_LINE = 1 << 24
+_FIRST_ROWS_BYTES = 1 << 22  # compressed input: the matrix starts this large, then doubles
+_MAX_CLAIM = 1 << 48  # a header count or dimension at or above it is damaged, not large
+_CHECKED_BYTES = 1 << 20  # plain files: claims above this are checked against the file size
 
 
 def _compression(path):
@@ -89,6 +96,8 @@ def _detect(path, sample, format):
         n, dim = header
         if dim < 1:
             raise FormatError(f"{path}: line 1: the header says {dim} dimensions")
+        if n >= _MAX_CLAIM or dim >= _MAX_CLAIM:
+            raise FormatError(f"{path}: line 1: the header's count {n} or dimension {dim} is beyond any file")
         return format, n, dim, header_len
     # GloVe: no header; the dimension is the number of values on the first line
     if _looks_binary(first):
@@ -161,6 +170,8 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         raise FormatError(f"{path}: a directory, not a word2vec/GloVe file (and no engine meta.json in it)")
     if not os.path.exists(path):
         raise FormatError(f"{path}: no such file")
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise FormatError(f"{path}: not a regular file (a device, FIFO or socket)")
     try:
         format, out, (keys, key_to_index, n_dup, first_dup) = _parse(
             path, format, int(limit or 0), unicode_errors
@@ -185,38 +196,94 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
 
 def _parse(path, format, limit, unicode_errors):
     """Detect, size and parse ``path``: ``(format, rows, (keys, key_to_index, n_dup, first_dup))``."""
-    note = " of the decompressed data" if _compression(path) else ""
+    compressed = _compression(path) is not None
+    note = " of the decompressed data" if compressed else ""
     format, n, dim, header_len = _detect(path, _read_sample(path), format)
     if n is None:  # GloVe: no header, so count the lines first (as gensim does)
         with _open_read(path) as f:
             n = _formats.count_lines(f, limit)
     n_read = min(n, limit) if limit else n
     check_tail = not limit  # with a limit, what follows is not ours to judge
-    _check_size(path, format, n_read, dim, header_len)
-    try:
-        out = np.empty((n_read, dim), dtype=np.float32)
-    except (MemoryError, ValueError):
-        raise FormatError(
-            f"{path}: line 1: a header of {n} vectors × {dim} dims does not fit in memory"
-        ) from None
+    line_limit = MAX_COMPRESSED_LINE if compressed else 0
+    if compressed:
+        _check_dim(path, format, dim)
+    else:
+        _check_size(path, format, n_read, dim, header_len)
+    rows = _Rows(path, n, n_read, dim, grows=compressed)
     with _open_read(path) as f:
         _skip(f, header_len)
         if format == "word2vec":
-            parsed = _formats.read_binary(f, path, header_len, n_read, out, unicode_errors, check_tail, note)
+            parsed = _formats.read_binary(
+                f,
+                path,
+                header_len,
+                n_read,
+                rows.array,
+                unicode_errors,
+                check_tail,
+                note,
+                rows.grow,
+                line_limit,
+            )
         else:
             first_line = 2 if header_len else 1
             parsed = _formats.read_text(
-                f, path, first_line, header_len, n_read, out, unicode_errors, check_tail, format != "glove"
+                f,
+                path,
+                first_line,
+                header_len,
+                n_read,
+                rows.array,
+                unicode_errors,
+                check_tail,
+                format != "glove",
+                rows.grow,
+                line_limit,
             )
-    return format, out, parsed
+    return format, rows.array[: len(parsed[0])], parsed
+
+
+class _Rows:
+    """The matrix the parser fills: sized from the header for a plain file (whose size was
+    checked against it), grown as rows arrive for compressed input (whose size is unknown)."""
+
+    def __init__(self, path, n, n_read, dim, grows):
+        self.path, self.n, self.n_read, self.dim = path, n, n_read, dim
+        first = min(n_read, max(1, _FIRST_ROWS_BYTES // (4 * dim))) if grows else n_read
+        self.array = self._empty(first)
+
+    def _empty(self, rows):
+        try:
+            return np.empty((rows, self.dim), dtype=np.float32)
+        except (MemoryError, ValueError):
+            raise FormatError(
+                f"{self.path}: line 1: a header of {self.n} vectors × {self.dim} dims does not fit in memory"
+            ) from None
+
+    def grow(self, rows):
+        bigger = self._empty(min(self.n_read, max(2 * len(self.array), 1)))
+        bigger[:rows] = self.array[:rows]
+        self.array = bigger
+        return bigger
 
 
 def _read_sample(path):
-    """The first bytes of the file: enough for the header and first record, and the whole first line."""
+    """The first bytes of the file: enough for the header and first record, and the whole first line.
+
+    For compressed input the first line is read up to ``MAX_COMPRESSED_LINE`` bytes only.
+    """
+    bound = MAX_COMPRESSED_LINE if _compression(path) else None
     with _open_read(path) as f:
         parts = [f.read(_SAMPLE)]
+        got = len(parts[0])
         while parts[-1] and b"\n" not in parts[-1]:  # a GloVe line longer than the sample
+            if bound is not None and got > bound:
+                raise FormatError(
+                    f"{path}: line 1 is longer than {bound} bytes of the decompressed data "
+                    "(the limit for compressed input)"
+                )
             parts.append(f.read(_SAMPLE))
+            got += len(parts[-1])
     return b"".join(parts)
 
 
@@ -228,24 +295,36 @@ def _skip(f, n):
         n -= got
 
 
-def _check_size(path, format, n, dim, header_len):
-    """Reject a header whose count cannot fit in an uncompressed file before allocating for it.
+def _check_dim(path, format, dim):
+    """Compressed input: one record must fit the line limit, whatever the header claims."""
+    per_value = 4 if format == "word2vec" else 2
+    if dim * per_value > MAX_COMPRESSED_LINE:
+        raise FormatError(
+            f"{path}: line 1: {dim} dimensions make a record longer than {MAX_COMPRESSED_LINE} bytes "
+            "(the limit for compressed input)"
+        )
 
-    Only for large claims: small files get the exact line / offset from the parser instead.
+
+def _check_size(path, format, n, dim, header_len):
+    """Reject a header whose count and dimension cannot fit in the file before allocating for them.
+
+    Small claims (under ``_CHECKED_BYTES``) are left to the parser, which names the exact line or
+    offset; nothing larger is allocated unless the file can hold it.
     """
-    if _compression(path) or format == "glove" or n * dim * 4 < (1 << 26):
+    if n == 0 or (n * dim * 4 < _CHECKED_BYTES and dim * 4 < _CHECKED_BYTES):
         return
     size = os.path.getsize(path)
     per_row = dim * 4 + 1 if format == "word2vec" else 2 * dim + 1  # a word and its values, at least
-    need = header_len + n * per_row
+    need = header_len + n * per_row - 1
     if need > size:
         if format == "word2vec":
             raise FormatError(
                 f"{path}: truncated at byte offset {size}: the header says {n} vectors of {dim} "
                 f"dimensions, which need at least {need} bytes"
             )
+        what = "the header says" if header_len else "the first line has"
         raise FormatError(
-            f"{path}: line 1: the header says {n} vectors of {dim} dimensions, which need at "
+            f"{path}: line 1: {what} {n} vectors of {dim} dimensions, which need at "
             f"least {need} bytes; the file has {size}"
         )
 
@@ -275,7 +354,8 @@ def write_word2vec(vectors, path, format="word2vec"):
     ------
     EngineError
         If ``format`` is unknown, or a word contains a space or a line break (the formats
-        cannot hold it).
+        cannot hold it); a ``StorageError`` naming ``path`` if writing fails (disk full), with
+        an existing ``path`` left whole.
 
     See Also
     --------
@@ -298,10 +378,16 @@ def write_word2vec(vectors, path, format="word2vec"):
         raise EngineError(
             f"write {path}: the word {bad!r} contains a space or line break; {format} files cannot hold it"
         )
-    parent = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
+    with disk_errors(path, "write"):
+        remove_stale(path)
+        tmp = new_temp_file(path)
+        _write_to(vectors, path, tmp, format)
+
+
+def _write_to(vectors, path, tmp, format):
+    """Write the file under the temporary name ``tmp``, then rename it to ``path``."""
     try:
-        with os.fdopen(fd, "wb") as raw:
+        with open(tmp, "wb") as raw:
             kind = _compression(path)
             if kind == "gz":
                 # level 6 (zlib's default): gzip's 9 is several times slower for ~2% smaller files

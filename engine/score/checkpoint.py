@@ -1,6 +1,7 @@
 """Checkpoints of a scoring run, and the lock that keeps two runs off one output.
 
-After each flushed chunk a sidecar ``OUTPUT.engine-checkpoint`` (JSON, written to a temporary
+Before the output is opened, a first checkpoint records that nothing is written yet; after
+each flushed chunk a sidecar ``OUTPUT.engine-checkpoint`` (JSON, written to a temporary
 name and renamed) records the job, the input rows consumed, the rows written and the output's
 byte length (Parquet: the number of finished part files). A resumed run truncates the output to
 that length and skips that many input rows, so a run killed at any moment and resumed writes
@@ -14,6 +15,7 @@ from ..errors import EngineError
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
+    "save_start",
     "VERSION",
     "load_checkpoint",
     "lock_output",
@@ -28,6 +30,10 @@ VERSION = 1
 
 def save_checkpoint(path, state):
     """Write ``state`` to ``path`` durably (fsync) and atomically (a temporary file renamed)."""
+    _write_json(path, state)
+
+
+def _write_json(path, state):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(state, f)
@@ -47,12 +53,31 @@ def load_checkpoint(path, job):
         raise EngineError(
             f"{path}: the checkpoint is damaged; delete it and the output to start again"
         ) from None
+    if not isinstance(state, dict) or not _counts_ok(state):
+        raise EngineError(f"{path}: the checkpoint is damaged; delete it and the output to start again")
     if state.get("version") != VERSION or state.get("job") != job:
         raise EngineError(
             f"{path}: the checkpoint was written by a different job (input, vectors, task or "
             f"fields differ); run without --resume to start again"
         )
     return state
+
+
+def _counts_ok(state):
+    """The checkpoint's counts are non-negative integers (``offset`` or ``parts``, one at least)."""
+    keys = ("consumed", "rows", "skipped")
+    pos = [k for k in ("offset", "parts") if k in state]
+    return all(type(state.get(k)) is int and state[k] >= 0 for k in (*keys, *pos))
+
+
+def save_start(path, job, out_fmt):
+    """The first checkpoint of a run, before its output is opened: nothing written yet.
+
+    A run killed before its first chunk's checkpoint (even with rows of it in the output)
+    then resumes from the start instead of finding an output without a checkpoint.
+    """
+    done = {"parts": 0} if out_fmt == "parquet" else {"offset": 0}
+    _write_json(path, {"version": VERSION, "job": job, "consumed": 0, "rows": 0, "skipped": 0, **done})
 
 
 def resume_state(output, out_fmt, ckpt_path, job):
@@ -66,6 +91,7 @@ def resume_state(output, out_fmt, ckpt_path, job):
     if (
         state is not None
         and out_fmt != "parquet"
+        and state["offset"] > 0
         and (not os.path.exists(output) or os.path.getsize(output) < state["offset"])
     ):
         raise EngineError(f"{output}: shorter than its checkpoint says; cannot resume, start again")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 from .._params import Interval, Options, validate_params
+from .._safe_files import WRITE_ERRNOS, disk_errors
 from ..errors import EngineError
 from . import checkpoint
 from .checkpoint import CHECKPOINT_SUFFIX, lock_output, unlock_output
@@ -25,6 +26,7 @@ from .writers import open_writer
 __all__ = ["Summary", "score_file"]
 
 _MAX_REPORTED = 20  # bad rows reported one by one; the rest are only counted
+_DISK_NOTE = "the rows up to the last checkpoint are kept; make room and run again with --resume"
 
 
 @dataclass
@@ -170,12 +172,20 @@ class _Run:
                 score = self.task.scorer(load(self.vectors, mmap=True))
                 self.executor = local_executor(score, is_regular(self.reader.f))
             state = self.state or {"consumed": 0, "rows": 0, "skipped": 0}
-            self.writer = open_writer(
-                self.output, self.out_fmt, self.columns, self.state, getattr(self.reader, "id_type", None)
-            )
-            self.rows, self.skipped, self.resumed_from = state["rows"], state["skipped"], state["rows"]
-            self._stream(batch_size, on_error, state["consumed"])
-            self._finish()
+            with disk_errors(self.output, "write", _DISK_NOTE, WRITE_ERRNOS):
+                if self.ckpt_path and self.state is None:
+                    checkpoint.save_start(self.ckpt_path, self.job, self.out_fmt)
+                self.writer = open_writer(
+                    self.output, self.out_fmt, self.columns, self.state, getattr(self.reader, "id_type", None)
+                )
+                self.rows, self.skipped, self.resumed_from = state["rows"], state["skipped"], state["rows"]
+                try:
+                    self._stream(batch_size, on_error, state["consumed"])
+                except OSError as e:
+                    if self.writer is not None and e.errno in WRITE_ERRNOS:
+                        self.writer.rollback()
+                    raise
+                self._finish()
             return Summary(self.rows, self.skipped, self.resumed_from, time.perf_counter() - t0, self.output)
         finally:
             self._close(own_executor=executor is None)

@@ -48,13 +48,14 @@ class _TextWriter:
         self.stdout = path == "-"
         if self.stdout:
             self.f = sys.stdout.buffer
-        elif offset is not None:
+        elif offset:
             self.f = open(path, "r+b")
             self.f.truncate(offset)
             self.f.seek(offset)
-        else:
+        else:  # a new output, or one checkpointed before its first byte
             self.f = open(path, "wb")
-        if fmt != "jsonl" and offset is None:
+        self.committed = offset or 0
+        if fmt != "jsonl" and not offset:
             buf = io.StringIO()
             csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n").writerow(
                 [name for name, _ in columns]
@@ -89,11 +90,26 @@ class _TextWriter:
         if self.stdout:
             return {}
         os.fsync(self.f.fileno())
-        return {"offset": self.f.tell()}
+        self.committed = self.f.tell()
+        return {"offset": self.committed}
+
+    def rollback(self):
+        """Cut the output back to its last commit (a full disk: no half line is left)."""
+        if self.stdout:
+            return
+        try:
+            self.f.seek(self.committed)
+            self.f.truncate(self.committed)
+        except (OSError, ValueError):
+            pass
 
     def close(self, complete=True):
         if not self.stdout:
-            self.f.close()
+            try:
+                self.f.close()
+            except OSError:
+                if complete:
+                    raise
         else:
             self.f.flush()
 
@@ -177,6 +193,9 @@ class _ParquetWriter:
 
     def commit(self):
         return {"parts": self.n}
+
+    def rollback(self):
+        """Nothing to cut: a part is written whole under a temporary name, then renamed."""
 
     def close(self, complete=True):
         if not complete:
