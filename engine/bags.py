@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _kernels
 from ._docstrings import fill_doc
-from ._text import encode, encode_pair
+from ._text import encode, encode_docs, encode_pair
 from .errors import ShapeError
 
 #: The WMD solvers by name, as the kernels number them.
@@ -177,8 +177,11 @@ def bags(vectors, docs, name, oov, lowercase=True):
     >>> bags(v, ["a b b", ["zzz"]], "docs", None).ptr.tolist()
     [0, 2, 2]
     """
-    docs = as_docs(docs, name)
-    ptr, ids, counts, _ = encode(docs, vectors.key_to_index, lowercase, oov)
+    fast = None if oov is not None else encode_docs(listify(docs, name), vectors.key_to_index, lowercase)
+    if fast is not None:  # every document well formed: ids and counts in one pass of C
+        ptr, ids, counts = fast
+    else:  # n-gram words to collect, or a document to check (as_docs says what is wrong)
+        ptr, ids, counts, _ = encode(as_docs(docs, name), vectors.key_to_index, lowercase, oov)
     w = counts.astype(np.float64)
     sizes = np.diff(ptr)
     if w.size:
