@@ -167,7 +167,71 @@ def run(quick=False, *, tiny=False, threads=None):
             del kv, index, v, x
         for text in targets(table.rows):
             table.note(text)
+        _overhead_table(bench, rng, SIZES[size]["repeats"])
         return bench.finish()
+
+
+OVERHEAD_COLUMNS = [
+    ("call", "call"),
+    ("engine_us", "engine µs/call", "{:,.1f}"),
+    ("peer", "peer"),
+    ("peer_us", "peer µs/call", "{:,.1f}"),
+    ("ratio", "peer / engine", "{:.2f}x"),
+]
+
+
+def _per_call_us(fn, repeats, calls=300):
+    """Median µs of one call of ``fn`` (after a warm-up), each repeat timing ``calls`` calls."""
+    return harness.timed(lambda: [fn() for _ in range(calls)], repeats, warmup=True, per=calls).wall * 1e6
+
+
+def _overhead_table(bench, rng, repeats, n=1_000, d=64):
+    """One query at a tiny vocabulary, where the search itself is negligible: what is left is
+    each library's per-call overhead (argument handling, checks, copies, result lists)."""
+    x, v, kv, _ = _shape(n, d, rng)
+    word, q = "w7", x[7:8].copy()
+    table = bench.table(
+        f"per-call overhead: one query, k = {K}, a {n:,} x {d} vocabulary, 1 thread",
+        OVERHEAD_COLUMNS,
+        intro="µs per call, medians; peers called with what they take natively (gensim a word, "
+        "FAISS a float32 (1, D) array); the difference to bare FAISS is engine's per-call overhead.",
+    )
+    old = engine.get_num_threads()
+    engine.set_num_threads(1)  # also FAISS's pool
+    try:
+        # FAISS's peer is the very index engine built (same graph, same efSearch), called bare
+        e_flat, e_hnsw = engine.FaissIndex.build(v, "flat"), engine.FaissIndex.build(v, "hnsw")
+        rows = [
+            (
+                "Vectors.most_similar(word)",
+                lambda: v.most_similar(word, topn=K),
+                "gensim most_similar(word)",
+                lambda: kv.most_similar(word, topn=K),
+            ),
+            (
+                "FaissIndex flat .search(word)",
+                lambda: e_flat.search(word, k=K),
+                "its faiss index .search(array)",
+                lambda: e_flat.index.search(q, K),
+            ),
+            (
+                "FaissIndex hnsw .search(word)",
+                lambda: e_hnsw.search(word, k=K),
+                "its faiss index .search(array)",
+                lambda: e_hnsw.index.search(q, K),
+            ),
+            (
+                "FaissIndex hnsw .most_similar(word)",
+                lambda: e_hnsw.most_similar(word, topn=K),
+                "its faiss index .search(array), k + 1",
+                lambda: e_hnsw.index.search(q, K + 1),
+            ),
+        ]
+        for call, fn, peer, peer_fn in rows:
+            e_us, p_us = _per_call_us(fn, repeats), _per_call_us(peer_fn, repeats)
+            table.add(call=call, engine_us=e_us, peer=peer, peer_us=p_us, ratio=p_us / e_us)
+    finally:
+        engine.set_num_threads(old)
 
 
 def targets(rows):

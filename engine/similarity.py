@@ -177,6 +177,16 @@ class SimilarityMixin:
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
+        if (
+            indexer is None
+            and not negative
+            and type(topn) is int
+            and clip_start == 0
+            and clip_end is None
+            and not restrict_vocab
+            and (row := self._single_word_row(positive)) is not None
+        ):
+            return self._most_similar_row(row, topn)
         positive = self._ensure_list(positive)
         negative = self._ensure_list(negative)
         clip_start, clip_end = self._clip(clip_start, clip_end, restrict_vocab)
@@ -208,6 +218,20 @@ class SimilarityMixin:
         if k < 1:
             return []
         scores, ids = _kernels.topk(self._unit, mean[None, :], k, clip_start, clip_end, [all_keys])
+        return self._results(scores, ids)[0]
+
+    def _single_word_row(self, positive):
+        """The row of ``positive`` when it is one vocabulary word (alone or in a list), else None."""
+        if type(positive) is list and len(positive) == 1:
+            positive = positive[0]
+        return self.key_to_index.get(positive) if type(positive) is str else None
+
+    def _most_similar_row(self, row, topn):
+        """``most_similar`` of one vocabulary word, without the general path's list handling
+        and checks: the same query bits (``get_mean_vector``'s float arithmetic for one word of
+        weight 1), the same kernel, the word left out."""
+        mean = self._unitvec(self._unit[row] / np.float64(1.0)).astype(np.float32)
+        scores, ids = _kernels.topk_one(self._unit, mean, min(topn, len(self.index_to_key)), row)
         return self._results(scores, ids)[0]
 
     @fill_doc

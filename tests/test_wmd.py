@@ -73,7 +73,8 @@ def test_pairwise_matches_gensim_and_distance(lee, sentences):
     for i in range(12):
         for j in range(9):
             assert _rel(M[i, j], kv.wmdistance(a[i], b[j])) <= 1e-6
-            assert M[i, j] == wmd.distance(a[i], b[j])  # same costs, same solver: same bits
+            # one pair solves on float32 costs and prices its plan in float64: the same plan
+            assert _rel(M[i, j], wmd.distance(a[i], b[j])) <= 1e-9
     S = wmd.pairwise(a)
     assert np.array_equal(S, S.T) and np.all(np.diag(S) == 0)
     assert np.allclose(S[:3, :3], wmd.pairwise(a[:3], a[:3]), rtol=1e-12, atol=0)

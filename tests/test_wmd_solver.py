@@ -181,3 +181,68 @@ def test_sinkhorn_defaults_are_the_kernels_own():
     exact = _kernels.wmd_single(Xa, ga, wa, Xb, gb, wb)
     ref = ot.emd2(wa, wb, np.sqrt(((Xa[:, None] - Xb[None]) ** 2).sum(-1)))
     assert abs(exact - ref) <= 1e-9 * ref
+
+
+def _float64_pair(v, d1, d2, norm=True):
+    """The float64 route for one pair: bags, float64 rows, the solver on float64 costs."""
+    from engine import _kernels, bags
+
+    b = bags.bags(v, [d1, d2], "docs", None)
+    s = int(b.ptr[1])
+    X = bags.word_rows(v, b.gid, None, norm)
+    return _kernels.wmd_single(X[:s], b.gid[:s], b.w[:s], X[s:], b.gid[s:], b.w[s:])
+
+
+def _same(got, ref, rel):
+    return got == ref if np.isinf(ref) or ref == 0 else abs(got - ref) <= rel * abs(ref)
+
+
+@pytest.mark.parametrize("norm", [True, False])
+def test_one_pair_on_float32_costs_equals_float64(lee_wmd, lee_docs, norm):
+    # Vectors.wmdistance solves on float32 costs and prices the plan in float64: the float64
+    # optimum's own plan, so the float64 answer to rounding.
+    v = lee_wmd.vectors
+    rng = np.random.default_rng(8)
+    for _ in range(60):
+        d1, d2 = (lee_docs[i][: rng.integers(1, 45)] for i in rng.integers(len(lee_docs), size=2))
+        got, ref = v.wmdistance(d1, d2, norm=norm), _float64_pair(v, d1, d2, norm)
+        assert _same(got, ref, 1e-9), (d1, d2, got, ref)
+
+
+def test_one_pair_on_float32_costs_edge_cases():
+    # 37 dimensions (the lanes' tail), near-duplicate and identical vectors (gensim's inf rule),
+    # a word in both documents, raw and unit vectors.
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((12, 37)).astype(np.float32)
+    X[1] = X[0] + 1e-4 * rng.standard_normal(37).astype(np.float32)  # nearly equal
+    X[2] = X[3]  # equal
+    v = engine.Vectors([f"w{i}" for i in range(12)], X)
+    cases = [
+        (["w0"], ["w1"]),
+        (["w0", "w0", "w4"], ["w1", "w4"]),
+        (["w2"], ["w3"]),  # every cost zero: inf
+        (["w2", "w2"], ["w3", "w3", "w3"]),
+        (["w2", "w5"], ["w3", "w5"]),
+        (["w5"], ["w5"]),
+        ([f"w{i}" for i in range(12)], [f"w{i}" for i in range(11, 3, -1)]),
+    ]
+    for d1, d2 in cases:
+        for norm in (True, False):
+            got, ref = v.wmdistance(d1, d2, norm=norm), _float64_pair(v, d1, d2, norm)
+            assert _same(got, ref, 1e-9), (d1, d2, norm, got, ref)
+    assert v.wmdistance(["w2"], ["w3"]) == np.inf
+    assert v.wmdistance(["w5"], ["w5"]) == 0.0
+
+
+def test_knn_keeps_its_prepared_corpus_for_equal_documents(lee_wmd, lee_docs):
+    wmd = engine.WMD(lee_wmd.vectors)
+    corpus = [list(d[:20]) for d in lee_docs[:30]]
+    first = wmd.knn([corpus[3]], corpus, k=3)
+    prepared = wmd._knn_corpus[1]
+    again = wmd.knn([corpus[3]], [list(d) for d in corpus], k=3)  # equal documents, new lists
+    assert wmd._knn_corpus[1] is prepared
+    assert np.array_equal(first.indices, again.indices) and np.array_equal(first.distances, again.distances)
+    corpus[0] = list(corpus[3])  # changed in place: prepared again, and the answer follows
+    changed = wmd.knn([corpus[3]], corpus, k=2)
+    assert wmd._knn_corpus[1] is not prepared
+    assert changed.indices[0].tolist() == [0, 3] and changed.distances[0].tolist() == [0.0, 0.0]

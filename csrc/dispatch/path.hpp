@@ -16,6 +16,7 @@
 #include "../topic_measures.hpp"
 #include "../topk.hpp"
 #include "../wmd.hpp"
+#include "../wmd_rows.hpp"
 
 namespace engine::dispatch {
 namespace ENGINE_ISA {  // named, not anonymous: tests/test_dispatch.py tells the paths' code apart
@@ -36,6 +37,10 @@ double wmd_single(const double* Xa, const std::int64_t* gid_a, const double* wa,
 double wmd_single_ids(const float* unit, const float* norms, std::int64_t dim,
                       const std::int32_t* ids, const float* counts, int nnz, int split,
                       int method, const SinkhornParams& sp, int* status) {
+    if (method == WMD_EMD) {  // float32 costs, the plan priced in float64 (csrc/wmd_rows.hpp)
+        RowsWorkspace ws;
+        return engine::wmd_single_ids32(ws, unit, norms, dim, ids, counts, nnz, split, status);
+    }
     PairWorkspace ws;
     return engine::wmd_single_ids(ws, unit, norms, dim, ids, counts, nnz, split, method, sp,
                                   status);

@@ -24,7 +24,7 @@ from ._dispatch import CpuInfo, cpu_info, supported_paths, using_path
 from .docvec import doc_scores, doc_vectors
 from .meta import build_meta
 from .normalize import normalize_rows
-from .search import Scoring, TopKParams, exclusion_csr, topk
+from .search import Scoring, TopKParams, exclusion_csr, topk, topk_one
 from .text import ascii_vocab, encode_texts
 from .topics import TOPIC_MEASURES, TopicMeasure, lda_inference, topic_knn, topic_pairs, topic_pairwise
 from .wmd import (
@@ -67,6 +67,7 @@ __all__ = [
     "topic_pairwise",
     "supported_paths",
     "topk",
+    "topk_one",
     "using_path",
     "wmd_bounds",
     "wmd_knn",

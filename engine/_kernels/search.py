@@ -144,3 +144,48 @@ def topk(matrix, queries, k, lo=0, hi=None, exclude=None, cosmul=None, params=No
         with single_threaded_blas:
             _dispatch.active.topk(*args, sgemm, *tail)
     return scores, ids
+
+
+_NO_EXCLUSION = np.zeros(2, dtype=np.int64)  # indptr of one item with nothing excluded (read-only)
+_NO_EXCLUSION.flags.writeable = False
+_ONE_EXCLUSION = np.array([0, 1], dtype=np.int64)
+_ONE_EXCLUSION.flags.writeable = False
+
+
+def topk_one(matrix, query, k, exclude_row=-1):
+    """`topk` of one query over a whole matrix known to be good, with at most one row left out.
+
+    The per-call path of ``Vectors.most_similar(word)``: ``matrix`` is a Vectors' unit matrix
+    (C-contiguous float32, checked when the Vectors was built), so nothing about it is checked
+    or copied again; ``query`` is a C-contiguous float32 vector of its width and ``1 <= k <=
+    rows`` (the caller's guarantee). Returns ``(scores, ids)`` of shape (1, k), as `topk`.
+
+    Examples
+    --------
+    >>> X = np.eye(3, dtype=np.float32)
+    >>> topk_one(X, X[0] + X[2] / 2, 2, exclude_row=0)[1].tolist()
+    [[2, 1]]
+    """
+    n = matrix.shape[0]
+    if exclude_row >= 0:
+        ex_ptr, ex_ids = _ONE_EXCLUSION, np.array([exclude_row], dtype=np.int64)
+    else:
+        ex_ptr, ex_ids = _NO_EXCLUSION, _NO_EXCLUSION[:0]
+    scores = np.empty((1, k), dtype=np.float32)
+    ids = np.empty((1, k), dtype=np.int64)
+    _dispatch.active.topk(
+        matrix,
+        0,
+        n,
+        query.reshape(1, -1),
+        k,
+        ex_ptr,
+        ex_ids,
+        _INNER_PRODUCT[0],
+        0,
+        scores,
+        ids,
+        get_num_threads(),
+        _TILES,
+    )
+    return scores, ids

@@ -230,10 +230,15 @@ class FaissIndex:
         self.params["rerank"] = self._rerank
 
     def _hnsw(self):
+        # Downcasting makes a new SWIG wrapper (microseconds a call): done once per index object.
+        cached = self.__dict__.get("_hnsw_of")
+        if cached is not None and cached[0] is self.index:
+            return cached[1]
         import faiss
 
-        idx = faiss.downcast_index(self.index)
-        return getattr(idx, "hnsw", None)
+        h = getattr(faiss.downcast_index(self.index), "hnsw", None)
+        self._hnsw_of = (self.index, h)
+        return h
 
     def _ivf(self):
         import faiss
@@ -297,7 +302,12 @@ class FaissIndex:
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
         """
         q = self._queries(queries)
-        k = min(int(check("k", k, [Interval(Integral, 1, None)], "search")), self.ntotal)
+        if type(k) is not int or k < 1:  # the declared check only when it can fail: per-call cost
+            k = check("k", k, [Interval(Integral, 1, None)], "search")
+        return self._search(q, min(int(k), self.ntotal))
+
+    def _search(self, q, k):
+        """``search`` of unit query rows ``q`` (C-contiguous float32), ``1 <= k <= ntotal``."""
         if q.shape[0] == 0:
             return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
         fetch = min(k * self._rerank, self.ntotal) if self._rerank > 1 else k
@@ -345,21 +355,22 @@ class FaissIndex:
         >>> [w for w, _ in index.most_similar(v["a"], topn=1)]
         ['a']
         """
-        check("topn", topn, [Integral], "most_similar")
+        if type(topn) is not int:  # the declared check only when it can fail: per-call cost
+            check("topn", topn, [Integral], "most_similar")
         if topn < 1:
             return []
         exclude = None
         if isinstance(word_or_vector, str) or is_int(word_or_vector):
             exclude = self.vectors.get_index(word_or_vector)
-            query = [exclude]
+            # the word's unit row is the query: straight to the search, no query handling
+            scores, ids = self._search(self.vectors.unit[[exclude]], min(topn + 1, self.ntotal))
         else:
             query = np.asarray(word_or_vector)
             if query.ndim != 1 and query.shape[:1] != (1,):
                 raise ShapeError(
                     f"most_similar: expected a word or one vector of shape ({self.vectors.vector_size},), got shape {query.shape}"
                 )
-            query = query.reshape(1, -1)
-        scores, ids = self.search(query, topn + (exclude is not None))
+            scores, ids = self.search(query.reshape(1, -1), topn)
         keys = self.vectors.index_to_key
         out = [
             (keys[i], float(s))
@@ -372,6 +383,8 @@ class FaissIndex:
         from .. import _kernels
 
         d = self.vectors.vector_size
+        if type(queries) is str:  # one word: its unit row, without the list path
+            return self.vectors.unit[[self.vectors.get_index(queries)]]
         if isinstance(queries, str) or is_int(queries):
             queries = [queries]
         if isinstance(queries, (list, tuple)) and all(isinstance(x, str) or is_int(x) for x in queries):

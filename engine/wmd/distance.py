@@ -117,6 +117,7 @@ class WMD:
         self.vectors = vectors
         self.norm = bool(norm)
         self.lowercase = bool(lowercase)
+        self._knn_corpus = None  # (the documents as tuples, their WmdIndex): knn's last corpus
 
     def __repr__(self):
         return f"<engine.WMD over {self.vectors!r}, norm={self.norm}>"
@@ -337,7 +338,9 @@ class WMD:
         Identical to solving every pair and sorting by (distance, index): documents are visited in
         order of their lower bound max(WCD, RWMD) and solved only while that bound can still beat
         the current k-th distance (with ``ict``, a survivor is first checked against the tighter ICT
-        bound; see ``WmdIndex.bounds``).
+        bound; see ``WmdIndex.bounds``). The prepared corpus (``index``) is kept for the next call
+        with the same documents (compared by value), so repeated calls on one corpus prepare it
+        once.
 
         Parameters
         ----------
@@ -368,4 +371,18 @@ class WMD:
         >>> r.indices.tolist(), r.distances.round(4).tolist()
         ([[2, 1]], [[0.7071, 1.4142]])
         """
-        return self.index(corpus).knn(queries, k=k, ict=ict)
+        return self._prepared(corpus).knn(queries, k=k, ict=ict)
+
+    def _prepared(self, corpus):
+        """The ``WmdIndex`` of ``corpus``: the last one ``knn`` built if the documents are equal."""
+        docs = bags.listify(corpus, "corpus")
+        try:
+            key = tuple(d if isinstance(d, str) else tuple(d) for d in docs)
+        except TypeError:  # not documents: index() says why
+            return self.index(docs)
+        cached = self._knn_corpus
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index = self.index(docs)
+        self._knn_corpus = (key, index)
+        return index
