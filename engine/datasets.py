@@ -8,7 +8,9 @@
 - ``gensim_test_file(name)``: files bundled with gensim (wordsim353.tsv, simlex999.txt,
   questions-words.txt, lee_background.cor, ...).
 
-The cache lives in ``$ENGINE_DATA`` (default ``~/.cache/engine``).
+The cache lives in ``$ENGINE_DATA``, else the user's cache directory as ``platformdirs`` gives it
+(``~/.cache/engine`` on Linux, or ``$XDG_CACHE_HOME/engine``; ``~/Library/Caches/engine`` on macOS;
+``%LOCALAPPDATA%\\engine\\Cache`` on Windows).
 """
 
 import os
@@ -28,7 +30,8 @@ def cache_dir():
     Returns
     -------
     str
-        ``$ENGINE_DATA`` when set, else ``~/.cache/engine``.
+        ``$ENGINE_DATA`` when set, else the platform's user cache directory for ``engine``
+        (``platformdirs.user_cache_dir``: ``~/.cache/engine`` on Linux).
 
     Examples
     --------
@@ -36,7 +39,11 @@ def cache_dir():
     >>> os.path.isdir(cache_dir())
     True
     """
-    d = os.environ.get("ENGINE_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "engine")
+    d = os.environ.get("ENGINE_DATA")
+    if not d:
+        from platformdirs import user_cache_dir
+
+        d = user_cache_dir("engine", appauthor=False)
     os.makedirs(d, exist_ok=True)
     return d
 

@@ -143,9 +143,8 @@ class SearchMixin:
             raise ShapeError(f"{name} must be an int, got {k!r}")
         if k < 1:
             raise ShapeError(f"{name} must be at least 1, got {k}")
-        if k > hi - lo:
-            raise ShapeError(f"{name} = {k} exceeds the {hi - lo} vectors searched")
-        return int(k)
+        # clipped to the rows searched, as gensim's topn (and FaissIndex, WMD knn, the CLI) do
+        return int(min(k, hi - lo))
 
     # -- batched search --------------------------------------------------------------
     @fill_doc
@@ -168,7 +167,8 @@ class SearchMixin:
             list of vectors. Vectors are unit-normalised here; a zero vector scores 0 everywhere.
             A query word is *not* excluded from its own results unless listed in ``exclude``.
         k : int, default 10
-            Results per query: at least 1 and at most the number of rows searched.
+            Results per query, at least 1; a ``k`` above the number of rows searched is clipped
+            to it, as gensim clips ``topn``.
         exclude : sequence, optional
             One entry per query: a word, a row number or an iterable of them, never returned for
             that query.
@@ -178,9 +178,9 @@ class SearchMixin:
 
         Returns
         -------
-        scores : ndarray of float32, shape (Q, k)
+        scores : ndarray of float32, shape (Q, min(k, rows searched))
             Cosines, best first; exact ties come in ascending row order.
-        ids : ndarray of int64, shape (Q, k)
+        ids : ndarray of int64, shape (Q, min(k, rows searched))
             The rows. When exclusions leave fewer than ``k`` rows, the remaining slots hold row -1
             and score -inf.
 
@@ -190,7 +190,7 @@ class SearchMixin:
             If a query or excluded word is not in the vocabulary, or a row number is out of range.
         ShapeError
             If there is no query, a query vector has the wrong dimension or holds NaN/Inf, ``k`` is
-            not an int in range, ``restrict_vocab`` is not a non-empty row range, or ``exclude``
+            not an int of at least 1, ``restrict_vocab`` is not a non-empty row range, or ``exclude``
             does not have one entry per query.
 
         See Also

@@ -332,10 +332,6 @@ def test_bad_queries_raise_clear_errors(lee):
     _, v = lee
     with pytest.raises(engine.ShapeError, match="at least 1"):
         v.search(["the"], k=0)
-    with pytest.raises(engine.ShapeError, match="exceeds"):
-        v.search(["the"], k=len(v) + 1)
-    with pytest.raises(engine.ShapeError, match="exceeds"):
-        v.search(["the"], k=11, restrict_vocab=10)
     with pytest.raises(engine.ShapeError, match="no query"):
         v.search([])
     with pytest.raises(engine.ShapeError, match="no query"):
@@ -352,6 +348,17 @@ def test_bad_queries_raise_clear_errors(lee):
         v.search(["the"], restrict_vocab=(5, 2))
     with pytest.raises(engine.ShapeError, match="no input"):  # also a ValueError, as gensim's
         v.most_similar(positive=[], negative=[])
+
+
+def test_k_above_the_rows_searched_is_clipped_as_gensim_clips_topn(lee):
+    """One rule everywhere (docs/similarity.md): gensim's most_similar clips topn to the
+    vocabulary, so search, FaissIndex, WMD knn and the CLI clip k the same way."""
+    kv, v = lee
+    scores, ids = v.search(["the"], k=len(v) + 1)
+    assert ids.shape == (1, len(v)) and sorted(ids[0].tolist()) == list(range(len(v)))
+    scores, ids = v.search(["the"], k=11, restrict_vocab=10)
+    assert ids.shape == (1, 10)
+    assert len(v.most_similar("the", topn=len(v) + 5)) == len(kv.most_similar("the", topn=len(v) + 5))
 
 
 def test_results_do_not_depend_on_thread_count(default):

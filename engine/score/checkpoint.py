@@ -100,27 +100,27 @@ def resume_state(output, out_fmt, ckpt_path, job):
 
 def lock_output(output):
     """Hold ``OUTPUT.engine-lock`` for the run: two runs writing one output would interleave.
-    An advisory ``flock``, so the kernel releases it when a killed run's process ends."""
+
+    ``filelock`` takes an OS lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows), so the
+    lock works off Linux too and the kernel releases it when a killed run's process ends.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(output + ".engine-lock", timeout=0)
     try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        return None
-    f = open(output + ".engine-lock", "a+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
+        lock.acquire()
+    except Timeout:
         raise EngineError(
             f"{output}: another engine score run is writing it (lock {output}.engine-lock)"
         ) from None
-    return f
+    return lock
 
 
-def unlock_output(f):
+def unlock_output(lock):
     """Release and remove a lock taken by :func:`lock_output` (None: nothing to release)."""
-    if f is not None:
-        try:
-            os.remove(f.name)
+    if lock is not None:
+        try:  # removed while still held, so no other run can lock the name being unlinked
+            os.remove(lock.lock_file)
         except OSError:
             pass
-        f.close()
+        lock.release()
