@@ -78,7 +78,10 @@ def test_convert(tmp_path, umask_022, capsys, to, name):
 
 def test_meta_build(tmp_path, umask_022, capsys):
     out = str(tmp_path / "meta.engine")
-    assert main(["meta", "build", "default", "lee", "--method", "avg", "--vocab", "intersection", "-o", out]) == 0
+    assert (
+        main(["meta", "build", "default", "lee", "--method", "avg", "--vocab", "intersection", "-o", out])
+        == 0
+    )
     _assert_umask_modes(out)
 
 

@@ -170,8 +170,21 @@ def test_bad_csv_rows(tmp_path, vpath, fmt):
 def test_csv_without_the_text_column_is_a_usage_error(tmp_path, vpath, capsys):
     src = tmp_path / "in.csv"
     src.write_text("id,body\n1,apple\n")
-    assert main(["score", "neighbors", str(src), "--vectors", vpath]) == 2
+    assert main(["score", "neighbors", str(src), "--vectors", vpath, "--field", "text"]) == 2
     assert "line 1: no column 'text' in the header (columns: id, body)" in capsys.readouterr().err
+
+
+def test_the_text_field_is_inferred_or_asked_for(tmp_path, vpath, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("id,body\n1,apple\n")  # a conventional name: body
+    assert main(["score", "neighbors", str(src), "--vectors", vpath, "-k", "1", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["neighbors"] == ["apple"]
+    src.write_text("id,title,summary\n1,apple,pear\n")  # two candidates, no conventional name
+    assert main(["score", "neighbors", str(src), "--vectors", vpath]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "name it with --field (fields: id, title, summary)" in err
+    src.write_text("id,title\n1,apple\n")  # one text column once the id is set aside
+    assert main(["score", "neighbors", str(src), "--vectors", vpath, "--id-field", "id", "-k", "1"]) == 0
 
 
 def test_bad_parquet_rows(tmp_path, vpath):

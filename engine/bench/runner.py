@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 
+from .. import _progress
 from ..errors import EngineError
 from . import docs, report
 from .harness import size_name
@@ -96,7 +97,15 @@ def run_one(name, path, quick=False, tiny=False):
 
 
 def run_benchmarks(
-    names=None, *, quick=False, tiny=False, out="bench-results", directory=None, plot=True, docs_dir=None
+    names=None,
+    *,
+    quick=False,
+    tiny=False,
+    out="bench-results",
+    directory=None,
+    plot=True,
+    docs_dir=None,
+    progress=False,
 ):
     """Run benchmarks; write ``report.md``, ``report.json`` and ``search.png`` into ``out``.
 
@@ -105,6 +114,7 @@ def run_benchmarks(
     the index of all pages there (see :mod:`engine.bench.docs`). A benchmark that raises is
     reported (with its traceback in the JSON) and the others still run. Returns the report dict,
     with ``files`` (the paths written) and ``failed`` (names of benchmarks that raised).
+    ``progress``: a bar of the benchmarks run, naming the one running (``engine._progress``).
     """
     chosen = discover(directory, names)
     if not chosen:
@@ -119,8 +129,11 @@ def run_benchmarks(
         "threads": threads(),
         "benchmarks": {},
     }
-    for name, path in chosen.items():
-        result["benchmarks"][name] = run_one(name, path, quick, tiny)
+    with _progress.bar(total=len(chosen), desc="bench", unit="benchmark", progress=progress) as b:
+        for name, path in chosen.items():
+            b.set_description(f"bench {name}")
+            result["benchmarks"][name] = run_one(name, path, quick, tiny)
+            b.update()
     result["versions"] = versions()  # after the runs: torch is listed only if a benchmark used it
     result["machine"]["load_average_end"] = machine()["load_average"]
     files = report.write(out, result)

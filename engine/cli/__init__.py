@@ -1,11 +1,14 @@
 """The ``engine`` command. It only parses arguments and calls the library.
 
 Each command lives in the module named after it and adds itself to the parser through its
-``add_commands(sub)``. A user's mistake (an EngineError, a missing file) prints one line and
-exits with status 2; anything else is a bug and keeps its traceback.
+``add_commands(sub)``. A user's mistake (a bad argument, an EngineError, a missing file) prints
+one line on standard error and exits with status 2; Ctrl-C prints one line and exits with 130;
+anything else is a bug and keeps its traceback (status 1).
 """
 
 import argparse
+import difflib
+import re
 import sys
 
 from .. import __version__
@@ -15,11 +18,55 @@ from . import classify, files, index, meta, score, search, tools, topics, wmd
 # the order of `engine --help`
 _COMMANDS = (files, search, index, wmd, meta, topics, classify, score, tools)
 
+EXIT_CODES = """exit codes:
+  0    done
+  1    an internal error (a bug: the traceback is printed)
+  2    a usage or user error: a bad argument, a missing or malformed file, ... (one line)
+  3    engine score stopped on a bad row (see engine score --help)
+  4    engine score --dask: the cluster could not be reached
+  130  interrupted (Ctrl-C)"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and a did-you-mean for a mistyped command or choice."""
+
+    def error(self, message):
+        bad = re.search(r"invalid choice: '([^']*)'", message)
+        if bad:
+            message = self._suggest(bad.group(1), message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _suggest(self, value, message):
+        choices = [str(c) for a in self._actions if a.choices and value not in a.choices for c in a.choices]
+        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+        head = message.split(" (choose from")[0]
+        hint = f"; did you mean {close[0]!r}?" if close else f" (choose from {', '.join(choices)})"
+        return head + hint
+
 
 def build_parser():
-    """The ``engine`` argument parser: ``--threads`` and every command's subparser."""
-    p = argparse.ArgumentParser(prog="engine", description="Similarity engine for word embeddings.")
+    """The ``engine`` argument parser: ``--threads``, ``--quiet``, ``--version`` and every command's
+    subparser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["search", "apple", "-k", "3"]).k
+    3
+    """
+    p = Parser(
+        prog="engine",
+        description="Similarity engine for word embeddings.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--threads", type=int, default=None, help="threads for every kernel (default: all cores)")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars and no summary lines on stderr"
+    )
     p.add_argument("--version", action="version", version=f"engine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMANDS:
@@ -28,8 +75,38 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run ``engine`` with ``argv`` (default: the command line); return the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run ``engine`` with ``argv`` (default: the command line); return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``engine``.
+
+    Returns
+    -------
+    int
+        The exit status (``engine --help`` lists them). ``--help``, ``--version``, a usage error
+        and the statuses 1, 3 and 4 of ``engine score``/``bench`` raise ``SystemExit`` instead,
+        as argparse does.
+
+    Examples
+    --------
+    >>> main(["search", "apple", "-k", "1"])  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    apple 1 apples 0.55...
+    0
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("engine: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv):
+    args = build_parser().parse_args(argv)  # SystemExit: --help, --version, a usage error
+    # a bar only on a terminal; --quiet (global, or a command's own) turns bars and summaries off
+    args.quiet = args.quiet or getattr(args, "command_quiet", False)
+    args.progress = not args.quiet
     if args.threads is not None:
         from .._config import set_num_threads
 
@@ -39,14 +116,17 @@ def main(argv=None):
             return _fail(e)
     try:
         args.func(args)
-    except (EngineError, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+    except (EngineError, OSError) as e:
+        if isinstance(e, BrokenPipeError):  # `engine ... | head`
+            sys.stderr.close()
+            return 0
+        if isinstance(e, OSError) and not isinstance(e, EngineError) and e.filename is None:
+            raise  # not about a file the user named: a bug
         return _fail(e)
-    except BrokenPipeError:  # `engine ... | head`
-        sys.stderr.close()
     return 0
 
 
 def _fail(e):
-    msg = str(e) if not isinstance(e, OSError) else f"{e.filename}: {e.strerror}"
-    print(f"engine: error: {msg}", file=sys.stderr)
+    msg = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.filename}: {e.strerror}"
+    print(f"engine: error: {' '.join(msg.split())}", file=sys.stderr)
     return 2

@@ -1,8 +1,6 @@
 """``engine classify``: zero-shot labels for a file of texts."""
 
-import sys
-
-from ._common import add_vectors_option, vectors_of
+from ._common import add_output, add_vectors_option, alias, open_text_output, vectors_of
 
 
 def add_commands(sub):
@@ -10,21 +8,24 @@ def add_commands(sub):
     s = sub.add_parser("classify", help="zero-shot classify a file of texts against labels")
     s.add_argument(
         "texts",
-        help="file of texts (- for standard input): one per line; with --field a table (JSONL, CSV, "
-        "TSV or Parquet by extension, else JSONL) whose column FIELD holds the text",
+        help="file of texts (- for standard input): a table (.jsonl, .csv, .tsv, .parquet) whose "
+        "text field is --field or inferred, or plain text, one per line (.txt, other extensions, "
+        "standard input)",
     )
     s.add_argument(
         "--labels",
         required=True,
         help='JSON file: {"name": "description" or ["words"], ...} or ["name", ...]',
     )
-    s.add_argument("--field", default=None, help="table input: the column that holds the text")
     s.add_argument(
-        "--input-format",
-        choices=["text", "jsonl", "csv", "tsv", "parquet"],
+        "--field",
         default=None,
-        help="name the input's format (default: text, or by extension with --field)",
+        help="table input: the column that holds the text (default: a column named text, body, "
+        "content, ..., else the only text column)",
     )
+    fmts = ["text", "jsonl", "csv", "tsv", "parquet"]
+    s.add_argument("--format", choices=fmts, default=None, help="input format (default: by extension)")
+    alias(s, "--input-format", "--format", "format", choices=fmts)
     add_vectors_option(s)
     s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
     s.add_argument("--multi-label", action="store_true", help="independent probability per label")
@@ -35,12 +36,11 @@ def add_commands(sub):
     )
     s.add_argument(
         "--to",
-        dest="out_format",
         choices=["tsv", "jsonl"],
         default="tsv",
         help="output format (default: tsv)",
     )
-    s.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
+    add_output(s)
     s.add_argument("--chunk-size", type=int, default=8192, help="texts scored per batch")
     s.set_defaults(func=_cmd_classify)
 
@@ -50,7 +50,8 @@ def _cmd_classify(args):
     from ..classify.labels import column_order
     from ..score import detect_format, iter_texts
 
-    v = vectors_of(args)
+    fmt = _classify_input_format(args, detect_format)
+    v = vectors_of(args, progress=args.progress)
     reference = list(iter_texts(args.reference, "text")) if args.reference else None
     labels = load_labels_file(args.labels)
     clf = ZeroShotClassifier(
@@ -64,27 +65,63 @@ def _cmd_classify(args):
         chunk_size=args.chunk_size,
     ).fit()
     given = list(label_spec(labels))  # columns in the labels file's order
-    texts = iter_texts(args.texts, _classify_input_format(args, detect_format), args.field or "text")
-    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
-    try:
-        names = [str(c) for c in given]
-        if args.out_format == "tsv":
+    names = [str(c) for c in given]
+    order = column_order(clf.classes_, given)
+    with _Texts(args.texts, fmt, args.field, args.progress) as texts, open_text_output(args.output) as out:
+        if args.to == "tsv":
             out.write("\t".join(["label", "unknown", *names]) + "\n")
-        order = column_order(clf.classes_, given)
         for proba, unknown in clf.iter_predict_proba(texts, args.chunk_size):
             for p, unk in zip(proba[:, order], unknown):
-                out.write(_classified(p, unk, names, args.multi_label, args.out_format))
-    finally:
-        if out is not sys.stdout:
-            out.close()
+                out.write(_classified(p, unk, names, args.multi_label, args.to))
+            texts.advance()
+
+
+class _Texts:
+    """The texts of the input, with a bar of the input read (bytes; Parquet: rows)."""
+
+    def __init__(self, path, fmt, field, progress):
+        from .. import _progress
+        from ..score.readers import open_reader
+
+        self.reader = open_reader(path, fmt, field)
+        scaled = self.reader.unit == "line"
+        self.bar = _progress.bar(
+            total=self.reader.size,
+            desc="classify",
+            unit="B" if scaled else "row",
+            unit_scale=scaled,
+            progress=progress,
+        )
+
+    def __iter__(self):
+        from ..score.readers import BadRowError, where
+
+        for line, text, _, err in self.reader.records():
+            if err:
+                raise BadRowError(f"{self.reader.name}: {where(self.reader, line)}: {err}", line)
+            if err is None:
+                yield text
+
+    def advance(self):
+        self.bar.update(self.reader.done - self.bar.n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.close()
+        self.reader.close()
 
 
 def _classify_input_format(args, detect_format):
-    """Plain text unless named; with --field a table by extension (JSON Lines if unknown)."""
-    if args.input_format or args.field is None:
-        return args.input_format or "text"
-    fmt = detect_format(args.texts, default="jsonl")
-    return "jsonl" if fmt == "text" else fmt
+    """``--format``; else a table by its extension (.jsonl, .csv, .tsv, .parquet), whose text
+    field is ``--field`` or inferred; else plain text, or JSON Lines when ``--field`` is given."""
+    if args.format:
+        return args.format
+    if args.texts == "-":
+        return "jsonl" if args.field else "text"
+    fmt = detect_format(args.texts, what="input", default="text")
+    return "jsonl" if fmt == "text" and args.field else fmt
 
 
 def _classified(p, unk, names, multi_label, out_format):

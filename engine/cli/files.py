@@ -1,20 +1,23 @@
 """``engine info`` and ``engine convert``: describe a vectors file, convert between formats."""
 
+import sys
+
 from ..errors import EngineError
-from ._common import FORMATS
+from ._common import FORMATS, local_path, output_path
 
 
 def add_commands(sub):
     """Add this module's commands to the ``engine`` parser's subcommands ``sub``."""
     s = sub.add_parser("info", help="describe a vectors file or directory, or the CPU (--cpu)")
-    s.add_argument("path", nargs="?")
+    s.add_argument("path", nargs="?", help="vectors file or directory (- for standard input)")
     s.add_argument("--cpu", action="store_true", help="the CPU and the kernel path each kernel uses")
-    s.add_argument("--format", choices=FORMATS, default=None)
+    s.add_argument("--format", choices=FORMATS, default=None, help="input format (default: detected)")
     s.set_defaults(func=_cmd_info)
     s = sub.add_parser("convert", help="convert vectors between formats")
-    s.add_argument("input")
-    s.add_argument("output")
-    s.add_argument("--to", required=True, choices=FORMATS)
+    s.add_argument("input", help="vectors file or directory (- for standard input)")
+    s.add_argument("output_pos", nargs="?", metavar="OUTPUT", help="same as -o/--output")
+    s.add_argument("-o", "--output", default=None, help="output path (- for standard output)")
+    s.add_argument("--to", required=True, choices=FORMATS, help="output format")
     s.add_argument(
         "--format",
         choices=FORMATS,
@@ -34,7 +37,8 @@ def _cmd_info(args):
         return
     if args.path is None:
         raise EngineError("engine info: give a vectors PATH, or --cpu")
-    v = load(args.path, format=args.format, mmap=True)
+    with local_path(args.path) as path:
+        v = load(path, format=args.format, mmap=args.path != "-", progress=args.progress)
     print(f"path:        {args.path}")
     print(f"words:       {len(v)}")
     print(f"dimensions:  {v.vector_size}")
@@ -48,9 +52,20 @@ def _cmd_info(args):
 def _cmd_convert(args):
     from ..io import load, write_word2vec
 
-    v = load(args.input, format=args.format, limit=args.limit)
-    if args.to == "engine":
-        v.save(args.output)
-    else:
-        write_word2vec(v, args.output, format=args.to)
-    print(f"wrote {len(v)} words × {v.vector_size} dims to {args.output} ({args.to})")
+    output = args.output or args.output_pos
+    if output is None:
+        raise EngineError("engine convert: give the output path (-o/--output, or a second argument)")
+    if output == "-" and args.to == "engine":
+        raise EngineError("engine convert: engine's format is a directory; it cannot go to standard output")
+    with local_path(args.input) as path:
+        v = load(path, format=args.format, limit=args.limit, progress=args.progress)
+    with output_path(output) as path:
+        if args.to == "engine":
+            v.save(path)
+        else:
+            write_word2vec(v, path, format=args.to)
+    if not args.quiet:  # standard output holds the vectors when they go there
+        print(
+            f"wrote {len(v)} words × {v.vector_size} dims to {output} ({args.to})",
+            file=sys.stderr if output == "-" else sys.stdout,
+        )

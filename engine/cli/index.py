@@ -1,8 +1,11 @@
 """``engine index build|search|recall``: a FAISS index beside the vectors."""
 
 import argparse
+import os
+import warnings
 
 from ..errors import EngineError
+from ._common import add_k, add_output, add_vectors_option, open_text_output
 
 
 def add_commands(sub):
@@ -10,9 +13,11 @@ def add_commands(sub):
     s = sub.add_parser("index", help="build, query and measure a FAISS index over vectors")
     isub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("vectors", help="an engine vectors directory (or any format engine loads)")
+    add_vectors_option(common)
     common.add_argument("--index", default=None, help="index directory (default: the vectors directory)")
     b = isub.add_parser("build", parents=[common], help="build an index and save it beside the vectors")
+    # the vectors were once a positional argument: still accepted, hidden
+    b.add_argument("legacy_vectors", nargs="?", help=argparse.SUPPRESS)
     b.add_argument(
         "--kind", default="hnsw", help="flat, hnsw, ivf, sq8, pq or a FAISS factory string (default hnsw)"
     )
@@ -31,27 +36,49 @@ def add_commands(sub):
         "search", parents=[common, knobs], help="nearest words of each WORD (the word excluded)"
     )
     q.add_argument("words", nargs="+", metavar="WORD")
-    q.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
+    add_k(q, "neighbours per word")
+    add_output(q, "TSV file of word and neighbours")
     r = isub.add_parser("recall", parents=[common, knobs], help="recall@k against exact search")
+    r.add_argument("legacy_vectors", nargs="?", help=argparse.SUPPRESS)
     r.add_argument("--sample", type=int, default=1000, help="query words sampled (default 1000)")
-    r.add_argument("-k", type=int, default=10)
+    add_k(r, "neighbours compared")
     r.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=_cmd_index)
 
 
-def _cmd_index(args):
-    import os
+def _vectors_path(args):
+    """``--vectors``; else the old positional form (``index search DIR WORD ...`` too); else the
+    embedded default vectors."""
+    from .. import datasets
 
+    legacy = getattr(args, "legacy_vectors", None)
+    if legacy is None and args.action == "search" and len(args.words) > 1 and os.path.isdir(args.words[0]):
+        legacy = args.words.pop(0)
+    if legacy is not None:
+        if args.vectors is not None:
+            raise EngineError(
+                f"engine index: the vectors given twice ({legacy} and --vectors {args.vectors})"
+            )
+        msg = "engine index: the vectors as a positional argument are deprecated; use --vectors"
+        warnings.warn(msg, DeprecationWarning, 2)
+        return legacy
+    if args.vectors == "-":
+        raise EngineError("engine index: the index is kept beside the vectors, so --vectors must be a path")
+    return args.vectors or datasets.default_path()
+
+
+def _cmd_index(args):
     from ..index import FaissIndex
     from ..io import load
 
-    v = load(args.vectors, mmap=True)
-    where = args.index or args.vectors
+    vectors = _vectors_path(args)
+    v = load(vectors, mmap=True, progress=args.progress)
+    where = args.index or vectors
     if args.action == "build":
         if not os.path.isdir(where):
-            raise EngineError(f"{args.vectors}: not an engine directory; give --index DIR to save the index")
+            raise EngineError(f"{vectors}: not an engine directory; give --index DIR to save the index")
         params = dict(_key_value(p) for p in args.param)
-        index = FaissIndex.build(v, args.kind, **params)
+        index = FaissIndex.build(v, args.kind, progress=args.progress, **params)
         index.save(where)
         print(f"built {index!r} in {where}")
         return
@@ -60,8 +87,12 @@ def _cmd_index(args):
         if getattr(args, knob) is not None:
             setattr(index, knob, getattr(args, knob))
     if args.action == "search":
-        for word in args.words:
-            print(word + "\t" + "  ".join(f"{w} {s:.4f}" for w, s in index.most_similar(word, topn=args.k)))
+        if args.k < 1:
+            raise EngineError(f"engine index search: --k must be at least 1, got {args.k}")
+        found = [index.most_similar(word, topn=args.k) for word in args.words]
+        with open_text_output(args.output) as out:
+            for word, hits in zip(args.words, found):
+                out.write(word + "\t" + "  ".join(f"{w} {s:.4f}" for w, s in hits) + "\n")
     else:
         r = index.recall(sample=args.sample, k=args.k, seed=args.seed)
         print(f"{index!r}: recall@{args.k} = {r:.4f} over {min(args.sample, len(v))} words")

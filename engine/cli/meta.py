@@ -3,7 +3,7 @@
 import os
 
 from ..errors import EngineError
-from ._common import command_group
+from ._common import alias, command_group
 
 
 def add_commands(sub):
@@ -29,7 +29,8 @@ def add_commands(sub):
         m.add_argument("--vocab", choices=["union", "intersection"], default="union")
         m.add_argument("--oov", choices=["fill", "zero"], default="fill")
         if name == "build":
-            m.add_argument("--out", required=True, help="directory to save the meta-embedding to")
+            m.add_argument("-o", "--output", default=None, help="directory to save the meta-embedding to")
+            alias(m, "--out", "-o/--output", "output")
             m.set_defaults(func=_cmd_meta_build)
         else:
             m.add_argument(
@@ -49,19 +50,25 @@ def add_commands(sub):
             m.set_defaults(func=_cmd_meta_evaluate)
 
 
-def _meta_sources(names):
+def _meta_sources(names, progress=False):
     from .. import datasets
     from ..io import load
     from ..vectors import Vectors
 
+    if "-" in names:
+        raise EngineError("engine meta: the sources are paths; standard input (-) is not one")
     aliases = {
         "default": lambda: datasets.default_vectors(),
         "lee": lambda: Vectors.from_gensim(datasets.word2vec_keyedvectors()),
     }
-    return {n: (aliases[n]() if n in aliases and not os.path.exists(n) else load(n)) for n in names}
+    return {
+        n: (aliases[n]() if n in aliases and not os.path.exists(n) else load(n, progress=progress))
+        for n in names
+    }
 
 
 def _meta_build(args, sources):
+    """The MetaEmbeddings of ``sources`` with the command's options."""
     from ..meta import MetaEmbeddings
 
     weights = args.weights
@@ -80,21 +87,28 @@ def _meta_build(args, sources):
         vocab=args.vocab,
         oov=args.oov,
         names=list(sources),
+        progress=args.progress,
     )
 
 
 def _cmd_meta_build(args):
-    meta = _meta_build(args, _meta_sources(args.sources))
-    meta.wv.save(args.out)
+    if not args.output:
+        raise EngineError("engine meta build: give -o/--output DIR, the directory to save it to")
+    if args.output == "-":
+        raise EngineError(
+            "engine meta build: engine's format is a directory; it cannot go to standard output"
+        )
+    meta = _meta_build(args, _meta_sources(args.sources, args.progress))
+    meta.wv.save(args.output)
     print(meta.report)
-    print(f"wrote {len(meta.wv):,} words × {meta.wv.vector_size} dims to {args.out}")
+    print(f"wrote {len(meta.wv):,} words × {meta.wv.vector_size} dims to {args.output}")
 
 
 def _cmd_meta_evaluate(args):
     from ..io import load
     from ..meta import DATASETS, evaluate_side_by_side, format_table
 
-    sources = _meta_sources(args.sources)
+    sources = _meta_sources(args.sources, args.progress)
     if args.meta:
         result = load(args.meta)
     else:

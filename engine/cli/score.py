@@ -3,12 +3,15 @@
 import argparse
 import sys
 
+from ._common import add_k, alias
+
 SCORE_EXIT_CODES = """exit codes:
   0    every row scored (rows skipped with --on-error skip are counted in the summary)
   1    an internal error (a bug: the traceback is printed)
   2    a usage or user error: bad arguments, a missing or unreadable file, bad labels,
        a missing optional dependency, a checkpoint that does not match the job,
        a full disk (rows up to the last checkpoint are kept: make room, then --resume)
+       (--resume of a run that already finished exits 0 and leaves the output as it is)
   3    stopped on a bad row (its line is named); rows before it are written and
        checkpointed: fix the row (or add --on-error skip) and run again with --resume
   4    the Dask cluster could not be reached or started
@@ -41,7 +44,7 @@ def add_commands(sub):
     )
     t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
     t = task("neighbors", "nearest words of each text's vector or of each of its words")
-    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text or word (default 10)")
+    add_k(t, "neighbours per text or word")
     t.add_argument(
         "--of",
         choices=["text", "words"],
@@ -50,10 +53,8 @@ def add_commands(sub):
     )
     t = task("wmd-knn", "k nearest documents of a corpus by Word Mover's Distance")
     t.add_argument("--corpus", required=True, help="reference corpus (any input format; held in memory)")
-    t.add_argument("-k", "--k", type=int, default=10, help="neighbours per text (default 10)")
-    t.add_argument(
-        "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
-    )
+    add_k(t, "neighbours per text")
+    _corpus_field(t)
     t.add_argument(
         "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
     )
@@ -74,19 +75,22 @@ def _add_topics(t):
     t.add_argument(
         "--corpus", default=None, help="reference corpus: also its k nearest documents (any input format)"
     )
-    t.add_argument("-k", "--k", type=int, default=10, help="nearest documents per text (default 10)")
+    add_k(t, "nearest documents per text")
     t.add_argument(
         "--measure",
         choices=["hellinger", "jensen_shannon", "symmetric_kl", "cosine"],
         default="hellinger",
         help="distance between topic distributions (default hellinger)",
     )
-    t.add_argument(
-        "--corpus-text-field", default=None, help="the corpus's text column (default: --text-field)"
-    )
+    _corpus_field(t)
     t.add_argument(
         "--corpus-id-field", default=None, help="the corpus's id column (default: row numbers from 0)"
     )
+
+
+def _corpus_field(t):
+    t.add_argument("--corpus-field", default=None, help="the corpus's text column (default: as --field)")
+    alias(t, "--corpus-text-field", "--corpus-field", "corpus_field")
 
 
 def _score_common():
@@ -95,7 +99,7 @@ def _score_common():
     common.add_argument(
         "input",
         help="JSONL, CSV, TSV, Parquet or plain text (.txt, one text per line) file; "
-        "- for standard input (JSONL unless --input-format)",
+        "- for standard input (JSONL unless --format)",
     )
     common.add_argument(
         "-o",
@@ -108,12 +112,23 @@ def _score_common():
         default=None,
         help="vectors (default: the embedded default vectors); engine format is memory-mapped",
     )
-    common.add_argument("--text-field", default="text", help="column holding the text (default: text)")
+    common.add_argument(
+        "--field",
+        default=None,
+        help="column holding the text (default: a column named text, body, content, ..., "
+        "else the only text column)",
+    )
+    alias(common, "--text-field", "--field", "field")
     common.add_argument(
         "--id-field", default=None, help="column passed through to the output as its first column"
     )
-    common.add_argument("--input-format", choices=["jsonl", "csv", "tsv", "parquet", "text"], default=None)
-    common.add_argument("--output-format", choices=["jsonl", "csv", "tsv", "parquet"], default=None)
+    fmts = ["jsonl", "csv", "tsv", "parquet"]
+    common.add_argument(
+        "--format", choices=[*fmts, "text"], default=None, help="input format (default: by extension)"
+    )
+    alias(common, "--input-format", "--format", "format", choices=[*fmts, "text"])
+    common.add_argument("--to", choices=fmts, default=None, help="output format (default: by extension)")
+    alias(common, "--output-format", "--to", "to", choices=fmts)
     common.add_argument(
         "--batch-size",
         type=int,
@@ -137,11 +152,14 @@ def _score_common():
     )
     common.add_argument(
         "--progress",
+        dest="progress_mode",
         choices=["auto", "always", "never"],
         default="auto",
         help="progress bar on stderr (auto: when stderr is a terminal)",
     )
-    common.add_argument("--quiet", action="store_true", help="no summary line")
+    common.add_argument(
+        "-q", "--quiet", dest="command_quiet", action="store_true", help="no progress bar, no summary line"
+    )
     return common
 
 
@@ -160,13 +178,13 @@ def _score_task(args):
             k=args.k,
             measure=args.measure,
             minimum_probability=args.minimum_probability,
-            text_field=args.corpus_text_field or args.text_field,
+            text_field=args.corpus_field or args.field,
             id_field=args.corpus_id_field,
         )
     return sc.WMDNeighbors(
         args.corpus,
         k=args.k,
-        text_field=args.corpus_text_field or args.text_field,
+        text_field=args.corpus_field or args.field,
         id_field=args.corpus_id_field,
     )
 
@@ -191,16 +209,17 @@ def _cmd_score(args):
             except ClusterError as e:
                 print(f"engine: error: {e}", file=sys.stderr)
                 raise SystemExit(4) from None
-        progress = {"auto": sys.stderr.isatty(), "always": True, "never": False}[args.progress]
+        mode = "never" if args.quiet else args.progress_mode
+        progress = {"auto": sys.stderr.isatty(), "always": True, "never": False}[mode]
         summary = sc.score_file(
             args.input,
             args.output,
             vectors,
             task,
-            text_field=args.text_field,
+            text_field=args.field,
             id_field=args.id_field,
-            input_format=args.input_format,
-            output_format=args.output_format,
+            input_format=args.format,
+            output_format=args.to,
             batch_size=args.batch_size,
             resume=args.resume,
             on_error=args.on_error,
@@ -209,10 +228,9 @@ def _cmd_score(args):
             executor=executor,
         )
     except sc.BadRowError as e:
-        print(f"engine: error: {e}", file=sys.stderr)
         print(
-            "engine: stopped; the rows before it are written: fix the row (or use --on-error skip) "
-            "and run again with --resume",
+            f"engine: error: {e}; stopped: the rows before it are written; fix the row "
+            "(or use --on-error skip) and run again with --resume",
             file=sys.stderr,
         )
         raise SystemExit(3) from None

@@ -2,6 +2,8 @@
 
 import sys
 
+from ._common import alias
+
 
 def add_commands(sub):
     """Add ``engine demo`` and ``engine bench`` to the ``engine`` parser's subcommands ``sub``."""
@@ -15,7 +17,10 @@ def add_commands(sub):
     s.add_argument("names", nargs="*", help="benchmarks to run (bench_NAME.py or NAME; default: all)")
     s.add_argument("--quick", action="store_true", help="the short run of each benchmark")
     s.add_argument("--tiny", action="store_true", help="the smallest run of each (checks they run)")
-    s.add_argument("--out", default="bench-results", help="directory for report.md, report.json, search.png")
+    s.add_argument(
+        "-o", "--output", default="bench-results", help="directory for report.md, report.json, search.png"
+    )
+    alias(s, "--out", "-o/--output", "output")
     s.add_argument("--docs", default=None, help="also write the docs' pages there (docs/performance)")
     s.add_argument("--dir", default=None, help="where the benchmarks are (default: those engine ships)")
     s.add_argument(
@@ -37,10 +42,11 @@ def _cmd_bench(args):
         args.names,
         quick=args.quick,
         tiny=args.tiny,
-        out=args.out,
+        out=args.output,
         directory=args.dir,
         plot=not args.no_plot,
         docs_dir=args.docs,
+        progress=args.progress,
     )
     for path in report["files"]:
         print(f"wrote {path}")

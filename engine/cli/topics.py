@@ -2,7 +2,8 @@
 
 import time
 
-from ._common import command_group, read_lines
+from ..errors import EngineError
+from ._common import add_k, add_output, command_group, open_text_output, read_lines
 
 MODEL_HELP = "a model gensim's LdaModel.save wrote (a pickle: loading it runs code; only files you trust)"
 
@@ -25,12 +26,12 @@ def add_commands(sub):
         if name == "show":
             t.add_argument("--words", type=int, default=10, help="words per topic (default 10)")
         elif name == "infer":
-            t.add_argument("texts", help="text file, one document per line")
+            t.add_argument("texts", help="text file, one document per line (- for standard input)")
             t.add_argument("--top", type=int, default=5, help="topics per text (default 5)")
         else:
-            t.add_argument("queries", help="text file, one query document per line")
+            t.add_argument("queries", help="text file, one query document per line (- for standard input)")
             t.add_argument("corpus", help="text file, one document per line")
-            t.add_argument("-k", type=int, default=10, help="how many nearest documents (default 10)")
+            add_k(t, "nearest documents per query")
             t.add_argument(
                 "--measure",
                 choices=["hellinger", "jensen_shannon", "symmetric_kl", "cosine"],
@@ -44,6 +45,7 @@ def add_commands(sub):
                 default=None,
                 help="gensim's threshold (default: the model's)",
             )
+        add_output(t)
         t.set_defaults(func=_cmd_topics)
 
 
@@ -61,25 +63,40 @@ def _space(args):
 def _cmd_topics(args):
     space = _space(args)
     if args.topics_command == "show":
+        lines = []
         for topic in range(space.num_topics):
             words = space.lda.show_topic(topic, topn=args.words)
-            print(f"topic {topic}: " + " ".join(f"{w}*{p:.3f}" for w, p in words))
-        return
-    if args.topics_command == "infer":
+            lines.append(f"topic {topic}: " + " ".join(f"{w}*{p:.3f}" for w, p in words))
+    elif args.topics_command == "infer":
         texts = read_lines(args.texts)
-        for no, (text, topics) in enumerate(
-            zip(texts, space.document_topics(texts, args.minimum_probability))
-        ):
+        found = space.document_topics(texts, args.minimum_probability) if texts else []
+        lines = []
+        for no, (text, topics) in enumerate(zip(texts, found)):
             best = sorted(topics, key=lambda tp: (-tp[1], tp[0]))[: args.top]
-            print(f"{no}\t" + " ".join(f"{t}:{p:.4f}" for t, p in best) + f"\t{text[:60]}")
-        return
+            lines.append(f"{no}\t" + " ".join(f"{t}:{p:.4f}" for t, p in best) + f"\t{text[:60]}")
+    else:
+        lines = _knn(args, space)
+    with open_text_output(args.output) as out:
+        out.writelines(line + "\n" for line in lines)
+
+
+def _knn(args, space):
+    """The lines of ``engine topics knn``: each query's nearest corpus documents."""
+    if args.queries == "-" and args.corpus == "-":
+        raise EngineError("engine topics knn: the queries and the corpus cannot both be standard input")
+    if args.k < 1:
+        raise EngineError(f"engine topics knn: --k must be at least 1, got {args.k}")
     queries, corpus = read_lines(args.queries), read_lines(args.corpus)
+    if not corpus:
+        raise EngineError(f"{args.corpus}: the corpus is empty")
     t = time.perf_counter()
     index = space.index(corpus, args.measure, minimum_probability=args.minimum_probability)
-    res = index.knn(queries, k=min(args.k, len(corpus)))
+    res = index.knn(queries, k=min(args.k, len(corpus))) if queries else None
     secs = time.perf_counter() - t
+    lines = []
     for q, text in enumerate(queries):
-        print(f"query {q}: {text}")
+        lines.append(f"query {q}: {text}")
         for r, (i, dist) in enumerate(zip(res.indices[q], res.distances[q]), 1):
-            print(f"  {r}\t{int(i)}\t{dist:.6f}\t{corpus[i][:80]}")
-    print(f"{len(queries)} queries over {len(corpus)} documents in {secs:.3f}s ({args.measure})")
+            lines.append(f"  {r}\t{int(i)}\t{dist:.6f}\t{corpus[i][:80]}")
+    lines.append(f"{len(queries)} queries over {len(corpus)} documents in {secs:.3f}s ({args.measure})")
+    return lines

@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .. import _progress
 from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
@@ -74,7 +75,7 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def build(cls, vectors, kind="hnsw", **params):
+    def build(cls, vectors, kind="hnsw", *, progress=False, **params):
         """Build an index of ``kind`` over ``vectors`` (a ``Vectors`` or a gensim ``KeyedVectors``).
 
         Parameters
@@ -90,6 +91,8 @@ class FaissIndex:
             ``M``, ``efConstruction``, ``efSearch`` (hnsw); ``nlist``, ``nprobe`` (ivf, pq);
             ``m``, ``nbits`` (pq); ``train_size``, ``seed`` (anything trained); ``rerank``
             (any approximate kind). Defaults are in the module docstring.
+        progress : bool or "always", default False
+            A bar of the vectors added (``engine._progress``).
 
         Returns
         -------
@@ -140,8 +143,11 @@ class FaissIndex:
                 raise EngineError(
                     f"FaissIndex.build: FAISS could not train {kind!r} on {size} vectors: {_faiss_msg(e)}"
                 ) from None
-        for start in range(0, n, 1 << 18):  # blocks keep a memory-mapped matrix from being copied whole
-            index.add(np.ascontiguousarray(unit[start : start + (1 << 18)]))
+        step = 1 << 14 if progress else 1 << 18  # smaller blocks for a bar that moves
+        with _progress.bar(total=n, desc=f"index {key or kind}", unit="vector", progress=progress) as b:
+            for start in range(0, n, step):  # blocks keep a memory-mapped matrix from being copied whole
+                index.add(np.ascontiguousarray(unit[start : start + step]))
+                b.update(min(step, n - start))
         self = cls(index, vectors, key or kind.strip(), params)
         if "efSearch" in params:
             self.efSearch = params["efSearch"]

@@ -56,7 +56,7 @@ def load_store(path, mmap=False):
         raise FormatError(f"{os.fspath(path)}: {e}") from None
 
 
-def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None):
+def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None, progress=False):
     """Load word vectors from ``path``, detecting the format.
 
     Detection: a directory with a ``meta.json`` is engine's own format; a file whose first line
@@ -85,6 +85,8 @@ def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", 
     binary : bool, optional
         The argument of gensim's ``load_word2vec_format``: True means ``format="word2vec"``,
         False ``format="text"``; ignored when ``format`` is given.
+    progress : bool or "always", default False
+        A bar of the bytes read for word2vec/GloVe files (``engine._progress``).
 
     Returns
     -------
@@ -127,4 +129,4 @@ def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", 
             f"{path}: a gensim pickle; load it with engine.load_gensim(path) "
             "(that runs code from the file: only for files you trust)"
         )
-    return read_word2vec(path, format=format, limit=limit, unicode_errors=unicode_errors)
+    return read_word2vec(path, format=format, limit=limit, unicode_errors=unicode_errors, progress=progress)

@@ -24,7 +24,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .. import _kernels
+from .. import _kernels, _progress
 from .._params import Interval, Options, validate_params
 from .._safe_files import disk_errors, new_temp_file, remove_stale
 from ..errors import DuplicateWordWarning, EngineError, FormatError
@@ -115,7 +115,7 @@ def _detect(path, sample, format):
 
 
 @validate_params(format=[None, Options(FORMATS)], limit=[None, Interval(Integral, 0, None)])
-def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
+def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progress=False):
     """Read a word2vec (binary or text), GloVe or fastText ``.vec`` file into a ``Vectors``.
 
     The parsing runs in the Cython module ``engine.io._formats``; the parsed rows are then
@@ -133,6 +133,8 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     unicode_errors : str, default "strict"
         ``"strict"`` makes bad UTF-8 in a word a FormatError; ``"replace"``/``"ignore"`` as
         Python's ``bytes.decode``.
+    progress : bool or "always", default False
+        A bar of the bytes read (``engine._progress``).
 
     Returns
     -------
@@ -174,7 +176,7 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
         raise FormatError(f"{path}: not a regular file (a device, FIFO or socket)")
     try:
         format, out, (keys, key_to_index, n_dup, first_dup) = _parse(
-            path, format, int(limit or 0), unicode_errors
+            path, format, int(limit or 0), unicode_errors, progress
         )
     except _DECOMPRESS_ERRORS as e:
         raise FormatError(
@@ -194,7 +196,7 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict"):
     return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
 
 
-def _parse(path, format, limit, unicode_errors):
+def _parse(path, format, limit, unicode_errors, progress=False):
     """Detect, size and parse ``path``: ``(format, rows, (keys, key_to_index, n_dup, first_dup))``."""
     compressed = _compression(path) is not None
     note = " of the decompressed data" if compressed else ""
@@ -210,8 +212,10 @@ def _parse(path, format, limit, unicode_errors):
     else:
         _check_size(path, format, n_read, dim, header_len)
     rows = _Rows(path, n, n_read, dim, grows=compressed)
-    with _open_read(path) as f:
-        _skip(f, header_len)
+    size = None if compressed else os.path.getsize(path) - header_len
+    with _open_read(path) as raw:
+        _skip(raw, header_len)
+        f, bar = _progress.reading(raw, size, f"load {os.path.basename(path)}", progress)
         if format == "word2vec":
             parsed = _formats.read_binary(
                 f,
@@ -240,6 +244,8 @@ def _parse(path, format, limit, unicode_errors):
                 rows.grow,
                 line_limit,
             )
+        if bar is not None:
+            bar.close()
     return format, rows.array[: len(parsed[0])], parsed
 
 

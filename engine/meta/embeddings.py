@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .. import _kernels
+from .. import _kernels, _progress
 from .._params import Interval, Options, check
 from ..errors import EngineError
 from ..vectors import Vectors
@@ -63,6 +63,8 @@ class MetaEmbeddings:
         ``1ton`` only: the L2 penalty, relative to the root mean squared singular value of ``C``.
     seed : int
         Seed of every random sample and initialisation (results are deterministic).
+    progress : bool or "always", default False
+        A progress bar of the build's steps on standard error (``engine._progress``).
 
     Attributes
     ----------
@@ -110,7 +112,9 @@ class MetaEmbeddings:
         fill_ridge=0.1,
         ridge=0.01,
         seed=0,
+        progress=False,
     ):
+        step = _progress.bar(total=5, desc="meta-embedding", unit="step", progress=progress)
         args = dict(method=method, vocab=vocab, oov=oov, max_train=max_train, fill_ridge=fill_ridge)
         _check_args(sources, dict(args, ridge=ridge))
         self.method, self.vocab, self.oov = method, vocab, oov
@@ -121,17 +125,23 @@ class MetaEmbeddings:
 
         words, idx = _vocabulary(self.sources, vocab)
         words, idx, n_added = _with_added_words(words, idx, add_words, vocab)
+        step.update()
         shared = np.flatnonzero(np.all(np.stack(idx) >= 0, axis=0))
         train = _sample(shared, int(max_train), rng)
         self.weights, auto = _resolve_weights(weights, self.sources, idx, train, rng)
         scales = np.sqrt(self.weights)
+        step.update()
         words, idx, fills = self._fill(loaded, words, idx, n_added, float(fill_ridge), int(max_train), rng)
+        step.update()
 
         X = [_rows64(v, i[train]) for v, i in zip(self.sources, idx)]
         projs, offsets, d_out, learned = _learn(method, dim, X, scales, float(ridge), rng)
         self.projections = projs if method in ("svd", "1ton", "align") else None
         self.learned = learned
+        step.update()
         self.wv = self._combine(words, idx, fills, scales, projs, offsets, d_out)
+        step.update()
+        step.close()
         self.report = self._report(len(words), d_out, fills, shared, train, auto)
 
     _parameter_constraints = {

@@ -15,6 +15,7 @@ from ..errors import EngineError
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
+    "FINISHED",
     "save_start",
     "VERSION",
     "load_checkpoint",
@@ -26,6 +27,8 @@ __all__ = [
 
 CHECKPOINT_SUFFIX = ".engine-checkpoint"
 VERSION = 1
+#: what ``resume_state`` returns for an output whose run already finished
+FINISHED = {"finished": True}
 
 
 def save_checkpoint(path, state):
@@ -81,13 +84,11 @@ def save_start(path, job, out_fmt):
 
 
 def resume_state(output, out_fmt, ckpt_path, job):
-    """The checkpoint to resume ``output`` from, checked against the output on disk."""
+    """The checkpoint to resume ``output`` from, checked against the output on disk; None to start
+    afresh; :data:`FINISHED` when the output is there without a checkpoint (nothing to resume)."""
     state = load_checkpoint(ckpt_path, job)
     if state is None and os.path.exists(output) and os.path.getsize(output) > 0:
-        raise EngineError(
-            f"{output}: exists but has no checkpoint ({ckpt_path}): the run that "
-            f"wrote it finished, or was not engine score; nothing to resume"
-        )
+        return FINISHED  # the run that wrote it finished (its checkpoint is removed last)
     if (
         state is not None
         and out_fmt != "parquet"

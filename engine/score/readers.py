@@ -15,6 +15,7 @@ skipped); a line that is not UTF-8 is a bad row, named by its line.
 """
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -23,7 +24,16 @@ from itertools import repeat
 from ..errors import EngineError, FormatError
 from .tables import detect_format, pyarrow
 
-__all__ = ["BadRowError", "describe", "iter_texts", "open_reader", "read_rows", "where"]
+__all__ = [
+    "BadRowError",
+    "describe",
+    "iter_texts",
+    "open_reader",
+    "read_rows",
+    "resolve_text_field",
+    "text_field_of",
+    "where",
+]
 
 
 class BadRowError(FormatError):
@@ -44,7 +54,8 @@ def open_reader(path, fmt, text_field, id_field=None):
     fmt : str or None
         ``"jsonl"``, ``"csv"``, ``"tsv"``, ``"parquet"`` or ``"text"``; None: by extension.
     text_field, id_field : str
-        The column holding the text, and an optional one holding an id (not for plain text).
+        The column holding the text (None: chosen by :func:`text_field_of` from the first
+        record), and an optional one holding an id (not for plain text).
 
     Returns
     -------
@@ -166,7 +177,8 @@ class _JsonlReader(_Reader):
         n = 0
         first = True
         lines = []
-        for raw in self.f:
+        source = self._infer(self.f) if self.text_field is None else self.f
+        for raw in source:
             n += 1
             self.done += len(raw)
             if n <= skip:
@@ -181,6 +193,19 @@ class _JsonlReader(_Reader):
                 lines = []
         if lines:
             yield from self._block(lines, n - len(lines) + 1)
+
+    def _infer(self, f):
+        """Choose the text field from the first JSON object (:func:`text_field_of`); the lines
+        read to find it are read again after."""
+        head = []
+        for raw in f:
+            head.append(raw)
+            rec = self._parse(raw[3:] if len(head) == 1 and raw.startswith(b"\xef\xbb\xbf") else raw)
+            if type(rec) is dict:
+                strings = [k for k, v in rec.items() if type(v) is str]
+                self.text_field = text_field_of(self.name, list(rec), strings, self.id_field)
+                break
+        return itertools.chain(head, f)
 
     def _block(self, lines, start):
         # One json.loads over "[line,line,...]" runs in C. It is trusted only when every line is
@@ -289,6 +314,8 @@ class _CsvReader(_Reader):
         except csv.Error as e:
             raise FormatError(f"{self.name}: line 1: the header is not valid CSV ({e})") from None
         where = {name: i for i, name in enumerate(header)}
+        if self.text_field is None:
+            self.text_field = text_field_of(self.name, header, header, self.id_field)
         if self.text_field not in where:
             raise FormatError(
                 f"{self.name}: line 1: no column {self.text_field!r} in the header "
@@ -345,6 +372,14 @@ class _ParquetReader(_Reader):
             self.f.close()
             raise FormatError(f"{path}: not a readable Parquet file ({e})") from None
         names = self.pf.schema_arrow.names
+        if text_field is None:
+            schema = self.pf.schema_arrow
+            strings = [n for n in names if pa.types.is_string(schema.field(n).type)]
+            try:
+                text_field = self.text_field = text_field_of(path, names, strings, id_field)
+            except FormatError:
+                self.f.close()
+                raise
         for field in (text_field, id_field):
             if field is not None and field not in names:
                 self.f.close()
@@ -407,6 +442,56 @@ class _TextReader(_Reader):
                 yield n, None, None, f"not valid UTF-8 (byte {e.start + 1} of the line)"
                 continue
             yield n, text.rstrip("\r\n"), None, None
+
+
+def resolve_text_field(path, fmt, text_field, id_field=None):
+    """``text_field``, or when None the one :func:`text_field_of` chooses from the first record
+    of ``path`` (standard input is not read ahead: None, chosen while it streams)."""
+    if text_field is not None or path == "-" or detect_format(path, fmt) == "text":
+        return text_field
+    with open_reader(path, fmt, None, id_field) as reader:
+        next(iter(reader.records()), None)
+        return reader.text_field
+
+
+#: the names a text column conventionally has, chosen (in this order) when no field is named
+TEXT_NAMES = ("text", "body", "content", "sentence", "document", "message", "review", "comment")
+
+
+def text_field_of(name, fields, strings, id_field=None):
+    """The text field of a table whose text field was not named: a conventional name
+    (:data:`TEXT_NAMES`), else its only text field; else a FormatError listing the fields.
+
+    Parameters
+    ----------
+    name : str
+        The table, for the message.
+    fields : list of str
+        Its fields (a JSON object's keys, a CSV header, Parquet columns).
+    strings : list of str
+        Those whose values are text.
+    id_field : str, optional
+        Not a candidate.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text_field_of("t.jsonl", ["id", "body"], ["id", "body"], "id")
+    'body'
+    >>> text_field_of("t.jsonl", ["title", "text"], ["title", "text"])
+    'text'
+    """
+    for conventional in TEXT_NAMES:
+        if conventional in strings and conventional != id_field:
+            return conventional
+    candidates = [f for f in strings if f != id_field]
+    if len(candidates) == 1:
+        return candidates[0]
+    listed = ", ".join(map(str, fields)) or "none"
+    raise FormatError(f"{name}: which field holds the text? name it with --field (fields: {listed})")
 
 
 def where(reader, line):

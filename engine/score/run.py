@@ -18,7 +18,7 @@ from . import checkpoint
 from .checkpoint import CHECKPOINT_SUFFIX, lock_output, unlock_output
 from .executors import Done, local_executor
 from .progress import Progress, rate
-from .readers import BadRowError, is_regular, open_reader, where
+from .readers import BadRowError, is_regular, open_reader, resolve_text_field, where
 from .tables import detect_format
 from .tasks import check_columns
 from .writers import open_writer
@@ -39,12 +39,17 @@ class Summary:
     resumed_from: int
     seconds: float
     output: str
+    finished_before: bool = False  # --resume of a finished run: nothing done, the output untouched
 
     @property
     def rows_per_second(self):
         return (self.rows - self.resumed_from) / self.seconds if self.seconds > 0 else 0.0
 
     def line(self):
+        if self.finished_before:
+            return (
+                f"engine score: {self.output} is complete (no checkpoint): nothing to resume, left as it is"
+            )
         resumed = f", resumed after {self.resumed_from:,}" if self.resumed_from else ""
         return (
             f"engine score: {self.rows:,} rows written to {self.output}, {self.skipped:,} skipped"
@@ -82,7 +87,9 @@ def score_file(
         Path of the vectors; loaded memory-mapped when in engine's format.
     task : ZeroShot, Neighbors or WMDNeighbors
     text_field, id_field : str
-        The column holding the text, and one passed through to the output (first column).
+        The column holding the text (None: a column named ``text``, ``body``, ``content``, ...,
+        else the only text column; ``engine.score.readers.text_field_of``), and one passed
+        through to the output (first column).
     batch_size : int
         Rows read, scored and written at a time; memory is O(batch_size) rows beside the vectors
         (at most three chunks: one read, one scored, one written).
@@ -113,7 +120,8 @@ def score_file(
     2
     """
     run = _Run(input, output, vectors, task, text_field, id_field, input_format, output_format)
-    run.open(resume)
+    if not run.open(resume):
+        return Summary(0, 0, 0, 0.0, output, finished_before=True)
     bar = progress if isinstance(progress, Progress) else Progress(enabled=bool(progress))
     return run.execute(batch_size, on_error, bar, report, executor)
 
@@ -131,6 +139,7 @@ class _Run:
         if len(set(names)) != len(names):
             raise EngineError(f"the id field {id_field!r} has the name of an output column; rename it")
         self.input, self.output, self.vectors, self.task = input, output, vectors, task
+        text_field = resolve_text_field(input, self.in_fmt, text_field, id_field)
         self.text_field, self.id_field = text_field, id_field
         self.ckpt_path = None if output == "-" else output + CHECKPOINT_SUFFIX
         self.job = {  # what a checkpoint must match to be resumed
@@ -144,7 +153,8 @@ class _Run:
         }
 
     def open(self, resume):
-        """Take the output's lock and the checkpoint to resume from, then open the input."""
+        """Take the output's lock and the checkpoint to resume from, then open the input; False
+        (and nothing held) when resuming an output whose run already finished."""
         if resume and self.ckpt_path is None:
             raise EngineError("--resume needs an output file (not standard output)")
         self.lock = lock_output(self.output) if self.ckpt_path else None
@@ -154,12 +164,16 @@ class _Run:
                 if resume
                 else None
             )
+            if self.state is checkpoint.FINISHED:
+                unlock_output(self.lock)
+                return False
             if not resume and self.ckpt_path and os.path.exists(self.ckpt_path):
                 os.remove(self.ckpt_path)  # a crashed run's checkpoint no longer describes the output
             self.reader = open_reader(self.input, self.in_fmt, self.text_field, self.id_field)
         except BaseException:
             unlock_output(self.lock)
             raise
+        return True
 
     def execute(self, batch_size, on_error, bar, report, executor):
         """Read, score, write and checkpoint every chunk; release everything at the end."""

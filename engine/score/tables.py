@@ -66,7 +66,7 @@ def detect_format(path, given=None, what="input", default=None):
     if fmt not in allowed:
         raise EngineError(
             f"{path}: cannot tell the {what} format from the extension {ext or '(none)'!r}; "
-            f"name it with --{what}-format ({', '.join(allowed)})"
+            f"name it with {'--format' if what == 'input' else '--to'} ({', '.join(allowed)})"
         )
     return fmt
 

@@ -332,7 +332,7 @@ class WMD:
         return WmdIndex(self, corpus, num_best=num_best)
 
     @fill_doc
-    def knn(self, queries, corpus, k=10, ict=True):
+    def knn(self, queries, corpus, k=10, ict=True, progress=False):
         """Exact k nearest corpus documents of each query.
 
         Identical to solving every pair and sorting by (distance, index): documents are visited in
@@ -348,11 +348,14 @@ class WMD:
         corpus : sequence of str or list of str
             The documents searched.
         %(k_ict)s
+        progress : bool or "always", default False
+            A progress bar of the queries solved (``engine._progress``).
 
         Returns
         -------
         KnnResult
-            ``distances`` and ``indices`` of shape (len(queries), k), nearest first, and
+            ``distances`` and ``indices`` of shape (len(queries), min(k, len(corpus))), nearest
+            first (a ``k`` above the corpus is clipped, as gensim clips ``topn``), and
             ``n_exact``: how many exact solves each query needed.
 
         Raises
@@ -371,7 +374,7 @@ class WMD:
         >>> r.indices.tolist(), r.distances.round(4).tolist()
         ([[2, 1]], [[0.7071, 1.4142]])
         """
-        return self._prepared(corpus).knn(queries, k=k, ict=ict)
+        return self._prepared(corpus).knn(queries, k=k, ict=ict, progress=progress)
 
     def _prepared(self, corpus):
         """The ``WmdIndex`` of ``corpus``: the last one ``knn`` built if the documents are equal."""

@@ -4,7 +4,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import _kernels, bags
+from .. import _kernels, _progress, bags
 from .._docstrings import fill_doc
 from .._params import is_int
 from ..errors import EngineError
@@ -165,13 +165,15 @@ class WmdIndex:
         return tuple(res)
 
     @fill_doc
-    def knn(self, queries, k=10, ict=True):
+    def knn(self, queries, k=10, ict=True, progress=False):
         """Exact k nearest documents of each query; see ``WMD.knn``.
 
         Parameters
         ----------
         %(queries_documents)s
         %(k_ict)s
+        progress : bool or "always", default False
+            A progress bar of the queries solved (``engine._progress``).
 
         Returns
         -------
@@ -197,9 +199,11 @@ class WmdIndex:
         n_exact = np.zeros(len(Q), dtype=np.int64)
         if k == 0 or len(Q) == 0:
             return KnnResult(dist, idx, n_exact)
-        for rows, D, csr, qcent in self._query_batches(Q, oov):
-            d, i, n = _kernels.wmd_knn(D, csr, self._csr, qcent, self._centroids, k, ict)
-            dist[rows], idx[rows], n_exact[rows] = d, i, n
+        with _progress.bar(total=len(Q), desc="wmd knn", unit="query", progress=progress) as b:
+            for rows, D, csr, qcent in self._query_batches(Q, oov):
+                d, i, n = _kernels.wmd_knn(D, csr, self._csr, qcent, self._centroids, k, ict)
+                dist[rows], idx[rows], n_exact[rows] = d, i, n
+                b.update(len(dist[rows]))
         return KnnResult(dist, idx, n_exact)
 
     @fill_doc
