@@ -31,6 +31,7 @@ lint:
 	$(PYTHON) -m ruff check engine tests benchmarks setup.py
 	$(PYTHON) -m ruff format --check engine tests benchmarks setup.py
 	lint-imports
+	$(PYTHON) -m mypy
 
 test: install-test
 	$(MAKE) lint

@@ -71,7 +71,21 @@ def build_parser():
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMANDS:
         module.add_commands(sub)
+    _quiet_everywhere(p)
     return p
+
+
+def _quiet_everywhere(parser):
+    """``-q/--quiet`` after the command too (``engine convert a b --to text -q``), on every
+    subcommand that does not have its own."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "--quiet" not in child._option_string_actions:
+                    child.add_argument(
+                        "-q", "--quiet", dest="command_quiet", action="store_true", help=argparse.SUPPRESS
+                    )
+                _quiet_everywhere(child)
 
 
 def main(argv=None):

@@ -81,9 +81,10 @@ class _Texts:
 
     def __init__(self, path, fmt, field, progress):
         from .. import _progress
-        from ..score.readers import open_reader
+        from ..score.readers import open_reader, resolve_text_field
 
-        self.reader = open_reader(path, fmt, field)
+        # a file's text field is chosen before any output is written (standard input: as it streams)
+        self.reader = open_reader(path, fmt, resolve_text_field(path, fmt, field))
         scaled = self.reader.unit == "line"
         self.bar = _progress.bar(
             total=self.reader.size,
