@@ -1,11 +1,13 @@
 """Process-wide settings: the thread count every kernel uses."""
 
+from __future__ import annotations
+
 import os
 
 _threads = int(os.environ.get("ENGINE_NUM_THREADS", "0") or 0)
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Set the number of threads every engine kernel (and FAISS) uses.
 
     The setting is process-wide and applies to every kernel call made after it: the exact
@@ -50,7 +52,7 @@ def set_num_threads(n):
         pass
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Return the number of threads engine's kernels use.
 
     Returns

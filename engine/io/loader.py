@@ -1,11 +1,17 @@
 """``engine.load``: one call for every format, detected from the path and its first bytes."""
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from .. import store
 from ..errors import EngineError, FormatError
 from ..vectors import Vectors
 from .word2vec import read_word2vec
+
+if TYPE_CHECKING:
+    from .._typing import PathLike, Progress
 
 
 def load_store(path, mmap=False):
@@ -56,7 +62,16 @@ def load_store(path, mmap=False):
         raise FormatError(f"{os.fspath(path)}: {e}") from None
 
 
-def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None, progress=False):
+def load(
+    path: PathLike,
+    format: str | None = None,
+    *,
+    mmap: bool = False,
+    limit: int | None = None,
+    unicode_errors: str = "strict",
+    binary: bool | None = None,
+    progress: Progress = False,
+) -> Vectors:
     """Load word vectors from ``path``, detecting the format.
 
     Detection: a directory with a ``meta.json`` is engine's own format; a file whose first line

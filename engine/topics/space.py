@@ -1,7 +1,10 @@
 """``TopicSpace``: documents → topic distributions under a gensim LDA model, in batches, and the
 distances, nearest documents and classifier features built on them."""
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +16,12 @@ from .features import TopicFeatures
 from .knn import TopicIndex
 from .measures import MEASURES, as_distributions, is_numeric, pairwise
 from .model import LdaArrays, load_lda
+
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from .._typing import PathLike
+    from .documents import Bags
 
 __all__ = ["TopicSpace"]
 
@@ -77,7 +86,15 @@ class TopicSpace:
     [[(0, ...), (1, ...)]]
     """
 
-    def __init__(self, lda, dictionary=None, *, init="random", random_state=None, tokenizer=None):
+    def __init__(
+        self,
+        lda: Any,
+        dictionary: Any = None,
+        *,
+        init: str = "random",
+        random_state: Any = None,
+        tokenizer: Callable[[str], list[str]] | None = None,
+    ) -> None:
         check("init", init, [Options(inference.INITS)], where="TopicSpace")
         check("tokenizer", tokenizer, [None, callable], where="TopicSpace")
         self.lda = lda
@@ -100,7 +117,9 @@ class TopicSpace:
             )
 
     @classmethod
-    def load(cls, path, dictionary=None, *, mmap=None, **kwargs):
+    def load(
+        cls, path: PathLike, dictionary: Any = None, *, mmap: str | None = None, **kwargs: Any
+    ) -> TopicSpace:
         """A ``TopicSpace`` over a model that ``LdaModel.save`` wrote.
 
         **Warning: the file is a Python pickle; loading it runs code from the file. Only load
@@ -136,7 +155,7 @@ class TopicSpace:
     def __repr__(self):
         return f"<engine.TopicSpace: {self.num_topics} topics, {self.num_terms} words, {self.dtype.name}>"
 
-    def bags(self, documents):
+    def bags(self, documents: Any) -> Bags:
         """Documents as CSR bags of word ids and counts (``engine.topics.documents``).
 
         Parameters
@@ -159,7 +178,9 @@ class TopicSpace:
         """
         return as_bags(documents, self.dictionary, self.num_terms, self.tokenizer)
 
-    def inference(self, documents, gamma=None, init=None):
+    def inference(
+        self, documents: Any, gamma: np.ndarray | None = None, init: str | None = None
+    ) -> np.ndarray:
         """gensim's ``LdaModel.inference``: each document's variational parameter gamma.
 
         Parameters
@@ -195,7 +216,9 @@ class TopicSpace:
             )
         return inference.infer(self._arrays, bags, gamma)[0]
 
-    def transform(self, documents, minimum_probability=None, init=None):
+    def transform(
+        self, documents: Any, minimum_probability: float | None = None, init: str | None = None
+    ) -> np.ndarray:
         """Topic distributions of documents, dense: gensim's ``get_document_topics`` of each.
 
         Parameters
@@ -227,7 +250,9 @@ class TopicSpace:
         check("minimum_probability", mp, [Interval(Real, 0, 1)], where="TopicSpace")
         return inference.distributions(self.inference(documents, init=init), mp)
 
-    def document_topics(self, documents, minimum_probability=None, init=None):
+    def document_topics(
+        self, documents: Any, minimum_probability: float | None = None, init: str | None = None
+    ) -> list[list[tuple[int, float]]]:
         """gensim's ``get_document_topics`` of each document: lists of ``(topic, share)``.
 
         Parameters
@@ -256,7 +281,9 @@ class TopicSpace:
             return as_distributions(x, name, self.num_topics)[0]
         return self.transform(x, minimum_probability)
 
-    def distances(self, a, b=None, measure="hellinger", minimum_probability=None):
+    def distances(
+        self, a: Any, b: Any = None, measure: str = "hellinger", minimum_probability: float | None = None
+    ) -> np.ndarray:
         """Pairwise distances between documents (or topic distributions) of ``a`` and ``b``.
 
         Parameters
@@ -286,7 +313,13 @@ class TopicSpace:
         q = p if b is None else self._distributions(b, "b", minimum_probability)
         return pairwise(p, q, measure)
 
-    def index(self, corpus, measure="hellinger", num_best=None, minimum_probability=None):
+    def index(
+        self,
+        corpus: Any,
+        measure: str = "hellinger",
+        num_best: int | None = None,
+        minimum_probability: float | None = None,
+    ) -> TopicIndex:
         """A corpus prepared for repeated nearest-document queries (``TopicIndex``).
 
         Parameters
@@ -317,7 +350,7 @@ class TopicSpace:
         dists = self._distributions(corpus, "corpus", minimum_probability)
         return TopicIndex(dists, measure, num_best, space=self, minimum_probability=minimum_probability)
 
-    def features(self, measure="hellinger"):
+    def features(self, measure: str = "hellinger") -> TopicFeatures:
         """An encoder of texts into topic features, for ``engine.classify`` (``encoder=``).
 
         Parameters

@@ -1,11 +1,20 @@
 """``WMD``: Word Mover's Distance over a ``Vectors`` — one pair, pairs, matrices; ``emd`` itself."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import _kernels, bags
 from .._docstrings import fill_doc
 from ..errors import EngineError, ShapeError
 from .knn import WmdIndex, all_pairs
+
+if TYPE_CHECKING:
+    from .._typing import Document, Documents, Progress
+    from ..vectors import Vectors
+    from .knn import KnnResult
 
 # Largest cost matrix built at once (entries): batches are cut so it stays near 128 MB.
 _MAX_COST_ENTRIES = 1 << 24
@@ -109,7 +118,7 @@ class WMD:
            [1.4142, 1.4142]])
     """
 
-    def __init__(self, vectors, norm=True, lowercase=True):
+    def __init__(self, vectors: Vectors, norm: bool = True, lowercase: bool = True) -> None:
         from ..vectors import Vectors
 
         if not isinstance(vectors, Vectors):
@@ -130,7 +139,7 @@ class WMD:
 
     # ---- distances -----------------------------------------------------------------------------
     @fill_doc
-    def distance(self, doc1, doc2, method="emd", reg=0.01):
+    def distance(self, doc1: Document, doc2: Document, method: str = "emd", reg: float = 0.01) -> float:
         r"""WMD between two documents, as gensim's ``wmdistance(doc1, doc2)``.
 
         Parameters
@@ -166,7 +175,9 @@ class WMD:
         return bags.wmd_pair(self.vectors, doc1, doc2, self.norm, self.lowercase, m, reg)
 
     @fill_doc
-    def pairwise(self, docs_a, docs_b=None, method="emd", reg=0.01):
+    def pairwise(
+        self, docs_a: Documents, docs_b: Documents | None = None, method: str = "emd", reg: float = 0.01
+    ) -> np.ndarray:
         """Matrix of WMDs between two lists of documents, pairs solved in parallel.
 
         Without ``docs_b``, the symmetric matrix of ``docs_a`` against itself (each unordered pair
@@ -224,7 +235,9 @@ class WMD:
         return out
 
     @fill_doc
-    def pairs(self, docs_a, docs_b, method="emd", reg=0.01):
+    def pairs(
+        self, docs_a: Documents, docs_b: Documents, method: str = "emd", reg: float = 0.01
+    ) -> np.ndarray:
         """WMD of each pair ``(docs_a[i], docs_b[i])``, pairs solved in parallel.
 
         Parameters
@@ -299,7 +312,7 @@ class WMD:
 
     # ---- nearest documents ---------------------------------------------------------------------
     @fill_doc
-    def index(self, corpus, num_best=None):
+    def index(self, corpus: Documents, num_best: int | None = None) -> WmdIndex:
         """Prepare a corpus for repeated queries, as gensim's ``WmdSimilarity``.
 
         Parameters
@@ -332,7 +345,9 @@ class WMD:
         return WmdIndex(self, corpus, num_best=num_best)
 
     @fill_doc
-    def knn(self, queries, corpus, k=10, ict=True, progress=False):
+    def knn(
+        self, queries: Documents, corpus: Documents, k: int = 10, ict: bool = True, progress: Progress = False
+    ) -> KnnResult:
         """Exact k nearest corpus documents of each query.
 
         Identical to solving every pair and sorting by (distance, index): documents are visited in
