@@ -11,7 +11,8 @@ typing.Union[str, int]
 from __future__ import annotations
 
 import os
-from typing import Literal, Sequence, Union
+from collections.abc import Sequence
+from typing import Literal, Union
 
 import numpy as np
 import numpy.typing as npt
