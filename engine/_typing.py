@@ -4,8 +4,8 @@ Modules import them under ``typing.TYPE_CHECKING`` with ``from __future__ import
 so nothing here is imported when engine runs; mypy (``make lint``) and editors read them.
 
 >>> from engine._typing import Key
->>> Key
-typing.Union[str, int]
+>>> Key.__args__
+(<class 'str'>, <class 'int'>)
 """
 
 from __future__ import annotations
