@@ -14,6 +14,7 @@ import time
 import pytest
 
 import engine
+import engine.topics
 from engine.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

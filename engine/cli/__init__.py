@@ -9,6 +9,7 @@ anything else is a bug and keeps its traceback (status 1).
 import argparse
 import difflib
 import re
+import signal
 import sys
 
 from .. import __version__
@@ -109,11 +110,29 @@ def main(argv=None):
     apple 1 apples 0.55...
     0
     """
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        # remembered as well as raised: native code (FAISS checks for signals while it builds)
+        # may take the KeyboardInterrupt and carry on, and Ctrl-C must still end the run
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)
+
     try:
-        return _main(argv)
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: leave the handler alone
+        previous = None
+    try:
+        code = _main(argv)
     except KeyboardInterrupt:
+        code = None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if code is None or interrupted:
         print("engine: interrupted", file=sys.stderr)
         return 130
+    return code
 
 
 def _main(argv):

@@ -75,7 +75,7 @@ def _cmd_index(args):
     v = load(vectors, mmap=True, progress=args.progress)
     where = args.index or vectors
     if args.action == "build":
-        if not os.path.isdir(where):
+        if args.index is None and not os.path.isdir(vectors):
             raise EngineError(f"{vectors}: not an engine directory; give --index DIR to save the index")
         params = dict(_key_value(p) for p in args.param)
         index = FaissIndex.build(v, args.kind, progress=args.progress, **params)
