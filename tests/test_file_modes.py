@@ -23,7 +23,8 @@ def umask_022():
 
 @pytest.fixture(scope="module")
 def small():
-    return engine.load(engine.datasets.default_path(), limit=300)
+    full = engine.datasets.default_vectors()
+    return engine.Vectors(full.index_to_key[:300], full[full.index_to_key[:300]])
 
 
 def _modes(top):

@@ -1,11 +1,15 @@
 """Progress bars: drawn on a terminal (a pseudo-terminal here), never on a pipe, never with
 ``--quiet``, and never from the library unless ``progress=`` asks for one."""
 
+import fcntl
+import io
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 
 import pytest
 
@@ -18,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("progress")
-    v = engine.load(engine.datasets.default_path(), limit=3000)
+    full = engine.datasets.default_vectors()
+    v = engine.Vectors(full.index_to_key[:3000], full[full.index_to_key[:3000]])
     v.save(str(d / "v.engine"))
     engine.io.write_word2vec(v, str(d / "v.txt"), format="text")
     (d / "texts.txt").write_text("the man and the woman\n" * 2000)
@@ -31,6 +36,8 @@ def _on_pty(argv):
     """Run ``engine ARGV`` with its standard error on a pseudo-terminal; return (status, what the
     terminal received)."""
     master, slave = pty.openpty()
+    # a terminal of 120 columns (a new pty has 0, on which tqdm draws an empty line)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
     child = subprocess.Popen(
         [sys.executable, "-m", "engine", *argv],
         stdin=subprocess.DEVNULL,
@@ -99,7 +106,7 @@ def test_the_library_is_quiet_unless_asked(files, capsys):
 
 def test_the_rate_is_the_current_one():
     """tqdm's moving average (smoothing > 0) follows a change of pace; 0 would be the mean."""
-    with _progress.bar(total=10, progress=False) as b:
+    with _progress.bar(total=10, progress="always", file=io.StringIO()) as b:
         assert 0 < b.smoothing == _progress.SMOOTHING < 1
     with pytest.raises(engine.EngineError, match="progress"):
         _progress.bar(progress="sometimes")

@@ -156,6 +156,8 @@ def _main(argv):
         if isinstance(e, OSError) and not isinstance(e, EngineError) and e.filename is None:
             raise  # not about a file the user named: a bug
         return _fail(e)
+    except UnicodeDecodeError as e:  # a reader that does not name the file: still the user's input
+        return _fail(f"an input is not UTF-8 text ({e.reason} at byte {e.start})")
     return 0
 
 
