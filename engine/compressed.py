@@ -137,7 +137,6 @@ def compress(unit, kind):
         raise ShapeError(f"compress: kind must be 'bfloat16' or 'int8', got {kind!r}")
     unit = _kernels.as_matrix(unit, "unit")
     a = _lowp.compress_rows(unit, kind)
-    top = lambda v: float(v.max()) if v.size else 0.0
     return CompressedCopy(
         kind,
         unit.shape[0],
@@ -146,11 +145,15 @@ def compress(unit, kind):
         a["scale"],
         a["rowsum"],
         a["err"],
-        top(a["norm"]),
-        top(a["norm_copy"]),
-        top(a["err"]),
+        _top(a["norm"]),
+        _top(a["norm_copy"]),
+        _top(a["err"]),
         fingerprint(unit),
     )
+
+
+def _top(v):
+    return float(v.max()) if v.size else 0.0
 
 
 def check_copy(copy, unit):

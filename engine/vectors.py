@@ -10,7 +10,7 @@ gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word co
 
 import numpy as np
 
-from . import _kernels, bags, evaluation, store
+from . import _kernels, bags, compressed_store, evaluation, store
 from ._docstrings import fill_doc
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
@@ -185,7 +185,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
         meta = {"source": f"gensim {type(model).__name__}"}
         return cls(keys, kv.vectors, counts, ngrams=ngrams, meta=meta)
 
-    def save(self, path):
+    def save(self, path, compressed=None):
         """Save in engine's own format (a directory); load it back with ``engine.load``.
 
         The directory holds ``vectors.npy`` (the unit rows, memory-mappable), ``norms.npy``,
@@ -197,6 +197,10 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
         ----------
         path : str or PathLike
             The directory to write; an existing one is replaced only once the new one is whole.
+        compressed : None, bool, str or sequence of str, optional
+            Compressed copies to keep beside the rows (``engine.compressed_store``): None keeps
+            those built by ``compress``; True both kinds; "bfloat16" / "int8" (or both) build
+            any that is missing; False none.
 
         Raises
         ------
@@ -226,6 +230,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
             ngrams=self.ngrams,
             provenance=self.meta,
         )
+        self._compressed = compressed_store.write_copies(path, self._unit, self._copies(), compressed)
 
     # ---- the container ----
     def __len__(self):
