@@ -186,7 +186,10 @@ def test_api_precisions_and_errors():
     v.compress()
     for p in ("auto", "float32", "bfloat16", "int8"):
         a = v.most_similar_batch(["w1", "w2"], topn=5, precision=p)
-        assert [w for w, _ in a[0]] == [w for w, _ in v.most_similar("w1", topn=5)]
+        assert a[0] == v.most_similar("w1", topn=5, precision="float32")
+        assert v.most_similar("w1", topn=5, precision=p) == a[0]
+        b = v.most_similar(positive=["w1", "w4"], negative=["w2"], topn=5, precision=p)
+        assert b == v.most_similar(positive=["w1", "w4"], negative=["w2"], topn=5, precision="float32")
         s, i = v.analogies(["w1"], ["w2"], ["w3"], topn=4, precision=p)
         s0, i0 = v.analogies(["w1"], ["w2"], ["w3"], topn=4, precision="float32")
         assert np.array_equal(i, i0)
