@@ -67,8 +67,8 @@ def compress_rows(matrix, kind):
     Examples
     --------
     >>> c = compress_rows(np.eye(2, dtype=np.float32), "int8")
-    >>> c["data"].shape, c["err"].tolist()
-    ((32, 64), [0.0, 0.0])
+    >>> c["data"].shape, bool((c["err"] < 1e-8).all())
+    ((32, 64), True)
     """
     if kind not in KINDS:
         raise ShapeError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
