@@ -173,6 +173,7 @@ def _amx_peak_flops(threads):
 
 _RSS_SCRIPT = """
 import sys, numpy as np, engine
+engine._kernels.sgemm_address()  # scipy's BLAS loaded in every process alike
 v = engine.load(sys.argv[1], mmap=True)
 q = np.ascontiguousarray(v.unit[:: max(1, len(v) // 256)][:256])
 for _ in range(3):
