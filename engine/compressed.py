@@ -93,7 +93,7 @@ class CompressedCopy(NamedTuple):
 
 
 def fingerprint(unit):
-    """A cheap fingerprint of a float32 matrix: its shape and a hash of 64 of its rows.
+    """A cheap fingerprint of a float32 matrix: its shape and a hash of its first and last 32 rows.
 
     Enough to tell a copy built for another matrix, or a matrix rebuilt since (every row of a
     rebuilt unit matrix changes): the copy's own checksum guards its bytes.
@@ -106,7 +106,9 @@ def fingerprint(unit):
     import hashlib
 
     n, d = unit.shape
-    rows = np.unique(np.linspace(0, max(n - 1, 0), num=min(n, 64)).astype(np.int64))
+    # the first and last 32 rows: two places in a memory-mapped file, not 64 (each page fault
+    # may map far more than a row); a rebuilt matrix changes every row, another matrix its first
+    rows = np.unique(np.r_[np.arange(min(n, 32)), np.arange(max(0, n - 32), n)]).astype(np.int64)
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{n}x{d}".encode())
     h.update(np.ascontiguousarray(unit[rows], dtype=np.float32).tobytes())
@@ -208,11 +210,17 @@ def search(unit, copy, queries, k, lo=0, hi=None, exclude=None):
     return _lowp.topk_lowp(copy, unit, queries, k, lo, hi, exclude)
 
 
-# Measured on this project's machine (docs/compressed-search.md): which precision answers fastest
-# per batch size. Batch 1-8 is memory-bound (fewest bytes win: int8); larger batches are
-# compute-bound, where AMX bf16 tiles win on the spr path and int8 otherwise.
-_AUTO = {"spr": ((8, "int8"), (None, "bfloat16"))}
-_AUTO_DEFAULT = ((None, "int8"),)
+# Which copy answers fastest, per dispatch path and batch size: (largest batch, preferences);
+# no preference left means float32. Measured on this project's machine (Xeon with AMX, 100k x
+# 300, k = 10, one thread; docs/compressed-search.md): on spr int8 leads at every batch (VNNI
+# for a few queries, AMX tiles beyond); elsewhere the copies win while the scan is memory-bound
+# (int8 up to ~32 queries on avx2/avx512, bf16 for a few on the scalar baseline) and float32's
+# sgemm wins after.
+_AUTO = {
+    "spr": ((None, ("int8", "bfloat16")),),
+    "baseline": ((8, ("bfloat16", "int8")), (None, ())),
+}
+_AUTO_DEFAULT = ((32, ("int8", "bfloat16")), (None, ()))
 
 
 def choose(precision, copies, n_queries):
@@ -253,9 +261,7 @@ def choose(precision, copies, n_queries):
                 f"Vectors.compress({precision!r}) or load one saved with them"
             )
         return precision
-    for limit, kind in _AUTO.get(_dispatch.path, _AUTO_DEFAULT):
+    for limit, kinds in _AUTO.get(_dispatch.path, _AUTO_DEFAULT):
         if limit is None or n_queries <= limit:
-            if kind in copies:
-                return kind
-            return next(iter(sorted(copies)), "float32")
+            return next((k for k in kinds if k in copies), "float32")
     return "float32"

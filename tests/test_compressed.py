@@ -251,3 +251,18 @@ def test_convert_adds_copies_in_place(tmp_path, capsys):
 
 def test_paths_listed():
     assert set(_kernels.supported_paths()) <= set(PATHS)
+
+
+def test_auto_follows_the_measured_table():
+    X = unit_rows(np.random.default_rng(1).standard_normal((40, 6)))
+    both = {k: compressed.compress(X, k) for k in KINDS}
+    assert compressed.choose("auto", {}, 1) == "float32"
+    assert compressed.choose("float32", both, 1) == "float32"
+    for path in _kernels.supported_paths():
+        with _kernels.using_path(path):
+            for n_queries in (1, 8, 33, 256):
+                limit_kinds = compressed._AUTO.get(path, compressed._AUTO_DEFAULT)
+                want = next(kinds for limit, kinds in limit_kinds if limit is None or n_queries <= limit)
+                assert compressed.choose("auto", both, n_queries) == (want[0] if want else "float32")
+                only = {"bfloat16": both["bfloat16"]}
+                assert compressed.choose("auto", only, n_queries) == ("bfloat16" if want else "float32")
