@@ -491,16 +491,40 @@ struct Select {
     }
 };
 
+// Where the float32 rows are read for the re-score: the matrix in memory, or (fd >= 0) the file
+// it is mapped from, by pread: a memory-mapped matrix then never enters the resident set for
+// the few scattered rows a re-rank reads (each page fault would map a whole page-cache folio).
+struct Rows32 {
+    const float* X;
+    index_t d;
+    int fd = -1;
+    std::int64_t offset = 0;  // bytes from the file's start to row 0
+};
+
 // The float32 kernel's own score of row `id` for query q (csrc/topk.hpp: the same arithmetic as
 // its small-batch path, so the re-scored values are the float32 kernel's, bit for bit).
-inline float score32(const float* X, index_t d, index_t id, const float* q) {
+inline float score32(const Rows32& R, index_t id, const float* q, float* buf) {
+    const float* x = R.X + id * R.d;
+#if defined(__unix__) || defined(__APPLE__)
+    if (R.fd >= 0) {
+        const size_t want = static_cast<size_t>(R.d) * sizeof(float);
+        size_t got = 0;
+        const std::int64_t at = R.offset + static_cast<std::int64_t>(id) * static_cast<std::int64_t>(want);
+        while (got < want) {
+            const ssize_t r = pread(R.fd, reinterpret_cast<char*>(buf) + got, want - got, at + static_cast<std::int64_t>(got));
+            if (r <= 0) break;
+            got += static_cast<size_t>(r);
+        }
+        if (got == want) x = buf;  // else (an I/O error): the mapping, which holds the same bytes
+    }
+#endif
     float s;
-    search::dots_small(X + id * d, 1, d, q, 1, &s, 1);
+    search::dots_small(x, 1, R.d, q, 1, &s, 1);
     return s;
 }
 
 // Query j's answer from every thread's heap and candidates: the final cut, the re-score, top k.
-inline index_t finish(const Copy& c, const float* X, const float* q, index_t k, float margin,
+inline index_t finish(const Rows32& R, const float* q, index_t k, float margin,
                       const std::vector<const Hit*>& heaps, const std::vector<index_t>& heap_n,
                       const std::vector<const std::vector<Hit>*>& cands, float* os, std::int64_t* oi) {
     std::vector<float> best;
@@ -512,9 +536,10 @@ inline index_t finish(const Copy& c, const float* X, const float* q, index_t k, 
         cut = float_down(double(best[k - 1]) - double(margin));
     }
     std::vector<Hit> all;
+    std::vector<float> buf(static_cast<size_t>(R.d));
     for (const auto* cv : cands)
         for (const Hit& h : *cv)
-            if (h.score >= cut) all.push_back({score32(X, c.d, h.id, q), h.id});
+            if (h.score >= cut) all.push_back({score32(R, h.id, q, buf.data()), h.id});
     const index_t got = std::min<index_t>(k, static_cast<index_t>(all.size()));
     std::partial_sort(all.begin(), all.begin() + got, all.end(), ranks_before);
     for (index_t i = 0; i < k; ++i) {
@@ -560,16 +585,19 @@ inline void scan_tile(const Copy& c, const Queries& P, index_t r0, index_t r1, i
 // Top k of rows [lo, hi) of the float32 matrix X (n x d) for the nq queries Q (float32, unit
 // rows as the float32 kernel takes them), through the copy c of X. Exclusions as csrc/topk.hpp's
 // (CSR of sorted global rows). n_rescored[j]: how many rows were re-scored in float32 for query j.
-// amx: the caller's word that this thread may use AMX tiles (the OS granted them).
+// amx: the caller's word that this thread may use AMX tiles (the OS granted them). fd >= 0: X is
+// mapped from that open file, row 0 at byte fd_offset; the re-score reads the rows from it.
 inline void topk(const Copy& c, const float* X, index_t lo, index_t hi, const float* Q, index_t nq,
-                 index_t k, const std::int64_t* ex_ptr, const std::int64_t* ex_ids, bool amx,
-                 float* out_scores, std::int64_t* out_ids, std::int64_t* n_rescored, int n_threads) {
+                 index_t k, const std::int64_t* ex_ptr, const std::int64_t* ex_ids, bool amx, int fd,
+                 std::int64_t fd_offset, float* out_scores, std::int64_t* out_ids,
+                 std::int64_t* n_rescored, int n_threads) {
     if (nq <= 0 || k <= 0 || hi <= lo) return;
 #if !defined(ENGINE_LOWP_SPR)
     amx = false;
 #endif
     Queries P;
     prepare(c, Q, nq, P, n_threads);
+    const Rows32 rows32{X, c.d, fd, fd_offset};
     const bool small = nq <= kVertMax;
     amx = amx && !small;
     const index_t first = lo / kRowAlign * kRowAlign, end = (hi + kRowAlign - 1) / kRowAlign * kRowAlign;
@@ -619,7 +647,7 @@ inline void topk(const Copy& c, const float* X, index_t lo, index_t hi, const fl
                     hp[u] = heaps.data() + slot * k, hn[u] = heap_n[slot], cv[u] = &cands[slot];
                 }
                 const index_t g = i0 + j;
-                n_rescored[g] = finish(c, X, Q + g * c.d, k, P.margin[g], hp, hn, cv,
+                n_rescored[g] = finish(rows32, Q + g * c.d, k, P.margin[g], hp, hn, cv,
                                        out_scores + g * k, out_ids + g * k);
             }
         }

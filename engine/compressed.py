@@ -207,7 +207,31 @@ def search(unit, copy, queries, k, lo=0, hi=None, exclude=None):
     >>> search(X, compress(X, "bfloat16"), X[1:2], 2)[1].tolist()
     [[1, 0]]
     """
-    return _lowp.topk_lowp(copy, unit, queries, k, lo, hi, exclude)
+    return _lowp.topk_lowp(copy, unit, queries, k, lo, hi, exclude, source=mapped_file(unit))
+
+
+def mapped_file(unit):
+    """``(descriptor, offset of row 0)`` of the file ``unit`` is mapped from, else None.
+
+    For a whole matrix mapped by engine's own loader (``engine._npy.load_npy`` keeps a
+    descriptor of the very file mapped, whatever its path becomes).
+    A search through a copy then reads its few re-scored float32 rows from the file instead of
+    the mapping: a page fault maps a whole page-cache folio (up to 2 MB on Linux with large
+    folios), so a few thousand scattered rows would bring most of the matrix into memory.
+
+    Examples
+    --------
+    >>> mapped_file(np.eye(2, dtype=np.float32)) is None
+    True
+    """
+    m = unit
+    while m is not None and not isinstance(m, np.memmap):
+        m = getattr(m, "base", None)
+    if m is None or getattr(m, "engine_fd", None) is None or m.shape != unit.shape:
+        return None
+    if m.ctypes.data != unit.ctypes.data or m.dtype != unit.dtype or not m.flags.c_contiguous:
+        return None
+    return m.engine_fd, int(m.offset)
 
 
 # Which copy answers fastest, per dispatch path and batch size: (largest batch, preferences);

@@ -220,8 +220,18 @@ def test_save_load_mmap_checksum_and_stale(tmp_path):
     w = engine.load(path, mmap=True)
     assert sorted(w._copies()) == list(KINDS)
     assert isinstance(w._copies()["int8"].data, np.memmap)
+    assert compressed.mapped_file(w.unit) is not None  # re-scores read rows with pread
+    before = {p: w.search(["w3"], k=7, precision=p) for p in KINDS}
     for p in KINDS:
-        assert np.array_equal(w.search(["w3"], k=7, precision=p)[1], v.search(["w3"], k=7, precision=p)[1])
+        assert np.array_equal(before[p][1], v.search(["w3"], k=7, precision=p)[1])
+    # the directory replaced under a loaded Vectors: its descriptor still reads its own file
+    engine.Vectors([f"w{i}" for i in range(70)], rng.standard_normal((70, 12))).save(tmp_path / "x")
+    v.save(path, compressed=True)
+    engine.Vectors([f"w{i}" for i in range(70)], rng.standard_normal((70, 12))).save(path, compressed=True)
+    for p in KINDS:
+        after = w.search(["w3"], k=7, precision=p)
+        assert np.array_equal(after[0], before[p][0]) and np.array_equal(after[1], before[p][1])
+    v.save(path, compressed=True)
     # a flipped byte in the codes: refused on load, never a wrong answer
     codes = path / "compressed-int8" / "codes.npy"
     raw = bytearray(codes.read_bytes())

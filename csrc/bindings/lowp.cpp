@@ -28,8 +28,8 @@ void compress(const KernelTable& kt, int kind, const f32& X, py::array& out, f32
 void topk(const KernelTable& kt, int kind, const py::array& data, const f32& scale,
           const i32& rowsum, index_t n, double max_norm, double max_norm_copy, double max_err,
           const f32& X, index_t lo, index_t hi, const f32& Q, index_t k, const i64& ex_ptr,
-          const i64& ex_ids, bool amx, f32& out_scores, i64& out_ids, i64& n_rescored,
-          int n_threads) {
+          const i64& ex_ids, bool amx, int fd, std::int64_t fd_offset, f32& out_scores,
+          i64& out_ids, i64& n_rescored, int n_threads) {
     Copy c;
     c.kind = kind;
     c.data = data.data();
@@ -43,7 +43,7 @@ void topk(const KernelTable& kt, int kind, const py::array& data, const f32& sca
     std::int64_t *oi = out_ids.mutable_data(), *nr = n_rescored.mutable_data();
     const auto nq = out_scores.shape(0);
     py::gil_scoped_release nogil;
-    kt.lowp_topk(c, x, lo, hi, q, nq, k, ep, ei, amx, os, oi, nr, n_threads);
+    kt.lowp_topk(c, x, lo, hi, q, nq, k, ep, ei, amx, fd, fd_offset, os, oi, nr, n_threads);
 }
 
 }  // namespace
@@ -55,8 +55,8 @@ void bind_lowp(py::module_& m, const KernelTable& k) {
     def_kernel(m, "lowp_topk", k, &topk, py::arg("kind"), py::arg("data"), py::arg("scale"),
                py::arg("rowsum"), py::arg("n"), py::arg("max_norm"), py::arg("max_norm_copy"),
                py::arg("max_err"), py::arg("X"), py::arg("lo"), py::arg("hi"), py::arg("Q"),
-               py::arg("k"), py::arg("ex_ptr"), py::arg("ex_ids"), py::arg("amx"),
-               py::arg("out_scores"), py::arg("out_ids"), py::arg("n_rescored"),
+               py::arg("k"), py::arg("ex_ptr"), py::arg("ex_ids"), py::arg("amx"), py::arg("fd"),
+               py::arg("fd_offset"), py::arg("out_scores"), py::arg("out_ids"), py::arg("n_rescored"),
                py::arg("n_threads"));
 }
 

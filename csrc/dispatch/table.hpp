@@ -33,8 +33,9 @@ struct KernelTable {
                           float* norm_copy, int n_threads);
     void (*lowp_topk)(const lowp::Copy& c, const float* X, index_t lo, index_t hi, const float* Q,
                       index_t nq, index_t k, const std::int64_t* ex_ptr,
-                      const std::int64_t* ex_ids, bool amx, float* out_scores,
-                      std::int64_t* out_ids, std::int64_t* n_rescored, int n_threads);
+                      const std::int64_t* ex_ids, bool amx, int fd, std::int64_t fd_offset,
+                      float* out_scores, std::int64_t* out_ids, std::int64_t* n_rescored,
+                      int n_threads);
     // csrc/emd.hpp and csrc/wmd.hpp
     double (*emd_cost)(const double* a, int m, const double* b, int n, const double* M,
                        int* status);

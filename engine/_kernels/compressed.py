@@ -113,7 +113,7 @@ def _check_copy(kind, data, scale, rowsum, n, d):
             )
 
 
-def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None):
+def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None, source=None):
     """Exact top-``k`` rows of ``matrix[lo:hi]`` for each query, scanned through ``copy``.
 
     Parameters
@@ -128,6 +128,10 @@ def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None):
         As for ``engine._kernels.topk``.
     amx : bool, optional
         Allow AMX tiles (default: `use_amx`).
+    source : (int, int), optional
+        ``(fd, offset)``: ``matrix`` is mapped from the open file ``fd``, row 0 at byte
+        ``offset``; the re-score then reads its rows with ``pread`` (no page of the mapping is
+        touched, so none enters the resident set).
 
     Returns
     -------
@@ -182,6 +186,7 @@ def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None):
         ex_ptr,
         ex_ids,
         use_amx() if amx is None else bool(amx),
+        *((-1, 0) if source is None else (int(source[0]), int(source[1]))),
         scores,
         ids,
         rescored,
