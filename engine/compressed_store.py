@@ -18,6 +18,7 @@ import shutil
 
 import numpy as np
 
+from ._kernels import compressed as _lowp
 from ._npy import load_npy
 from ._safe_files import disk_errors, exchange_dir, new_temp_dir, read_bounded, remove_stale
 from .compressed import CompressedCopy, check_copy
@@ -151,14 +152,12 @@ def read_copy(path, kind, unit, mmap=False):
     >>> read_copy(path, "bfloat16", X).kind
     'bfloat16'
     """
-    from ._kernels.compressed import DTYPES, padded_shape
-
     folder = copy_dir(path, kind)
     desc = _description(folder, kind)
     n, d = desc["n"], desc["d"]
-    n_pad, dp = padded_shape(n, d)
+    n_pad, dp = _lowp.padded_shape(n, d)
     shapes = {"codes": (n_pad, dp), "scale": (n_pad,), "rowsum": (n_pad,), "err": (n,)}
-    dtypes = {"codes": DTYPES[kind], "scale": np.float32, "rowsum": np.int32, "err": np.float32}
+    dtypes = {"codes": _lowp.DTYPES[kind], "scale": np.float32, "rowsum": np.int32, "err": np.float32}
     arrays = {}
     for name in _FILES:
         p = os.path.join(folder, f"{name}.npy")
