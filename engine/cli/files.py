@@ -1,5 +1,6 @@
 """``engine info`` and ``engine convert``: describe a vectors file, convert between formats."""
 
+import os
 import sys
 
 from ..errors import EngineError
@@ -25,6 +26,13 @@ def add_commands(sub):
         help="input format (default: detected)",
     )
     s.add_argument("--limit", type=int, default=None, help="read only the first LIMIT vectors")
+    s.add_argument(
+        "--compressed",
+        nargs="+",
+        choices=("bfloat16", "int8"),
+        default=None,
+        help="also keep these compressed copies (--to engine; OUTPUT may be INPUT to add them)",
+    )
     s.set_defaults(func=_cmd_convert)
 
 
@@ -57,11 +65,16 @@ def _cmd_convert(args):
         raise EngineError("engine convert: give the output path (-o/--output, or a second argument)")
     if output == "-" and args.to == "engine":
         raise EngineError("engine convert: engine's format is a directory; it cannot go to standard output")
+    if args.compressed and args.to != "engine":
+        raise EngineError("engine convert: --compressed needs --to engine")
+    if args.compressed and os.path.realpath(args.input) == os.path.realpath(output):
+        _add_copies(args.input, args.compressed)
+        return
     with local_path(args.input) as path:
         v = load(path, format=args.format, limit=args.limit, progress=args.progress)
     with output_path(output) as path:
         if args.to == "engine":
-            v.save(path)
+            v.save(path, compressed=args.compressed)
         else:
             write_word2vec(v, path, format=args.to)
     if not args.quiet:  # standard output holds the vectors when they go there
@@ -69,3 +82,13 @@ def _cmd_convert(args):
             f"wrote {len(v)} words × {v.vector_size} dims to {output} ({args.to})",
             file=sys.stderr if output == "-" else sys.stdout,
         )
+
+
+def _add_copies(path, kinds):
+    # an engine directory converted onto itself: only the copies are added, the rows untouched
+    from .. import compressed_store
+    from ..io import load_store
+
+    v = load_store(path, mmap=True)
+    compressed_store.write_copies(path, v.unit, {}, kinds)
+    print(f"added {', '.join(kinds)} copies of {len(v)} words × {v.vector_size} dims to {path}")

@@ -9,6 +9,12 @@ def add_commands(sub):
     s.add_argument("words", nargs="*", help="query words")
     s.add_argument("--file", default=None, help="a file of query words, one per line (- for standard input)")
     add_k(s)
+    s.add_argument(
+        "--precision",
+        choices=("auto", "float32", "bfloat16", "int8"),
+        default="auto",
+        help="scan float32 rows or a compressed copy saved with the vectors (exact either way)",
+    )
     add_vectors_option(s)
     add_output(s, "TSV file of query, rank, word, score")
     s.set_defaults(func=_cmd_search)
@@ -25,7 +31,7 @@ def _cmd_search(args):
     if args.k < 1:
         raise ShapeError(f"search: --k must be at least 1, got {args.k}")
     v = vectors_of(args, progress=args.progress)
-    hits = v.most_similar_batch(queries, topn=args.k)
+    hits = v.most_similar_batch(queries, topn=args.k, precision=args.precision)
     with open_text_output(args.output) as out:
         for q, found in zip(queries, hits):
             for rank, (word, score) in enumerate(found, 1):

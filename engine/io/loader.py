@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .. import store
+from .. import compressed_store, store
 from ..errors import EngineError, FormatError
 from ..vectors import Vectors
 from .word2vec import read_word2vec
@@ -50,7 +50,7 @@ def load_store(path, mmap=False):
     """
     c = store.read(path, mmap=mmap)
     try:
-        return Vectors(
+        v = Vectors(
             c.keys,
             counts=c.counts,
             ngrams=c.ngrams,
@@ -60,6 +60,8 @@ def load_store(path, mmap=False):
         )
     except EngineError as e:
         raise FormatError(f"{os.fspath(path)}: {e}") from None
+    v._compressed = compressed_store.read_copies(path, v._unit, mmap=mmap)  # checked, checksummed
+    return v
 
 
 def load(
