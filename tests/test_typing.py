@@ -42,6 +42,22 @@ def _public_calls():
 
 
 CALLS = dict(_public_calls())
+# Not yet annotated (docs/architecture.md, the rules): the classes whose modules other work was changing
+# when the annotations were added. Each is checked here once annotated: remove it from this set.
+PENDING = {"Vectors", "MetaEmbeddings", "ZeroShotClassifier", "FewShotClassifier", "DocumentVectors"}
+CHECKED = sorted(n for n in CALLS if n.split(".")[0] not in PENDING)
+
+
+def test_pending_is_only_what_is_left():
+    """A class annotated since is taken off PENDING, so that its check runs."""
+    for owner in PENDING & set(engine.__all__):
+        calls = [f for n, f in CALLS.items() if n.split(".")[0] == owner]
+        assert any(
+            p.annotation is inspect.Parameter.empty
+            for f in calls
+            for p in inspect.signature(f).parameters.values()
+            if p.name not in ("self", "cls")
+        ), f"{owner} is annotated now: take it off PENDING"
 
 
 def test_py_typed_ships():
@@ -53,7 +69,7 @@ def test_py_typed_ships():
         assert "py.typed" in f.read()  # in the sdist
 
 
-@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("name", CHECKED)
 def test_public_call_is_annotated(name):
     sig = inspect.signature(CALLS[name])
     missing = [
@@ -65,7 +81,7 @@ def test_public_call_is_annotated(name):
     assert sig.return_annotation is not inspect.Signature.empty, f"{name}: no return annotation"
 
 
-@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("name", CHECKED)
 def test_public_call_has_numpydoc_sections(name):
     f = CALLS[name]
     sig = inspect.signature(f)

@@ -171,7 +171,7 @@ class FaissIndex:
     # ------------------------------------------------------------------ knobs
     @property
     @fill_doc
-    def efSearch(self):
+    def efSearch(self) -> int | None:
         """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
 
         Settable (an int >= 1), also after ``load``; ``EngineError`` on an index without HNSW.
@@ -196,7 +196,7 @@ class FaissIndex:
 
     @property
     @fill_doc
-    def nprobe(self):
+    def nprobe(self) -> int | None:
         """IVF lists visited per query (larger: better recall, slower); None without IVF.
 
         Settable (an int >= 1, capped at ``nlist``); ``EngineError`` on an index without IVF.
@@ -220,7 +220,7 @@ class FaissIndex:
         self.params["nprobe"] = _set_knob(self._ivf(), "nprobe", value, self.kind, "inverted lists", "nlist")
 
     @property
-    def rerank(self):
+    def rerank(self) -> int:
         """Candidates per result re-scored exactly against ``vectors.unit`` (0: off).
 
         Settable (an int >= 0): ``rerank=r`` fetches ``r·k`` candidates and returns their exact
@@ -266,7 +266,7 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ search
     @property
-    def ntotal(self):
+    def ntotal(self) -> int:
         """Number of indexed vectors (the vocabulary size).
 
         Returns
