@@ -197,8 +197,13 @@ def test_api_precisions_and_errors():
         v.search(np.full((1, 8), np.nan), precision="int8")
     with pytest.raises(engine.errors.ShapeError, match="dimensions"):
         v.search(np.ones((1, 7)), precision="int8")
-    with pytest.raises(engine.errors.ShapeError, match="k"):
-        v.search(["w1"], k=51, precision="bfloat16")
+    with pytest.raises(engine.errors.ShapeError, match="k must be at least 1"):
+        v.search(["w1"], k=0, precision="bfloat16")
+    # k above the rows is clipped, as gensim clips topn, on every precision alike
+    for p in ("bfloat16", "int8"):
+        s51, i51 = v.search(["w1"], k=51, precision=p)
+        s50, i50 = v.search(["w1"], k=50, precision="float32")
+        assert np.array_equal(i51, i50) and np.array_equal(s51, s50)
 
 
 def test_copy_of_another_matrix_is_refused():
