@@ -30,6 +30,8 @@ import numpy as np
 if __name__ == "__main__":  # `python benchmarks/bench_index.py` in a source checkout: its engine
     import _checkout  # noqa: F401
 
+import _index_sweep  # noqa: E402  (the HNSW efConstruction × efSearch sweep, beside this script)
+
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
 from engine.index import _HNSW_DEFAULTS, FaissIndex, exact_search, recall_at_k  # noqa: E402
@@ -109,6 +111,8 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
         index, build = harness.once(lambda kind=kind, params=params: FaissIndex.build(v, kind, **params))
         build_s = build.wall
         _, ids = index.search(q, K + 1)
+        if kind == "hnsw":  # the parameters the graph was built and searched with, defaults included
+            params = {k: index.params.get(k, _HNSW_DEFAULTS[k]) for k in ("M", "efConstruction", "efSearch")}
         label = kind + "".join(f" {k}={val}" for k, val in params.items())
         row(
             label,
@@ -125,7 +129,9 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
 
 def targets(rows):
     """The README's targets on one data set's rows, each met or MISSED."""
-    by = {r["method"]: r for r in rows}
+    by = {}
+    for r in rows:  # "hnsw M=32 ..." as "hnsw"; the first "sq8" is the one without rerank
+        by.setdefault(r["method"].split()[0], r)
     out = []
     if "hnsw" in by:
         h = by["hnsw"]
@@ -169,7 +175,7 @@ def row_hnswlib(table, v, unit, rows, q, row):
     h.set_num_threads(engine.get_num_threads())
     ids, _ = h.knn_query(q, k=K + 1)
     row(
-        "hnswlib",
+        "hnswlib M={M} efConstruction={efConstruction} ef={efSearch}".format(**_HNSW_DEFAULTS),
         build_s,
         _serialized_bytes(h.save_index),
         lambda b: h.knn_query(b, k=K + 1),
@@ -177,16 +183,20 @@ def row_hnswlib(table, v, unit, rows, q, row):
     )
 
 
-def run(quick=False, *, tiny=False, threads=None):
-    """Benchmark every kind on the clustered data and the default vectors; one row per method."""
+def run(quick=False, *, tiny=False, threads=None, sweep=False):
+    """Benchmark every kind on the clustered data and the default vectors, then the HNSW sweep;
+    one row per method and per sweep cell (``sweep``: the sweep alone)."""
     size = harness.size_name(quick, tiny)
     p = SIZES[size]
     with harness.limit_threads(threads or engine.get_num_threads()):  # engine, FAISS, BLAS
-        return _run(size, p)
+        return _run(size, p, sweep)
 
 
-def _run(size, p):
+def _run(size, p, sweep_only):
     bench = harness.Bench("index", "FAISS indexes beside hnswlib and exact search", size)
+    if sweep_only:
+        _index_sweep.sweep(bench, size)
+        return bench.finish()
     table = bench.table(
         f"build, memory, queries per second and recall@{K}",
         COLUMNS,
@@ -203,11 +213,16 @@ def _run(size, p):
             v = engine.datasets.default_vectors()
         _bench_dataset(table, name, v, p["n_queries"], n_single, p["repeats"])
         del v
+    _index_sweep.sweep(bench, size)
     return bench.finish()
 
 
 def main(argv=None):
-    harness.main(run, __doc__, argv, [("--threads", int, "threads (default: all cores)")])
+    options = [
+        ("--threads", int, "threads (default: all cores)"),
+        ("--sweep", bool, "only the HNSW efConstruction × efSearch sweep"),
+    ]
+    harness.main(run, __doc__, argv, options)
 
 
 if __name__ == "__main__":

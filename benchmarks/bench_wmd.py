@@ -42,6 +42,7 @@ SIZES = {
     "tiny": dict(
         repeats=1,
         short=10,
+        sinkhorn_pairs=5,
         long=2,
         matrix=20,
         matrix_repeats=1,
@@ -55,6 +56,7 @@ SIZES = {
     "quick": dict(
         repeats=3,
         short=60,
+        sinkhorn_pairs=100,
         long=10,
         matrix=150,
         matrix_repeats=2,
@@ -68,6 +70,7 @@ SIZES = {
     "full": dict(
         repeats=5,
         short=200,
+        sinkhorn_pairs=300,
         long=40,
         matrix=500,
         matrix_repeats=1,
@@ -89,6 +92,18 @@ COLUMNS = [
     ("target", "target", "≥ {}×: {verdict}"),
 ]
 K = 10
+SINKHORN_REGS = (0.1, 0.05, 0.02, 0.01, 0.005)
+SINKHORN_COLUMNS = [
+    ("reg", "reg"),
+    ("pairs", "pairs"),
+    ("mean_rel_err", "mean (S − W) / W", "{:+.3%}"),
+    ("min_rel_err", "min", "{:+.3%}"),
+    ("max_rel_err", "max", "{:+.3%}"),
+    ("within_bound", "within [W, W + reg·log min(m, n)]", "{:.0%}"),
+    ("sinkhorn_ms", "Sinkhorn ms/pair", "{:,.3f}"),
+    ("emd_ms", "exact ms/pair", "{:,.3f}"),
+    ("slower", "Sinkhorn / exact time", "{:.1f}×"),
+]
 
 
 def _add(table, case, engine_t, peer, peer_t, target=None):
@@ -390,6 +405,53 @@ def _random_knn_rows(table, p, repeats):
     )
 
 
+def _sinkhorn_table(bench, v, background, rng, p):
+    """Sinkhorn's error and time beside the exact solver on the same short-document pairs, for
+    each ``reg`` (docs/wmd.md's Sinkhorn paragraph is this table)."""
+    table = bench.table(
+        "Sinkhorn beside the exact solver",
+        SINKHORN_COLUMNS,
+        intro=f"{p['sinkhorn_pairs']} pairs of short documents (20-60 words), 1 thread, WMD.pairs; "
+        "S = Sinkhorn's distance, W = the exact WMD of the same pair; times per pair, medians of "
+        f"{p['repeats']} after a warm-up, Sinkhorn and exact timed alternately. The bound holds once "
+        "Sinkhorn has converged (1,000 iterations at most).",
+    )
+    docs = _windows(background, 2 * p["sinkhorn_pairs"], 20, 60, rng, v.key_to_index)
+    a, b = docs[::2], docs[1::2]
+    wmd = engine.WMD(v)
+    bags = [
+        (len({t for t in x if t in v.key_to_index}), len({t for t in y if t in v.key_to_index}))
+        for x, y in zip(a, b)
+    ]
+    bound = np.log([min(m, n) for m, n in bags])
+    for reg in SINKHORN_REGS:
+        out = {}  # the outputs of the calls timed (compare's check receives them)
+        with harness.limit_threads(1):
+            t = harness.compare(
+                {
+                    "exact": lambda: wmd.pairs(a, b),
+                    "sinkhorn": lambda reg=reg: wmd.pairs(a, b, method="sinkhorn", reg=reg),
+                },
+                p["repeats"],
+                per=len(a),
+                check=lambda o, out=out: out.update(o) is None,
+            )
+        exact, s = out["exact"], out["sinkhorn"]
+        rel = (s - exact) / exact
+        inside = (s >= exact - 1e-9) & (s <= exact + reg * bound + 1e-9)
+        table.add(
+            reg=reg,
+            pairs=len(a),
+            mean_rel_err=float(rel.mean()),
+            min_rel_err=float(rel.min()),
+            max_rel_err=float(rel.max()),
+            within_bound=float(inside.mean()),
+            sinkhorn_ms=t["sinkhorn"].wall * 1e3,
+            emd_ms=t["exact"].wall * 1e3,
+            slower=t["sinkhorn"].wall / t["exact"].wall,
+        )
+
+
 def run(quick=False, *, tiny=False):
     """Run every case; one row per (case, peer)."""
     size = harness.size_name(quick, tiny)
@@ -419,6 +481,7 @@ def run(quick=False, *, tiny=False):
         wmd = _matrix_rows(table, v, kv, background, rng, p)
         _knn_rows(table, v, kv, wmd, background, held_out, rng, p, threads)
         _random_knn_rows(table, p, p["knn_repeats"])
+        _sinkhorn_table(bench, v, background, rng, p)
     finally:
         engine.set_num_threads(threads)
     return bench.finish()

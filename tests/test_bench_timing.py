@@ -128,3 +128,14 @@ def test_limit_threads_refuses_a_library_that_ignores_the_limit(monkeypatch):
         with timing.limit_threads(1):
             pass
     assert engine.get_num_threads() == before  # restored even when refused
+
+
+def test_a_bool_option_is_a_switch_passed_only_when_given():
+    from engine.bench import harness
+
+    def run(quick=False, *, tiny=False, **kw):
+        return quick, tiny, kw
+
+    options = [("--sweep", bool, "only the sweep"), ("--threads", int, "threads")]
+    assert harness.main(run, "doc", ["--tiny", "--sweep"], options) == (False, True, {"sweep": True})
+    assert harness.main(run, "doc", ["--quick", "--threads", "2"], options) == (True, False, {"threads": 2})

@@ -80,12 +80,15 @@ def size_name(quick=False, tiny=False):
 def main(run, doc, argv=None, options=()):
     """The command line of a benchmark script: ``--quick``, ``--tiny`` and ``options``, a list of
     ``(flag, type, help)`` whose values (when given) go to ``run`` as keyword arguments
-    (``--naive-rows`` as ``naive_rows``). Returns what ``run`` returns."""
+    (``--naive-rows`` as ``naive_rows``; a ``bool`` type makes a switch). Returns what ``run`` returns."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="the short run")
     p.add_argument("--tiny", action="store_true", help="the smallest run (checks the code paths only)")
     for flag, type_, help_ in options:
-        p.add_argument(flag, type=type_, default=None, help=help_)
+        if type_ is bool:  # a switch: passed to run as True only when given
+            p.add_argument(flag, action="store_true", default=None, help=help_)
+        else:
+            p.add_argument(flag, type=type_, default=None, help=help_)
     args = vars(p.parse_args(argv))
     quick, tiny = args.pop("quick"), args.pop("tiny")
     return run(quick, tiny=tiny, **{k: v for k, v in args.items() if v is not None})
