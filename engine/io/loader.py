@@ -4,6 +4,7 @@ import os
 
 from .. import store
 from ..errors import EngineError, FormatError
+from ..interop import read_fvocab
 from ..vectors import Vectors
 from .word2vec import read_word2vec
 
@@ -49,6 +50,7 @@ def load_store(path, mmap=False):
             counts=c.counts,
             ngrams=c.ngrams,
             normalized=(c.unit, c.norms),
+            raw=c.raw,
             meta=c.provenance,
             key_to_index=c.key_to_index,
         )
@@ -56,7 +58,17 @@ def load_store(path, mmap=False):
         raise FormatError(f"{os.fspath(path)}: {e}") from None
 
 
-def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None):
+def load(
+    path,
+    format=None,
+    *,
+    mmap=False,
+    limit=None,
+    unicode_errors="strict",
+    binary=None,
+    encoding="utf-8",
+    fvocab=None,
+):
     """Load word vectors from ``path``, detecting the format.
 
     Detection: a directory with a ``meta.json`` is engine's own format; a file whose first line
@@ -85,6 +97,11 @@ def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", 
     binary : bool, optional
         The argument of gensim's ``load_word2vec_format``: True means ``format="word2vec"``,
         False ``format="text"``; ignored when ``format`` is given.
+    encoding : str, default "utf-8"
+        For word2vec/GloVe files only: the encoding of the words, as gensim's ``encoding``.
+    fvocab : str or PathLike, optional
+        For word2vec/GloVe files only: a ``word count`` file (word2vec's ``-save-vocab``)
+        giving ``counts``, as gensim's ``fvocab``.
 
     Returns
     -------
@@ -127,4 +144,15 @@ def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", 
             f"{path}: a gensim pickle; load it with engine.load_gensim(path) "
             "(that runs code from the file: only for files you trust)"
         )
-    return read_word2vec(path, format=format, limit=limit, unicode_errors=unicode_errors)
+    v = read_word2vec(path, format=format, limit=limit, unicode_errors=unicode_errors, encoding=encoding)
+    if fvocab is None:
+        return v
+    counts = read_fvocab(fvocab, v.index_to_key, unicode_errors)
+    return Vectors(
+        v.index_to_key,
+        counts=counts,
+        normalized=(v.unit, v.norms),
+        raw=v.vectors,
+        meta=v.meta,
+        key_to_index=v.key_to_index,
+    )
