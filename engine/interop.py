@@ -9,6 +9,7 @@ it when called (the one upward import the layer contract allows, see docs/archit
 
 import bz2
 import gzip
+import itertools
 import os
 
 import numpy as np
@@ -306,7 +307,7 @@ class InteropMixin:
             _write_atomic(os.fspath(fvocab), lines, append)
         header = f"{len(self) if total_vec is None else total_vec} {self.vector_size}\n".encode()
         records = _records(self.vectors, keys, order, prefix, binary)
-        _write_atomic(os.fspath(fname), _chain([header] if write_header else [], records), append)
+        _write_atomic(os.fspath(fname), itertools.chain([header] if write_header else [], records), append)
 
     def _save_order(self, sort_attr, fvocab):
         """The rows in gensim's writing order: descending ``sort_attr`` (stable), else as stored."""
@@ -333,11 +334,6 @@ def _gensim():
 
         raise DependencyError("to_gensim needs gensim: pip install gensim") from None
     return gensim.models
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
 
 
 def _records(vectors, keys, order, prefix, binary):
