@@ -221,7 +221,7 @@ class GensimMixin:
         Parameters
         ----------
         keys : iterable of str
-            The words wanted (a row number counts as a key, as in gensim).
+            The words wanted (anything else, a row number included, is skipped).
         allow_inference : bool, default True
             Build vectors for words outside the vocabulary from fastText n-grams.
         copy_vecattrs : bool, default False
@@ -244,7 +244,9 @@ class GensimMixin:
         for key in keys:
             if key not in seen:
                 seen.add(key)
-                if key in (self if allow_inference else self.key_to_index):
+                # strings only: gensim takes a row number for a key, then skips it as a duplicate
+                # of the empty slot it preallocated (leaving a None key); here it is just skipped
+                if isinstance(key, str) and key in (self if allow_inference else self.key_to_index):
                     wanted.append(key)
         n = len(wanted)
         rows = np.empty((n, self.vector_size), dtype=np.float32)

@@ -70,6 +70,7 @@ def test_vectors_for_all_as_gensim(w2v, v):
         np.testing.assert_array_equal(ours.vectors, theirs.vectors)
         np.testing.assert_array_equal(ours.counts, theirs.expandos["count"])
         assert ours.ngrams is None
+    assert v.vectors_for_all([0, "human"]).index_to_key == ["human"]  # gensim: ["human", None]
 
 
 def test_vectors_for_all_infers_fasttext_vectors_as_gensim():

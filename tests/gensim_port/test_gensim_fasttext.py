@@ -17,13 +17,25 @@ import numpy as np
 import pytest
 from gensim import utils
 from gensim.models.fasttext import FastText as FT_gensim
-from gensim.test.test_fasttext import BUCKET, TOY_SENTENCES, load_vec
 from gensim.test.utils import common_texts as sentences
 from gensim.test.utils import datapath, get_tmpfile
 
 import engine
 
 pytest.importorskip("ot")  # test_wm_distance's condition in gensim (engine needs no POT for it)
+
+# gensim's module-level helpers, copied: importing gensim.test.test_fasttext needs testfixtures
+BUCKET = 10000
+with open(datapath("toy-data.txt")) as fin:
+    TOY_SENTENCES = [fin.read().strip().split(" ")]
+
+
+def load_vec(fin):
+    fin.readline()  # array shape
+    for line in fin:
+        columns = line.strip().split(" ")
+        word = columns.pop(0)
+        yield word, np.array([float(c) for c in columns], dtype=np.float32)
 
 
 def _vectors(model):

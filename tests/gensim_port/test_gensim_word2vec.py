@@ -120,10 +120,11 @@ class TestWord2VecModel(unittest.TestCase):
             if voc_ours:
                 with open(voc_ours, "rb") as a, open(voc_theirs, "rb") as b:
                     self.assertEqual(a.read(), b.read(), kwargs)
-        for target, kv in ((get_tmpfile("ours.txt"), wv), (get_tmpfile("theirs.txt"), model.wv)):
+        ours, theirs = get_tmpfile("ours.txt"), get_tmpfile("theirs.txt")  # each call a new directory
+        for target, kv in ((ours, wv), (theirs, model.wv)):
             kv.save_word2vec_format(target, binary=False)
             kv.save_word2vec_format(target, binary=False, append=True, write_header=False, prefix="again_")
-        with open(get_tmpfile("ours.txt"), "rb") as a, open(get_tmpfile("theirs.txt"), "rb") as b:
+        with open(ours, "rb") as a, open(theirs, "rb") as b:
             self.assertEqual(a.read(), b.read())
         with self.assertRaises(ValueError):
             engine.Vectors(["a"], np.eye(1)).save_word2vec_format(get_tmpfile("x"), get_tmpfile("y"))
