@@ -137,6 +137,9 @@ def test_fvocab_when_loading(tmp_path, w2v):
         f.write("human 3\n")
     with pytest.raises(KeyError, match="no count"):
         engine.load(p, fvocab=voc)
+    engine.load(p).save(tmp_path / "store")
+    with pytest.raises(engine.EngineError, match="keeps its counts"):
+        engine.load(tmp_path / "store", fvocab=voc)
 
 
 def test_encoding_when_loading(tmp_path):

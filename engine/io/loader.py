@@ -136,6 +136,10 @@ def load(
     if format is None and binary is not None:
         format = "word2vec" if binary else "text"
     if format in (None, "engine") and store.is_store(path):
+        if fvocab is not None:  # the store keeps its own counts
+            raise EngineError(
+                f"{path}: fvocab is for word2vec/GloVe files; an engine directory keeps its counts"
+            )
         return load_store(path, mmap=mmap)
     if format == "engine":
         raise FormatError(f"{path}: not an engine vectors directory (no meta.json)")
