@@ -11,7 +11,7 @@ gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word co
 
 import numpy as np
 
-from . import _kernels, store
+from . import _kernels, compressed_store, store
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
 from .gensim_compat import GensimMixin
@@ -149,7 +149,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
             if getattr(self, name, None) is not None:
                 _readonly(getattr(self, name))
 
-    def save(self, path):
+    def save(self, path, compressed=None):
         """Save in engine's own format (a directory); load it back with ``engine.load``.
 
         The directory holds ``vectors.npy`` (the unit rows, memory-mappable), ``norms.npy``,
@@ -161,6 +161,10 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         ----------
         path : str or PathLike
             The directory to write; an existing one is replaced only once the new one is whole.
+        compressed : None, bool, str or sequence of str, optional
+            Compressed copies to keep beside the rows (``engine.compressed_store``): None keeps
+            those built by ``compress``; True both kinds; "bfloat16" / "int8" (or both) build
+            any that is missing; False none.
 
         Raises
         ------
@@ -191,6 +195,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
             ngrams=self.ngrams,
             provenance=self.meta,
         )
+        self._compressed = compressed_store.write_copies(path, self._unit, self._copies(), compressed)
 
     # ---- saving, and the container ----
     def __len__(self):

@@ -2,7 +2,7 @@
 
 import os
 
-from .. import store
+from .. import compressed_store, store
 from ..errors import EngineError, FormatError
 from ..interop import read_fvocab
 from ..vectors import Vectors
@@ -45,7 +45,7 @@ def load_store(path, mmap=False):
     """
     c = store.read(path, mmap=mmap)
     try:
-        return Vectors(
+        v = Vectors(
             c.keys,
             counts=c.counts,
             ngrams=c.ngrams,
@@ -56,6 +56,8 @@ def load_store(path, mmap=False):
         )
     except EngineError as e:
         raise FormatError(f"{os.fspath(path)}: {e}") from None
+    v._compressed = compressed_store.read_copies(path, v._unit, mmap=mmap)  # checked, checksummed
+    return v
 
 
 def load(
