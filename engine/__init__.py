@@ -9,7 +9,7 @@ kernels; every loader returns one and every capability takes one.
   ``Vectors.from_gensim``, ``Vectors.save``.
 - Capabilities, imported on first use so that ``import engine`` stays light: ``WMD`` (Word
   Mover's Distance), ``FaissIndex``, ``MetaEmbeddings``, ``ZeroShotClassifier``,
-  ``FewShotClassifier``, ``ContextualEncoder``, ``TopicSpace`` (gensim LDA models as a
+  ``FewShotClassifier``, ``DocumentVectors`` (a scikit-learn transformer of texts), ``ContextualEncoder``, ``TopicSpace`` (gensim LDA models as a
   similarity space).
 - Settings: ``set_num_threads`` / ``get_num_threads``; ``cpu_info`` (the CPU and the kernel path).
 - Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
@@ -41,6 +41,7 @@ _LAZY = {
     "MetaEmbeddings": (".meta", "MetaEmbeddings"),
     "ZeroShotClassifier": (".classify", "ZeroShotClassifier"),
     "FewShotClassifier": (".classify", "FewShotClassifier"),
+    "DocumentVectors": (".classify", "DocumentVectors"),
     "ContextualEncoder": (".contextual", "ContextualEncoder"),
     "TopicSpace": (".topics", "TopicSpace"),
 }

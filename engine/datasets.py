@@ -151,7 +151,8 @@ def default_path() -> str:
     from . import store
     from .vectors import Vectors
 
-    path = os.path.join(cache_dir(), f"minilm-words-v{_CACHE_VERSION}")
+    # v2: the store keeps the table's rows as they are (raw.npy), so v[word] is the model's row
+    path = os.path.join(cache_dir(), "minilm-words-v2")
     if not store.is_store(path):
         words, table = minilm_table()
         meta = {

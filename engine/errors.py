@@ -32,6 +32,9 @@ class EngineError(Exception):
 class FormatError(EngineError, ValueError):
     """A file is malformed. The message names the file and the line or byte offset.
 
+    A file that ends early is a ``TruncatedFileError`` (also an ``EOFError``), a word that is
+    not valid UTF-8 a ``WordDecodingError`` (also a ``UnicodeDecodeError``), as gensim raises.
+
     Examples
     --------
     >>> import engine, os, tempfile
@@ -43,6 +46,64 @@ class FormatError(EngineError, ValueError):
     ...     print("line 2" in str(e))
     True
     """
+
+
+class TruncatedFileError(FormatError, EOFError):
+    """A vectors file ends before the vectors its header announces. Also an ``EOFError``, as gensim raises.
+
+    The message names the file and where it ends.
+
+    Examples
+    --------
+    >>> import engine, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> _ = open(path, "w").write("3 2\\na 1 2\\n")
+    >>> try:
+    ...     engine.load(path)
+    ... except EOFError as e:
+    ...     print(type(e).__name__, isinstance(e, engine.FormatError))
+    TruncatedFileError True
+    """
+
+
+class WordDecodingError(FormatError, UnicodeDecodeError):
+    """A word in a vectors file is not valid in its encoding. Also a ``UnicodeDecodeError``, as gensim raises.
+
+    The message names the file and the word's line or byte offset; ``unicode_errors="replace"``
+    or ``"ignore"`` loads such files anyway.
+
+    Parameters
+    ----------
+    message : str
+        What the user reads.
+    encoding : str, default "utf-8"
+        The encoding that failed.
+    word : bytes, default b""
+        The bytes of the word.
+    start, end : int, default 0, 1
+        The bad bytes' span in ``word``.
+
+    Examples
+    --------
+    >>> import engine, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> _ = open(path, "wb").write(b"1 2\\n\\xff 1 2\\n")
+    >>> try:
+    ...     engine.load(path)
+    ... except UnicodeDecodeError as e:
+    ...     print(type(e).__name__, "line 2" in str(e))
+    WordDecodingError True
+    """
+
+    def __init__(self, message, encoding="utf-8", word=b"", start=0, end=1):
+        UnicodeDecodeError.__init__(self, encoding, bytes(word), start, end, message)
+        self.message = message
+
+    def __reduce__(self):  # picklable with its own arguments (UnicodeDecodeError's differ)
+        return (type(self), (self.message, self.encoding, self.object, self.start, self.end))
+
+    def __str__(self):  # UnicodeDecodeError would print its own summary instead of the message
+        return self.message
 
 
 class VocabularyError(EngineError, KeyError):

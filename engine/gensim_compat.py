@@ -1,10 +1,10 @@
 """Vectors mixin: gensim's ``KeyedVectors`` calls that are not similarity searches.
 
-The conversions from gensim objects, row lookups as gensim does them (``get_index``,
-``has_index_for``), the normalised matrix under gensim's name, gensim's evaluations and
-``wmdistance``: everything a gensim user calls on ``KeyedVectors`` besides the ``most_similar``
-family (``engine.similarity``), the word-to-word comparisons (``engine.relations``) and the
-container itself (``engine.vectors``). The mixin reads the attributes ``Vectors`` sets
+Per-key attributes (``expandos``, ``get_vecattr``), row lookups as gensim does them (``get_index``,
+``has_index_for``), the normalised matrix under gensim's name, ``vectors_for_all``,
+gensim's evaluations and ``wmdistance``: everything a gensim user calls on ``KeyedVectors`` besides the ``most_similar``
+family (``engine.similarity``), the word-to-word comparisons (``engine.relations``), the
+conversions (``engine.interop``) and the container itself (``engine.vectors``). The mixin reads the attributes ``Vectors`` sets
 (``index_to_key``, ``key_to_index``, ``_unit``, ``_norms``, ``counts``, ``ngrams``).
 """
 
@@ -13,7 +13,6 @@ import numpy as np
 from . import bags, evaluation
 from ._docstrings import fill_doc
 from .errors import EngineError, VocabularyError
-from .ngrams import NgramVectors
 
 
 class GensimMixin:
@@ -26,70 +25,6 @@ class GensimMixin:
     >>> isinstance(v, GensimMixin), v.get_index("b")
     (True, 1)
     """
-
-    @classmethod
-    def from_gensim(cls, model):
-        """Build a ``Vectors`` from a gensim ``KeyedVectors``, ``Word2Vec``, ``FastText`` or ``Doc2Vec``.
-
-        A FastText model keeps its character n-grams, so words outside the vocabulary get the
-        same vectors gensim's ``ft.wv[word]`` gives them. A Doc2Vec gives its document vectors
-        (integer tags become strings); a Word2Vec keeps its word counts.
-
-        Parameters
-        ----------
-        model : gensim.models.KeyedVectors, Word2Vec, FastText or Doc2Vec
-            The trained or loaded gensim object.
-
-        Returns
-        -------
-        Vectors
-            The same words in the same order, with the model's vectors (copied); ``meta``
-            records the source type.
-
-        Raises
-        ------
-        EngineError
-            If ``model`` is none of the gensim types above.
-
-        See Also
-        --------
-        engine.load_gensim : Load a gensim-saved ``.kv`` or ``.model`` file.
-
-        Examples
-        --------
-        >>> from gensim.models import Word2Vec
-        >>> from gensim.test.utils import common_texts
-        >>> m = Word2Vec(common_texts, vector_size=8, min_count=1, seed=1, workers=1)
-        >>> import engine
-        >>> v = engine.Vectors.from_gensim(m)
-        >>> len(v) == len(m.wv)
-        True
-        """
-        from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
-        from gensim.models.fasttext import FastTextKeyedVectors
-
-        if isinstance(model, Doc2Vec):
-            kv = model.dv
-        elif isinstance(model, (Word2Vec, FastText)):
-            kv = model.wv
-        elif isinstance(model, KeyedVectors):
-            kv = model
-        else:
-            raise EngineError(
-                "from_gensim: expected a gensim KeyedVectors, Word2Vec, FastText or Doc2Vec, "
-                f"got {type(model).__name__}"
-            )
-        keys = [k if isinstance(k, str) else str(k) for k in kv.index_to_key]
-        counts = None
-        if len(kv) and "count" in kv.expandos:
-            counts = np.asarray(kv.expandos["count"], dtype=np.int64)
-        ngrams = None
-        if isinstance(kv, FastTextKeyedVectors) and kv.bucket:
-            # a copy: gensim trains vectors_ngrams in place, and a Vectors must not change under us
-            table = np.array(kv.vectors_ngrams, dtype=np.float32, order="C")
-            ngrams = NgramVectors(table, min_n=kv.min_n, max_n=kv.max_n, bucket=kv.bucket)
-        meta = {"source": f"gensim {type(model).__name__}"}
-        return cls(keys, kv.vectors, counts, ngrams=ngrams, meta=meta)
 
     def has_index_for(self, key):
         """Tell whether ``key`` is a vocabulary word or a valid row number, as gensim.
@@ -152,6 +87,175 @@ class GensimMixin:
         if default is not None:
             return default
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
+
+    # ---- per-key attributes (gensim's "vecattrs"); read-only here ----
+    @property
+    def expandos(self):
+        """Per-key attributes as gensim's ``kv.expandos``: ``{"count": counts}`` when there are counts.
+
+        Returns
+        -------
+        dict of str to ndarray
+            A new dict each time; the arrays are read-only (``Vectors`` is immutable).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a", "b"], np.eye(2), counts=[5, 2]).expandos
+        {'count': array([5, 2])}
+        """
+        return {} if self.counts is None else {"count": self.counts}
+
+    def get_vecattr(self, key, attr):
+        """Return one per-key attribute, as gensim's ``get_vecattr`` (``"count"`` is the one kept).
+
+        Parameters
+        ----------
+        key : str or int
+            A word or a row number (as ``get_index``).
+        attr : str
+            The attribute's name, a key of ``expandos``.
+
+        Returns
+        -------
+        numpy.int64
+            The value for ``key``.
+
+        Raises
+        ------
+        VocabularyError
+            If ``key`` is not a word nor a row, or the vectors have no attribute ``attr`` (a
+            ``KeyError``, as gensim).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a", "b"], np.eye(2), counts=[5, 2]).get_vecattr("b", "count")
+        np.int64(2)
+        """
+        values = self.expandos.get(attr)
+        if values is None:
+            raise VocabularyError(
+                f"get_vecattr: no attribute {attr!r} (these vectors have: {sorted(self.expandos)})"
+            )
+        return values[self.get_index(key)]
+
+    def set_vecattr(self, key, attr, val):
+        """Refuse to set an attribute: a ``Vectors`` is immutable (gensim's ``set_vecattr`` changes it).
+
+        Parameters
+        ----------
+        key : str
+            A word.
+        attr : str
+            An attribute name.
+        val : object
+            The value gensim would store.
+
+        Raises
+        ------
+        EngineError
+            Always; build a new ``Vectors`` (``counts=``) or convert with ``to_gensim()``.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> engine.Vectors(["a"], np.eye(1)).set_vecattr("a", "count", 3)
+        Traceback (most recent call last):
+        ...
+        engine.errors.EngineError: set_vecattr: a Vectors is immutable; pass counts= when building one, or change v.to_gensim()
+        """
+        raise EngineError(
+            "set_vecattr: a Vectors is immutable; pass counts= when building one, or change v.to_gensim()"
+        )
+
+    def fill_norms(self, force=False):
+        """Do nothing, as there is nothing to do: the norms are computed when the vectors are made.
+
+        gensim fills ``kv.norms`` lazily; here ``norms`` always exists.
+
+        Parameters
+        ----------
+        force : bool, default False
+            Ignored (gensim recomputes the norms with it).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a"], np.array([[3.0, 4.0]]))
+        >>> v.fill_norms(); v.norms
+        array([5.], dtype=float32)
+        """
+
+    def words_closer_than(self, word1, word2):
+        """The words closer to ``word1`` than ``word2`` is: gensim's deprecated alias of ``closer_than``.
+
+        Parameters
+        ----------
+        word1, word2 : str
+            Vocabulary words.
+
+        Returns
+        -------
+        list of str
+            As ``closer_than(word1, word2)``.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]]))
+        >>> v.words_closer_than("a", "c")
+        ['b']
+        """
+        return self.closer_than(word1, word2)
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """A new ``Vectors`` of the given keys, as gensim's ``vectors_for_all``.
+
+        Keys are deduplicated in their first order; a key is kept if ``key in v`` (with
+        ``allow_inference``, which with fastText n-grams is every string: its vector is built
+        from the n-grams) or if it is a vocabulary word (without). As gensim the result has no
+        n-grams and ``"count"`` attributes: ``len - position`` (gensim's invented counts), or
+        with ``copy_vecattrs`` the source's counts where it has them.
+
+        Parameters
+        ----------
+        keys : iterable of str
+            The words wanted (anything else, a row number included, is skipped).
+        allow_inference : bool, default True
+            Build vectors for words outside the vocabulary from fastText n-grams.
+        copy_vecattrs : bool, default False
+            Copy the source's counts.
+
+        Returns
+        -------
+        Vectors
+            The kept keys with their vectors (exactly ``v[key]``).
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3), counts=[7, 8, 9])
+        >>> w = v.vectors_for_all(["c", "zzz", "a", "c"], copy_vecattrs=True)
+        >>> w.index_to_key, w.counts.tolist()
+        (['c', 'a'], [9, 7])
+        """
+        wanted, seen = [], set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                # strings only: gensim takes a row number for a key, then skips it as a duplicate
+                # of the empty slot it preallocated (leaving a None key); here it is just skipped
+                if isinstance(key, str) and key in (self if allow_inference else self.key_to_index):
+                    wanted.append(key)
+        n = len(wanted)
+        rows = np.empty((n, self.vector_size), dtype=np.float32)
+        counts = n - np.arange(n, dtype=np.int64)  # gensim's invented counts
+        for i, key in enumerate(wanted):
+            rows[i] = self[key]
+            if copy_vecattrs and self.counts is not None and self.has_index_for(key):
+                counts[i] = self.counts[self.get_index(key)]
+        return type(self)(wanted, rows, counts, meta={"source": "vectors_for_all", **self.meta})
 
     def get_normed_vectors(self):
         """Return the unit-normalised matrix, as gensim's method of that name.

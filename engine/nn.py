@@ -117,13 +117,12 @@ def embedding_matrix(vectors, vocabulary_or_tokenizer, oov="zeros", seed=0, norm
     known[word_ids[hit]] = True
     if hit.any():
         # One gather straight into the result (no temporary, no scatter): each id reads its
-        # word's row (row 0 when it has none), then a per-row scale restores the raw norms and
-        # zeroes the rows of ids without a known word.
+        # word's row (row 0 when it has none; the raw row as loaded unless norm), then the rows
+        # of ids without a known word are zeroed.
         source = np.zeros(n, dtype=np.int64)
         source[word_ids[hit]] = rows[hit]
-        matrix = vectors.unit.take(source, axis=0)
-        scale = vectors.norms.take(source) if not norm else np.ones(n, dtype=np.float32)
-        matrix *= np.where(known, scale, np.float32(0))[:, None]
+        matrix = (vectors.unit if norm else vectors.vectors).take(source, axis=0)
+        matrix[~known] = 0.0
     else:
         matrix = np.zeros((n, vectors.vector_size), dtype=np.float32)
     if vectors.ngrams is not None:  # fastText n-grams give a vector to any other string
@@ -237,9 +236,7 @@ def pad_vectors(texts, vectors, max_len=None, norm=False, lowercase=True):
     if not isinstance(vectors, Vectors):
         raise EngineError(f"pad_vectors: vectors must be an engine.Vectors, got {type(vectors).__name__}")
     ids, mask = pad_batch(texts, vectors, max_len=max_len, lowercase=lowercase)
-    X = vectors.unit[ids]  # gathers only the rows used, never the whole raw matrix
-    if not norm:
-        X *= vectors.norms[ids][..., None]
+    X = (vectors.unit if norm else vectors.vectors)[ids]  # gathers only the rows used
     X[~mask] = 0.0
     return X, mask
 
@@ -269,7 +266,9 @@ def _matrix_of(vectors_or_matrix, vocabulary, oov, seed, norm):
     if vocabulary is not None:
         return embedding_matrix(vectors_or_matrix, vocabulary, oov=oov, seed=seed, norm=norm)[0]
     if isinstance(vectors_or_matrix, Vectors):
-        return vectors_or_matrix.unit.copy() if norm else vectors_or_matrix.vectors
+        return (
+            vectors_or_matrix.unit if norm else vectors_or_matrix.vectors
+        ).copy()  # a weight table is trained
     m = np.asarray(vectors_or_matrix, dtype=np.float32)
     if m.ndim != 2:
         raise ShapeError(f"embedding weights: expected a 2-D matrix, got shape {m.shape}")

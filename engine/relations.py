@@ -103,14 +103,14 @@ class RelationsMixin:
         Raises
         ------
         ShapeError
-            If a list is empty (gensim raises ZeroDivisionError).
+            If a list is empty; it is also a ``ZeroDivisionError``, as gensim raises.
 
         %(examples_abc)s
         >>> round(float(v.n_similarity(["a", "c"], ["b"])), 3)
         0.99
         """
         if not (len(ws1) and len(ws2)):
-            raise ShapeError("n_similarity: at least one of the word lists is empty")
+            raise _EmptyListError("n_similarity: at least one of the word lists is empty")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
         return np.dot(self._unitvec(mean1), self._unitvec(mean2))
@@ -372,3 +372,7 @@ class RelationsMixin:
         if not sims:
             raise ShapeError("Cannot calculate relative cosine similarity without any similar words.")
         return float(self.similarity(wa, wb)) / (sum(sim for _, sim in sims))
+
+
+class _EmptyListError(ShapeError, ZeroDivisionError):
+    """An empty word list where a mean is taken: a ShapeError, and the ZeroDivisionError gensim raises."""

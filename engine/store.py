@@ -1,8 +1,10 @@
 """engine's own format: a directory of arrays, written atomically, memory-mappable.
 
-Layout: ``vectors.npy`` (unit rows, float32, C order), ``norms.npy`` (float32), ``vocab.txt``
-(one word a line, UTF-8), optional ``counts.npy`` (int64) and ``ngrams.npy`` (fastText n-gram
-rows), and ``meta.json`` (format, version, count, dim, n-gram parameters, provenance).
+Layout: ``vectors.npy`` (unit rows, float32, C order), ``norms.npy`` (float32), ``raw.npy``
+(the rows as loaded, float32; since version 2), ``vocab.txt`` (one word a line, UTF-8),
+optional ``counts.npy`` (int64) and ``ngrams.npy`` (fastText n-gram rows), and ``meta.json``
+(format, version, count, dim, raw, n-gram parameters, provenance). Version 1 stores (no raw
+rows) still open: their raw rows are then rebuilt from the unit rows and norms.
 
 This module speaks arrays, not ``Vectors``: it sits below the core type, so ``Vectors.save``
 and ``engine.load`` both delegate to it without an import cycle.
@@ -31,8 +33,8 @@ from .ngrams import NgramVectors
 
 #: The ``"format"`` field of a vectors store's ``meta.json``.
 FORMAT = "engine-vectors"
-#: The newest store version written and read.
-VERSION = 1
+#: The newest store version written and read (2: ``raw.npy`` holds the rows as loaded).
+VERSION = 2
 _MAX_DESCRIPTION = 1 << 20  # bytes of a meta.json / index.json
 _MAX_WORD = 1 << 16  # bytes of one word of vocab.txt, at most
 
@@ -52,7 +54,7 @@ class Contents(NamedTuple):
     >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
     >>> write(path, ["a"], np.ones((1, 2), dtype=np.float32), np.ones(1, dtype=np.float32))
     >>> read(path)._fields
-    ('keys', 'key_to_index', 'unit', 'norms', 'counts', 'ngrams', 'provenance')
+    ('keys', 'key_to_index', 'unit', 'norms', 'counts', 'ngrams', 'provenance', 'raw')
     """
 
     #: The words, in row order (list of str).
@@ -69,9 +71,12 @@ class Contents(NamedTuple):
     ngrams: Optional[NgramVectors]
     #: Where the vectors came from (dict), as given to ``write``; None if not recorded.
     provenance: Optional[dict]
+    #: The rows as loaded (float32, shape (N, D), mapped if ``mmap=True``); None in a version 1
+    #: store, which kept only the unit rows and norms.
+    raw: Optional[np.ndarray] = None
 
 
-def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
+def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None, raw=None):
     """Write a vocabulary and its unit rows to the directory ``path``, atomically.
 
     Everything is written to a new directory beside ``path``, which then takes the place of the
@@ -96,6 +101,8 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
         The fastText character n-gram vectors.
     provenance : dict, optional
         Where the vectors came from; kept in ``meta.json``.
+    raw : ndarray of float32, shape (N, D), optional
+        The rows as loaded (``raw.npy``), so that reading the store back gives them bit for bit.
 
     Raises
     ------
@@ -115,6 +122,10 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
     >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32))
     >>> sorted(os.listdir(path))
     ['meta.json', 'norms.npy', 'vectors.npy', 'vocab.txt']
+    >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32),
+    ...       raw=np.eye(2, dtype=np.float32))
+    >>> "raw.npy" in os.listdir(path)
+    True
     """
     path = os.fspath(path)
     bad = next((w for w in keys if "\n" in w or "\r" in w), None)
@@ -129,7 +140,7 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
         remove_stale(path)
         tmp = new_temp_dir(path)
         try:
-            _write_files(tmp, keys, unit, norms, counts, ngrams, provenance)
+            _write_files(tmp, keys, unit, norms, counts, ngrams, provenance, raw)
             old = exchange_dir(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -138,10 +149,12 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None):
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance):
+def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance, raw):
     """The files of a store, written into the new directory ``tmp``."""
     np.save(os.path.join(tmp, "vectors.npy"), np.asarray(unit))
     np.save(os.path.join(tmp, "norms.npy"), np.asarray(norms))
+    if raw is not None:
+        np.save(os.path.join(tmp, "raw.npy"), np.asarray(raw, dtype=np.float32))
     with open(os.path.join(tmp, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(keys))
     if counts is not None:
@@ -154,6 +167,7 @@ def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance):
         "count": len(keys),
         "dim": int(np.shape(unit)[1]),
         "normalized": True,
+        "raw": raw is not None,
         "counts": counts is not None,
         "ngrams": None if ngrams is None else ngrams.params(),
         "provenance": provenance or {},
@@ -217,11 +231,11 @@ def read_description(meta_path, fmt, version, missing, what):
     >>> import json, os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "meta.json")
     >>> with open(p, "w") as f:
-    ...     json.dump({"format": FORMAT, "version": 2}, f)
+    ...     json.dump({"format": FORMAT, "version": 3}, f)
     >>> read_description(p, FORMAT, VERSION, "no file", "a store")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    engine.errors.FormatError: ...meta.json: format version 2 is newer than this engine reads (1)
+    engine.errors.FormatError: ...meta.json: format version 3 is newer than this engine reads (2)
     """
     try:
         data = read_bounded(meta_path, _MAX_DESCRIPTION, "description")
@@ -296,6 +310,9 @@ def read(path, mmap=False):
     _check_finite(norms, os.path.join(path, "norms.npy"))
     if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
         _check_finite(unit, os.path.join(path, "vectors.npy"))
+    raw = _load_npy(path, "raw.npy", mode, (n, d), np.float32) if meta.get("raw") else None
+    if raw is not None and not mmap:
+        _check_finite(raw, os.path.join(path, "raw.npy"))
     counts = _load_npy(path, "counts.npy", mode, (n,), np.int64) if meta.get("counts") else None
     keys, key_to_index = _read_vocab(os.path.join(path, "vocab.txt"), n)
     ngrams = None
@@ -305,7 +322,7 @@ def read(path, mmap=False):
             ngrams = NgramVectors(ng, **ngram_params)
         except EngineError as e:
             raise FormatError(f"{os.path.join(path, 'meta.json')}: ngrams: {e}") from None
-    return Contents(keys, key_to_index, unit, norms, counts, ngrams, meta.get("provenance"))
+    return Contents(keys, key_to_index, unit, norms, counts, ngrams, meta.get("provenance"), raw)
 
 
 #: meta.json's keys and the types their values must have (``bool`` is not an ``int`` here).
@@ -315,6 +332,7 @@ _META_TYPES = {
     "count": (int,),
     "dim": (int,),
     "normalized": (bool,),
+    "raw": (bool,),
     "counts": (bool,),
     "ngrams": (dict, type(None)),
     "provenance": (dict, type(None)),

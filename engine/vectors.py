@@ -1,8 +1,8 @@
 """``Vectors``: one vocabulary and one unit-normalised float32 matrix.
 
 Every producer of word vectors in engine returns a ``Vectors`` and every consumer takes one.
-It keeps the original norms, so ``v["word"]`` gives back the raw vector as gensim's
-``kv["word"]`` does (within float32 rounding), and is immutable after construction. The
+It keeps the rows as loaded beside their unit rows and norms, so ``v["word"]`` gives back
+exactly the stored vector as gensim's ``kv["word"]`` does, and is immutable after construction. The
 similarity calls come from three mixins: engine's batched ``search`` (``engine.search``),
 gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word comparisons
 (``engine.relations``); gensim's other accessors, conversions and evaluations from a fourth
@@ -15,17 +15,19 @@ from . import _kernels, compressed_store, store
 from ._text import index_keys
 from .errors import EngineError, ShapeError, VocabularyError
 from .gensim_compat import GensimMixin
+from .interop import InteropMixin
 from .relations import RelationsMixin
 from .search import SearchMixin
 from .similarity import SimilarityMixin
 
 
-class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
+class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, InteropMixin):
     """Word vectors: a vocabulary and its rows, with gensim's ``KeyedVectors`` interface.
 
-    The rows are stored unit-normalised (float32, C-contiguous, read-only) together with their
-    original L2 norms, so both the cosine calls (which read the unit rows) and ``v[word]``
-    (which gives the raw vector back, as gensim's ``kv[word]``) need no extra work. A
+    Two matrices are kept: the rows as they were given or loaded (``vectors``, what ``v[word]``
+    returns, bit for bit as gensim's ``kv[word]``), and the same rows unit-normalised with
+    their original L2 norms (``unit`` and ``norms``, what every cosine kernel reads). Both are
+    float32, C-contiguous, read-only and created once (memory-mapped when the store is). A
     ``Vectors`` is immutable: a new source makes a new one. Build one from arrays (here), from a
     gensim object (``from_gensim``) or from a file (``engine.load``).
 
@@ -35,13 +37,18 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
         The vocabulary, in row order. A duplicate key is an error here (loaders keep the first
         occurrence and warn).
     vectors : array-like, shape (len(keys), dim)
-        Raw vectors; stored unit-normalised as float32 with their norms. Zero rows stay zero.
+        Raw vectors; copied as float32 (``v.vectors``) and stored unit-normalised with their
+        norms. Zero rows stay zero.
     counts : array-like of int, optional
         Word frequencies, when the source has them.
     ngrams : engine.ngrams.NgramVectors, optional
         Character n-gram vectors (fastText) used to build vectors for words not in ``keys``.
     normalized : (unit, norms), optional
         Already unit-normalised rows and their norms (used by loaders to skip the work).
+    raw : array-like, shape (len(keys), dim), optional
+        With ``normalized``: the rows as loaded, kept without a copy when already float32 and
+        C-contiguous (and made read-only). Without it ``v.vectors`` is rebuilt once, on first
+        use, as unit rows × norms (equal to the source within float32 rounding).
     meta : dict, optional
         Provenance, saved in ``meta.json``.
     key_to_index : dict, optional
@@ -87,7 +94,16 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
     """
 
     def __init__(
-        self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None, key_to_index=None
+        self,
+        keys,
+        vectors=None,
+        counts=None,
+        *,
+        ngrams=None,
+        normalized=None,
+        raw=None,
+        meta=None,
+        key_to_index=None,
     ):
         self.index_to_key = list(keys)
         if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
@@ -103,7 +119,9 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
         else:
             if vectors is None:
                 raise EngineError("Vectors: give the vectors (or normalized=(unit, norms))")
-            unit, norms = _kernels.normalize_rows(vectors)
+            # a copy the caller cannot change under us (normalize_rows writes into a new array)
+            raw = np.array(vectors, dtype=np.float32, order="C")
+            unit, norms = _kernels.normalize_rows(raw)
         if unit.shape[0] != len(self.index_to_key) or norms.shape != (unit.shape[0],):
             raise ShapeError(
                 f"Vectors: {len(self.index_to_key)} keys but a matrix of shape {unit.shape} "
@@ -111,6 +129,9 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
             )
         self._unit = _readonly(unit)
         self._norms = _readonly(norms)
+        self._raw = None if raw is None else _readonly(_kernels.as_matrix(raw, "raw", finite=False))
+        if self._raw is not None and self._raw.shape != unit.shape:
+            raise ShapeError(f"Vectors: raw rows of shape {self._raw.shape}, unit rows of shape {unit.shape}")
         self.counts = None if counts is None else _readonly(np.asarray(counts, dtype=np.int64))
         if self.counts is not None and self.counts.shape != (len(self.index_to_key),):
             raise ShapeError(f"Vectors: counts has shape {self.counts.shape}, expected ({len(self)},)")
@@ -121,11 +142,18 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
             )
         self.meta = dict(meta or {})
 
+    def __setstate__(self, state):
+        """Unpickling: numpy unpickles arrays writable, so make them read-only again."""
+        self.__dict__.update(state)
+        for name in ("_unit", "_norms", "_raw", "counts"):
+            if getattr(self, name, None) is not None:
+                _readonly(getattr(self, name))
+
     def save(self, path, compressed=None):
         """Save in engine's own format (a directory); load it back with ``engine.load``.
 
         The directory holds ``vectors.npy`` (the unit rows, memory-mappable), ``norms.npy``,
-        ``vocab.txt``, ``meta.json`` and, when present, ``counts.npy`` and ``ngrams.npy``
+        ``raw.npy`` (the rows as loaded), ``vocab.txt``, ``meta.json`` and, when present, ``counts.npy`` and ``ngrams.npy``
         (see ``engine.store``). It is written to a temporary directory beside ``path`` and
         renamed into place, so a failure mid-write leaves an existing ``path`` whole.
 
@@ -162,6 +190,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
             self.index_to_key,
             self._unit,
             self._norms,
+            raw=self.vectors,
             counts=self.counts,
             ngrams=self.ngrams,
             provenance=self.meta,
@@ -231,8 +260,8 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
         Returns
         -------
         ndarray of float32, shape (vector_size,)
-            A new array: the raw vector (unit row × norm, equal to the source's within float32
-            rounding), or the unit row with ``norm=True``.
+            A read-only view of the stored row, as gensim's: the vector exactly as loaded, or
+            its unit row with ``norm=True``. A word built from n-grams is a new array.
 
         Raises
         ------
@@ -250,9 +279,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
         if idx is None and not isinstance(key, str):
             idx = self.get_index(key)
         if idx is not None:
-            if norm:
-                return self._unit[idx].copy()
-            return self._unit[idx] * self._norms[idx]
+            return self._unit[idx] if norm else self.vectors[idx]
         if self.ngrams is not None:
             return self.ngrams.word_vector(key, norm=norm)
         raise VocabularyError(f"Key '{key}' not present in vocabulary")
@@ -317,18 +344,23 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin):
 
     @property
     def vectors(self):
-        """The raw matrix (unit rows × their norms), shape (len(v), vector_size).
+        """The raw matrix: every row as it was given or loaded, shape (len(v), vector_size).
 
-        A new float32 array on each call (gensim's ``kv.vectors`` is stored; here it is
-        rebuilt): prefer ``unit`` and ``norms`` in loops.
+        One float32 array, read-only, created once and shared (``v.vectors is v.vectors``;
+        memory-mapped when the store was opened with ``mmap=True``), as gensim's
+        ``kv.vectors``. A store written before engine kept raw rows (version 1) rebuilds it
+        once, on first use, as unit rows × norms.
 
         Examples
         --------
         >>> import numpy as np, engine
-        >>> engine.Vectors(["a"], np.array([[3.0, 4.0]])).vectors
-        array([[3., 4.]], dtype=float32)
+        >>> v = engine.Vectors(["a"], np.array([[1.0, 2.0, 3.0]]))
+        >>> v.vectors, v.vectors is v.vectors
+        (array([[1., 2., 3.]], dtype=float32), True)
         """
-        return self._unit * self._norms[:, None]
+        if self._raw is None:  # a source without raw rows: rebuilt once, then kept
+            self._raw = _readonly(self._unit * self._norms[:, None])
+        return self._raw
 
     def ids(self, keys):
         """Return the rows of many words at once.

@@ -41,6 +41,10 @@ NUMPYDOC_MODULES = (
     "engine.topics.documents",
     "engine.topics.inference",
     "engine.topics.lee",
+    "engine.gensim_compat",
+    "engine.interop",
+    "engine.export",
+    "engine.classify.docvectors",
 )
 # no docstring; a parameter undocumented or unknown; no Returns; no Examples
 NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "RT01", "EX01")

@@ -42,12 +42,14 @@ def lee_kv():
 
 def assert_same_as_kv(v, kv):
     """Same words in the same order; unit rows bit-equal to normalising gensim's raw rows; raw
-    vectors equal to gensim's within float32 rounding of (unit × norm)."""
+    vectors (v.vectors, v[word]) bit-equal to gensim's."""
     assert v.index_to_key == list(kv.index_to_key)
     unit, norms = _kernels.normalize_rows(kv.vectors)
     np.testing.assert_array_equal(v.unit, unit)
     np.testing.assert_array_equal(v.norms, norms)
-    np.testing.assert_allclose(v.vectors, kv.vectors, rtol=5e-7, atol=0)
+    np.testing.assert_array_equal(v.vectors, kv.vectors)
+    for w in kv.index_to_key[:5]:
+        np.testing.assert_array_equal(v[w], kv[w])
 
 
 GENSIM_WRITES = [  # (file name, save_word2vec_format kwargs)
@@ -537,20 +539,39 @@ def test_load_gensim_saved_files(tmp_path, lee_kv, fasttext_model):
 
 
 # ---------------------------------------------------------------- engine's own format
+def _is_mapped(a):
+    """True if ``a`` is (a view of) a memory-mapped file."""
+    while a is not None:
+        if isinstance(a, np.memmap) or type(a).__name__ == "mmap":
+            return True
+        a = getattr(a, "base", None)
+    return False
+
+
 def test_own_format_round_trip_exact_and_mmap(tmp_path, lee_kv):
     v = engine.Vectors.from_gensim(lee_kv)
     d = tmp_path / "lee.engine"
     v.save(d)
-    assert sorted(os.listdir(d)) == ["counts.npy", "meta.json", "norms.npy", "vectors.npy", "vocab.txt"]
+    assert sorted(os.listdir(d)) == [
+        "counts.npy",
+        "meta.json",
+        "norms.npy",
+        "raw.npy",
+        "vectors.npy",
+        "vocab.txt",
+    ]
     meta = json.loads((d / "meta.json").read_text())
-    assert meta["count"] == len(v) and meta["dim"] == v.vector_size and meta["version"] == 1
+    assert meta["count"] == len(v) and meta["dim"] == v.vector_size and meta["version"] == 2
+    assert meta["raw"] is True
     for mmap in (False, True):
         w = engine.load(d, mmap=mmap)
         assert w.index_to_key == v.index_to_key
         np.testing.assert_array_equal(w.unit, v.unit)
         np.testing.assert_array_equal(w.norms, v.norms)
-        assert not w.unit.flags.writeable
-        assert isinstance(w.unit.base, np.memmap) or isinstance(w.unit, np.memmap) if mmap else True
+        np.testing.assert_array_equal(w.vectors, lee_kv.vectors)  # the raw rows, bit for bit
+        assert not w.unit.flags.writeable and not w.vectors.flags.writeable
+        if mmap:
+            assert _is_mapped(w.unit) and _is_mapped(w.vectors) and w.vectors is w.vectors
     with pytest.raises(ValueError):
         engine.load(d, mmap=True).unit[0, 0] = 1.0
 

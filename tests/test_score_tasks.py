@@ -26,24 +26,46 @@ def rows(vectors):
     return make_rows(vectors)
 
 
-def test_in_memory_neighbors_match_a_numpy_reference(vectors, rows):
+@pytest.mark.parametrize("weighting", ["mean", "sif"])
+def test_in_memory_neighbors_match_a_numpy_reference(vectors, rows, weighting):
     texts = [r["text"] for r in rows[:60]]
-    got = sc.score_texts(vectors, sc.Neighbors(k=4), texts)
+    got = sc.score_texts(vectors, sc.Neighbors(k=4, weighting=weighting), texts)
     from engine._text import tokenize
 
     unit = np.asarray(vectors.unit, dtype=np.float64)
+    # float64 reference of the document vector: weights and component from DocumentVectors' fit
+    dv = engine.DocumentVectors(vectors, weighting).fit()
+    weights = np.asarray(dv.word_weights_, dtype=np.float64)
+    comps = np.asarray(dv.components_, dtype=np.float64)
     for t, nb, sims in zip(texts, got["neighbors"], got["similarities"]):
         ids = [vectors.key_to_index[w] for w in tokenize(t) if w in vectors.key_to_index]
         if not ids:
             assert nb == [] and sims == []
             continue
-        q = unit[ids].sum(0)
+        q = (unit[ids] * weights[ids, None]).sum(0) / len(ids)
+        q -= comps.T @ (comps @ q)
         q /= np.linalg.norm(q)
         ref = unit @ q
         np.testing.assert_allclose(sims, ref[vectors.ids(nb)], atol=2e-5)
         assert sims[0] == pytest.approx(ref.max(), abs=2e-5)
         assert sims == sorted(sims, reverse=True)
         assert sims[-1] >= np.sort(ref)[-4] - 2e-5
+
+
+def test_neighbors_of_a_text_are_its_content_words_not_stop_words(vectors):
+    texts = [
+        "the cat sat on the mat in the house",
+        "a bowl of hot soup with fresh bread",
+        "the team won the match in the final minute",
+        "the stock market fell in the morning as investors sold shares",
+    ]
+    stop = {"the", "in", "of", "a", "an", "on", "with", "as", "and", "to"}
+    sif = sc.score_texts(vectors, sc.Neighbors(k=5), texts)["neighbors"]
+    mean = sc.score_texts(vectors, sc.Neighbors(k=5, weighting="mean"), texts)["neighbors"]
+    for near in sif:
+        assert not stop & set(near), near
+    assert sum(len(stop & set(near)) for near in mean) >= 8  # what the unweighted mean gave
+    assert {"cat", "mat"} <= set(sif[0]) and "soup" in sif[1] and "match" in sif[2]
 
 
 def test_neighbors_of_words(tmp_path, vpath, vectors):
@@ -162,6 +184,8 @@ def test_task_parameters_are_checked_once_and_labels_read_as_the_classifier_read
         sc.Neighbors(k=0)
     with pytest.raises(engine.EngineError, match="neighbors: k must be an int"):
         sc.Neighbors(k=True)
+    with pytest.raises(engine.EngineError, match="neighbors: weighting must be one of"):
+        sc.Neighbors(weighting="tfidf")
     with pytest.raises(engine.EngineError, match="neighbors: of must be one of 'text', 'words'"):
         sc.Neighbors(of="sentence")
     with pytest.raises(engine.EngineError, match="wmd-knn: k must be an int"):

@@ -9,7 +9,8 @@ independent sigmoids around a threshold for multi-label use (``proba``)::
     P(label | doc) = softmax(score / T)             single label
     P(label | doc) = 1 / (1 + exp(−(score − θ) / T)) multi-label: independent, 0.5 at the threshold θ
 
-Modules: ``embedder`` (texts → document vectors, weighting statistics), ``labels`` (the label
+Modules: ``embedder`` (texts → document vectors, weighting statistics), ``docvectors``
+(the same as a scikit-learn transformer, ``DocumentVectors``), ``labels`` (the label
 specification reader), ``proba``, ``base`` (the scikit-learn estimator contract),
 ``zeroshot``, ``fewshot``, ``episodic`` (N-way k-shot evaluation), ``inputs`` (X and y checks).
 
@@ -21,6 +22,7 @@ specification reader), ``proba``, ``base`` (the scikit-learn estimator contract)
 """
 
 from .base import ClassifierBase
+from .docvectors import DocumentVectors
 from .embedder import DEFAULT_CHUNK, DocumentEmbedder
 from .embedder import lee_corpus as _lee_corpus  # noqa: F401 (the benchmarks' name)
 from .episodic import EpisodeResult, episodes
@@ -36,6 +38,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "ClassifierBase",
     "DocumentEmbedder",
+    "DocumentVectors",
     "EpisodeResult",
     "Explanation",
     "FewShotClassifier",

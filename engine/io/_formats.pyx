@@ -15,7 +15,7 @@ cdef extern from "Python.h":
     # a dict with room for n keys: building a big vocabulary then skips ~20 resizes
     dict _PyDict_NewPresized(Py_ssize_t n)
 
-from ..errors import FormatError
+from ..errors import FormatError, TruncatedFileError, WordDecodingError
 
 cnp.import_array()
 
@@ -158,8 +158,10 @@ cdef inline object _decode(const char* p, Py_ssize_t n, const char* errors, str 
     try:
         return PyUnicode_DecodeUTF8(p, n, errors)
     except UnicodeDecodeError as e:
-        raise FormatError(f"{name}: {where}: the word is not valid UTF-8 "
-                          f"(byte {e.start} of the word; pass unicode_errors='replace' or 'ignore' to load anyway)") from None
+        # also a UnicodeDecodeError, as gensim raises
+        raise WordDecodingError(f"{name}: {where}: the word is not valid UTF-8 "
+                                f"(byte {e.start} of the word; pass unicode_errors='replace' or 'ignore' to load anyway)",
+                                "utf-8", e.object, e.start, e.end) from None
 
 
 cdef _more_than_announced(str name, str where, long long n):
@@ -203,7 +205,7 @@ def read_binary(f, str name, long long header_len, long long n, float[:, ::1] ou
             if sp != NULL and (s.buf + s.end) - (sp + 1) >= rowbytes:
                 break
             if s.eof:
-                raise FormatError(
+                raise TruncatedFileError(
                     f"{name}: truncated at byte offset {s.base + s.end}{offset_note}: the header says {n} vectors "
                     f"of {dim} dimensions but only {i} complete ones follow")
             if sp == NULL and s.end - s.start > (1 << 20):
@@ -269,7 +271,7 @@ def read_text(f, str name, long long first_line, long long header_len, long long
                 break
             if s.eof:
                 what = f"the header says {n} vectors" if has_header else f"{n} vectors were expected"
-                raise FormatError(f"{name}: line {lineno + 1}: the file ends after {i} vectors; {what}")
+                raise TruncatedFileError(f"{name}: line {lineno + 1}: the file ends after {i} vectors; {what}")
             s.refill()
         line = s.buf + s.start
         lend = nl if nl != NULL else s.buf + s.end

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .. import compressed_store, store
 from ..errors import EngineError, FormatError
+from ..interop import read_fvocab
 from ..vectors import Vectors
 from .word2vec import read_word2vec
 
@@ -55,6 +56,7 @@ def load_store(path, mmap=False):
             counts=c.counts,
             ngrams=c.ngrams,
             normalized=(c.unit, c.norms),
+            raw=c.raw,
             meta=c.provenance,
             key_to_index=c.key_to_index,
         )
@@ -72,6 +74,8 @@ def load(
     limit: int | None = None,
     unicode_errors: str = "strict",
     binary: bool | None = None,
+    encoding: str = "utf-8",
+    fvocab: PathLike | None = None,
     progress: Progress = False,
 ) -> Vectors:
     """Load word vectors from ``path``, detecting the format.
@@ -102,6 +106,11 @@ def load(
     binary : bool, optional
         The argument of gensim's ``load_word2vec_format``: True means ``format="word2vec"``,
         False ``format="text"``; ignored when ``format`` is given.
+    encoding : str, default "utf-8"
+        For word2vec/GloVe files only: the encoding of the words, as gensim's ``encoding``.
+    fvocab : str or PathLike, optional
+        For word2vec/GloVe files only: a ``word count`` file (word2vec's ``-save-vocab``)
+        giving ``counts``, as gensim's ``fvocab``.
     progress : bool or "always", default False
         A bar of the bytes read for word2vec/GloVe files (``engine._progress``).
 
@@ -138,6 +147,10 @@ def load(
     if format is None and binary is not None:
         format = "word2vec" if binary else "text"
     if format in (None, "engine") and store.is_store(path):
+        if fvocab is not None:  # the store keeps its own counts
+            raise EngineError(
+                f"{path}: fvocab is for word2vec/GloVe files; an engine directory keeps its counts"
+            )
         return load_store(path, mmap=mmap)
     if format == "engine":
         raise FormatError(f"{path}: not an engine vectors directory (no meta.json)")
@@ -146,4 +159,17 @@ def load(
             f"{path}: a gensim pickle; load it with engine.load_gensim(path) "
             "(that runs code from the file: only for files you trust)"
         )
-    return read_word2vec(path, format=format, limit=limit, unicode_errors=unicode_errors, progress=progress)
+    v = read_word2vec(
+        path, format=format, limit=limit, unicode_errors=unicode_errors, encoding=encoding, progress=progress
+    )
+    if fvocab is None:
+        return v
+    counts = read_fvocab(fvocab, v.index_to_key, unicode_errors)
+    return Vectors(
+        v.index_to_key,
+        counts=counts,
+        normalized=(v.unit, v.norms),
+        raw=v.vectors,
+        meta=v.meta,
+        key_to_index=v.key_to_index,
+    )

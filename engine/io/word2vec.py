@@ -27,7 +27,7 @@ import numpy as np
 from .. import _kernels, _progress
 from .._params import Interval, Options, validate_params
 from .._safe_files import disk_errors, new_temp_file, remove_stale
-from ..errors import DuplicateWordWarning, EngineError, FormatError
+from ..errors import DuplicateWordWarning, EngineError, FormatError, TruncatedFileError, WordDecodingError
 from ..vectors import Vectors
 from . import _formats
 
@@ -115,11 +115,11 @@ def _detect(path, sample, format):
 
 
 @validate_params(format=[None, Options(FORMATS)], limit=[None, Interval(Integral, 0, None)])
-def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progress=False):
+def read_word2vec(path, format=None, limit=None, unicode_errors="strict", encoding="utf-8", progress=False):
     """Read a word2vec (binary or text), GloVe or fastText ``.vec`` file into a ``Vectors``.
 
-    The parsing runs in the Cython module ``engine.io._formats``; the parsed rows are then
-    unit-normalised in place, their norms kept.
+    The parsing runs in the Cython module ``engine.io._formats``; the parsed rows are kept as
+    read (``v.vectors``, ``v[word]``) and unit-normalised into a second matrix with their norms.
 
     Parameters
     ----------
@@ -133,6 +133,8 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progre
     unicode_errors : str, default "strict"
         ``"strict"`` makes bad UTF-8 in a word a FormatError; ``"replace"``/``"ignore"`` as
         Python's ``bytes.decode``.
+    encoding : str, default "utf-8"
+        The encoding of the words (gensim's ``encoding``), for files not written in UTF-8.
     progress : bool or "always", default False
         A bar of the bytes read (``engine._progress``).
 
@@ -168,6 +170,12 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progre
         codecs.lookup_error(unicode_errors)
     except (LookupError, TypeError):
         raise EngineError(f"unicode_errors: unknown error handler {unicode_errors!r}") from None
+    try:
+        codec = codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise EngineError(f"encoding: unknown encoding {encoding!r}") from None
+    # another encoding: the parser keeps the bytes of each word (surrogateescape), decoded after
+    word_errors = unicode_errors if codec == "utf-8" else "surrogateescape"
     if os.path.isdir(path):
         raise FormatError(f"{path}: a directory, not a word2vec/GloVe file (and no engine meta.json in it)")
     if not os.path.exists(path):
@@ -176,12 +184,19 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progre
         raise FormatError(f"{path}: not a regular file (a device, FIFO or socket)")
     try:
         format, out, (keys, key_to_index, n_dup, first_dup) = _parse(
-            path, format, int(limit or 0), unicode_errors, progress
+            path, format, int(limit or 0), word_errors, progress
         )
+    except EngineError:
+        raise
     except _DECOMPRESS_ERRORS as e:
-        raise FormatError(
+        # a compressed stream that ends early is a truncated file (an EOFError, as gensim's)
+        raise (TruncatedFileError if isinstance(e, EOFError) else FormatError)(
             f"{path}: not readable as {_compression(path) or 'a file'} ({type(e).__name__}: {e})"
         ) from None
+    if codec != "utf-8":
+        out, keys, key_to_index, n_dup, first_dup = _redecode(
+            path, out, keys, codec, unicode_errors, n_dup, first_dup
+        )
     if n_dup:
         warnings.warn(
             DuplicateWordWarning(
@@ -191,9 +206,38 @@ def read_word2vec(path, format=None, limit=None, unicode_errors="strict", progre
             stacklevel=3,
         )
         out = out[: len(keys)]
-    unit, norms = _kernels.normalize_rows(out, out=out, check_finite=False)  # the parser checked
+    # unit rows beside the parsed ones, which stay as loaded (v[word], v.vectors); the parser checked
+    unit, norms = _kernels.normalize_rows(out, check_finite=False)
     meta = {"source": os.path.abspath(path), "format": format}
-    return Vectors(keys, normalized=(unit, norms), meta=meta, key_to_index=key_to_index)
+    return Vectors(keys, normalized=(unit, norms), raw=out, meta=meta, key_to_index=key_to_index)
+
+
+def _redecode(path, out, keys, codec, errors, n_dup, first_dup):
+    """The words parsed as UTF-8 with their bytes kept, decoded in ``codec``; repeats dropped again."""
+    new_keys, key_to_index, rows = [], {}, []
+    for row, k in enumerate(keys):
+        data = k.encode("utf-8", "surrogateescape")
+        try:
+            word = data.decode(codec, errors)
+        except UnicodeDecodeError as e:
+            raise WordDecodingError(
+                f"{path}: the word {data[:60]!r} is not valid {codec} (byte {e.start} of the word; "
+                "pass unicode_errors='replace' or 'ignore' to load anyway)",
+                codec,
+                data,
+                e.start,
+                e.end,
+            ) from None
+        if word in key_to_index:
+            n_dup += 1
+            first_dup = word if first_dup is None else first_dup
+            continue
+        key_to_index[word] = len(new_keys)
+        new_keys.append(word)
+        rows.append(row)
+    if len(rows) < len(keys):
+        out = np.ascontiguousarray(out[rows])
+    return out, new_keys, key_to_index, n_dup, first_dup
 
 
 def _parse(path, format, limit, unicode_errors, progress=False):
@@ -324,12 +368,12 @@ def _check_size(path, format, n, dim, header_len):
     need = header_len + n * per_row - 1
     if need > size:
         if format == "word2vec":
-            raise FormatError(
+            raise TruncatedFileError(
                 f"{path}: truncated at byte offset {size}: the header says {n} vectors of {dim} "
                 f"dimensions, which need at least {need} bytes"
             )
         what = "the header says" if header_len else "the first line has"
-        raise FormatError(
+        raise TruncatedFileError(
             f"{path}: line 1: {what} {n} vectors of {dim} dimensions, which need at "
             f"least {need} bytes; the file has {size}"
         )
@@ -339,7 +383,7 @@ def _check_size(path, format, n, dim, header_len):
 def write_word2vec(vectors, path, format="word2vec"):
     """Write vectors as word2vec binary, word2vec text or GloVe.
 
-    The raw vectors (unit rows × norms, as ``vectors.vectors``) are written, so gensim's
+    The raw vectors (``vectors.vectors``, the rows as loaded) are written, so gensim's
     ``KeyedVectors.load_word2vec_format(path, binary=..., no_header=...)`` reads back what
     ``v[word]`` gives. Text prints each float32 in the fewest digits that read back exactly.
     ``.gz``/``.bz2`` compress by extension. The file is written under a temporary name beside
@@ -407,13 +451,10 @@ def _write_to(vectors, path, tmp, format):
             with f:
                 if format != "glove":
                     f.write(f"{len(vectors)} {vectors.vector_size}\n".encode())
-                _formats.write_rows(
-                    f,
-                    list(vectors.index_to_key),
-                    np.ascontiguousarray(vectors.unit),
-                    np.ascontiguousarray(vectors.norms),
-                    format == "word2vec",
-                )
+                # the rows as loaded, each scaled by 1.0 (exact): what v[word] returns is written
+                raw = np.ascontiguousarray(vectors.vectors)
+                ones = np.ones(len(raw), dtype=np.float32)
+                _formats.write_rows(f, list(vectors.index_to_key), raw, ones, format == "word2vec")
         os.replace(tmp, path)
     except BaseException:
         try:

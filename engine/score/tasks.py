@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from .._params import Interval, Options, check_params
-from ..classify import ZeroShotClassifier
+from ..classify import DocumentVectors, ZeroShotClassifier
 from ..classify.labels import column_order, label_spec, load_labels_file
 from ..errors import EngineError, FormatError
 from .readers import read_rows
@@ -83,8 +83,10 @@ class ZeroShot:
 
 @dataclass(frozen=True)
 class Neighbors:
-    """Nearest words. ``of="text"``: the ``k`` words nearest the text's vector (the mean of its
-    known words' unit vectors, each occurrence counted) → ``neighbors``, ``similarities``.
+    """Nearest words. ``of="text"``: the ``k`` words nearest the text's document vector
+    (``engine.DocumentVectors``: SIF by default, so that frequent words such as "the" or "of"
+    weigh little and the text's common direction is removed; ``weighting="mean"`` gives the
+    plain mean of its known words' unit vectors) → ``neighbors``, ``similarities``.
     ``of="words"``: for each distinct known word of the text, in order, its ``k`` nearest words
     (itself excluded, as gensim's ``most_similar``) → ``words``, ``neighbors``,
     ``similarities``. A text without known words gets empty lists.
@@ -97,11 +99,13 @@ class Neighbors:
 
     k: int = 10
     of: str = "text"
+    weighting: str = "sif"
     name: ClassVar[str] = "neighbors"
 
     _parameter_constraints: ClassVar[dict] = {
         "k": [Interval(Integral, 1, None)],
         "of": [Options(("text", "words"))],
+        "weighting": [Options(("sif", "idf", "mean"))],
     }
 
     def __post_init__(self):
@@ -123,10 +127,12 @@ class Neighbors:
         keys = vectors.index_to_key
         k = min(self.k, len(keys))
 
+        # statistics from the Lee corpus, computed once per Vectors and weighting, and shared
+        docvecs = DocumentVectors(vectors, self.weighting).fit() if self.of == "text" else None
+
         def by_text(texts):
-            indptr, ids, counts, _ = encode(texts, vectors.key_to_index)
-            q = _mean_unit_vectors(vectors, indptr, ids, counts)
-            has = np.diff(indptr) > 0
+            q = docvecs.transform(texts)
+            has = np.any(q != 0, axis=1)  # a text without known words has a zero vector
             nb = [[] for _ in texts]
             sims = [[] for _ in texts]
             rows = np.flatnonzero(has)
@@ -220,20 +226,6 @@ class WMDNeighbors:
             return {"neighbors": nb, "distances": dist}
 
         return score
-
-
-def _mean_unit_vectors(vectors, indptr, ids, counts):
-    """Count-weighted mean of the unit vectors of each document's known words, unit-normalised."""
-    from scipy.sparse import csr_matrix
-
-    n = len(indptr) - 1
-    if n == 0:
-        return np.zeros((0, vectors.vector_size), dtype=np.float32)
-    m = csr_matrix((counts, ids, indptr), shape=(n, len(vectors)), dtype=np.float32)
-    q = np.asarray(m @ vectors.unit, dtype=np.float32)
-    norms = np.linalg.norm(q, axis=1, keepdims=True)
-    np.divide(q, norms, out=q, where=norms > 0)
-    return np.ascontiguousarray(q)
 
 
 def score_texts(vectors, task, texts):

@@ -1,0 +1,321 @@
+"""``DocumentVectors``: the SIF / idf / mean document embedder as a scikit-learn transformer.
+
+Texts in, an ``(n, d)`` float32 array of unit document vectors out (the formulas are those of
+``engine.classify.embedder``), so it sits in a ``Pipeline`` before any estimator that takes
+numeric features. It follows scikit-learn's contract without importing scikit-learn: the
+constructor stores its parameters unchanged, ``fit`` checks them and sets the fitted state
+(attributes ending in ``_``), ``get_params`` / ``set_params`` / ``clone`` work on the
+constructor's parameters.
+"""
+
+import copy
+import inspect
+from numbers import Integral, Real
+
+import numpy as np
+
+from .._params import Interval, Options, check_params
+from ..errors import EngineError
+from ..vectors import Vectors
+from .base import not_fitted_error
+from .embedder import DEFAULT_CHUNK, WEIGHTINGS, DocumentEmbedder, lee_corpus
+from .inputs import as_text_list
+
+__all__ = ["DocumentVectors"]
+
+
+class DocumentVectors:
+    """Texts → unit document vectors (SIF, idf or mean weighting), a scikit-learn transformer.
+
+    A document's vector is the weighted mean of its known words' unit vectors, with SIF the
+    projection on the reference corpus's first principal component removed, then normalised
+    (Arora et al. 2017; the formulas are in ``engine.classify.embedder``). Word weights and the
+    component are learnt by ``fit`` from a reference corpus: by default the Lee background corpus
+    bundled with gensim (300 news articles; real English statistics even when ``fit`` sees a
+    handful of texts), or the texts given to ``fit`` with ``reference=None``.
+
+    Parameters
+    ----------
+    vectors : engine.Vectors
+        The word vectors.
+    weighting : {"sif", "idf", "mean"}, default "sif"
+        ``"sif"``: a / (a + p(w)) with the first component removed; ``"idf"``: smoothed
+        inverse document frequency; ``"mean"``: every word 1.
+    reference : {"lee", None} or list of texts, default "lee"
+        Where the statistics come from: ``"lee"`` (the Lee corpus, computed once per
+        ``Vectors``) or a list of texts fits on those, and ``fit``'s texts are only checked;
+        None fits on the texts given to ``fit`` (which then needs enough of them).
+    sif_a : float, default 1e-3
+        SIF's smoothing constant ``a``.
+    n_components : int, optional
+        Principal components removed; None means 1 for SIF, 0 otherwise.
+    lowercase : bool, default True
+        Lowercase tokens before looking them up.
+    chunk_size : int, default 8192
+        Texts embedded at a time (bounds memory; never changes a result).
+
+    Attributes
+    ----------
+    word_weights_ : ndarray of float32, shape (len(vectors),)
+        weight(w) of every vocabulary word.
+    components_ : ndarray of float32, shape (k, vector_size)
+        The removed directions (orthonormal rows; k = 0 without SIF).
+    n_features_out_ : int
+        The dimension of the document vectors.
+
+    See Also
+    --------
+    engine.ZeroShotClassifier : Scores the same document vectors against labels.
+
+    Examples
+    --------
+    >>> import engine
+    >>> dv = engine.DocumentVectors(engine.datasets.default_vectors()).fit()
+    >>> X = dv.transform(["the team won the match", "a bowl of hot soup"])
+    >>> X.shape, X.dtype.name
+    ((2, 384), 'float32')
+
+    In a scikit-learn pipeline:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> texts = ["a great goal", "the match ended", "fresh bread", "soup and salad"]
+    >>> pipe = make_pipeline(engine.DocumentVectors(engine.datasets.default_vectors()),
+    ...                      LogisticRegression())
+    >>> pipe.fit(texts, ["sport", "sport", "food", "food"]).predict(["the team scored", "a bowl of soup"]).tolist()
+    ['sport', 'food']
+    """
+
+    _parameter_constraints = {
+        "vectors": [Vectors],
+        "weighting": [Options(WEIGHTINGS)],
+        "reference": [None, Options(("lee",)), list, tuple],
+        "sif_a": [Interval(Real, 0, None, closed="neither")],
+        "n_components": [None, Interval(Integral, 0, None)],
+        "lowercase": [bool, np.bool_],
+        "chunk_size": [Interval(Integral, 1, None)],
+    }
+
+    def __init__(
+        self,
+        vectors=None,
+        weighting="sif",
+        *,
+        reference="lee",
+        sif_a=1e-3,
+        n_components=None,
+        lowercase=True,
+        chunk_size=DEFAULT_CHUNK,
+    ):
+        self.vectors = vectors
+        self.weighting = weighting
+        self.reference = reference
+        self.sif_a = sif_a
+        self.n_components = n_components
+        self.lowercase = lowercase
+        self.chunk_size = chunk_size
+
+    # ---- scikit-learn's estimator contract ----
+    @classmethod
+    def _get_param_names(cls):
+        return sorted(p for p in inspect.signature(cls.__init__).parameters if p != "self")
+
+    def get_params(self, deep=True):
+        """The constructor's parameters, as scikit-learn's ``get_params``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Accepted for scikit-learn; no parameter is itself an estimator.
+
+        Returns
+        -------
+        dict
+            ``{name: value}`` exactly as given to the constructor or ``set_params``.
+
+        Examples
+        --------
+        >>> DocumentVectors(weighting="idf").get_params()["weighting"]
+        'idf'
+        """
+        return {n: getattr(self, n) for n in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Set constructor parameters (checked by the next ``fit``), as scikit-learn's ``set_params``.
+
+        Parameters
+        ----------
+        **params
+            Constructor parameters by name.
+
+        Returns
+        -------
+        DocumentVectors
+            ``self``.
+
+        Raises
+        ------
+        EngineError
+            For a name the constructor does not take.
+
+        Examples
+        --------
+        >>> DocumentVectors().set_params(weighting="mean").weighting
+        'mean'
+        """
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise EngineError(f"DocumentVectors: unknown parameter {name!r}; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __sklearn_clone__(self):
+        # the Vectors are immutable (and large): shared, every other parameter deep-copied
+        params = {k: (v if k == "vectors" else copy.deepcopy(v)) for k, v in self.get_params().items()}
+        return type(self)(**params)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(),
+            input_tags=InputTags(two_d_array=False, string=True),
+            requires_fit=True,
+        )
+
+    def __repr__(self):
+        shown = [f"weighting={self.weighting!r}"]
+        if self.reference != "lee":
+            shown.append(
+                "reference=None" if self.reference is None else f"reference=<{len(self.reference)} texts>"
+            )
+        return f"DocumentVectors({', '.join(shown)})"
+
+    # ---- fit and transform ----
+    def fit(self, X=None, y=None):
+        """Learn the word weights and the removed component(s).
+
+        Parameters
+        ----------
+        X : list of str or of token lists, optional
+            The texts to learn from (required unless ``reference`` is set).
+        y : ignored
+            Accepted for pipelines.
+
+        Returns
+        -------
+        DocumentVectors
+            ``self``, fitted.
+
+        Raises
+        ------
+        EngineError
+            If a parameter is invalid, or there are no texts to fit on.
+
+        Examples
+        --------
+        >>> import engine
+        >>> dv = DocumentVectors(engine.datasets.default_vectors(), reference=None)
+        >>> dv.fit(["a cat", "the dog sat"]).components_.shape
+        (1, 384)
+        """
+        check_params(self, "DocumentVectors")
+        emb = DocumentEmbedder(
+            self.vectors,
+            self.weighting,
+            reference=None if self.reference in (None, "lee") else list(self.reference),
+            sif_a=self.sif_a,
+            n_components=self.n_components,
+            lowercase=bool(self.lowercase),
+            chunk_size=self.chunk_size,
+        )
+        if self.reference is None:
+            if X is None:
+                raise EngineError("DocumentVectors.fit: give the texts to fit on (or reference='lee')")
+            emb.fit(as_text_list(X, "X"))
+        else:
+            if X is not None:
+                as_text_list(X, "X")
+            emb.fit(lee_corpus() if self.reference == "lee" else None)
+        self.embedder_ = emb
+        self.word_weights_ = emb.word_weights_
+        self.components_ = emb.components_
+        self.n_features_out_ = self.vectors.vector_size
+        return self
+
+    def transform(self, X):
+        """The unit document vector of each text (a zero row for a text with no known word).
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            The texts.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(X), vector_size)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit`` (an ``EngineError`` if scikit-learn is not installed).
+
+        Examples
+        --------
+        >>> import engine
+        >>> dv = DocumentVectors(engine.datasets.default_vectors()).fit()
+        >>> dv.transform(["zzzq"]).any()
+        np.False_
+        """
+        if getattr(self, "embedder_", None) is None:
+            raise not_fitted_error(self)
+        return self.embedder_.transform(as_text_list(X, "X"))[0]
+
+    def fit_transform(self, X, y=None):
+        """``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            The texts.
+        y : ignored
+            Accepted for pipelines.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(X), vector_size)
+
+        Examples
+        --------
+        >>> import engine
+        >>> DocumentVectors(engine.datasets.default_vectors()).fit_transform(["a cat", "a dog"]).shape
+        (2, 384)
+        """
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, as scikit-learn's ``set_output`` and pipelines ask.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Texts have no feature names.
+
+        Returns
+        -------
+        ndarray of object
+            ``documentvectors0``, ``documentvectors1``, ...
+
+        Examples
+        --------
+        >>> import engine
+        >>> dv = DocumentVectors(engine.datasets.default_vectors()).fit()
+        >>> dv.get_feature_names_out()[:2].tolist()
+        ['documentvectors0', 'documentvectors1']
+        """
+        if getattr(self, "embedder_", None) is None:
+            raise not_fitted_error(self)
+        return np.array([f"documentvectors{i}" for i in range(self.n_features_out_)], dtype=object)
