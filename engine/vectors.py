@@ -13,6 +13,7 @@ import numpy as np
 from . import _kernels, bags, evaluation, store
 from ._docstrings import fill_doc
 from ._text import index_keys
+from ._vocab import VocabKeys
 from .errors import EngineError, ShapeError, VocabularyError
 from .ngrams import NgramVectors
 from .relations import RelationsMixin
@@ -51,9 +52,11 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
     Attributes
     ----------
     index_to_key : list of str
-        The vocabulary in row order (gensim's name).
+        The vocabulary in row order (gensim's name); a lazy sequence when opened with
+        ``mmap=True`` from a version 2 store (``engine._vocab.VocabKeys``).
     key_to_index : dict
-        ``{word: row}`` (gensim's name).
+        ``{word: row}`` (gensim's name); a lazy mapping with a dict's semantics when opened with
+        ``mmap=True`` from a version 2 store (``engine._vocab.VocabIndex``).
     counts : ndarray of int64 or None
         Word frequencies (read-only), when the source had them.
     ngrams : engine.ngrams.NgramVectors or None
@@ -89,7 +92,8 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin):
     def __init__(
         self, keys, vectors=None, counts=None, *, ngrams=None, normalized=None, meta=None, key_to_index=None
     ):
-        self.index_to_key = list(keys)
+        # a mapped store's words stay on disk (engine._vocab): opening reads none of them
+        self.index_to_key = keys if isinstance(keys, VocabKeys) else list(keys)
         if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
             self.key_to_index = key_to_index  # built by a loader while it checked for duplicates
         else:

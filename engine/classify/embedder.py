@@ -33,6 +33,7 @@ from .._docstrings import fill_doc
 from .._params import Interval, Options, check_params
 from .._text import encode as _encode
 from .._text import tokenize as _tokenize
+from .._vocab import as_dict
 from ..errors import EngineError, ShapeError, VocabularyError
 from ..vectors import Vectors
 from .inputs import as_text_list, bad_item, chunks
@@ -210,7 +211,7 @@ class DocumentEmbedder:
         if vocab is None:
             vocab = _ASCII_VOCABS[self.vectors] = _kernels.ascii_vocab(self.vectors.index_to_key)
         try:
-            return _kernels.encode_texts(texts, self.vectors.key_to_index, self.lowercase, vocab)
+            return _kernels.encode_texts(texts, as_dict(self.vectors.key_to_index), self.lowercase, vocab)
         except TypeError:
             err = bad_item(texts, "texts")
             if err is None:

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from .._params import Interval, Options, check_params
+from .._vocab import as_dict
 from ..classify import ZeroShotClassifier
 from ..classify.labels import column_order, label_spec, load_labels_file
 from ..errors import EngineError, FormatError
@@ -124,7 +125,7 @@ class Neighbors:
         k = min(self.k, len(keys))
 
         def by_text(texts):
-            indptr, ids, counts, _ = encode(texts, vectors.key_to_index)
+            indptr, ids, counts, _ = encode(texts, as_dict(vectors.key_to_index))
             q = _mean_unit_vectors(vectors, indptr, ids, counts)
             has = np.diff(indptr) > 0
             nb = [[] for _ in texts]
@@ -140,7 +141,7 @@ class Neighbors:
             return {"neighbors": nb, "similarities": sims}
 
         def by_words(texts):
-            indptr, ids, _, _ = encode(texts, vectors.key_to_index)
+            indptr, ids, _, _ = encode(texts, as_dict(vectors.key_to_index))
             uniq = np.unique(ids)
             table = {}
             if len(uniq):
