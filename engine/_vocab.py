@@ -22,7 +22,6 @@ offsets and bucket starts) and at each access (a row out of range, an entry that
 to its bucket, bytes that are not UTF-8 raise a ``FormatError``).
 """
 
-import hashlib
 import mmap
 import os
 import sys
@@ -92,6 +91,8 @@ def write(folder, keys):
     >>> sorted(write(d, ["a", "b"])["sha256"])
     ['vocab.txt', 'vocab_buckets.npy', 'vocab_offsets.npy', 'vocab_rows.npy']
     """
+    import hashlib  # here: opening a store (engine score's start) needs no OpenSSL
+
     lens, hashes = [], []
     digest = hashlib.sha256()
     with open(os.path.join(folder, "vocab.txt"), "wb") as f:
@@ -147,6 +148,8 @@ def _encodable(word):
 
 
 def _sha256(path):
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -9,6 +9,7 @@ from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
 from .exact import _check_ids, _rescore, recall_at_k
+from .hnsw_graph import HnswGraph
 from .kinds import (
     KINDS,
     _check_params,
@@ -240,6 +241,15 @@ class FaissIndex:
         self._hnsw_of = (self.index, h)
         return h
 
+    def _graph(self):
+        # FAISS's HNSW graph read in place for engine's own search; None for other kinds.
+        cached = self.__dict__.get("_graph_of")
+        if cached is not None and cached[0] is self.index:
+            return cached[1]
+        graph = HnswGraph.of(_faiss(), self.index)
+        self._graph_of = (self.index, graph)
+        return graph
+
     def _ivf(self):
         import faiss
 
@@ -311,6 +321,10 @@ class FaissIndex:
         if q.shape[0] == 0:
             return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
         fetch = min(k * self._rerank, self.ntotal) if self._rerank > 1 else k
+        graph = self._graph()
+        if graph is not None:  # engine's walk of FAISS's graph (engine/index/hnsw_graph.py)
+            scores, ids = graph.search(q, fetch, max(graph.hnsw.efSearch, fetch))
+            return self._finish(q, k, scores, ids)
         faiss = _faiss()  # also applies the thread count
         h = self._hnsw()
         if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
@@ -319,6 +333,10 @@ class FaissIndex:
             scores, ids = self.index.search(q, fetch, params=params)
         else:
             scores, ids = self.index.search(q, fetch)
+        return self._finish(q, k, scores, ids)
+
+    def _finish(self, q, k, scores, ids):
+        """The ids checked, the candidates re-ranked (``rerank``), the k best and their scores."""
         _check_ids(ids, len(self.vectors))
         if self._rerank:
             scores, ids = _rescore(self.vectors.unit, q, ids, k)

@@ -19,9 +19,16 @@ from ..classify import ZeroShotClassifier
 from ..classify.labels import column_order, label_spec, load_labels_file
 from ..errors import EngineError, FormatError
 from .readers import read_rows
-from .topics import Topics
 
-__all__ = ["Neighbors", "Topics", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]
+__all__ = ["Neighbors", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]  # and Topics, lazily
+
+
+def __getattr__(name):  # Topics (and engine.topics under it) loads when a run asks for it
+    if name == "Topics":
+        from .topics import Topics
+
+        return Topics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
