@@ -15,8 +15,8 @@ search kernel over ``vectors.unit`` (``engine.index.exact_search``). ``mem`` is 
 (``faiss.write_index`` / hnswlib ``save_index``). hnswlib uses the same M / efConstruction /
 ef as FaissIndex's HNSW defaults.
 
-``hnsw`` is searched by engine's own walk of the graph FAISS built (engine/index/hnsw_graph.py);
-``hnsw, FAISS's own search`` is FAISS's ``IndexHNSW.search`` of the same graph, same efSearch.
+``hnsw`` is FaissIndex's search (FAISS's own); ``hnsw, engine's walk`` the same graph searched
+by engine's C++ walk (engine/index/hnsw_graph.py, off by default), same efSearch.
 ``hnsw at hnswlib's recall`` repeats the ``hnsw`` row at the smallest efSearch of a ladder whose
 recall@10 reaches hnswlib's (equal recall), for the single-query comparison.
 
@@ -39,6 +39,7 @@ if __name__ == "__main__":  # `python benchmarks/bench_index.py` in a source che
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
 from engine.index import _HNSW_DEFAULTS, FaissIndex, exact_search, recall_at_k  # noqa: E402
+from engine.index.hnsw_graph import HnswGraph  # noqa: E402
 
 K = 10
 KINDS = [("flat", {}), ("hnsw", {}), ("ivf", {}), ("sq8", {}), ("sq8", {"rerank": 2}), ("pq", {})]
@@ -70,7 +71,7 @@ COLUMNS = [
     ("vs_exact", "× exact (b=1)", "{:.1f}"),
 ]
 BATCH = 256
-FAISS_OWN = "hnsw, FAISS's own search"
+ENGINE_WALK = "hnsw, engine's walk"
 EF_LADDER = (16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256)
 
 
@@ -125,12 +126,16 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
         )
         if kind == "hnsw":
             hnsw = index
-            _, ids = index.index.search(q, K + 1)
+            import faiss
+
+            graph = HnswGraph.of(faiss, index.index)
+            ef = index.efSearch
+            _, ids = graph.search(q, K + 1, ef)
             row(
-                FAISS_OWN,
+                ENGINE_WALK,
                 build_s,
                 _serialized_bytes(index.save),
-                lambda b, index=index: index.index.search(b, K + 1),
+                lambda b, graph=graph, ef=ef: graph.search(b, K + 1, ef),
                 recall_at_k(unit, rows, ids, K),
             )
         del index
@@ -160,7 +165,7 @@ def targets(rows):
             f"target HNSW single queries ≥ hnswlib's at equal recall: {harness.verdict(ok)} "
             f"({matched['method']}: {matched['qps_1']:,.0f} q/s at recall {matched['recall']:.4f}; "
             f"hnswlib {h['qps_1']:,.0f} q/s at {h['recall']:.4f}; "
-            f"FAISS's own search {by.get(FAISS_OWN, {}).get('qps_1', float('nan')):,.0f} q/s)"
+            f"engine's walk {by.get(ENGINE_WALK, {}).get('qps_1', float('nan')):,.0f} q/s at efSearch 64)"
         )
     if "sq8" in by and "flat" in by:
         q, f = by["sq8"], by["flat"]

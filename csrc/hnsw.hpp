@@ -42,11 +42,45 @@ inline float dot(const float* a, const float* b, index_t d) {
 #endif
 }
 
+// The scores of four rows at once: four independent streams from memory (the rows are visited in
+// no order, so each is a cache miss; the walk is bound by memory latency, not arithmetic).
+inline void dot4(const float* q, const float* r0, const float* r1, const float* r2,
+                 const float* r3, index_t d, float* out) {
+#if defined(ENGINE_AVX512)
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    index_t t = 0;
+    for (; t + 16 <= d; t += 16) {
+        const __m512 qv = _mm512_loadu_ps(q + t);
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + t), qv, a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + t), qv, a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + t), qv, a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + t), qv, a3);
+    }
+    if (t < d) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (d - t)) - 1);
+        const __m512 qv = _mm512_maskz_loadu_ps(m, q + t);
+        a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r0 + t), qv, a0);
+        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r1 + t), qv, a1);
+        a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r2 + t), qv, a2);
+        a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r3 + t), qv, a3);
+    }
+    out[0] = _mm512_reduce_add_ps(a0);
+    out[1] = _mm512_reduce_add_ps(a1);
+    out[2] = _mm512_reduce_add_ps(a2);
+    out[3] = _mm512_reduce_add_ps(a3);
+#else
+    out[0] = dot(r0, q, d);
+    out[1] = dot(r1, q, d);
+    out[2] = dot(r2, q, d);
+    out[3] = dot(r3, q, d);
+#endif
+}
+
 inline void prefetch_row(const float* row, index_t d) {
-    // the first cache lines of the row: enough for the hardware prefetcher to follow
     const char* p = reinterpret_cast<const char*>(row);
     const index_t bytes = d * static_cast<index_t>(sizeof(float));
-    for (index_t off = 0; off < bytes && off < 256; off += 64) __builtin_prefetch(p + off);
+    for (index_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
 }
 
 // The visited marks of one thread: node v is visited in this query when tags[v] == gen.
@@ -87,7 +121,8 @@ struct BestFirst {
 // and -1 when the graph holds fewer). ef >= k nodes are kept during the level-0 search.
 inline void search_one(const HnswGraph& g, const float* X, index_t d, const float* q, index_t k,
                        index_t ef, Marks& marks, std::vector<Scored>& kept_buf,
-                       std::vector<Scored>& cand_buf, float* out_scores, std::int64_t* out_ids) {
+                       std::vector<Scored>& cand_buf, std::vector<std::int32_t>& fresh,
+                       float* out_scores, std::int64_t* out_ids) {
     for (index_t j = 0; j < k; ++j) {
         out_scores[j] = -std::numeric_limits<float>::infinity();
         out_ids[j] = -1;
@@ -133,20 +168,35 @@ inline void search_one(const HnswGraph& g, const float* X, index_t d, const floa
         cand.pop_back();
         const std::int32_t* nb = level0 + g.offsets[c.second];
         const std::int32_t* end = nb + width;
-        for (const std::int32_t* p = nb; p < end && *p >= 0; ++p)  // rows of the unvisited ahead
-            if (marks.tags[*p] != *marks.gen) prefetch_row(X + static_cast<index_t>(*p) * d, d);
-        for (; nb < end && *nb >= 0; ++nb) {
-            const std::int32_t v = *nb;
-            if (marks.test_and_set(v)) continue;
-            const float s = dot(X + static_cast<index_t>(v) * d, q, d);
-            if (static_cast<index_t>(kept.size()) < ef || s > kept.front().first) {
-                cand.emplace_back(s, v);
-                std::push_heap(cand.begin(), cand.end(), best);
-                kept.emplace_back(s, v);
-                std::push_heap(kept.begin(), kept.end(), worse);
-                if (static_cast<index_t>(kept.size()) > ef) {
-                    std::pop_heap(kept.begin(), kept.end(), worse);
-                    kept.pop_back();
+        fresh.clear();
+        for (; nb < end && *nb >= 0; ++nb)
+            if (!marks.test_and_set(*nb)) fresh.push_back(*nb);
+        const index_t m = static_cast<index_t>(fresh.size());
+        for (index_t j = 0; j < m && j < 4; ++j) prefetch_row(X + static_cast<index_t>(fresh[j]) * d, d);
+        for (index_t j = 0; j < m; j += 4) {
+            for (index_t p = j + 4; p < m && p < j + 8; ++p)  // the next four, while these are scored
+                prefetch_row(X + static_cast<index_t>(fresh[p]) * d, d);
+            float s4[4];
+            const index_t len = std::min<index_t>(4, m - j);
+            if (len == 4) {
+                dot4(q, X + static_cast<index_t>(fresh[j]) * d, X + static_cast<index_t>(fresh[j + 1]) * d,
+                     X + static_cast<index_t>(fresh[j + 2]) * d, X + static_cast<index_t>(fresh[j + 3]) * d, d,
+                     s4);
+            } else {
+                for (index_t u = 0; u < len; ++u) s4[u] = dot(X + static_cast<index_t>(fresh[j + u]) * d, q, d);
+            }
+            for (index_t u = 0; u < len; ++u) {
+                const float s = s4[u];
+                const std::int32_t v = fresh[j + u];
+                if (static_cast<index_t>(kept.size()) < ef || s > kept.front().first) {
+                    cand.emplace_back(s, v);
+                    std::push_heap(cand.begin(), cand.end(), best);
+                    kept.emplace_back(s, v);
+                    std::push_heap(kept.begin(), kept.end(), worse);
+                    if (static_cast<index_t>(kept.size()) > ef) {
+                        std::pop_heap(kept.begin(), kept.end(), worse);
+                        kept.pop_back();
+                    }
                 }
             }
         }
@@ -171,8 +221,10 @@ inline void search(const HnswGraph& g, const float* X, index_t d, const float* Q
     if (nt == 1) {
         Marks marks{tags, gens, g.n};
         std::vector<Scored> kept, cand;
+        std::vector<std::int32_t> fresh;
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, out_scores + i * k, out_ids + i * k);
+            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, fresh, out_scores + i * k,
+                       out_ids + i * k);
         return;
     }
 #pragma omp parallel num_threads(nt)
@@ -180,9 +232,11 @@ inline void search(const HnswGraph& g, const float* X, index_t d, const float* Q
         const int t = omp_get_thread_num();
         Marks marks{tags + static_cast<index_t>(t) * g.n, gens + t, g.n};
         std::vector<Scored> kept, cand;
+        std::vector<std::int32_t> fresh;
 #pragma omp for schedule(dynamic, 4)
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, out_scores + i * k, out_ids + i * k);
+            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, fresh, out_scores + i * k,
+                       out_ids + i * k);
     }
 }
 

@@ -441,7 +441,8 @@ def _read_vocab(vocab_path, n):
         raise FormatError(f"{vocab_path}: missing") from None
     with f:
         limit = (n + 1) * _MAX_WORD
-        data = f.read(limit + 1)
+        # at most the file's size: read(limit) would allocate the whole bound first (65 GB at 1M words)
+        data = f.read(min(limit, os.fstat(f.fileno()).st_size) + 1)
     if len(data) > limit:
         raise FormatError(f"{vocab_path}: larger than {n} words can be")
     try:

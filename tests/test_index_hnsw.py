@@ -18,6 +18,16 @@ faiss = pytest.importorskip("faiss")
 K = 10
 
 
+@pytest.fixture(scope="module", autouse=True)
+def walk_enabled():
+    """FaissIndex searches with engine's walk here (off by default: engine/index/hnsw_graph.py)."""
+    from engine.index import hnsw_graph
+
+    old, hnsw_graph.ENABLED = hnsw_graph.ENABLED, True
+    yield
+    hnsw_graph.ENABLED = old
+
+
 @pytest.fixture(scope="module")
 def built():
     v = engine.datasets.clustered_vectors(4000, 48, seed=3)

@@ -242,13 +242,7 @@ class FaissIndex:
         return h
 
     def _graph(self):
-        # FAISS's HNSW graph read in place for engine's own search; None for other kinds.
-        cached = self.__dict__.get("_graph_of")
-        if cached is not None and cached[0] is self.index:
-            return cached[1]
-        graph = HnswGraph.of(_faiss(), self.index)
-        self._graph_of = (self.index, graph)
-        return graph
+        return HnswGraph.cached(self, _faiss)  # None for kinds other than HNSW
 
     def _ivf(self):
         import faiss

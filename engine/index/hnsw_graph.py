@@ -10,6 +10,12 @@ thread, with a generation counter instead of a clear. The walk is the HNSW paper
 descent through the upper levels, best-first search keeping ``efSearch`` nodes at level 0);
 tests/test_index_hnsw.py checks it against FAISS's own search of the same graph and against
 exact search.
+
+Off by default (``ENABLED``): on this project's machine (2-core Xeon, AVX-512, clustered
+100k × 300, efSearch 64, recall@10 1.0) the walk answered 2,900 single queries a second
+against 4,388 for FAISS's own search of the same graph, with fewer distances per query (1,396
+against 1,492): it loses on memory latency per distance (~255 ns against ~155), not on work or
+per-call cost. FaissIndex therefore searches with FAISS until the walk is faster.
 """
 
 import threading
@@ -18,6 +24,9 @@ import numpy as np
 
 from .. import _kernels
 from .._config import get_num_threads
+
+#: Whether FaissIndex searches an HNSW index with this walk (False: FAISS's own search).
+ENABLED = False
 
 
 class HnswGraph:
@@ -74,6 +83,19 @@ class HnswGraph:
         ):
             return None
         return cls(faiss, index)
+
+    @classmethod
+    def cached(cls, owner, load_faiss):
+        """``of(owner.index)``, made once per index object of ``owner`` (a FaissIndex) and kept;
+        None while the walk is not ``ENABLED``."""
+        if not ENABLED:
+            return None
+        cached = owner.__dict__.get("_graph_of")
+        if cached is not None and cached[0] is owner.index:
+            return cached[1]
+        graph = cls.of(load_faiss(), owner.index)
+        owner._graph_of = (owner.index, graph)
+        return graph
 
     def search(self, q, k, ef):
         """Top-``k`` rows of the unit queries ``q`` (C-contiguous float32, shape (Q, d)):
