@@ -61,7 +61,7 @@ docs: install-docs
 # sanitizers check the kernels' indexing, which every path shares, at a quarter of the build
 # time. See docs/reliability.md.
 ASAN_DIR = build/asan
-ASAN_TESTS = tests/test_kernels.py tests/test_search_kernel.py tests/test_wmd_solver.py \
+ASAN_TESTS = tests/test_kernels.py tests/test_search_kernel.py tests/test_compressed.py tests/test_wmd_solver.py \
 	tests/test_topics_measures.py tests/test_io.py tests/test_fuzz_loaders.py
 test-asan:
 	ENGINE_DEBUG=1 ENGINE_CPU=$$([ "$$(uname -m)" = x86_64 ] && echo x86-64-v2 || echo native) \

@@ -7,8 +7,19 @@ machine's limits (numpy's sgemm on the same shapes, a streaming read of the matr
 Random unit vectors, k = 10, batches of 1, 16, 256 and 4096 queries (random unit vectors too),
 every library on the same thread count. Rates are queries per second, the median of repeats,
 each timing after a pause and a warm-up call.
+
+A second table times the exact search through compressed copies (``precision="bfloat16"`` and
+``"int8"``, engine.compressed) on every dispatch path this CPU runs, random and clustered vectors
+(``engine.datasets.clustered_vectors``), batch 1 and 256, beside the float32 kernel on the same
+path, numpy's sgemm, FAISS ``IndexFlatIP`` (BLAS threshold 1) and gensim; with the rows re-scored
+per query (median, 99th percentile), the share of the AMX bf16 peak and the resident memory of a
+process that loads the vectors memory-mapped and searches at that precision.
 """
 
+import os
+import subprocess
+import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -121,16 +132,198 @@ def _shape(n, d, rng):
     return x, v, kv, index
 
 
+LOWP = {
+    "tiny": dict(shapes=[(2_000, 32)], batches=(1, 16), paths=None),
+    "quick": dict(shapes=[(100_000, 300)], batches=(1, 256), paths=None),
+    "full": dict(shapes=[(100_000, 300), (1_000_000, 300)], batches=(1, 256), paths=None),
+}
+LOWP_TARGETS = {"big_vs_peers": 2.5, "one_vs_float32": 1.8, "vs_gensim": 40.0}
+LOWP_COLUMNS = [
+    ("N", "N", "{:,}"),
+    ("data", "data"),
+    ("batch", "batch"),
+    ("path", "path"),
+    ("precision", "precision"),
+    ("rate", "q/s", "{:,.0f}"),
+    ("vs_float32", "× float32 kernel", "{:.2f}x"),
+    ("vs_sgemm", "× numpy sgemm", "{:.2f}x"),
+    ("vs_faiss", "× FAISS thr 1", "{:.2f}x"),
+    ("vs_gensim", "× gensim", "{:.0f}x"),
+    ("rescored_median", "re-scored median", "{:,.0f}"),
+    ("rescored_p99", "re-scored p99", "{:,.0f}"),
+    ("amx_peak", "of AMX bf16 peak", "{:.1%}"),
+]
+
+
+def _amx_peak_flops(threads):
+    """AMX bf16 peak: 1,024 flops a cycle a core (a 16x16x32 tile product every 16 cycles), at
+    the CPU's nominal clock (its brand string, else /proc/cpuinfo)."""
+    import re
+
+    ghz = re.search(r"([\d.]+)\s*GHz", engine.cpu_info().model or "")
+    if ghz:
+        return 1024 * float(ghz.group(1)) * 1e9 * threads
+    try:
+        with open("/proc/cpuinfo") as f:
+            mhz = max(float(line.split(":")[1]) for line in f if line.startswith("cpu MHz"))
+        return 1024 * mhz * 1e6 * threads
+    except (OSError, ValueError):
+        return float("nan")
+
+
+_RSS_SCRIPT = """
+import sys, numpy as np, engine
+engine._kernels.sgemm_address()  # scipy's BLAS loaded in every process alike
+v = engine.load(sys.argv[1], mmap=True)
+q = np.random.default_rng(0).standard_normal((256, v.vector_size), dtype=np.float32)
+for _ in range(3):
+    v.search(q, k=10, precision=sys.argv[2])
+with open("/proc/self/status") as f:
+    print(next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024)
+"""
+
+
+def _resident_mb(path, precision):
+    """MiB resident in a fresh process after loading ``path`` memory-mapped and searching 256
+    queries three times at ``precision`` (Linux; nan elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return float("nan")
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS_SCRIPT, path, precision],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    )
+    return float(out.stdout.split()[-1])
+
+
+def _lowp_table(bench, size, rng, median_time, threads):
+    """Exact search through the compressed copies, per dispatch path and precision."""
+    from engine._kernels import compressed as lowp
+    from engine._kernels import supported_paths, using_path
+
+    table = bench.table(
+        f"exact search through compressed copies, k = {K}, {threads} threads",
+        LOWP_COLUMNS,
+        intro="Every precision returns the float32 kernel's exact answer (engine.compressed). "
+        "× = this row's rate over the peer's on the same queries; float32 kernel = engine's own, "
+        "on the same dispatch path; re-scored = rows re-ranked in float32 per query.",
+    )
+    peak = _amx_peak_flops(threads)
+    for n, d in LOWP[size]["shapes"]:
+        for data in ("random", "clustered"):
+            x, v, kv, index = _shape(n, d, rng)
+            if data == "clustered":
+                x = np.ascontiguousarray(engine.datasets.clustered_vectors(n, d, seed=1).unit)
+                v = engine.Vectors(v.index_to_key, normalized=(x, np.ones(n, np.float32)))
+                kv.vectors = x
+                kv.fill_norms(force=True)
+                index.reset()
+                index.add(x)
+            v.compress()
+            g_qps = gensim_qps(kv, unit_rows(rng, 16, d), median_time)
+            for batch in LOWP[size]["batches"]:
+                q = unit_rows(rng, batch, d) if data == "random" else x[rng.integers(0, n, batch)] * 1
+                peers = dict(
+                    sgemm=numpy_sgemm_qps(x, q, median_time),
+                    faiss=faiss_qps(index, q, median_time, blas_threshold=1),
+                )
+                for path in LOWP[size]["paths"] or supported_paths():
+                    with using_path(path):
+                        f32 = batch / median_time(lambda v=v, q=q: v.search(q, k=K, precision="float32"))
+                        for precision in ("bfloat16", "int8"):
+                            copy = v._copies()[precision]
+                            qps = batch / median_time(
+                                lambda v=v, q=q, p=precision: v.search(q, k=K, precision=p)
+                            )
+                            rescored = lowp.topk_lowp(copy, x, q, K)[2]
+                            plotted = data == "random" and path == supported_paths()[0]
+                            flops = 2.0 * batch * n * copy.data.shape[1] * qps / batch
+                            table.add(
+                                N=n,
+                                D=d,
+                                data=data,
+                                batch=batch,
+                                path=path,
+                                precision=precision,
+                                rate=qps,
+                                threads=threads,
+                                float32_rate=f32,
+                                sgemm_rate=peers["sgemm"],
+                                faiss_rate=peers["faiss"],
+                                gensim_rate=g_qps,
+                                # the search plot's curves (any *_qps column): the default path
+                                **({f"engine_{precision}_qps": qps} if plotted else {}),
+                                vs_float32=qps / f32,
+                                vs_sgemm=qps / peers["sgemm"],
+                                vs_faiss=qps / peers["faiss"],
+                                vs_gensim=qps / g_qps,
+                                rescored_median=float(np.median(rescored)),
+                                rescored_p99=float(np.percentile(rescored, 99)),
+                                amx_peak=flops / peak
+                                if precision == "bfloat16" and path == "spr"
+                                else float("nan"),
+                            )
+            del kv, index
+        _memory_rows(bench, v, n, d)
+    for text in lowp_targets(table.rows):
+        table.note(text)
+
+
+def _memory_rows(bench, v, n, d):
+    """Resident memory of a search per precision, the float32 matrix memory-mapped."""
+    table = bench.table(
+        f"resident memory of a search process, {n:,} x {d}, vectors memory-mapped",
+        [
+            ("precision", "precision"),
+            ("rss_mb", "resident MiB", "{:,.0f}"),
+            ("of_float32", "of float32", "{:.0%}"),
+        ],
+        intro="A fresh process loads the saved vectors (and their copies) with mmap=True and "
+        "searches 256 random query vectors three times; its VmRSS afterwards.",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "v.engine")
+        v.save(path, compressed=True)
+        base = None
+        for precision in ("float32", "bfloat16", "int8"):
+            mb = _resident_mb(path, precision)
+            base = base or mb
+            table.add(precision=precision, rss_mb=mb, of_float32=mb / base)
+
+
+def lowp_targets(rows):
+    """The issue's targets for the compressed search, each ``met`` or ``MISSED``."""
+    best = {}
+    for r in rows:  # the fastest path and precision per (N, data, batch): what "auto" can reach
+        key = (r["N"], r["data"], r["batch"])
+        if key not in best or r["rate"] > best[key]["rate"]:
+            best[key] = r
+    big = [r for r in best.values() if r["batch"] >= 256]
+    one = [r for r in best.values() if r["batch"] == 1]
+    t = LOWP_TARGETS
+    checks = [
+        ("≥ 2.5x numpy sgemm at batch ≥ 256", big, lambda r: r["vs_sgemm"] >= t["big_vs_peers"]),
+        ("≥ 2.5x FAISS (threshold 1) at batch ≥ 256", big, lambda r: r["vs_faiss"] >= t["big_vs_peers"]),
+        ("≥ 1.8x the float32 kernel at batch 1", one, lambda r: r["vs_float32"] >= t["one_vs_float32"]),
+        ("≥ 40x gensim at batch ≥ 256", big, lambda r: r["vs_gensim"] >= t["vs_gensim"]),
+    ]
+    return [
+        f"target {name}: {harness.verdict(all(map(ok, sel)) if sel else None)}" for name, sel, ok in checks
+    ]
+
+
 def run(quick=False, *, tiny=False, threads=None):
     """Measure every configuration; one row per (N, D, batch)."""
-    from threadpoolctl import threadpool_limits
+    import faiss  # noqa: F401  (imported first: limit_threads sets its OpenMP pool too)
 
     size = harness.size_name(quick, tiny)
     threads = threads or engine.get_num_threads()
-    engine.set_num_threads(threads)  # also FAISS's OpenMP pool
     median_time = _timer(size)
     rng = np.random.default_rng(0)
-    with threadpool_limits(threads):  # numpy's BLAS (numpy sgemm, gensim) on the same threads
+    # engine, FAISS's OpenMP pool and numpy's BLAS (numpy sgemm, gensim) on the same threads
+    with harness.limit_threads(threads):
         bench = harness.Bench("search", "Exact top-k cosine search", size)
         table = bench.table(
             f"queries per second, k = {K}, every library on {threads} threads",
@@ -168,6 +361,7 @@ def run(quick=False, *, tiny=False, threads=None):
         for text in targets(table.rows):
             table.note(text)
         _overhead_table(bench, rng, SIZES[size]["repeats"])
+        _lowp_table(bench, size, rng, median_time, threads)
         return bench.finish()
 
 
@@ -196,9 +390,7 @@ def _overhead_table(bench, rng, repeats, n=1_000, d=64):
         intro="µs per call, medians; peers called with what they take natively (gensim a word, "
         "FAISS a float32 (1, D) array); the difference to bare FAISS is engine's per-call overhead.",
     )
-    old = engine.get_num_threads()
-    engine.set_num_threads(1)  # also FAISS's pool
-    try:
+    with harness.limit_threads(1):  # engine, FAISS's pool, BLAS
         # FAISS's peer is the very index engine built (same graph, same efSearch), called bare
         e_flat, e_hnsw = engine.FaissIndex.build(v, "flat"), engine.FaissIndex.build(v, "hnsw")
         rows = [
@@ -230,8 +422,6 @@ def _overhead_table(bench, rng, repeats, n=1_000, d=64):
         for call, fn, peer, peer_fn in rows:
             e_us, p_us = _per_call_us(fn, repeats), _per_call_us(peer_fn, repeats)
             table.add(call=call, engine_us=e_us, peer=peer, peer_us=p_us, ratio=p_us / e_us)
-    finally:
-        engine.set_num_threads(old)
 
 
 def targets(rows):

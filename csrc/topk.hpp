@@ -22,7 +22,7 @@
 #include "common.hpp"
 #include "types.hpp"
 
-#if defined(ENGINE_AVX512)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
@@ -125,6 +125,37 @@ inline float dot_avx512(const float* a, const float* b, index_t d) {
 }
 #endif
 
+#if !defined(ENGINE_AVX512)
+// <a, b> in one fixed order wherever it is inlined (8 lanes, then a fixed tree): the compressed
+// scans (csrc/scan_lowp.hpp) re-score their candidates with it and must get these very bits, which
+// a compiler-vectorised reduction (free to reorder) would not promise.
+inline float dot_fixed(const float* a, const float* b, index_t d) {
+    index_t t = 0;
+#if defined(ENGINE_PATH_AVX2) || defined(__AVX2__)
+    __m256 acc = _mm256_setzero_ps();
+    for (; t + 8 <= d; t += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t), acc);
+    alignas(32) float l[8];
+    _mm256_store_ps(l, acc);
+#elif defined(__SSE2__)
+    __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
+    for (; t + 8 <= d; t += 8) {
+        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(a + t), _mm_loadu_ps(b + t)));
+        a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(a + t + 4), _mm_loadu_ps(b + t + 4)));
+    }
+    alignas(16) float l[8];
+    _mm_store_ps(l, a0);
+    _mm_store_ps(l + 4, a1);
+#else
+    volatile float l[8] = {};  // volatile: no contraction or reordering across the lanes
+    for (; t + 8 <= d; t += 8)
+        for (int i = 0; i < 8; ++i) l[i] = l[i] + a[t + i] * b[t + i];
+#endif
+    float tail = 0.f;
+    for (; t < d; ++t) tail = tail + a[t] * b[t];
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7])) + tail;
+}
+#endif
+
 // C[j * ldc + r] = <X[r], Q[j]> for r < rows, j < nq: the memory-bound case (few queries), where
 // each row is read from memory once and used for every query while it sits in L1.
 inline void dots_small(const float* X, index_t rows, index_t d, const float* Q, index_t nq, float* C,
@@ -166,16 +197,8 @@ inline void dots_small(const float* X, index_t rows, index_t d, const float* Q, 
     for (; r < rows; ++r)
         for (index_t j = 0; j < nq; ++j) C[j * ldc + r] = dot_avx512(X + r * d, Q + j * d, d);
 #else
-    for (index_t r = 0; r < rows; ++r) {
-        const float* x = X + r * d;
-        for (index_t j = 0; j < nq; ++j) {
-            const float* q = Q + j * d;
-            float acc = 0.f;
-#pragma omp simd reduction(+ : acc)
-            for (index_t t = 0; t < d; ++t) acc += x[t] * q[t];
-            C[j * ldc + r] = acc;
-        }
-    }
+    for (index_t r = 0; r < rows; ++r)
+        for (index_t j = 0; j < nq; ++j) C[j * ldc + r] = dot_fixed(X + r * d, Q + j * d, d);
 #endif
 }
 

@@ -8,6 +8,7 @@ size with what they need; only then is the array read (``numpy.fromfile``) or ma
 
 import os
 import warnings
+import weakref
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -95,7 +96,12 @@ def load_npy(path, dtype, shape, mmap=False):
         if count == 0:
             return np.empty(shape, dtype=want)
         if mmap:
-            return np.memmap(f, dtype=want, mode="r", offset=offset, shape=tuple(shape))
+            m = np.memmap(f, dtype=want, mode="r", offset=offset, shape=tuple(shape))
+            # a descriptor of the very file mapped (whatever its path becomes), closed with the
+            # array: engine.compressed re-reads a few scattered rows with pread through it
+            m.engine_fd = os.dup(f.fileno())
+            weakref.finalize(m, os.close, m.engine_fd)
+            return m
         a = np.fromfile(f, dtype=want, count=count)
     if a.size != count:
         raise FormatError(f"{path}: truncated while reading")

@@ -8,7 +8,7 @@ gensim calls of ``engine.similarity`` and ``engine.relations`` use them too.
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, compressed
 from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
 
@@ -147,9 +147,58 @@ class SearchMixin:
             raise ShapeError(f"{name} = {k} exceeds the {hi - lo} vectors searched")
         return int(k)
 
+    # -- precision: the float32 kernel or a compressed copy (engine.compressed) -------------
+    def _copies(self):
+        return self.__dict__.get("_compressed") or {}
+
+    def compress(self, kinds=("bfloat16", "int8")):
+        """Build compressed copies of the unit rows for exact search at lower precision.
+
+        A copy (bf16: half the bytes of float32; int8 with a per-row scale: a quarter) is scanned
+        instead of the float32 rows; a certified bound then re-scores the few rows that could be
+        in the top k with the float32 kernel, so results stay exactly the float32 kernel's (see
+        ``engine.compressed``). Built with ``engine.set_num_threads`` threads; kept with the
+        vectors by ``save``.
+
+        Parameters
+        ----------
+        kinds : str or sequence of str, default ("bfloat16", "int8")
+            Which copies to build (an existing one is rebuilt).
+
+        Returns
+        -------
+        Vectors
+            ``self``, now answering ``precision="bfloat16"`` / ``"int8"`` (and ``"auto"``).
+
+        Raises
+        ------
+        ShapeError
+            For an unknown kind.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["a", "b", "c"], np.eye(3)).compress("int8")
+        >>> v.search(["a"], k=2, precision="int8")[1].tolist()
+        [[0, 1]]
+        """
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        copies = dict(self._copies())
+        for kind in kinds:
+            copies[kind] = compressed.compress(self._unit, kind)
+        self._compressed = copies
+        return self
+
+    def _topk(self, q, k, lo, hi, exclude, precision):
+        # the exact top-k at `precision`: the float32 kernel, or a copy's scan + float32 re-rank
+        kind = compressed.choose(precision, self._copies(), q.shape[0])
+        if kind == "float32":
+            return _kernels.topk(self._unit, q, k, lo, hi, exclude)
+        return compressed.search(self._unit, self._copies()[kind], q, k, lo, hi, exclude)[:2]
+
     # -- batched search --------------------------------------------------------------
     @fill_doc
-    def search(self, queries, k=10, exclude=None, restrict_vocab=None):
+    def search(self, queries, k=10, exclude=None, restrict_vocab=None, precision="auto"):
         r"""Exact cosine top-``k`` for many queries at once.
 
         Each query :math:`q` is scored against every row :math:`x` searched by
@@ -175,6 +224,11 @@ class SearchMixin:
         restrict_vocab : int or (int, int), optional
             An int N searches only the first N rows (as gensim); a ``(start, end)`` pair searches
             rows ``start`` to ``end - 1``. None searches all rows.
+        precision : {"auto", "float32", "bfloat16", "int8"}, default "auto"
+            Scan the float32 rows, or a compressed copy built by ``compress`` (or loaded with
+            the vectors). Every precision returns exactly the float32 kernel's answer (ids,
+            order and float32 scores; see ``engine.compressed``); "auto" picks the fastest copy
+            at hand for this CPU and batch size, float32 when there is none.
 
         Returns
         -------
@@ -214,10 +268,10 @@ class SearchMixin:
             if len(exclude) != q.shape[0]:
                 raise ShapeError(f"exclude: one list per query expected ({q.shape[0]}), got {len(exclude)}")
             exclude = [self._rows(self._exclusions(e), "exclude") for e in exclude]
-        return _kernels.topk(self._unit, q, k, lo, hi, exclude)
+        return self._topk(q, k, lo, hi, exclude, precision)
 
     @fill_doc
-    def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
+    def most_similar_batch(self, queries, topn=10, restrict_vocab=None, precision="auto"):
         """``most_similar`` for many single queries in one batched call.
 
         Each result equals ``most_similar(query, topn=topn, restrict_vocab=restrict_vocab)``: the
@@ -234,6 +288,11 @@ class SearchMixin:
         restrict_vocab : int, optional
             Search only the first ``restrict_vocab`` words (gensim's meaning; a row range is not
             accepted here).
+        precision : {"auto", "float32", "bfloat16", "int8"}, default "auto"
+            Scan the float32 rows, or a compressed copy built by ``compress`` (or loaded with
+            the vectors). Every precision returns exactly the float32 kernel's answer (ids,
+            order and float32 scores; see ``engine.compressed``); "auto" picks the fastest copy
+            at hand for this CPU and batch size, float32 when there is none.
 
         Returns
         -------
@@ -264,7 +323,7 @@ class SearchMixin:
         if hi <= lo:
             return [[] for _ in range(q.shape[0])]
         exclude = None if rows is None else [[r] for r in rows]
-        scores, ids = _kernels.topk(self._unit, q, min(int(topn), hi - lo), lo, hi, exclude)
+        scores, ids = self._topk(q, min(int(topn), hi - lo), lo, hi, exclude, precision)
         return self._results(scores, ids)
 
     def _results(self, scores, ids):
@@ -274,7 +333,7 @@ class SearchMixin:
         ]
 
     @fill_doc
-    def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd"):
+    def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd", precision="auto"):
         r"""Answer many analogies "a is to b as c is to ?" at once.
 
         With ``method="3cosadd"`` the candidates :math:`x` are ranked by the cosine with the
@@ -299,6 +358,12 @@ class SearchMixin:
             Search only the first ``restrict_vocab`` words (as gensim).
         method : {"3cosadd", "3cosmul"}, default "3cosadd"
             The ranking.
+        precision : {"auto", "float32", "bfloat16", "int8"}, default "auto"
+            Scan the float32 rows, or a compressed copy built by ``compress`` (or loaded with
+            the vectors). Every precision returns exactly the float32 kernel's answer (ids,
+            order and float32 scores; see ``engine.compressed``); "auto" picks the fastest copy
+            at hand for this CPU and batch size, float32 when there is none.
+            3CosMul (a product of cosines) always runs in float32.
 
         Returns
         -------
@@ -344,8 +409,9 @@ class SearchMixin:
             n = np.sqrt(np.einsum("ij,ij->i", m, m))
             n[n == 0] = 1.0
             q = (m * (1.0 / n)[:, None]).astype(np.float32)
-            return _kernels.topk(u, q, k, lo, hi, exclude)
+            return self._topk(q, k, lo, hi, exclude, precision)
         if method == "3cosmul":
+            compressed.choose(precision, self._copies(), 1)  # an unknown precision is still an error
             q = np.stack([u[rb], u[rc], u[ra]], axis=1).reshape(-1, self.vector_size)
             return _kernels.topk(u, q, k, lo, hi, exclude, cosmul=(2, 1))
         raise ShapeError(f"analogies: method must be '3cosadd' or '3cosmul', got {method!r}")

@@ -118,6 +118,7 @@ class SimilarityMixin:
         clip_end=None,
         restrict_vocab=None,
         indexer=None,
+        precision="auto",
     ):
         r"""The ``topn`` words closest to the mean of ``positive`` minus ``negative``, as gensim.
 
@@ -149,6 +150,9 @@ class SimilarityMixin:
         indexer : object, optional
             An approximate index (e.g. ``engine.FaissIndex``): when ``topn`` is an int, its
             ``most_similar(unit_query, topn)`` answers instead.
+        precision : {"auto", "float32", "bfloat16", "int8"}, default "auto"
+            As for ``search``: scan a compressed copy (``compress``); the answer is exactly the
+            float32 kernel's either way.
 
         Returns
         -------
@@ -184,6 +188,7 @@ class SimilarityMixin:
             and clip_start == 0
             and clip_end is None
             and not restrict_vocab
+            and (precision == "float32" or (precision == "auto" and not self._copies()))
             and (row := self._single_word_row(positive)) is not None
         ):
             return self._most_similar_row(row, topn)
@@ -217,7 +222,7 @@ class SimilarityMixin:
         k = min(int(topn), clip_end - clip_start)
         if k < 1:
             return []
-        scores, ids = _kernels.topk(self._unit, mean[None, :], k, clip_start, clip_end, [all_keys])
+        scores, ids = self._topk(mean[None, :], k, clip_start, clip_end, [all_keys], precision)
         return self._results(scores, ids)[0]
 
     def _single_word_row(self, positive):

@@ -222,11 +222,11 @@ def read_description(meta_path, fmt, version, missing, what):
     >>> import json, os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "meta.json")
     >>> with open(p, "w") as f:
-    ...     json.dump({"format": FORMAT, "version": 2}, f)
+    ...     json.dump({"format": FORMAT, "version": 3}, f)
     >>> read_description(p, FORMAT, VERSION, "no file", "a store")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    engine.errors.FormatError: ...meta.json: format version 2 is newer than this engine reads (1)
+    engine.errors.FormatError: ...meta.json: format version 3 is newer than this engine reads (2)
     """
     try:
         data = read_bounded(meta_path, _MAX_DESCRIPTION, "description")

@@ -43,6 +43,7 @@ void bind_cpu(py::module_& m);  // cpu.cpp: the CPU's features, the OS's AMX per
 void bind_normalize(py::module_& m, const KernelTable& k);  // normalize.cpp: unit rows, norms
 void bind_search_types(py::module_& m);                     // search.cpp: Scoring, TopKParams
 void bind_search(py::module_& m, const KernelTable& k);     //   exact top-k
+void bind_lowp(py::module_& m, const KernelTable& k);       // lowp.cpp: bf16/int8 copies, scan
 void bind_wmd_types(py::module_& m);                        // wmd.cpp: WmdMethod, SinkhornParams
 void bind_wmd(py::module_& m, const KernelTable& k);        //   EMD, WMD, bounds, k nearest
 void bind_meta(py::module_& m, const KernelTable& k);       // meta.cpp: the meta projection

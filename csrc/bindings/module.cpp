@@ -20,6 +20,7 @@ PYBIND11_MODULE(_native, m) {
         path.attr("os_state") = k->os_state;
         bind_normalize(path, *k);
         bind_search(path, *k);
+        bind_lowp(path, *k);
         bind_wmd(path, *k);
         bind_meta(path, *k);
         bind_docvec(path, *k);

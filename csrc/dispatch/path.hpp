@@ -14,6 +14,7 @@
 #include "../lda.hpp"
 #include "../meta.hpp"
 #include "../normalize.hpp"
+#include "../scan_lowp.hpp"
 #include "../topic_measures.hpp"
 #include "../topk.hpp"
 #include "../wmd.hpp"
@@ -55,6 +56,8 @@ const KernelTable ENGINE_CAT(ENGINE_ISA, _table) = {
     ENGINE_PATH_OS_STATE,
     &engine::normalize_rows,
     &engine::search::topk,
+    &engine::lowp::compress,
+    &engine::lowp::topk,
     &ENGINE_ISA::emd_cost,
     &ENGINE_ISA::wmd_single,
     &ENGINE_ISA::wmd_single_ids,

@@ -26,6 +26,10 @@
 
 #include <omp.h>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // pread: csrc/scan_lowp.hpp re-reads float32 rows from their file
+#endif
+
 #if defined(__x86_64__)
 #include <immintrin.h>  // the intrinsics are always-inline functions with their own targets
 #endif

@@ -9,6 +9,7 @@
 
 #include "../ascii_vocab.hpp"
 #include "../common.hpp"
+#include "../lowp_types.hpp"
 #include "../types.hpp"
 
 namespace engine::dispatch {
@@ -26,6 +27,15 @@ struct KernelTable {
                  index_t id_offset, const std::int64_t* ex_ptr, const std::int64_t* ex_ids,
                  const search::Scoring& scoring, search::sgemm_fn sgemm, float* out_scores,
                  std::int64_t* out_ids, int n_threads, const search::TopKParams& params);
+    // csrc/scan_lowp.hpp: compressed copies of the unit matrix and the exact scan through them
+    void (*lowp_compress)(int kind, const float* X, index_t n, index_t d, index_t dp, void* out,
+                          float* scale, std::int32_t* rowsum, float* err, float* norm,
+                          float* norm_copy, int n_threads);
+    void (*lowp_topk)(const lowp::Copy& c, const float* X, index_t lo, index_t hi, const float* Q,
+                      index_t nq, index_t k, const std::int64_t* ex_ptr,
+                      const std::int64_t* ex_ids, bool amx, int fd, std::int64_t fd_offset,
+                      float* out_scores, std::int64_t* out_ids, std::int64_t* n_rescored,
+                      int n_threads);
     // csrc/emd.hpp and csrc/wmd.hpp
     double (*emd_cost)(const double* a, int m, const double* b, int n, const double* M,
                        int* status);

@@ -11,6 +11,7 @@ as the binding files in csrc/bindings/:
 - ``_arrays``: array conversion and the checks every family shares
 - ``normalize``: unit rows and their norms
 - ``search``: exact top-k (with ``_blas``: scipy's sgemm and its thread limit)
+- ``compressed``: bf16/int8 copies of a unit matrix and the exact top-k through them
 - ``wmd``: EMD, WMD of pairs, lower bounds, exact k nearest documents
 - ``meta``: the meta-embedding projection
 - ``docvec``: document vectors and their label scores

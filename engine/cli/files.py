@@ -1,5 +1,7 @@
 """``engine info`` and ``engine convert``: describe a vectors file, convert between formats."""
 
+import os
+
 from ..errors import EngineError
 from ._common import FORMATS
 
@@ -22,6 +24,13 @@ def add_commands(sub):
         help="input format (default: detected)",
     )
     s.add_argument("--limit", type=int, default=None, help="read only the first LIMIT vectors")
+    s.add_argument(
+        "--compressed",
+        nargs="+",
+        choices=("bfloat16", "int8"),
+        default=None,
+        help="also keep these compressed copies (--to engine; OUTPUT may be INPUT to add them)",
+    )
     s.set_defaults(func=_cmd_convert)
 
 
@@ -48,9 +57,24 @@ def _cmd_info(args):
 def _cmd_convert(args):
     from ..io import load, write_word2vec
 
+    if args.compressed and args.to != "engine":
+        raise EngineError("engine convert: --compressed needs --to engine")
+    if args.compressed and os.path.realpath(args.input) == os.path.realpath(args.output):
+        _add_copies(args.input, args.compressed)
+        return
     v = load(args.input, format=args.format, limit=args.limit)
     if args.to == "engine":
-        v.save(args.output)
+        v.save(args.output, compressed=args.compressed)
     else:
         write_word2vec(v, args.output, format=args.to)
     print(f"wrote {len(v)} words × {v.vector_size} dims to {args.output} ({args.to})")
+
+
+def _add_copies(path, kinds):
+    # an engine directory converted onto itself: only the copies are added, the rows untouched
+    from .. import compressed_store
+    from ..io import load_store
+
+    v = load_store(path, mmap=True)
+    compressed_store.write_copies(path, v.unit, {}, kinds)
+    print(f"added {', '.join(kinds)} copies of {len(v)} words × {v.vector_size} dims to {path}")

@@ -11,6 +11,12 @@ def add_commands(sub):
     s.add_argument("words", nargs="*", help="query words")
     s.add_argument("--file", default=None, help="a file of query words, one per line")
     s.add_argument("-k", "--k", type=int, default=10, help="neighbours per query (default 10)")
+    s.add_argument(
+        "--precision",
+        choices=("auto", "float32", "bfloat16", "int8"),
+        default="auto",
+        help="scan float32 rows or a compressed copy saved with the vectors (exact either way)",
+    )
     add_vectors_option(s)
     s.set_defaults(func=_cmd_search)
 
@@ -28,6 +34,6 @@ def _cmd_search(args):
         raise ShapeError(f"search: --k must be at least 1, got {args.k}")
     v = vectors_of(args)
     out = sys.stdout
-    for q, hits in zip(queries, v.most_similar_batch(queries, topn=args.k)):
+    for q, hits in zip(queries, v.most_similar_batch(queries, topn=args.k, precision=args.precision)):
         for rank, (word, score) in enumerate(hits, 1):
             out.write(f"{q}\t{rank}\t{word}\t{score:.6f}\n")

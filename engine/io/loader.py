@@ -2,7 +2,7 @@
 
 import os
 
-from .. import store
+from .. import compressed_store, store
 from ..errors import EngineError, FormatError
 from ..vectors import Vectors
 from .word2vec import read_word2vec
@@ -44,7 +44,7 @@ def load_store(path, mmap=False):
     """
     c = store.read(path, mmap=mmap)
     try:
-        return Vectors(
+        v = Vectors(
             c.keys,
             counts=c.counts,
             ngrams=c.ngrams,
@@ -54,6 +54,8 @@ def load_store(path, mmap=False):
         )
     except EngineError as e:
         raise FormatError(f"{os.fspath(path)}: {e}") from None
+    v._compressed = compressed_store.read_copies(path, v._unit, mmap=mmap)  # checked, checksummed
+    return v
 
 
 def load(path, format=None, *, mmap=False, limit=None, unicode_errors="strict", binary=None):
