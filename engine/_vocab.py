@@ -50,7 +50,7 @@ def n_buckets(n):
     >>> n_buckets(0), n_buckets(5), n_buckets(8)
     (1, 8, 8)
     """
-    return 1 << max(0, int(n - 1).bit_length())
+    return 1 << max(0, int(n) - 1).bit_length()
 
 
 def index_dtype(n):
@@ -412,9 +412,10 @@ class VocabKeys(Sequence):
     def __reduce__(self):  # pickled as the list it stands for (a mapping cannot travel)
         return (list, (list(self),))
 
-    def __repr__(self):
-        head = ", ".join(repr(w) for w in self[:5])
-        return f"<VocabKeys of {len(self)} words: [{head}{', ...' if len(self) > 5 else ''}]>"
+    def __repr__(self):  # a list's, shortened past 100 words
+        if len(self) <= 100:
+            return repr(list(self))
+        return f"[{', '.join(repr(w) for w in self[:5])}, ... {len(self) - 5:,} more]"
 
 
 class VocabIndex(Mapping):
