@@ -15,8 +15,14 @@ search kernel over ``vectors.unit`` (``engine.index.exact_search``). ``mem`` is 
 (``faiss.write_index`` / hnswlib ``save_index``). hnswlib uses the same M / efConstruction /
 ef as FaissIndex's HNSW defaults.
 
+``hnsw`` is FaissIndex's search (FAISS's own); ``hnsw, engine's walk`` the same graph searched
+by engine's C++ walk (engine/index/hnsw_graph.py, off by default), same efSearch.
+``hnsw at hnswlib's recall`` repeats the ``hnsw`` row at the smallest efSearch of a ladder whose
+recall@10 reaches hnswlib's (equal recall), for the single-query comparison.
+
 Targets: HNSW at recall@10 >= 0.95 answers single queries >= 20x faster than exact; SQ8 keeps
-recall@10 >= 0.99 with 4x less memory than flat.
+recall@10 >= 0.99 with 4x less memory than flat; HNSW single queries >= hnswlib's q/s at equal
+recall.
 
     python benchmarks/bench_index.py [--quick] [--threads N]
 """
@@ -35,6 +41,7 @@ import _index_sweep  # noqa: E402  (the HNSW efConstruction × efSearch sweep, b
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
 from engine.index import _HNSW_DEFAULTS, FaissIndex, exact_search, recall_at_k  # noqa: E402
+from engine.index.hnsw_graph import HnswGraph  # noqa: E402
 
 K = 10
 KINDS = [("flat", {}), ("hnsw", {}), ("ivf", {}), ("sq8", {}), ("sq8", {"rerank": 2}), ("pq", {})]
@@ -66,6 +73,8 @@ COLUMNS = [
     ("vs_exact", "× exact (b=1)", "{:.1f}"),
 ]
 BATCH = 256
+ENGINE_WALK = "hnsw, engine's walk"
+EF_LADDER = (16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256)
 
 
 def _serialized_bytes(save):
@@ -107,6 +116,7 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
         )
 
     row("exact (engine)", 0.0, unit.nbytes, lambda b: exact_search(unit, b, K + 1), 1.0)
+    hnsw = None
     for kind, params in KINDS:
         index, build = harness.once(lambda kind=kind, params=params: FaissIndex.build(v, kind, **params))
         build_s = build.wall
@@ -121,8 +131,24 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
             lambda b, index=index: index.search(b, K + 1),
             recall_at_k(unit, rows, ids, K),
         )
+        if kind == "hnsw":
+            hnsw = index
+            import faiss
+
+            graph = HnswGraph.of(faiss, index.index)
+            ef = index.efSearch
+            _, ids = graph.search(q, K + 1, ef)
+            row(
+                ENGINE_WALK,
+                build_s,
+                _serialized_bytes(index.save),
+                lambda b, graph=graph, ef=ef: graph.search(b, K + 1, ef),
+                recall_at_k(unit, rows, ids, K),
+            )
         del index
-    row_hnswlib(table, v, unit, rows, q, row)
+    target = row_hnswlib(table, v, unit, rows, q, row)
+    if target is not None and hnsw is not None:
+        matched_ef(table, hnsw, unit, rows, q, target, row)
     for text in targets([r for r in table.rows if r["data"] == name]):
         table.note(f"{name}: {text}")
 
@@ -140,6 +166,16 @@ def targets(rows):
             f"target HNSW recall@{K} ≥ 0.95 and single queries ≥ 20× exact: {harness.verdict(ok)} "
             f"(recall {h['recall']:.4f}, {h['vs_exact']:.1f}×)"
         )
+    matched = next((r for m, r in by.items() if m.startswith("hnsw at hnswlib's recall")), None)
+    if matched is not None and "hnswlib" in by:
+        h = by["hnswlib"]
+        ok = matched["qps_1"] >= h["qps_1"] and matched["recall"] >= h["recall"]
+        out.append(
+            f"target HNSW single queries ≥ hnswlib's at equal recall: {harness.verdict(ok)} "
+            f"({matched['method']}: {matched['qps_1']:,.0f} q/s at recall {matched['recall']:.4f}; "
+            f"hnswlib {h['qps_1']:,.0f} q/s at {h['recall']:.4f}; "
+            f"engine's walk {by.get(ENGINE_WALK, {}).get('qps_1', float('nan')):,.0f} q/s at efSearch 64)"
+        )
     if "sq8" in by and "flat" in by:
         q, f = by["sq8"], by["flat"]
         ok = q["recall"] >= 0.99 and f["mem_mb"] >= 4 * q["mem_mb"] * 0.99
@@ -150,12 +186,27 @@ def targets(rows):
     return out
 
 
+def matched_ef(table, index, unit, rows, q, target, row):
+    """The ``hnsw`` row again at the smallest efSearch of ``EF_LADDER`` reaching recall ``target``."""
+    default = index.efSearch
+    try:
+        for ef in EF_LADDER:
+            index.efSearch = ef
+            recall = recall_at_k(unit, rows, index.search(q, K + 1)[1], K)
+            if recall >= target:
+                break
+        row(f"hnsw at hnswlib's recall (efSearch={ef})", 0.0, 0, lambda b: index.search(b, K + 1), recall)
+    finally:
+        index.efSearch = default
+
+
 def row_hnswlib(table, v, unit, rows, q, row):
+    """hnswlib's row; returns its recall (None when hnswlib is not installed)."""
     try:
         import hnswlib
     except ImportError:
         table.note("hnswlib not installed: its rows are left out")
-        return
+        return None
     n, d = unit.shape
 
     def build():
@@ -174,13 +225,15 @@ def row_hnswlib(table, v, unit, rows, q, row):
     h.set_ef(_HNSW_DEFAULTS["efSearch"])
     h.set_num_threads(engine.get_num_threads())
     ids, _ = h.knn_query(q, k=K + 1)
+    recall = recall_at_k(unit, rows, ids.astype(np.int64), K)
     row(
         "hnswlib M={M} efConstruction={efConstruction} ef={efSearch}".format(**_HNSW_DEFAULTS),
         build_s,
         _serialized_bytes(h.save_index),
         lambda b: h.knn_query(b, k=K + 1),
-        recall_at_k(unit, rows, ids.astype(np.int64), K),
+        recall,
     )
+    return recall
 
 
 def run(quick=False, *, tiny=False, threads=None, sweep=False):

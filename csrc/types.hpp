@@ -81,6 +81,20 @@ struct MetaSource {
 // time; a multiple of the register block's rows (checked in csrc/meta.hpp).
 constexpr index_t kMetaBlock = 240;
 
+// ---- an HNSW graph FAISS built (csrc/hnsw.hpp) ---------------------------------------------------
+
+// Views of faiss::HNSW's arrays: node v's neighbours at level l are
+// neighbors[offsets[v] + cum_nneighbor_per_level[l] .. offsets[v] + cum_nneighbor_per_level[l + 1]),
+// -1 after the last. levels (FAISS's level + 1 of each node) is not needed to search.
+struct HnswGraph {
+    const std::int32_t* neighbors;
+    const std::uint64_t* offsets;
+    const std::int32_t* cum_nneighbor_per_level;
+    std::int32_t entry_point;
+    int max_level;
+    index_t n;
+};
+
 // ---- topic distributions (csrc/topic_measures.hpp) -------------------------------------------------
 
 namespace topics {

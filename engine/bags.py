@@ -12,6 +12,7 @@ import numpy as np
 from . import _kernels
 from ._docstrings import fill_doc
 from ._text import encode, encode_docs, encode_pair
+from ._vocab import as_dict
 from .errors import ShapeError
 
 #: The WMD solvers by name, as the kernels number them.
@@ -177,11 +178,15 @@ def bags(vectors, docs, name, oov, lowercase=True):
     >>> bags(v, ["a b b", ["zzz"]], "docs", None).ptr.tolist()
     [0, 2, 2]
     """
-    fast = None if oov is not None else encode_docs(listify(docs, name), vectors.key_to_index, lowercase)
+    fast = (
+        None
+        if oov is not None
+        else encode_docs(listify(docs, name), as_dict(vectors.key_to_index), lowercase)
+    )
     if fast is not None:  # every document well formed: ids and counts in one pass of C
         ptr, ids, counts = fast
     else:  # n-gram words to collect, or a document to check (as_docs says what is wrong)
-        ptr, ids, counts, _ = encode(as_docs(docs, name), vectors.key_to_index, lowercase, oov)
+        ptr, ids, counts, _ = encode(as_docs(docs, name), as_dict(vectors.key_to_index), lowercase, oov)
     w = counts.astype(np.float64)
     sizes = np.diff(ptr)
     if w.size:
@@ -293,12 +298,12 @@ def wmd_pair(vectors, doc1, doc2, norm=True, lowercase=True, method=0, reg=0.01)
     """
     norms = None if norm else vectors.norms
     if vectors.ngrams is None:  # the common case: bags in Cython, then one native call
-        pair = encode_pair(doc1, doc2, vectors.key_to_index, lowercase)
+        pair = encode_pair(doc1, doc2, as_dict(vectors.key_to_index), lowercase)
         if pair is not None:
             return _kernels.wmd_single_ids(vectors.unit, norms, *pair, method, reg)
     oov = oov_table(vectors)
     doc1, doc2 = as_doc(doc1, "doc1"), as_doc(doc2, "doc2")
-    ptr, ids, counts, _ = encode([doc1, doc2], vectors.key_to_index, lowercase, oov)
+    ptr, ids, counts, _ = encode([doc1, doc2], as_dict(vectors.key_to_index), lowercase, oov)
     s = int(ptr[1])
     if not oov:  # every word has a vocabulary row: one native call does the rest
         return _kernels.wmd_single_ids(vectors.unit, norms, ids, counts, s, method, reg)

@@ -1,10 +1,12 @@
 """engine's own format: a directory of arrays, written atomically, memory-mappable.
 
 Layout: ``vectors.npy`` (unit rows, float32, C order), ``norms.npy`` (float32), ``raw.npy``
-(the rows as loaded, float32; since version 2), ``vocab.txt`` (one word a line, UTF-8),
-optional ``counts.npy`` (int64) and ``ngrams.npy`` (fastText n-gram rows), and ``meta.json``
-(format, version, count, dim, raw, n-gram parameters, provenance). Version 1 stores (no raw
-rows) still open: their raw rows are then rebuilt from the unit rows and norms.
+(the rows as loaded, float32), ``vocab.txt`` (one word a line, UTF-8) and its index
+(``vocab_offsets.npy``, ``vocab_buckets.npy``, ``vocab_rows.npy``; ``engine._vocab``), so a
+store opened with ``mmap=True`` reads no word until one is asked for; optional ``counts.npy``
+(int64) and ``ngrams.npy`` (fastText n-gram rows), and ``meta.json`` (format, version, count,
+dim, raw, n-gram parameters, provenance). Version 1 directories (no raw rows, no index) still
+open: their vocabulary is read whole, and their raw rows are rebuilt from the unit rows and norms.
 
 This module speaks arrays, not ``Vectors``: it sits below the core type, so ``Vectors.save``
 and ``engine.load`` both delegate to it without an import cycle.
@@ -17,6 +19,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from . import _vocab
 from ._npy import load_npy
 from ._safe_files import (
     disk_errors,
@@ -33,7 +36,8 @@ from .ngrams import NgramVectors
 
 #: The ``"format"`` field of a vectors store's ``meta.json``.
 FORMAT = "engine-vectors"
-#: The newest store version written and read (2: ``raw.npy`` holds the rows as loaded).
+#: The newest store version written and read (2: ``raw.npy`` holds the rows as loaded, and
+#: the vocabulary has its on-disk index).
 VERSION = 2
 _MAX_DESCRIPTION = 1 << 20  # bytes of a meta.json / index.json
 _MAX_WORD = 1 << 16  # bytes of one word of vocab.txt, at most
@@ -57,9 +61,9 @@ class Contents(NamedTuple):
     ('keys', 'key_to_index', 'unit', 'norms', 'counts', 'ngrams', 'provenance', 'raw')
     """
 
-    #: The words, in row order (list of str).
+    #: The words, in row order (list of str; ``engine._vocab.VocabKeys`` if mapped, version 2).
     keys: list
-    #: ``{word: row}`` (dict).
+    #: ``{word: row}`` (dict; ``engine._vocab.VocabIndex`` if mapped, version 2).
     key_to_index: dict
     #: The unit-normalised float32 rows, shape (N, D) (a ``numpy.memmap`` if ``mmap=True``).
     unit: np.ndarray
@@ -120,8 +124,9 @@ def write(path, keys, unit, norms, counts=None, ngrams=None, provenance=None, ra
     >>> import os, tempfile, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
     >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32))
-    >>> sorted(os.listdir(path))
-    ['meta.json', 'norms.npy', 'vectors.npy', 'vocab.txt']
+    >>> sorted(os.listdir(path))  # doctest: +NORMALIZE_WHITESPACE
+    ['meta.json', 'norms.npy', 'vectors.npy', 'vocab.txt', 'vocab_buckets.npy',
+     'vocab_offsets.npy', 'vocab_rows.npy']
     >>> write(path, ["a", "b"], np.eye(2, dtype=np.float32), np.ones(2, dtype=np.float32),
     ...       raw=np.eye(2, dtype=np.float32))
     >>> "raw.npy" in os.listdir(path)
@@ -155,8 +160,7 @@ def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance, raw):
     np.save(os.path.join(tmp, "norms.npy"), np.asarray(norms))
     if raw is not None:
         np.save(os.path.join(tmp, "raw.npy"), np.asarray(raw, dtype=np.float32))
-    with open(os.path.join(tmp, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(keys))
+    vocab_index = _vocab.write(tmp, keys)
     if counts is not None:
         np.save(os.path.join(tmp, "counts.npy"), np.asarray(counts))
     if ngrams is not None:
@@ -171,6 +175,7 @@ def _write_files(tmp, keys, unit, norms, counts, ngrams, provenance, raw):
         "counts": counts is not None,
         "ngrams": None if ngrams is None else ngrams.params(),
         "provenance": provenance or {},
+        "vocab_index": vocab_index,
     }
     with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=1)
@@ -259,15 +264,17 @@ def read(path, mmap=False):
     """Read a directory written by ``write``.
 
     Every piece is checked against ``meta.json`` (dtype and shape of each array, the number of
-    words); ``mmap=True`` maps the matrix (and the n-gram rows) instead of reading them, so
-    opening takes the same time at any size.
+    words); ``mmap=True`` maps the matrix (and the n-gram rows) instead of reading them and, in
+    a version 2 store, the vocabulary's index too (the words are read when asked for), so
+    opening takes the same time at any size. Read whole, a version 2 store's vocabulary files
+    are checked against their SHA-256 digests (``verify`` does that for a mapped one).
 
     Parameters
     ----------
     path : str or PathLike
         The directory.
     mmap : bool, default False
-        Memory-map ``vectors.npy`` and ``ngrams.npy`` read-only.
+        Memory-map ``vectors.npy``, ``ngrams.npy`` and the vocabulary's index read-only.
 
     Returns
     -------
@@ -279,7 +286,7 @@ def read(path, mmap=False):
     FormatError
         If ``path`` is not an engine directory, or a file in it is missing, unreadable, of the
         wrong dtype or shape, or ``vocab.txt`` is not UTF-8, has the wrong number of words or
-        repeats one.
+        repeats one, or (read whole) a vocabulary file's digest differs from ``meta.json``'s.
 
     See Also
     --------
@@ -314,7 +321,7 @@ def read(path, mmap=False):
     if raw is not None and not mmap:
         _check_finite(raw, os.path.join(path, "raw.npy"))
     counts = _load_npy(path, "counts.npy", mode, (n,), np.int64) if meta.get("counts") else None
-    keys, key_to_index = _read_vocab(os.path.join(path, "vocab.txt"), n)
+    keys, key_to_index = _vocabulary(path, meta, n, mmap)
     ngrams = None
     if ngram_params:
         ng = _load_npy(path, "ngrams.npy", mode, (ngram_params["bucket"], d), np.float32)
@@ -336,6 +343,7 @@ _META_TYPES = {
     "counts": (bool,),
     "ngrams": (dict, type(None)),
     "provenance": (dict, type(None)),
+    "vocab_index": (dict,),
 }
 _NGRAM_KEYS = ("min_n", "max_n", "bucket")
 _MAX_ROWS = 1 << 40  # beyond any file: a count or dim above it is a damaged description
@@ -385,6 +393,60 @@ def check_meta(meta, meta_path):
     return n, d, dict(ng)
 
 
+def _vocabulary(path, meta, n, mmap):
+    """``(keys, key_to_index)``: mapped from the index of a version 2 store opened with
+    ``mmap=True``; otherwise read whole (the index's digests checked when it has one)."""
+    desc = meta.get("vocab_index")
+    if desc is not None:
+        buckets = _vocab.check_description(desc, os.path.join(path, "meta.json"))
+        if mmap:
+            files = _vocab.VocabFiles(path, n, buckets)
+            return _vocab.VocabKeys(files), _vocab.VocabIndex(files)
+    keys, key_to_index = _read_vocab(os.path.join(path, "vocab.txt"), n)
+    if desc is not None:  # after the words' own checks, whose messages say more
+        _vocab.verify(path, desc)
+    return keys, key_to_index
+
+
+def verify(path):
+    """Check a store's vocabulary files against the SHA-256 digests of its ``meta.json``.
+
+    Opening with ``mmap=True`` checks the index in constant time (sizes, ends) and each lookup
+    what it reads; this reads every byte of ``vocab.txt`` and the index. A version 1 store (no
+    index, no digests) passes.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The store's directory.
+
+    Raises
+    ------
+    FormatError
+        If ``path`` is not a store, or a file's digest differs (the message names the file).
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.engine")
+    >>> write(path, ["a"], np.ones((1, 2), dtype=np.float32), np.ones(1, dtype=np.float32))
+    >>> verify(path)
+    """
+    path = os.fspath(path)
+    meta_path = os.path.join(path, "meta.json")
+    meta = read_description(
+        meta_path,
+        FORMAT,
+        VERSION,
+        f"{path}: not an engine vectors directory (no meta.json)",
+        "an engine vectors directory",
+    )
+    check_meta(meta, meta_path)
+    if meta.get("vocab_index") is not None:
+        _vocab.check_description(meta["vocab_index"], meta_path)
+        _vocab.verify(path, meta["vocab_index"])
+
+
 def _read_vocab(vocab_path, n):
     """The ``n`` words of ``vocab.txt`` and ``{word: row}``; a FormatError if they do not fit.
 
@@ -397,14 +459,15 @@ def _read_vocab(vocab_path, n):
         raise FormatError(f"{vocab_path}: missing") from None
     with f:
         limit = (n + 1) * _MAX_WORD
-        data = f.read(limit + 1)
+        # at most the file's size: read(limit) would allocate the whole bound first (65 GB at 1M words)
+        data = f.read(min(limit, os.fstat(f.fileno()).st_size) + 1)
     if len(data) > limit:
         raise FormatError(f"{vocab_path}: larger than {n} words can be")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise FormatError(f"{vocab_path}: not UTF-8 at byte {e.start}") from None
-    keys = text.split("\n") if text else []
+    keys = text.split("\n") if text or n == 1 else []  # one empty word is an empty file too
     if len(keys) != n:
         raise FormatError(f"{vocab_path}: {len(keys)} words but meta.json says {n}")
     key_to_index, dup = index_keys(keys)

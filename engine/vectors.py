@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _kernels, compressed_store, store
 from ._text import index_keys
+from ._vocab import VocabKeys
 from .errors import EngineError, ShapeError, VocabularyError
 from .gensim_compat import GensimMixin
 from .interop import InteropMixin
@@ -58,9 +59,11 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
     Attributes
     ----------
     index_to_key : list of str
-        The vocabulary in row order (gensim's name).
+        The vocabulary in row order (gensim's name); a lazy sequence when opened with
+        ``mmap=True`` from a version 2 store (``engine._vocab.VocabKeys``).
     key_to_index : dict
-        ``{word: row}`` (gensim's name).
+        ``{word: row}`` (gensim's name); a lazy mapping with a dict's semantics when opened with
+        ``mmap=True`` from a version 2 store (``engine._vocab.VocabIndex``).
     counts : ndarray of int64 or None
         Word frequencies (read-only), when the source had them.
     ngrams : engine.ngrams.NgramVectors or None
@@ -105,7 +108,8 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         meta=None,
         key_to_index=None,
     ):
-        self.index_to_key = list(keys)
+        # a mapped store's words stay on disk (engine._vocab): opening reads none of them
+        self.index_to_key = keys if isinstance(keys, VocabKeys) else list(keys)
         if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
             self.key_to_index = key_to_index  # built by a loader while it checked for duplicates
         else:

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _store_helpers import as_version1
 from gensim.models import Doc2Vec, FastText, KeyedVectors, Word2Vec
 from gensim.models.doc2vec import TaggedDocument
 
@@ -552,6 +553,7 @@ def test_own_format_round_trip_exact_and_mmap(tmp_path, lee_kv):
     v = engine.Vectors.from_gensim(lee_kv)
     d = tmp_path / "lee.engine"
     v.save(d)
+    index = ["vocab_buckets.npy", "vocab_offsets.npy", "vocab_rows.npy"]
     assert sorted(os.listdir(d)) == [
         "counts.npy",
         "meta.json",
@@ -559,6 +561,7 @@ def test_own_format_round_trip_exact_and_mmap(tmp_path, lee_kv):
         "raw.npy",
         "vectors.npy",
         "vocab.txt",
+        *index,
     ]
     meta = json.loads((d / "meta.json").read_text())
     assert meta["count"] == len(v) and meta["dim"] == v.vector_size and meta["version"] == 2
@@ -650,7 +653,7 @@ def _saved(tmp_path):
     ],
 )
 def test_own_format_damage_is_a_format_error(tmp_path, damage, message):
-    d = _saved(tmp_path)
+    d = as_version1(_saved(tmp_path))  # version 2's index: tests/test_vocab_index.py
     damage(d)
     for mmap in (False, True):
         with pytest.raises(FormatError, match=re.escape(message)):

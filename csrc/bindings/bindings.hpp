@@ -52,5 +52,6 @@ void bind_text_types(py::module_& m);                       // text.cpp: AsciiVo
 void bind_text(py::module_& m, const KernelTable& k);       //   ASCII texts to bags of ids
 void bind_topics_types(py::module_& m);                     // topics.cpp: TopicMeasure
 void bind_topics(py::module_& m, const KernelTable& k);     //   LDA E-step, topic distances
+void bind_hnsw(py::module_& m, const KernelTable& k);       // hnsw.cpp: search of a FAISS HNSW graph
 
 }  // namespace engine::bindings

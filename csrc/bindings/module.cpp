@@ -26,6 +26,7 @@ PYBIND11_MODULE(_native, m) {
         bind_docvec(path, *k);
         bind_text(path, *k);
         bind_topics(path, *k);
+        bind_hnsw(path, *k);
         names.append(k->name);
     }
     m.attr("paths") = py::tuple(names);

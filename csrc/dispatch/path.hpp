@@ -10,6 +10,7 @@
 #include "../ascii_encode.hpp"
 #include "../docvec.hpp"
 #include "../emd.hpp"
+#include "../hnsw.hpp"
 #include "../lda.hpp"
 #include "../meta.hpp"
 #include "../normalize.hpp"
@@ -73,6 +74,7 @@ const KernelTable ENGINE_CAT(ENGINE_ISA, _table) = {
     &engine::topics::pairwise,
     &engine::topics::pairs,
     &engine::topics::knn,
+    &engine::hnsw::search,
     &engine::encode_ascii,
 };
 

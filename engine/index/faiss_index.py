@@ -13,6 +13,7 @@ from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
 from .exact import _check_ids, _rescore, recall_at_k
+from .hnsw_graph import HnswGraph
 from .kinds import (
     KINDS,
     _check_params,
@@ -259,6 +260,9 @@ class FaissIndex:
         self._hnsw_of = (self.index, h)
         return h
 
+    def _graph(self):
+        return HnswGraph.cached(self, _faiss)  # None for kinds other than HNSW
+
     def _ivf(self):
         import faiss
 
@@ -330,6 +334,10 @@ class FaissIndex:
         if q.shape[0] == 0:
             return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
         fetch = min(k * self._rerank, self.ntotal) if self._rerank > 1 else k
+        graph = self._graph()
+        if graph is not None:  # engine's walk of FAISS's graph (engine/index/hnsw_graph.py)
+            scores, ids = graph.search(q, fetch, max(graph.hnsw.efSearch, fetch))
+            return self._finish(q, k, scores, ids)
         faiss = _faiss()  # also applies the thread count
         h = self._hnsw()
         if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
@@ -338,6 +346,10 @@ class FaissIndex:
             scores, ids = self.index.search(q, fetch, params=params)
         else:
             scores, ids = self.index.search(q, fetch)
+        return self._finish(q, k, scores, ids)
+
+    def _finish(self, q, k, scores, ids):
+        """The ids checked, the candidates re-ranked (``rerank``), the k best and their scores."""
         _check_ids(ids, len(self.vectors))
         if self._rerank:
             scores, ids = _rescore(self.vectors.unit, q, ids, k)

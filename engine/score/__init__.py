@@ -41,12 +41,23 @@ score_dask).
 """
 
 from .checkpoint import CHECKPOINT_SUFFIX
-from .dask import ClusterError, DaskExecutor, score_dask
 from .progress import Progress
 from .readers import BadRowError, iter_texts, open_reader, read_rows
 from .run import Summary, score_file
 from .tables import FORMATS, INPUT_FORMATS, OUTPUT_FORMATS, detect_format
-from .tasks import Neighbors, Topics, WMDNeighbors, ZeroShot, score_texts
+from .tasks import Neighbors, WMDNeighbors, ZeroShot, score_texts
+
+# loaded on first use: a local zero-shot run needs neither the Dask executor nor engine.topics
+_LAZY = {"ClusterError": ".dask", "DaskExecutor": ".dask", "score_dask": ".dask", "Topics": ".topics"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHECKPOINT_SUFFIX",

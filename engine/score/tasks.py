@@ -14,13 +14,21 @@ from typing import ClassVar
 import numpy as np
 
 from .._params import Interval, Options, check_params
+from .._vocab import as_dict
 from ..classify import DocumentVectors, ZeroShotClassifier
 from ..classify.labels import column_order, label_spec, load_labels_file
 from ..errors import EngineError, FormatError
 from .readers import read_rows
-from .topics import Topics
 
-__all__ = ["Neighbors", "Topics", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]
+__all__ = ["Neighbors", "WMDNeighbors", "ZeroShot", "check_columns", "score_texts"]  # and Topics, lazily
+
+
+def __getattr__(name):  # Topics (and engine.topics under it) loads when a run asks for it
+    if name == "Topics":
+        from .topics import Topics
+
+        return Topics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,7 @@ class Neighbors:
             return {"neighbors": nb, "similarities": sims}
 
         def by_words(texts):
-            indptr, ids, _, _ = encode(texts, vectors.key_to_index)
+            indptr, ids, _, _ = encode(texts, as_dict(vectors.key_to_index))
             uniq = np.unique(ids)
             table = {}
             if len(uniq):
