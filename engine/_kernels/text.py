@@ -29,8 +29,8 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     ----------
     texts : sequence of str or of lists of str
         The documents: texts to tokenize, or lists of tokens.
-    key_to_index : dict
-        Word -> row.
+    key_to_index : mapping
+        Word -> row (a lazy ``engine._vocab.VocabIndex`` gives its plain dict, built once).
     lowercase : bool
         Lowercase the tokens of texts.
     vocab : optional
@@ -57,6 +57,8 @@ def encode_texts(texts, key_to_index, lowercase=True, vocab=None):
     """
     from .._text import encode
 
+    if type(key_to_index) is not dict:  # Cython takes a dict; a lazy vocabulary keeps its own
+        key_to_index = key_to_index.as_dict() if hasattr(key_to_index, "as_dict") else dict(key_to_index)
     if vocab is None:
         return encode(texts, key_to_index, lowercase)
     texts = texts if isinstance(texts, list) else list(texts)

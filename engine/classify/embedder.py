@@ -381,7 +381,7 @@ class DocumentEmbedder:
                     f"label {n!r}: none of its words ({spec!r}) is in the vocabulary; "
                     "give a description made of known words"
                 )
-        L, _ = self._vectors_from_csr(*_encode(docs, k2i, False)[:3])
+        L, _ = self._vectors_from_csr(*_encode(docs, as_dict(k2i), False)[:3])
         return L, dropped
 
     def explain_vectors(self, text):
