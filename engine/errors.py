@@ -136,7 +136,7 @@ class ShapeError(EngineError, ValueError):
     >>> import numpy as np, engine
     >>> v = engine.Vectors(["a", "b"], np.eye(2))
     >>> try:
-    ...     v.search(["a"], k=5)
+    ...     v.search(["a"], k=0)
     ... except engine.ShapeError as e:
     ...     print(isinstance(e, ValueError))
     True

@@ -446,8 +446,11 @@ class _TextReader(_Reader):
 
 def resolve_text_field(path, fmt, text_field, id_field=None):
     """``text_field``, or when None the one :func:`text_field_of` chooses from the first record
-    of ``path`` (standard input is not read ahead: None, chosen while it streams)."""
-    if text_field is not None or path == "-" or detect_format(path, fmt) == "text":
+    of ``path`` (standard input is not read ahead: None, chosen while it streams). Plain text
+    has no fields: always None, so a checkpoint's job is the same whatever field was named."""
+    if fmt == "text" or (path != "-" and detect_format(path, fmt) == "text"):
+        return None
+    if text_field is not None or path == "-":
         return text_field
     with open_reader(path, fmt, None, id_field) as reader:
         next(iter(reader.records()), None)
