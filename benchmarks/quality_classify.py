@@ -34,6 +34,7 @@ import io
 import os
 import pickle
 import sys
+import time
 import zlib
 
 import numpy as np
@@ -187,6 +188,7 @@ def accuracy_format(prefix, f1=False):
 FEW_K = (0, 1, 2, 4, 8)
 PRIORS = (("prior 1", 1.0), ("prior auto", "auto"), ("examples only", 0.0))
 FEW_QUERY = 20
+NEIGHBORS = (3, 10)  # label_neighbors tried
 
 
 def all_sets(fetch=True):
@@ -224,8 +226,9 @@ def scored(y, pred, classes, seed=0, resamples=200):
     return acc, wilson(acc * len(y), len(y)), _macro_f1(y, pred, classes), float((hi - lo) / 2)
 
 
-def zero_shot_rows(texts, labels, names, v, encoder):
-    """The majority class and zero-shot with label names: ``{method: scored(...)}``."""
+def zero_shot_rows(texts, labels, names, v, encoder, distilled=None, speed=None):
+    """The majority class and zero-shot with label names: ``{method: scored(...)}``; ``speed``
+    (a dict) gets each method's texts per second."""
     y = np.array(labels, dtype=object)
     classes = sorted(set(labels))
     top = max(classes, key=list(labels).count)
@@ -233,11 +236,19 @@ def zero_shot_rows(texts, labels, names, v, encoder):
     runs = [("zero-shot names, p(w) Lee corpus", dict(frequencies="corpus"))]
     if have_wordfreq():
         runs.append(("zero-shot names, p(w) wordfreq", dict(frequencies="wordfreq")))
+    for n in NEIGHBORS:
+        runs.append((f"zero-shot names + {n} neighbours", dict(label_neighbors=n)))
+    if distilled is not None:
+        runs.append(("zero-shot names, distilled vectors", dict(vectors=distilled)))
     if encoder is not None:
         runs.append(("zero-shot names, contextual encoder", dict(encoder=encoder)))
     for method, kw in runs:
-        clf = ZeroShotClassifier(v, {c: names[c] for c in classes}, **kw)
-        out[method] = scored(y, clf.predict(texts).astype(object), classes)
+        clf = ZeroShotClassifier(kw.pop("vectors", v), {c: names[c] for c in classes}, **kw).fit()
+        start = time.perf_counter()
+        pred = clf.predict(texts).astype(object)
+        if speed is not None:
+            speed[method] = len(texts) / (time.perf_counter() - start)
+        out[method] = scored(y, pred, classes)
     return out
 
 
@@ -275,6 +286,7 @@ def run(quick=False, *, tiny=False, episodes=None):
     v = engine.datasets.default_vectors()
     sets = all_sets(fetch=not tiny)
     encoder = None if tiny else _encoder()
+    distilled = None if tiny else _distilled()
     bench = harness.Bench("quality_classify", "Classification quality: zero- and few-shot", size)
     cols = [("method", "method")]
     for name in sets:
@@ -289,9 +301,10 @@ def run(quick=False, *, tiny=False, episodes=None):
         intro=f"Default vectors ({len(v):,} words × {v.vector_size}), SIF; sets: {sizes}; few-shot: "
         f"min(10, classes)-way, {FEW_QUERY} queries per class, {n_episodes} episodes, seed 0.",
     )
-    results = {}
+    results, speeds = {}, {}
     for name, (texts, labels, names) in sets.items():
-        results[name] = zero_shot_rows(texts, labels, names, v, encoder)
+        speeds[name] = {}
+        results[name] = zero_shot_rows(texts, labels, names, v, encoder, distilled, speeds[name])
         results[name].update(few_shot_rows(texts, labels, names, v, n_episodes))
     methods = list(dict.fromkeys(m for r in results.values() for m in r))
     for method in methods:
@@ -310,7 +323,37 @@ def run(quick=False, *, tiny=False, episodes=None):
             f"(worst {worst:.3f} vs {zero:.3f}); k=8 ≥ +0.10 over zero-shot: {harness.verdict(gain >= 0.10)} "
             f"({gain:+.3f})"
         )
+    _speed_notes(table, results, speeds)
     return bench.finish()
+
+
+def _speed_notes(table, results, speeds):
+    """Texts per second of zero-shot predict per method, and the distilled-vectors target."""
+    for name, sp in speeds.items():
+        table.note(
+            f"{name}: zero-shot texts/s " + ", ".join(f"{m.split(', ')[-1]} {r:,.0f}" for m, r in sp.items())
+        )
+    ctx, dis = "zero-shot names, contextual encoder", "zero-shot names, distilled vectors"
+    for name, res in results.items():
+        if ctx in res and dis in res:
+            gap = res[ctx][0] - res[dis][0]
+            ratio = speeds[name][dis] / speeds[name][ctx]
+            table.note(
+                f"{name}: distilled within 5 points of the encoder at ≥ 100× its texts/s: "
+                f"{harness.verdict(gap <= 0.05 and ratio >= 100)} (gap {gap:+.3f}, {ratio:,.0f}×; "
+                "the encoder's rate is its first pass over the texts)"
+            )
+
+
+def _distilled():
+    """The default vectors' words distilled from MiniLM (quality_meta's cached copy)."""
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return None
+    from quality_meta import SIZES, distilled
+
+    return distilled(SIZES["quick"])
 
 
 def _encoder():
