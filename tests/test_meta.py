@@ -309,6 +309,26 @@ def test_auto_weights_equalise_spread_with_two_sources():
     )
 
 
+def test_local_pairs_are_each_words_nearest_in_every_source_plus_as_many_random():
+    from engine.meta.weights import _local_pairs
+
+    rng = np.random.default_rng(3)
+    a, b = unit64(rng.normal(size=(50, 6))), unit64(rng.normal(size=(50, 6)))
+    i, j = _local_pairs([a @ a.T, b @ b.T], np.random.default_rng(0), k=3)
+    pairs = set(zip(i.tolist(), j.tolist()))
+    assert all(x < y for x, y in pairs) and len(pairs) == len(i)
+    nearest = set()  # the oracle: a plain sort of each row, the word itself left out
+    for g in (a @ a.T, b @ b.T):
+        np.fill_diagonal(g, -np.inf)
+        nearest |= {(min(x, y), max(x, y)) for x in range(50) for y in np.argsort(-g[x])[:3].tolist()}
+    assert nearest <= pairs and len(pairs) == 2 * len(nearest)
+    # the weights keep their order on noisy copies of one structure
+    truth = rng.normal(size=(300, 12))
+    X = [unit64(truth + s * rng.normal(size=truth.shape)) for s in (0.3, 0.8, 1.6)]
+    w, info = agreement_weights(X, pairs="local")
+    assert w[0] > w[1] > w[2] and "one-factor" in info["how"]
+
+
 @pytest.mark.parametrize(
     "weights, match",
     [

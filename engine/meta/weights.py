@@ -32,7 +32,7 @@ def _resolve_weights(weights, sources, idx, train, rng):
     return w / w.sum(), {"how": "given " + ", ".join(f"{x:g}" for x in weights)}
 
 
-def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
+def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1, pairs="random"):
     """Source weights from the sources alone — no evaluation data needed.
 
     ``X``: per source, the unit vectors of the same words (shared by all sources). On a sample
@@ -70,6 +70,11 @@ def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
         Source of the sample (default: seeded with 0).
     min_agreement : float, default 0.1
         Smallest pairwise Spearman correlation at which step 2 is trusted.
+    pairs : {"random", "local"}, default "random"
+        Which pairs of the sampled words the cosines are taken on: all of them, or each word with
+        its 10 nearest sampled words in every source plus as many random pairs (``"local"``:
+        random pairs of words are mostly unrelated, so their cosines are mostly noise; similarity
+        judgements, and neighbour lists, turn on the pairs that are related in some source).
 
     Returns
     -------
@@ -101,8 +106,9 @@ def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
     if n < 10:
         raise EngineError(f"weights='auto': the sources share only {n} words; at least 10 are needed")
     rows = _sample(np.arange(n), int(sample), rng)
-    iu = np.triu_indices(rows.size, k=1)
-    sims = [(x[rows] @ x[rows].T)[iu] for x in X]
+    grams = [x[rows] @ x[rows].T for x in X]
+    iu = np.triu_indices(rows.size, k=1) if pairs == "random" else _local_pairs(grams, rng)
+    sims = [g[iu] for g in grams]
     spread = np.array([s.std() for s in sims])
     if (spread <= 1e-12).any():
         bad = int(np.argmin(spread))
@@ -125,6 +131,26 @@ def agreement_weights(X, sample=1000, rng=None, min_agreement=0.1):
         info["rho"] = rho.tolist()
         info["how"] = "auto: one-factor agreement (" + ", ".join(f"rho={r:.2f}" for r in rho) + ") / sd"
     return raw / raw.sum(), info
+
+
+def _local_pairs(grams, rng, k=10):
+    """Each sampled word with its ``k`` nearest sampled words in every source (deduplicated),
+    and as many random pairs: the (i, j) index arrays, i < j."""
+    m = grams[0].shape[0]
+    k = min(k, m - 1)
+    found = set()
+    for g in grams:
+        g = g.copy()
+        np.fill_diagonal(g, -np.inf)
+        near = np.argpartition(-g, k - 1, axis=1)[:, :k]
+        found.update((min(i, j), max(i, j)) for i in range(m) for j in near[i].tolist())
+    n_local = len(found)
+    while len(found) < 2 * n_local:
+        i, j = rng.integers(0, m, 2)
+        if i != j:
+            found.add((min(i, j), max(i, j)))
+    ij = np.array(sorted(found))
+    return ij[:, 0], ij[:, 1]
 
 
 def _rank(a):
