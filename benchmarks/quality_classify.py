@@ -18,7 +18,8 @@ gensim wheel (gensim/test/test_data):
 Rows (``run``): the majority class; zero-shot with the label names on every text, SIF with p(w)
 from the Lee corpus (``frequencies="corpus"``, the default before ``wordfreq``) and from
 ``wordfreq``, and with the contextual encoder (all-MiniLM-L6-v2 sentence vectors; not in
-``--tiny``); few-shot by episodes (min(10, classes)-way, k support + 20 query texts per class,
+``--tiny``), and with model2vec's own distillation of the same model (``model2vec[distill]``
+0.5, a benchmark peer only, when installed); few-shot by episodes (min(10, classes)-way, k support + 20 query texts per class,
 seed 0; the label names as priors) for k = 0 (zero-shot on the same episodes), 1, 2, 4, 8 with
 ``prior_weight=1`` (the old default), ``"auto"`` (leave-one-out) and 0 (the examples alone).
 Intervals: Wilson for a zero-shot accuracy, a seeded bootstrap (200 resamples) for its macro-F1,
@@ -226,7 +227,7 @@ def scored(y, pred, classes, seed=0, resamples=200):
     return acc, wilson(acc * len(y), len(y)), _macro_f1(y, pred, classes), float((hi - lo) / 2)
 
 
-def zero_shot_rows(texts, labels, names, v, encoder, distilled=None, speed=None):
+def zero_shot_rows(texts, labels, names, v, encoder, distilled=None, speed=None, peer=None):
     """The majority class and zero-shot with label names: ``{method: scored(...)}``; ``speed``
     (a dict) gets each method's texts per second."""
     y = np.array(labels, dtype=object)
@@ -240,6 +241,8 @@ def zero_shot_rows(texts, labels, names, v, encoder, distilled=None, speed=None)
         runs.append((f"zero-shot names + {n} neighbours", dict(label_neighbors=n)))
     if distilled is not None:
         runs.append(("zero-shot names, distilled vectors", dict(vectors=distilled)))
+    if peer is not None:  # model2vec's StaticModel has encode(texts): the classifiers' encoder hook
+        runs.append(("zero-shot names, model2vec distill (peer)", dict(encoder=peer)))
     if encoder is not None:
         runs.append(("zero-shot names, contextual encoder", dict(encoder=encoder)))
     for method, kw in runs:
@@ -287,6 +290,7 @@ def run(quick=False, *, tiny=False, episodes=None):
     sets = all_sets(fetch=not tiny)
     encoder = None if tiny else _encoder()
     distilled = None if tiny else _distilled()
+    peer, peer_seconds = (None, None) if tiny else _model2vec_peer()
     bench = harness.Bench("quality_classify", "Classification quality: zero- and few-shot", size)
     cols = [("method", "method")]
     for name in sets:
@@ -304,7 +308,7 @@ def run(quick=False, *, tiny=False, episodes=None):
     results, speeds = {}, {}
     for name, (texts, labels, names) in sets.items():
         speeds[name] = {}
-        results[name] = zero_shot_rows(texts, labels, names, v, encoder, distilled, speeds[name])
+        results[name] = zero_shot_rows(texts, labels, names, v, encoder, distilled, speeds[name], peer)
         results[name].update(few_shot_rows(texts, labels, names, v, n_episodes))
     methods = list(dict.fromkeys(m for r in results.values() for m in r))
     for method in methods:
@@ -324,6 +328,10 @@ def run(quick=False, *, tiny=False, episodes=None):
             f"({gain:+.3f})"
         )
     _speed_notes(table, results, speeds)
+    if peer_seconds is not None:
+        table.note(
+            f"model2vec {peer.__module__.split('.')[0]} distill of the same model took {peer_seconds:.1f} s"
+        )
     return bench.finish()
 
 
@@ -354,6 +362,26 @@ def _distilled():
     from quality_meta import SIZES, distilled
 
     return distilled(SIZES["quick"])
+
+
+def _model2vec_peer():
+    """model2vec's own distillation of the bundled MiniLM (a benchmark peer only; cached), and
+    the seconds it took (None when cached), or ``(None, None)`` without model2vec."""
+    try:
+        from model2vec import StaticModel
+        from model2vec.distill import distill
+    except ImportError:
+        return None, None
+    path = os.path.join(harness.cache_dir(), "model2vec-minilm-256")
+    if os.path.isdir(path):
+        return StaticModel.from_pretrained(path), None
+    from engine.contextual import default_model_path
+
+    start = time.perf_counter()
+    model = distill(default_model_path(), pca_dims=256)
+    seconds = time.perf_counter() - start
+    model.save_pretrained(path)
+    return model, seconds
 
 
 def _encoder():
