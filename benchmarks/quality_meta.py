@@ -57,7 +57,12 @@ def similarity_sets(fetch=True):
 
 
 def distilled(p):
-    """The default vectors' words distilled from MiniLM (cached in the bench cache)."""
+    """The default vectors' words distilled from MiniLM (cached in the bench cache); None
+    without the ``contextual`` extra."""
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return None
     default = engine.datasets.default_vectors()
     words = default.index_to_key[: p["words"]] if p["words"] else default
     tag = f"distilled-minilm-{p['words'] or 'all'}-{p['dim']}-v1.engine"
@@ -120,6 +125,7 @@ def run(quick=False, *, tiny=False):
         "distilled (MiniLM encoder)": distilled(p),
         "word2vec (Lee)": lee_word2vec(p),
     }
+    sources = {n: v for n, v in sources.items() if v is not None}
     names, srcs = list(sources), list(sources.values())
     add = eval_words(paths)
     bench = harness.Bench("quality_meta", "Meta-embedding weights: auto beside the grid optimum", size)
