@@ -20,14 +20,13 @@ Peak memory: the peak of memory allocated while one call on the peer's 20,000 te
 every implementation alike (tracemalloc: numpy arrays and Python objects; the texts themselves
 exist before and are not counted), from a separate untimed run, since tracing slows Python code.
 
-Threads: engine on all threads and on one (its own setting); the peer's numpy held to one thread
-(threadpoolctl), as its label says. Every timing follows a pause and a warm-up call.
+Threads: engine on all threads and on one, the peer on one, as the labels say; each held there
+by ``harness.limit_threads`` (engine's own setting, and threadpoolctl for every BLAS pool). Every timing follows a pause and a warm-up call.
 
     python benchmarks/bench_classify.py [--quick] [--repeats R]
 """
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 if __name__ == "__main__":  # `python benchmarks/bench_classify.py` in a source checkout: its engine
     import _checkout  # noqa: F401
@@ -155,18 +154,15 @@ def run(quick=False, *, tiny=False, repeats=None):
         r["cpu_ratio"] = r["texts_per_cpu_s"] / base["texts_per_cpu_s"]
         return table.add(r)
 
-    with threadpool_limits(1):  # the peer's numpy (BLAS) on the one thread its label says
+    with harness.limit_threads(1):  # the peer's numpy (BLAS) on the one thread its label says
         measure(
             "gensim + numpy (1 thread, per text)", lambda: peer.proba(sub), len(sub), lambda: peer.proba(sub)
         )
     threads = engine.get_num_threads()
-    try:
-        for name, k in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
-            engine.set_num_threads(k)
+    for name, k in ((f"engine ({threads} threads)", threads), ("engine (1 thread)", 1)):
+        with harness.limit_threads(k):
             # peak memory on the peer's texts: both measured on the same input
             measure(name, lambda: clf.predict_proba(texts), n, lambda: clf.predict_proba(sub))
-    finally:
-        engine.set_num_threads(threads)
     table.note(f"engine's and the peer's probabilities on {len(check):,} texts: max |diff| = {diff:.2e}")
     table.note("a loaded machine stretches wall times; CPU time counts only the cycles this process got")
     return bench.finish()

@@ -12,7 +12,6 @@ The random files are written once and cached in --cache (default: $ENGINE_BENCH_
 """
 
 import os
-import statistics
 
 import numpy as np
 
@@ -89,10 +88,9 @@ def write_random_binary(path, n, dim, seed=0, chunk=50_000):
 
 def measure(kind, path, repeats):
     """Medians over ``repeats`` fresh processes, each loading ``path`` once."""
-    runs = [harness.run_python(CHILD, kind, path) for _ in range(repeats)]
-    out = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "user", "sys", "peak_mb", "idle_mb")}
+    keys = ("seconds", "user", "sys", "peak_mb", "idle_mb")
+    out = harness.fresh_runs(lambda: harness.run_python(CHILD, kind, path), repeats, keys)
     out["cpu"] = out["user"] + out["sys"]
-    out["n"] = runs[0]["n"]
     return out
 
 

@@ -104,20 +104,17 @@ def measure(size, only=""):
     threads = engine.get_num_threads()
     paths = _kernels.supported_paths()
     out = {}
-    try:
-        for rows in (_search_rows, _wmd_rows, _classify_rows):
-            for i, (name, nt, per, fn) in enumerate(rows(p, threads)):
-                if only not in name:
-                    continue
-                engine.set_num_threads(nt)
-                order = paths[i % len(paths) :] + paths[: i % len(paths)]  # who goes first varies
-                out[name] = {}
+    for rows in (_search_rows, _wmd_rows, _classify_rows):
+        for i, (name, nt, per, fn) in enumerate(rows(p, threads)):
+            if only not in name:
+                continue
+            order = paths[i % len(paths) :] + paths[: i % len(paths)]  # who goes first varies
+            out[name] = {}
+            with harness.limit_threads(nt):
                 for path in order:
                     with _kernels.using_path(path):
                         t = harness.timed(fn, p["repeats"], per=per, warmup=True, settle=0.2)
                     out[name][path] = t.wall
-    finally:
-        engine.set_num_threads(threads)
     return out
 
 

@@ -23,7 +23,6 @@ The input is generated once (seeded) into --cache (default $ENGINE_BENCH_CACHE o
 import json
 import os
 import random
-import statistics
 import tempfile
 import time
 
@@ -192,31 +191,31 @@ def run(quick=False, *, tiny=False, repeats=None, naive_rows=None, cache=None, b
         "high-water mark. engine score × = engine score's rows/s over that way's.",
     )
 
-    def row(what, runs, rows, e=None):
-        sec = statistics.median(r["seconds"] for r in runs)
-        rate = rows / sec
+    def row(what, measure, rows, e=None):
+        m = harness.fresh_runs(measure, repeats, ("seconds", "peak_mb"))
+        rate = rows / m["seconds"]
         return table.add(
             what=what,
             rows=rows,
-            seconds=sec,
+            seconds=m["seconds"],
             rows_per_s=rate,
-            peak_mb=statistics.median(r["peak_mb"] for r in runs),
+            peak_mb=m["peak_mb"],
             engine_speedup=(e or {"rows_per_s": rate})["rows_per_s"] / rate,
         )
 
     with tempfile.TemporaryDirectory(prefix="bench-score-") as work:
         out = os.path.join(work, "out.jsonl")
-        runs = [_engine_score(path, labels, out, batch_size) for _ in range(repeats)]
+        measure = lambda: _engine_score(path, labels, out, batch_size)  # noqa: E731
+        e = row("`engine score zeroshot`, whole process, JSONL in and out", measure, n)
         with open(out, "rb") as f:
             written = sum(1 for _ in f)
         if written != n:
             raise RuntimeError(f"engine score wrote {written} rows, not {n}")
-        e = row("`engine score zeroshot`, whole process, JSONL in and out", runs, n)
-        runs = [harness.run_python(IN_MEMORY, path, labels) for _ in range(repeats)]
-        m = row("in-memory `predict_proba` + argmax, texts already in a list", runs, n, e)
+        measure = lambda: harness.run_python(IN_MEMORY, path, labels)  # noqa: E731
+        m = row("in-memory `predict_proba` + argmax, texts already in a list", measure, n, e)
         naive = os.path.join(work, "naive.jsonl")
-        runs = [harness.run_python(NAIVE, path, labels, naive_rows, naive) for _ in range(repeats)]
-        g = row("gensim + numpy script, per line", runs, naive_rows, e)
+        measure = lambda: harness.run_python(NAIVE, path, labels, naive_rows, naive)  # noqa: E731
+        g = row("gensim + numpy script, per line", measure, naive_rows, e)
     table.note(
         f"target ≥ 10× the gensim + numpy script: {g['engine_speedup']:.1f}×, "
         f"{harness.verdict(e['rows_per_s'] >= 10 * g['rows_per_s'])}"

@@ -123,14 +123,14 @@ def _shape(n, d, rng):
 
 def run(quick=False, *, tiny=False, threads=None):
     """Measure every configuration; one row per (N, D, batch)."""
-    from threadpoolctl import threadpool_limits
+    import faiss  # noqa: F401  (imported first: limit_threads sets its OpenMP pool too)
 
     size = harness.size_name(quick, tiny)
     threads = threads or engine.get_num_threads()
-    engine.set_num_threads(threads)  # also FAISS's OpenMP pool
     median_time = _timer(size)
     rng = np.random.default_rng(0)
-    with threadpool_limits(threads):  # numpy's BLAS (numpy sgemm, gensim) on the same threads
+    # engine, FAISS's OpenMP pool and numpy's BLAS (numpy sgemm, gensim) on the same threads
+    with harness.limit_threads(threads):
         bench = harness.Bench("search", "Exact top-k cosine search", size)
         table = bench.table(
             f"queries per second, k = {K}, every library on {threads} threads",
@@ -196,9 +196,7 @@ def _overhead_table(bench, rng, repeats, n=1_000, d=64):
         intro="µs per call, medians; peers called with what they take natively (gensim a word, "
         "FAISS a float32 (1, D) array); the difference to bare FAISS is engine's per-call overhead.",
     )
-    old = engine.get_num_threads()
-    engine.set_num_threads(1)  # also FAISS's pool
-    try:
+    with harness.limit_threads(1):  # engine, FAISS's pool, BLAS
         # FAISS's peer is the very index engine built (same graph, same efSearch), called bare
         e_flat, e_hnsw = engine.FaissIndex.build(v, "flat"), engine.FaissIndex.build(v, "hnsw")
         rows = [
@@ -230,8 +228,6 @@ def _overhead_table(bench, rng, repeats, n=1_000, d=64):
         for call, fn, peer, peer_fn in rows:
             e_us, p_us = _per_call_us(fn, repeats), _per_call_us(peer_fn, repeats)
             table.add(call=call, engine_us=e_us, peer=peer, peer_us=p_us, ratio=p_us / e_us)
-    finally:
-        engine.set_num_threads(old)
 
 
 def targets(rows):

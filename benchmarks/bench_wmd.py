@@ -16,12 +16,14 @@ Peers, all on the same documents and vectors:
   when it is absent. Its kNN is inexact by default; it runs here with ``early_stop=1.0`` (look
   at every document) and ``vocabulary_min=1`` (else documents under 50 words are skipped).
 
-Every time is the median of repeats; ratios (peer time / engine time) are computed within this
+Every time is the median of repeats after a warm-up call (``harness.timed``/``compare``), engine
+and its peer timed alternately on the same inputs with the same repeats (the kNN rows: the same
+queries, ``knn_repeats`` times each), every library held to the row's thread count
+(``harness.limit_threads``); every equality claim (distances equal to gensim's and POT's, the
+same top-10 as gensim) is checked on every input timed, and a difference stops the run. Ratios (peer time / engine time) are computed within this
 run, in wall-clock and in CPU time (process_time: on a shared machine the wall clock includes
 waiting for a core, the CPU time of a single-threaded run does not).
 """
-
-import time
 
 import numpy as np
 
@@ -45,7 +47,8 @@ SIZES = {
         matrix_repeats=1,
         matrix_peer=5,
         corpus=100,
-        queries=1,
+        queries=2,
+        knn_repeats=1,
         random_vocab=2_000,
         random_docs=50,
     ),
@@ -57,7 +60,8 @@ SIZES = {
         matrix_repeats=2,
         matrix_peer=20,
         corpus=1000,
-        queries=2,
+        queries=3,
+        knn_repeats=2,
         random_vocab=20_000,
         random_docs=500,
     ),
@@ -70,6 +74,7 @@ SIZES = {
         matrix_peer=60,
         corpus=5000,
         queries=5,
+        knn_repeats=3,
         random_vocab=20_000,
         random_docs=2_000,
     ),
@@ -176,10 +181,18 @@ def _pair_rows(table, name, v, kv, pairs, repeats, target):
 
     from engine.wmd import emd
 
-    engine.set_num_threads(1)
     n = len(pairs)
-    t_gensim = harness.timed(lambda: [kv.wmdistance(a, b) for a, b in pairs], repeats, per=n)
-    t_engine = harness.timed(lambda: [v.wmdistance(a, b) for a, b in pairs], repeats, per=n)
+    with harness.limit_threads(1):
+        t = harness.compare(
+            {
+                "gensim": lambda: [kv.wmdistance(a, b) for a, b in pairs],
+                "engine": lambda: [v.wmdistance(a, b) for a, b in pairs],
+            },
+            repeats,
+            per=n,
+            check=lambda out: _same(out["engine"], out["gensim"]),
+        )
+    t_engine, t_gensim = t["engine"], t["gensim"]
     _add(
         table,
         f"{name}: one pair, end to end (1 thread)",
@@ -189,8 +202,16 @@ def _pair_rows(table, name, v, kv, pairs, repeats, target):
         target,
     )
     probs = _cost_problems(v, pairs)
-    t_solve = harness.timed(lambda: [emd(a, b, M) for a, b, M in probs], repeats, per=n)
-    t_pot = harness.timed(lambda: [ot.emd2(a, b, M) for a, b, M in probs], repeats, per=n)
+    t = harness.compare(
+        {
+            "engine": lambda: [emd(a, b, M) for a, b, M in probs],
+            "POT": lambda: [ot.emd2(a, b, M) for a, b, M in probs],
+        },
+        repeats,
+        per=n,
+        check=lambda out: _same(out["engine"], out["POT"]),
+    )
+    t_solve, t_pot = t["engine"], t["POT"]
     _add(table, f"{name}: solver alone on gensim's cost matrix", t_solve, "POT ot.emd2", t_pot)
     try:
         from wmd import libwmdrelax
@@ -204,7 +225,16 @@ def _pair_rows(table, name, v, kv, pairs, repeats, target):
         D[:m, m:] = M
         D[m:, :m] = M.T
         sq.append((np.r_[a, np.zeros(k)].astype(np.float32), np.r_[np.zeros(m), b].astype(np.float32), D))
-    t_relax = harness.timed(lambda: [libwmdrelax.emd(a, b, D, None) for a, b, D in sq], repeats, per=n)
+    # float32 inside wmd-relax: its distances agree with the float64 solvers to float32's precision
+    t_relax = harness.compare(
+        {
+            "engine": lambda: [emd(a, b, M) for a, b, M in probs],
+            "relax": lambda: [libwmdrelax.emd(a, b, D, None) for a, b, D in sq],
+        },
+        repeats,
+        per=n,
+        check=lambda out: _same(out["engine"], out["relax"], rtol=1e-4),
+    )["relax"]
     _add(
         table, f"{name}: solver alone on gensim's cost matrix", t_solve, "wmd-relax libwmdrelax.emd", t_relax
     )
@@ -216,12 +246,22 @@ def _matrix_rows(table, v, kv, background, rng, p):
     A = _windows(background, n, 20, 60, rng, vocab)
     B = _windows(background, n, 20, 60, rng, vocab)
     wmd = engine.WMD(v)
-    t = {}
+    t, full = {}, {}
     for nt in (1, 2):
-        engine.set_num_threads(nt)
-        t[nt] = harness.timed(lambda: wmd.pairwise(A, B), p["matrix_repeats"])
-    sub = [(a, b) for a in A[:10] for b in B[: p["matrix_peer"]]]
-    t_g = harness.timed(lambda: [kv.wmdistance(a, b) for a, b in sub], 1, per=len(sub) / (n * n))
+        with harness.limit_threads(nt):
+            full[nt] = wmd.pairwise(A, B)  # also the warm-up
+            t[nt] = harness.timed(lambda: wmd.pairwise(A, B), p["matrix_repeats"], warmup=False)
+    if not np.array_equal(full[1], full[2]):
+        raise AssertionError("the pairwise matrix differs between 1 and 2 threads")
+    m = p["matrix_peer"]
+    sub = [(a, b) for a in A[:10] for b in B[:m]]
+    with harness.limit_threads(1):
+        t_g = harness.timed(
+            lambda: [kv.wmdistance(a, b) for a, b in sub], p["matrix_repeats"], per=len(sub) / (n * n)
+        )
+    ref = np.array([kv.wmdistance(a, b) for a, b in sub]).reshape(10, m)
+    if not _same(full[1][:10, :m].ravel(), ref.ravel()):
+        raise AssertionError("engine's pairwise matrix differs from gensim's distances")
     peer = f"gensim loop (extrapolated from {len(sub)} pairs)"
     _add(table, f"{n} x {n} pairwise matrix, short docs (1 thread)", t[1], peer, t_g, 20)
     _add(
@@ -235,63 +275,91 @@ def _matrix_rows(table, v, kv, background, rng, p):
     return wmd
 
 
+def _same(a, b, rtol=1e-6):
+    """Distances equal to ``rtol`` relative (engine's WMD is gensim's to 1e-6 relative, tested)."""
+    return np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=rtol, atol=1e-9)
+
+
+def _top(sims):
+    """gensim's WmdSimilarity row (similarities 1 / (1 + d)) as its top-K ids and distances."""
+    ids = sorted(range(len(sims)), key=lambda i: (-sims[i], i))[:K]
+    return ids, [1 / sims[i] - 1 for i in ids]
+
+
+def _same_top(results, sims, seen):
+    """Every query's top-K the same as gensim's (ids, or the same distances where ties reorder
+    them); counts the queries checked in ``seen``."""
+    for res, row in zip(results, sims):
+        ids, dist = _top(row)
+        got = res.indices[0].tolist()
+        if got != ids and not _same(res.distances[0], dist):
+            return False
+        seen["queries"] = seen.get("queries", 0) + 1
+    return True
+
+
 def _knn_rows(table, v, kv, wmd, background, held_out, rng, p, threads):
+    """Engine's kNN and gensim's brute force on the same queries, the same repeats (after a
+    warm-up), alternately; the top-K checked equal on every query timed."""
     from gensim.similarities import WmdSimilarity
 
-    nc, repeats = p["corpus"], p["repeats"]
+    nc, repeats, queries_n = p["corpus"], p["knn_repeats"], p["queries"]
     corpus = _windows(background, nc, 20, 60, rng, v.key_to_index)
-    queries = _windows(held_out, p["queries"], 20, 60, rng, v.key_to_index)
-    engine.set_num_threads(threads)
-    t_build = harness.timed(lambda: wmd.index(corpus), 1).wall
-    index = wmd.index(corpus)
+    queries = _windows(held_out, queries_n, 20, 60, rng, v.key_to_index)
+    with harness.limit_threads(threads):
+        index, t_build = harness.once(lambda: wmd.index(corpus))
+        t_q = harness.timed(lambda: [index.knn([q], k=K) for q in queries], repeats, per=queries_n)
+    sim, seen = WmdSimilarity(corpus, kv), {}
+    with harness.limit_threads(1):
+        t = harness.compare(
+            {
+                "engine": lambda: [index.knn([q], k=K) for q in queries],
+                "gensim": lambda: [sim[q] for q in queries],
+            },
+            repeats,
+            per=queries_n,
+            check=lambda out: _same_top(out["engine"], out["gensim"], seen),
+        )
+        t_q1, t_gq = t["engine"], t["gensim"]
+        fresh = engine.WMD(v)  # nothing cached: the first call prepares the corpus
+        _, t_first = harness.once(lambda: fresh.knn([queries[0]], corpus, k=K))
+        t_again = harness.timed(
+            lambda: [fresh.knn([q], corpus, k=K) for q in queries], repeats, per=queries_n
+        )
     res = index.knn(queries, k=K)
-    t_q = harness.timed(lambda: [index.knn([q], k=K) for q in queries], repeats, per=len(queries)).wall
-    engine.set_num_threads(1)
-    t_q1 = harness.timed(lambda: [index.knn([q], k=K) for q in queries], repeats, per=len(queries))
-    engine.set_num_threads(threads)
-    sim = WmdSimilarity(corpus, kv)
-    t, c = time.perf_counter(), time.process_time()
-    ref = sim[queries[0]]  # one query: gensim takes seconds per query
-    t_gq = (time.perf_counter() - t, time.process_time() - c)
-    top_ref = sorted(range(nc), key=lambda i: (-ref[i], i))[:K]
-    same = top_ref == res.indices[0].tolist()
     solves = ", ".join(str(int(x)) for x in res.n_exact)
     peer = "gensim WmdSimilarity (brute force)"
     case = f"{K} nearest of {nc:,} short docs, per query"
-    _add(table, f"{case} ({threads} threads)", t_q, peer, t_gq[0], 200)
+    _add(table, f"{case} ({threads} threads)", t_q, f"{peer}, 1 thread", t_gq.wall, 200)
     _add(table, f"{case} (1 thread)", t_q1, peer, t_gq, 200)
     _add(table, f"  + index build for {nc:,} docs (once)", t_build, "", None)
-    engine.set_num_threads(1)
-    fresh = engine.WMD(v)  # nothing cached: the first call prepares the corpus
-    t, c = time.perf_counter(), time.process_time()
-    fresh.knn([queries[0]], corpus, k=K)
-    t_first = (time.perf_counter() - t, time.process_time() - c)
-    t_again = harness.timed(lambda: fresh.knn([queries[0]], corpus, k=K), repeats)
-    engine.set_num_threads(threads)
-    _add(
-        table,
-        "  WMD.knn([query], corpus): first call, preparation included (1 thread)",
-        t_first,
-        peer,
-        t_gq,
-        200,
+    first = "  WMD.knn([query], corpus): first call, preparation included (1 thread)"
+    _add(table, first, t_first, peer, t_gq, 200)
+    again = "  WMD.knn([query], corpus): again, corpus prepared once (1 thread)"
+    _add(table, again, t_again, peer, t_gq, 200)
+    table.note(
+        f"kNN: {queries_n} queries, each timed {repeats} times after a warm-up, engine and gensim "
+        f"alternately; same top-{K} as gensim on {seen['queries']} of {queries_n} "
+        f"queries timed (every one checked); exact solves per query: {solves} of {nc:,} documents"
     )
-    _add(
-        table, "  WMD.knn([query], corpus): again, corpus prepared once (1 thread)", t_again, peer, t_gq, 200
-    )
-    table.note(f"exact solves per query: {solves} of {nc:,} documents; same top-{K} as gensim: {same}")
+    _relax_rows(table, v, corpus, queries, t_q1, seen, repeats, case)
+
+
+def _relax_rows(table, v, corpus, queries, t_q1, seen, repeats, case):
+    """wmd-relax's nearest neighbours on the same queries and repeats as engine's."""
     relax, relax_query = _relax_peer(v, corpus)
     if relax is None:
         table.note("wmd-relax: not installed (pip install wheel && pip install --no-build-isolation wmd)")
         return
-    few = queries[:2]  # wmd-relax takes tens of seconds per query at this size
-    t_r = harness.timed(lambda: [relax_query(q, K) for q in few], 1, per=len(few))
+    with harness.limit_threads(1):
+        t_r = harness.timed(lambda: [relax_query(q, K) for q in queries], repeats, per=len(queries))
     _add(table, f"{case} (1 thread)", t_q1, "wmd-relax nearest_neighbors(early_stop=1.0)", t_r, 5)
 
 
 def _random_knn_rows(table, p, repeats):
     """kNN on random vectors (no structure for the bounds to use): one query, preparation
-    included as ``WMD.knn(queries, corpus)`` does it, against gensim's WmdSimilarity."""
+    included as ``WMD.knn(queries, corpus)`` does it, against gensim's WmdSimilarity, timed the
+    same way, their top-K checked equal."""
     from gensim.similarities import WmdSimilarity
 
     n_words, dim, nc = p["random_vocab"], 100, p["random_docs"]
@@ -301,25 +369,24 @@ def _random_knn_rows(table, p, repeats):
     )
     docs = [[f"w{i}" for i in rng.integers(0, n_words, rng.integers(20, 61))] for _ in range(nc)]
     query = [f"w{i}" for i in rng.integers(0, n_words, 40)]
-    engine.set_num_threads(1)
-    res = {}
-
-    def one_call():
-        res["r"] = engine.WMD(v).knn([query], docs, k=K)  # a new WMD: preparation included
-
-    t_e = harness.timed(one_call, repeats)
-    kv = _gensim_kv(v)
-    t, c = time.perf_counter(), time.process_time()
-    ref = WmdSimilarity(docs, kv)[query]
-    t_g = (time.perf_counter() - t, time.process_time() - c)
-    same = sorted(range(nc), key=lambda i: (-ref[i], i))[:K] == res["r"].indices[0].tolist()
+    kv, seen = _gensim_kv(v), {}
+    with harness.limit_threads(1):
+        t = harness.compare(
+            {
+                "engine": lambda: engine.WMD(v).knn([query], docs, k=K),  # a new WMD: preparation included
+                "gensim": lambda: WmdSimilarity(docs, kv)[query],
+            },
+            repeats,
+            check=lambda out: _same_top([out["engine"]], [out["gensim"]], seen),
+        )
+    res = engine.WMD(v).knn([query], docs, k=K)
     case = (
         f"random vectors ({n_words:,} x {dim}): {K} nearest of {nc:,} docs, preparation included (1 thread)"
     )
-    _add(table, case, t_e, "gensim WmdSimilarity (brute force)", t_g, 50)
+    _add(table, case, t["engine"], "gensim WmdSimilarity (brute force)", t["gensim"], 50)
     table.note(
-        f"random vectors: {int(res['r'].n_exact[0])} exact solves of {nc:,} documents; "
-        f"same top-{K} as gensim: {same}"
+        f"random vectors: {int(res.n_exact[0])} exact solves of {nc:,} documents; "
+        f"same top-{K} as gensim on the query timed (checked)"
     )
 
 
@@ -336,7 +403,8 @@ def run(quick=False, *, tiny=False):
     table = bench.table(
         "engine beside gensim, POT and wmd-relax",
         COLUMNS,
-        intro=f"Default vectors, windows of the Lee corpus; times per item, medians of {p['repeats']}; "
+        intro=f"Default vectors, windows of the Lee corpus; times per item, medians of {p['repeats']} "
+        f"({p['knn_repeats']} for kNN) after a warm-up; "
         "ratio = peer time / engine time.",
     )
     try:
@@ -350,7 +418,7 @@ def run(quick=False, *, tiny=False):
         )
         wmd = _matrix_rows(table, v, kv, background, rng, p)
         _knn_rows(table, v, kv, wmd, background, held_out, rng, p, threads)
-        _random_knn_rows(table, p, p["repeats"])
+        _random_knn_rows(table, p, p["knn_repeats"])
     finally:
         engine.set_num_threads(threads)
     return bench.finish()

@@ -51,14 +51,22 @@ import argparse
 import inspect
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
-from typing import NamedTuple
 
 from . import tables as T
 from .machine import cpu_model, load_average, threads
+from .timing import (  # noqa: F401
+    REPEATS,
+    Timing,
+    compare,
+    fresh_runs,
+    limit_threads,
+    once,
+    paired,
+    timed,
+)
 
 SIZE_NAMES = ("tiny", "quick", "full")
 
@@ -100,51 +108,8 @@ def verdict(ok):
     return "not measured in this run" if ok is None else "met" if ok else "MISSED"
 
 
-# ---------------------------------------------------------------- timing
-class Timing(NamedTuple):
-    """Median wall-clock and process CPU seconds (all threads) per call, over ``runs`` runs."""
-
-    wall: float
-    cpu: float
-    runs: int
-
-
-def timed(fn, repeats=3, *, per=1, warmup=False, settle=0.0, budget=None):
-    """Time ``fn()``: the medians of ``repeats`` runs, each divided by ``per`` (items per run).
-
-    ``warmup``: one untimed call first (first-call costs are not the steady rate). ``settle``:
-    seconds to sleep first, so that idle BLAS/OpenMP threads of the previous library stop spinning
-    (on a 2-core machine they slow whatever runs next). ``budget``: stop repeating once the runs
-    so far took this many seconds. The CPU time counts every thread of this process; on a shared
-    machine it is steadier than the wall clock, which includes waiting for a core.
-    """
-    if settle:
-        time.sleep(settle)
-    if warmup:
-        fn()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-        if budget is not None and sum(walls) > budget:
-            break
-    return Timing(statistics.median(walls) / per, statistics.median(cpus) / per, len(walls))
-
-
-def paired(fns, repeats=3, *, per=1):
-    """Time several functions alternately (the order reversed every other repeat), so that all of
-    them see the same machine load; one :class:`Timing` per function."""
-    runs = [([], []) for _ in fns]
-    for r in range(repeats):
-        order = list(enumerate(fns))
-        for i, fn in order if r % 2 == 0 else order[::-1]:
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            runs[i][0].append(time.perf_counter() - t)
-            runs[i][1].append(time.process_time() - c)
-    return [Timing(statistics.median(w) / per, statistics.median(c) / per, repeats) for w, c in runs]
+# ---------------------------------------------------------------- timing: the shared helper
+# (engine.bench.timing), here under the names every script already calls
 
 
 # ---------------------------------------------------------------- fresh processes
