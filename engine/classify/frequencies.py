@@ -23,6 +23,13 @@ _DICTS = {}
 def have_wordfreq():
     """Whether the ``wordfreq`` package can be imported.
 
+    Returns
+    -------
+    bool
+        True when ``import wordfreq`` works.
+
+    Examples
+    --------
     >>> isinstance(have_wordfreq(), bool)
     True
     """
