@@ -11,6 +11,7 @@ kernels; every loader returns one and every capability takes one.
   Mover's Distance), ``FaissIndex``, ``MetaEmbeddings``, ``ZeroShotClassifier``,
   ``FewShotClassifier``, ``DocumentVectors`` (a scikit-learn transformer of texts), ``ContextualEncoder``, ``TopicSpace`` (gensim LDA models as a
   similarity space).
+- ``distill``: static vectors distilled from a sentence encoder (model2vec's recipe).
 - Settings: ``set_num_threads`` / ``get_num_threads``; ``cpu_info`` (the CPU and the kernel path).
 - Errors: ``EngineError`` and its subclasses ``FormatError``, ``VocabularyError`` (also a
   ``KeyError``), ``ShapeError``, ``DependencyError``, ``StorageError`` (also an ``OSError``:
@@ -28,6 +29,7 @@ Examples
 from . import datasets
 from ._config import get_num_threads, set_num_threads
 from ._kernels import cpu_info
+from .distill import distill  # the function shadows its module's name; light (torch loads inside)
 from .errors import DependencyError, EngineError, FormatError, ShapeError, StorageError, VocabularyError
 from .io import load, load_gensim
 from .vectors import Vectors
@@ -72,6 +74,7 @@ __all__ = [
     "set_num_threads",
     "get_num_threads",
     "cpu_info",
+    "distill",
     "EngineError",
     "FormatError",
     "VocabularyError",

@@ -52,6 +52,7 @@ def test_every_shipped_script_is_run():
         "wmd",
         "quality_classify",
         "quality_contextual",
+        "quality_meta",
     ]
 
 

@@ -35,7 +35,9 @@ def test_scores_equal_float64_reference(small, small_counted, weighting, counted
     v = small_counted if counted else small
     ref = corpus(1)
     labels = {"sport": "sport game team", "food": ["food", "meal", "soup"], "car": "car w3 w4"}
-    clf = ZeroShotClassifier(v, labels, weighting=weighting, reference=ref)
+    # p(w): the counts, else the reference corpus (wordfreq's lists have their own test below)
+    freq = "auto" if counted else "corpus"
+    clf = ZeroShotClassifier(v, labels, weighting=weighting, reference=ref, frequencies=freq)
     texts = corpus(2, 25) + ["", "zzz unknownword", "Sport GAME w1, w1 w1!"]
     D = reference_embed(v, texts, ref, weighting)
     L = reference_embed(v, list(labels.values()), ref, weighting)[in_classes_order(clf.fit(), labels)]
@@ -51,7 +53,7 @@ def test_default_reference_is_lee_and_fit_replaces_it(default):
     texts = ["the team won the match", "bake the bread in the oven", "laptop software update"]
     labels = ["sport", "food", "computer"]
     lee = engine.classify._lee_corpus()
-    clf = ZeroShotClassifier(default, labels)
+    clf = ZeroShotClassifier(default, labels, frequencies="corpus")
     order = in_classes_order(ZeroShotClassifier(default, labels).fit(), labels)
     ref = reference_model(default, lee, "sif")
     np.testing.assert_allclose(clf.decision_function(texts), ref(texts) @ ref(labels)[order].T, atol=5e-5)
@@ -61,6 +63,25 @@ def test_default_reference_is_lee_and_fit_replaces_it(default):
     ref = reference_model(default, own, "sif")
     expect = ref(texts) @ ref(labels)[order].T
     np.testing.assert_allclose(clf.decision_function(texts), expect, atol=5e-5)
+
+
+def test_sif_probabilities_from_wordfreq_when_the_vectors_have_no_counts(default, small_counted):
+    wordfreq = pytest.importorskip("wordfreq")
+    emb = DocumentEmbedder(default).fit()
+    assert emb.frequency_source_ == "wordfreq"
+    words = ["the", "team", "bread", "oven", "laptop", "atheist", "orbit"]
+    # the oracle: wordfreq's own per-word lookup
+    expect = [1e-3 / (1e-3 + wordfreq.word_frequency(w, "en")) for w in words]
+    got = emb.word_weights_[[default.get_index(w) for w in words]]
+    np.testing.assert_allclose(got, expect, rtol=5e-4)  # word_frequency rounds to 3 digits
+    assert got[0] < 0.05 < 0.9 < got[-1]  # "the" weighs little, a rare word almost fully
+    assert DocumentEmbedder(small_counted).fit().frequency_source_ == "counts"
+    assert DocumentEmbedder(default, frequencies="corpus").fit().frequency_source_ == "corpus"
+    assert DocumentEmbedder(default, "idf").fit().frequency_source_ is None
+    with pytest.raises(engine.EngineError, match="carry no word counts"):
+        DocumentEmbedder(default, frequencies="counts").fit()
+    with pytest.raises(engine.EngineError, match="frequencies must be one of"):
+        DocumentEmbedder(default, frequencies="zipf")
 
 
 def test_embedder_transform_equals_reference_and_checks_its_parameters(small):

@@ -25,7 +25,7 @@ def _unit(x):
 def test_zero_examples_equal_zero_shot(v):
     texts = ["a goal in the last minute", "a bowl of rice", "the server is down"]
     zs = ZeroShotClassifier(v, LABELS).fit()
-    fs = FewShotClassifier(v, labels=LABELS).fit([], [])
+    fs = FewShotClassifier(v, labels=LABELS, prior_weight=1.0).fit([], [])
     assert fs.classes_.tolist() == ["food", "sport", "tech"]  # sorted, as scikit-learn
     # both classifiers order classes by one rule and predict items of classes_ (same dtype)
     assert zs.classes_.tolist() == fs.classes_.tolist() and zs.classes_.dtype == fs.classes_.dtype
@@ -61,7 +61,7 @@ def _softmax(z):
 
 
 def test_each_example_moves_the_prototype_and_partial_fit_adds_classes(v):
-    fs = FewShotClassifier(v, labels=LABELS).fit([], [])
+    fs = FewShotClassifier(v, labels=LABELS, prior_weight=1.0).fit([], [])
     before = fs.prototypes_.copy()
     fs.partial_fit(["the goalkeeper saved a penalty"], ["sport"])
     moved = np.abs(fs.prototypes_ - before).max(axis=1)
@@ -140,3 +140,66 @@ def test_numeric_input_is_a_cosine_nearest_centroid():
     np.testing.assert_array_equal(fs.predict(X), np.argmax(_unit(X) @ cent.T, axis=1))
     np.testing.assert_allclose(fs.decision_function(X), (_unit(X) @ cent.T) @ [-1, 1], atol=1e-6)
     assert fs.n_features_in_ == 3 and fs.score(X, y) > 0.95
+
+
+def _brute_loo_loss(S, L, E, y, lam, T):
+    """Leave-one-shot-out log-loss written plainly, example by example (the oracle)."""
+    counts = np.bincount(y, minlength=len(S))
+    rank = [int(np.sum(y[:i] == y[i])) for i in range(len(y))]
+    total = 0.0
+    rounds = range(counts.max()) if counts.max() > 1 else [None]
+    for r in rounds:
+        held = [i for i in range(len(y)) if (counts[y[i]] > 1 and rank[i] == r)] if r is not None else None
+        for group in [held] if r is not None else [[i] for i in range(len(y))]:
+            P = S.copy()
+            for i in group:
+                P[y[i]] -= E[i]
+            for c in range(len(S)):
+                if np.isinf(lam):
+                    P[c] = L[c] if np.any(L[c]) else P[c]
+                else:
+                    P[c] = lam * L[c] + P[c]
+                n = np.linalg.norm(P[c])
+                P[c] = P[c] / n if n > 0 else P[c]
+            for i in group:
+                z = P @ E[i] / T
+                total += np.log(np.sum(np.exp(z - z.max()))) + z.max() - z[y[i]]
+    return total
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_auto_prior_weight_minimises_the_leave_one_shot_out_loss(k):
+    from engine.classify.fewshot import PRIOR_GRID, loo_prior_weight
+
+    rng = np.random.default_rng(k)
+    C, d = 4, 16
+    L = np.linalg.qr(rng.standard_normal((d, C)))[0].T
+    y = np.repeat(np.arange(C), k)
+    E = L[y] + 1.5 * rng.standard_normal((len(y), d))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    S = np.zeros((C, d))
+    np.add.at(S, y, E)
+    losses = {lam: _brute_loo_loss(S, L, E, y, lam, 0.05) for lam in PRIOR_GRID}
+    best = min(losses.values())
+    chosen = loo_prior_weight(S, L, E, y, 0.05)
+    assert losses[chosen] <= best + 1e-6
+    assert chosen == max(lam for lam, loss in losses.items() if loss <= best + 1e-6)
+
+
+def test_auto_prior_weight_follows_the_examples_when_they_redefine_the_classes(v):
+    # The examples are the ground truth leave-one-out scores against: when they consistently put
+    # football under "food" the prior is what is wrong, and auto weighs it least.
+    labels = {"sport": "sport football", "food": "food cooking"}
+    texts = ["a bowl of soup", "bake the bread", "the striker scored", "the team won the match"]
+    swapped = FewShotClassifier(v, labels=labels).fit(texts, ["sport", "sport", "food", "food"])
+    assert swapped.prior_weight_ < 1
+    assert swapped.predict(["the goalkeeper saved a penalty"]).tolist() == ["food"]
+    assert (
+        FewShotClassifier(v, labels=labels, prior_weight=1.0)
+        .fit(texts, ["sport"] * 2 + ["food"] * 2)
+        .prior_weight_
+        == 1
+    )
+    assert FewShotClassifier(v, labels=labels, prior_weight=2.0).fit(["soup"], ["food"]).prior_weight_ == 2.0
+    with pytest.raises(engine.EngineError, match="prior_weight"):
+        FewShotClassifier(v, labels=labels, prior_weight="best").fit(["soup"], ["food"])

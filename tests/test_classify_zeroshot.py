@@ -327,3 +327,22 @@ def test_zero_shot_contract_on_texts(default):
     assert repr(clf).startswith("ZeroShotClassifier(vectors=<engine.Vectors") and "temperature=0.1" in repr(
         clf
     )
+
+
+def test_label_neighbors_append_the_nearest_words_to_each_description():
+    v = engine.datasets.default_vectors()
+    texts = ["the striker scored twice", "a bowl of hot soup", "the dog chased the cat"]
+    labels = {"sport": "sport", "food": "food meal", "animal": ["animal"]}
+    clf = engine.ZeroShotClassifier(v, labels, label_neighbors=4).fit()
+    # the oracle: the same classifier given the expanded descriptions by hand
+    by_hand = {}
+    for name, desc in labels.items():
+        words = desc.split() if isinstance(desc, str) else desc
+        near = [w for w, _ in v.most_similar(positive=words, topn=4)]
+        by_hand[name] = " ".join(words + near) if isinstance(desc, str) else words + near
+    ref = engine.ZeroShotClassifier(v, by_hand).fit()
+    np.testing.assert_allclose(clf.decision_function(texts), ref.decision_function(texts), atol=1e-6)
+    assert "football" in by_hand["sport"] or "sports" in by_hand["sport"]
+    assert clf.predict(texts).tolist() == ["sport", "food", "animal"]
+    with pytest.raises(engine.EngineError, match="label_neighbors"):
+        engine.ZeroShotClassifier(v, labels, label_neighbors=-1).fit()

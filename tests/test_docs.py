@@ -29,6 +29,8 @@ NUMPYDOC_MODULES = (
     "engine.index",
     "engine.meta",
     "engine.contextual",
+    "engine.distill",
+    "engine.classify.frequencies",
     "engine.nn",
     "engine.evaluation",
     "engine.datasets",
@@ -52,6 +54,7 @@ NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "RT01", "EX01")
 # The optional packages whose examples need them: skipped, with the reason, where one is missing.
 NEEDS = {
     "contextual.md": ("torch", "sentence_transformers"),
+    "distill.md": ("torch", "sentence_transformers"),
     "score.md": ("pyarrow", "distributed"),
 }
 

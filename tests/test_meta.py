@@ -309,6 +309,61 @@ def test_auto_weights_equalise_spread_with_two_sources():
     )
 
 
+def test_local_pairs_are_each_words_nearest_in_every_source_plus_as_many_random():
+    from engine.meta.weights import _local_pairs
+
+    rng = np.random.default_rng(3)
+    a, b = unit64(rng.normal(size=(50, 6))), unit64(rng.normal(size=(50, 6)))
+    i, j = _local_pairs([a @ a.T, b @ b.T], np.random.default_rng(0), k=3)
+    pairs = set(zip(i.tolist(), j.tolist()))
+    assert all(x < y for x, y in pairs) and len(pairs) == len(i)
+    nearest = set()  # the oracle: a plain sort of each row, the word itself left out
+    for g in (a @ a.T, b @ b.T):
+        np.fill_diagonal(g, -np.inf)
+        nearest |= {(min(x, y), max(x, y)) for x in range(50) for y in np.argsort(-g[x])[:3].tolist()}
+    assert nearest <= pairs and len(pairs) == 2 * len(nearest)
+    # the weights keep their order on noisy copies of one structure
+    truth = rng.normal(size=(300, 12))
+    X = [unit64(truth + s * rng.normal(size=truth.shape)) for s in (0.3, 0.8, 1.6)]
+    w, info = agreement_weights(X, pairs="local")
+    assert w[0] > w[1] > w[2] and "one-factor" in info["how"]
+
+
+def test_minres_loadings_are_the_least_squares_one_factor_fit():
+    from scipy.optimize import least_squares
+
+    from engine.meta.weights import _minres, _triads
+
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        rho = rng.uniform(0.3, 0.9, size=4)
+        R = np.outer(rho, rho) + np.diag(1 - rho**2)
+        noise = rng.normal(scale=0.02, size=R.shape)
+        R = R + (noise + noise.T) / 2
+        np.fill_diagonal(R, 1.0)
+        iu = np.triu_indices(4, k=1)
+        fit = least_squares(  # the oracle
+            lambda r, R=R, iu=iu: (R - np.outer(r, r))[iu], x0=np.full(4, 0.5), bounds=(0, 1)
+        )
+        np.testing.assert_allclose(_minres(R), fit.x**2, atol=1e-5)
+    # an exact one-factor matrix: minres and the triads agree on the truth
+    rho = np.array([0.8, 0.6, 0.5])
+    R = np.outer(rho, rho) + np.diag(1 - rho**2)
+    np.testing.assert_allclose(_minres(R), rho**2, atol=1e-8)
+    np.testing.assert_allclose(_triads(R), rho**2, atol=1e-12)
+
+
+def test_a_source_that_agrees_with_nobody_gets_almost_no_weight():
+    rng = np.random.default_rng(6)
+    truth = rng.normal(size=(400, 12))
+    good = [unit64(truth + s * rng.normal(size=truth.shape)) for s in (0.3, 0.4)]
+    junk = unit64(rng.normal(size=truth.shape))  # unrelated to the truth
+    w, info = agreement_weights(good + [junk])
+    assert "one-factor" in info["how"] and w[2] < 0.05 < w[1] < w[0]
+    old, old_info = agreement_weights(good + [junk], fit="triads")  # min agreement fails: 1/sd only
+    assert "reliability not estimated" in old_info["how"] and old[2] > 0.2
+
+
 @pytest.mark.parametrize(
     "weights, match",
     [

@@ -23,6 +23,7 @@ import numpy as np
 from .._params import Interval, Options, check_params
 from ..errors import EngineError
 from .embedder import WEIGHTINGS, DocumentEmbedder, HasMethod
+from .frequencies import FREQUENCY_SOURCES
 from .proba import DEFAULT_TEMPERATURE
 
 __all__ = [
@@ -42,6 +43,7 @@ COMMON_CONSTRAINTS = {
     "sif_a": [Interval(Real, 0, None, closed="neither")],
     "n_components": [None, Interval(Integral, 0, None)],
     "chunk_size": [Interval(Integral, 1, None)],
+    "frequencies": [Options(FREQUENCY_SOURCES)],
 }
 
 
@@ -151,6 +153,7 @@ class ClassifierBase:
             encoder=self.encoder,
             lowercase=getattr(self, "lowercase", True),
             chunk_size=self.chunk_size,
+            frequencies=self.frequencies,
         )
 
     def score(self, X, y, sample_weight=None):

@@ -14,8 +14,10 @@ number of the document's tokens that are in the vocabulary)::
     v'   = v − Σ_k (v · u_k) u_k                    u_k: first principal component(s), SIF only
     doc  = v' / ‖v'‖                                (a document with no known word: the zero vector)
 
-``p(w)`` is ``vectors.counts / Σ counts`` when the vectors carry counts, else the word's share of
-the tokens of the reference corpus; ``df``, ``N`` and ``u`` always come from the reference corpus:
+``p(w)`` (``frequencies="auto"``) is ``vectors.counts / Σ counts`` when the vectors carry counts,
+else the word's frequency in ``wordfreq``'s large offline lists when that package is installed
+(``engine.classify.frequencies``), else the word's share of the tokens of the reference corpus;
+``df``, ``N`` and ``u`` always come from the reference corpus:
 what ``fit(texts)`` was given, else the ``reference=`` texts, else the Lee background corpus
 bundled with gensim (300 news articles: real English, no network). Statistics fitted on the Lee
 corpus are computed once per ``Vectors`` and weighting, and shared. The principal component is
@@ -36,6 +38,7 @@ from .._text import tokenize as _tokenize
 from .._vocab import as_dict
 from ..errors import EngineError, ShapeError, VocabularyError
 from ..vectors import Vectors
+from .frequencies import FREQUENCY_SOURCES, have_wordfreq, wordfreq_probabilities
 from .inputs import as_text_list, bad_item, chunks
 
 __all__ = ["DEFAULT_CHUNK", "WEIGHTINGS", "DocumentEmbedder", "HasMethod", "lee_corpus"]
@@ -86,6 +89,10 @@ class DocumentEmbedder:
         Lowercase tokens before looking them up (the vocabulary is matched exactly).
     chunk_size : int
         Texts embedded at a time (bounds the memory of long inputs; never changes a result).
+    frequencies : {"auto", "counts", "wordfreq", "corpus"}
+        Where SIF's p(w) comes from: the vectors' counts, ``wordfreq``'s lists, or the reference
+        corpus; ``"auto"`` takes the first available in that order (the one used is
+        ``frequency_source_`` after ``fit``).
     """
 
     _parameter_constraints = {
@@ -95,6 +102,7 @@ class DocumentEmbedder:
         "encoder": [None, HasMethod("encode", "encode(texts) -> (n, d) array")],
         "lowercase": [bool, np.bool_],
         "chunk_size": [Interval(Integral, 1, None)],
+        "frequencies": [Options(FREQUENCY_SOURCES)],
     }
 
     def __init__(
@@ -108,12 +116,13 @@ class DocumentEmbedder:
         encoder=None,
         lowercase=True,
         chunk_size=DEFAULT_CHUNK,
+        frequencies="auto",
     ):
         if encoder is None and vectors is None:
             raise EngineError("give word vectors (vectors=...) or an encoder (encoder=...)")
         self.vectors, self.weighting, self.reference = vectors, weighting, reference
         self.sif_a, self.n_components, self.encoder = sif_a, n_components, encoder
-        self.lowercase, self.chunk_size = lowercase, chunk_size
+        self.lowercase, self.chunk_size, self.frequencies = lowercase, chunk_size, frequencies
         check_params(self)
         self.sif_a = float(sif_a)
         if n_components is None:
@@ -121,6 +130,7 @@ class DocumentEmbedder:
         self.lowercase = bool(lowercase)
         self.word_weights_ = None  # float32 (V,): weight(w) for every vocabulary word
         self.components_ = None  # float32 (k, d): removed directions (orthonormal rows)
+        self.frequency_source_ = None  # where p(w) came from (SIF): "counts", "wordfreq" or "corpus"
 
     # ---- statistics ----
     @property
@@ -154,16 +164,26 @@ class DocumentEmbedder:
                 f"got {type(self.vectors).__name__}"
             )
         if texts is None and self.reference is None:
-            key = (self.weighting, self.sif_a, self.n_components, self.lowercase)
+            key = (self.weighting, self.sif_a, self.n_components, self.lowercase, self.frequencies)
             cached = _LEE_STATS.setdefault(self.vectors, {}).get(key)
             if cached is None:
                 cached = self._fit_stats(lee_corpus())
                 _LEE_STATS[self.vectors][key] = cached
-            self.word_weights_, self.components_ = cached
+            self.word_weights_, self.components_, self.frequency_source_ = cached
             return self
         texts = self.reference if texts is None else texts
-        self.word_weights_, self.components_ = self._fit_stats(as_text_list(texts, "reference corpus"))
+        stats = self._fit_stats(as_text_list(texts, "reference corpus"))
+        self.word_weights_, self.components_, self.frequency_source_ = stats
         return self
+
+    def _frequency_source(self):
+        """The p(w) source ``frequencies`` names for these vectors (``"auto"`` resolved)."""
+        want, has_counts = self.frequencies, self.vectors.counts is not None
+        if want == "counts" and not has_counts:
+            raise EngineError("frequencies='counts': these vectors carry no word counts")
+        if want != "auto":
+            return want
+        return "counts" if has_counts else "wordfreq" if have_wordfreq() else "corpus"
 
     def _fit_stats(self, texts):
         v = self.vectors
@@ -175,13 +195,17 @@ class DocumentEmbedder:
             df = np.bincount(ids, minlength=n_words).astype(np.float64)
             w = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
         else:
-            if v.counts is not None:
-                freq = v.counts.astype(np.float64)
-                total = freq.sum()
+            source = self._frequency_source()
+            if source == "wordfreq":
+                p = wordfreq_probabilities(v.index_to_key, lowercase=self.lowercase)
             else:
-                freq = np.bincount(ids, weights=counts, minlength=n_words).astype(np.float64)
-                total = float(n_tok.sum())
-            p = freq / total if total > 0 else np.zeros(n_words)
+                if source == "counts":
+                    freq = v.counts.astype(np.float64)
+                    total = freq.sum()
+                else:
+                    freq = np.bincount(ids, weights=counts, minlength=n_words).astype(np.float64)
+                    total = float(n_tok.sum())
+                p = freq / total if total > 0 else np.zeros(n_words)
             w = self.sif_a / (self.sif_a + p)
         weights = _readonly(w.astype(np.float32))
         comps = np.zeros((0, v.vector_size), dtype=np.float32)
@@ -202,7 +226,7 @@ class DocumentEmbedder:
             with threadpool_limits(limits=1, user_api="blas"):
                 evals, evecs = np.linalg.eigh(raw.T @ raw)
             comps = np.ascontiguousarray(evecs[:, ::-1][:, : self.n_components].T, dtype=np.float32)
-        return weights, _readonly(comps)
+        return weights, _readonly(comps), source if self.weighting == "sif" else None
 
     def _ensure_fitted(self):
         if self.encoder is None and self.word_weights_ is None:

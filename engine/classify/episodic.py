@@ -51,7 +51,7 @@ def episodes(
     label_texts=None,
     encoder=None,
     weighting="sif",
-    prior_weight=1.0,
+    prior_weight="auto",
     temperature=None,
     reference=None,
 ):
@@ -178,5 +178,5 @@ def _episode_classifier(base, classes):
     clf = FewShotClassifier.__new__(FewShotClassifier)
     clf.__dict__.update(base.__dict__)
     clf._prior = {c: base._prior[c] for c in classes if c in base._prior}
-    clf._sums, clf._counts = dict.fromkeys(classes, 0.0), dict.fromkeys(classes, 0)
+    clf._sums, clf._counts, clf._rows = dict.fromkeys(classes, 0.0), dict.fromkeys(classes, 0), {}
     return clf

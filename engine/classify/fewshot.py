@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _kernels
 from .._docstrings import fill_doc
-from .._params import Interval
+from .._params import Interval, Options
 from ..errors import EngineError, ShapeError
 from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, not_fitted_error, top_class, with_unknown
 from .embedder import DEFAULT_CHUNK
@@ -46,13 +46,19 @@ class FewShotClassifier(ClassifierBase):
         examples of its class; a class named here without examples stays zero-shot.
     weighting : {"sif", "idf", "mean"}
         How words are weighted into document vectors (``engine.classify.embedder``).
-    prior_weight : float >= 0
-        ``λ``, the weight of a label description against one example.
+    prior_weight : float >= 0 or "auto"
+        ``λ``, the weight of a label description against one example. ``"auto"`` (the default)
+        chooses it from the examples themselves by leave-one-out (``prior_weight_``): each
+        example is scored against the prototypes built without it, for every ``λ`` of
+        ``PRIOR_GRID`` (∞ = the label description alone, i.e. zero-shot), and the ``λ`` with the
+        smallest mean log-loss wins (ties: the larger ``λ``). Examples that disagree with the
+        descriptions thus get little say, and helpful ones more, so that k examples should not do
+        worse than zero-shot on average.
     temperature : float, optional
         Softmax temperature ``T``; default 0.05.
     encoder : object with ``encode(texts) -> (n, d) array``, optional
         Contextual encoder used instead of word vectors.
-    reference, sif_a, n_components, chunk_size
+    reference, sif_a, n_components, chunk_size, frequencies
         As for ``ZeroShotClassifier``.
 
     Attributes
@@ -63,30 +69,37 @@ class FewShotClassifier(ClassifierBase):
         Unit prototypes, rows in ``classes_`` order.
     class_counts_ : ndarray of int
         Examples with a known word per class.
+    prior_weight_ : float
+        The ``λ`` used (``prior_weight``, or the one leave-one-out chose; may be ``inf``).
     n_features_in_ : int
         Dimension of the document vectors.
     embedder_ : DocumentEmbedder or None
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "prior_weight": [Interval(Real, 0, None)]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "prior_weight": [Interval(Real, 0, None), Options(("auto",))],
+    }
 
     def __init__(
         self,
         vectors=None,
         labels=None,
         weighting="sif",
-        prior_weight=1.0,
+        prior_weight="auto",
         temperature=None,
         encoder=None,
         reference=None,
         sif_a=1e-3,
         n_components=None,
         chunk_size=DEFAULT_CHUNK,
+        frequencies="auto",
     ):
         super().__init__(
             vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
         )
         self.prior_weight = prior_weight
+        self.frequencies = frequencies
 
     # ---- fitting ----
     def _setup(self):
@@ -100,7 +113,7 @@ class FewShotClassifier(ClassifierBase):
         if spec:
             L, _ = self.embedder_.label_vectors(spec)
             self._prior = {name: L[i] for i, name in enumerate(spec)}
-        self._sums, self._counts = {}, {}
+        self._sums, self._counts, self._rows = {}, {}, {}
 
     @fill_doc
     def fit(self, X, y):
@@ -150,6 +163,7 @@ class FewShotClassifier(ClassifierBase):
             key = c.item() if isinstance(c, np.generic) else c
             self._sums[key] = self._sums.get(key, 0.0) + rows.astype(np.float64).sum(axis=0)
             self._counts[key] = self._counts.get(key, 0) + int(np.any(rows != 0, axis=1).sum())
+            self._rows.setdefault(key, []).append(rows)
         self._ensure_classes([])
         return self
 
@@ -159,16 +173,36 @@ class FewShotClassifier(ClassifierBase):
             self._counts.setdefault(c, 0)
         names = set(self._sums) | set(self._prior)
         self.classes_ = class_array(names)
+        S, L = self._class_arrays()
+        lam = self.prior_weight
+        if lam == "auto":
+            lam = loo_prior_weight(S, L, *self._example_rows(), self._T)
+        self.prior_weight_ = float(lam)
+        self.prototypes_ = _unit(_blend(S, L, lam)).astype(np.float32)
+        self.class_counts_ = np.array([self._counts.get(c, 0) for c in self.classes_.tolist()])
+
+    def _class_arrays(self):
+        """Per class (``classes_`` order): the sum of its examples and its prior (zero if none)."""
         d = self._dim()
-        P = np.zeros((len(self.classes_), d), dtype=np.float64)
+        S = np.zeros((len(self.classes_), d), dtype=np.float64)
+        L = np.zeros_like(S)
         for i, c in enumerate(self.classes_.tolist()):
             s = self._sums.get(c, 0.0)
-            P[i] = (s if np.ndim(s) else np.zeros(d)) + (
-                self.prior_weight * self._prior[c].astype(np.float64) if c in self._prior else 0.0
-            )
-        norms = np.linalg.norm(P, axis=1)
-        self.prototypes_ = (P / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
-        self.class_counts_ = np.array([self._counts.get(c, 0) for c in self.classes_.tolist()])
+            if np.ndim(s):
+                S[i] = s
+            if c in self._prior:
+                L[i] = self._prior[c]
+        return S, L
+
+    def _example_rows(self):
+        """Every example (float64 rows) and the index of its class in ``classes_``."""
+        index = {c: i for i, c in enumerate(self.classes_.tolist())}
+        rows = [(r, index[c]) for c, parts in self._rows.items() for r in parts if len(r)]
+        if not rows:
+            return np.zeros((0, self._dim())), np.zeros(0, dtype=np.int64)
+        E = np.concatenate([r for r, _ in rows]).astype(np.float64)
+        y = np.concatenate([np.full(len(r), i, dtype=np.int64) for r, i in rows])
+        return E, y
 
     def _dim(self):
         if self._prior:
@@ -295,3 +329,90 @@ class FewShotClassifier(ClassifierBase):
         """
         scores, _ = self._scores(X)  # first: NotFittedError before fit
         return top_class(self.classes_, scores)
+
+
+# λ candidates for prior_weight="auto": pseudo-examples a label description counts for (∞: alone).
+PRIOR_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0, np.inf)
+
+
+def _blend(S, L, lam):
+    """Prototype directions ``λ·L + S`` (``λ = ∞``: ``L`` where a class has a prior, else ``S``)."""
+    if np.isinf(lam):
+        has_prior = np.any(L != 0, axis=1)
+        return np.where(has_prior[:, None], L, S)
+    return lam * L + S
+
+
+def _unit(P):
+    norms = np.linalg.norm(P, axis=-1, keepdims=True)
+    return P / np.where(norms > 0, norms, 1.0)
+
+
+def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID):
+    """The ``λ`` of ``grid`` whose leave-one-shot-out log-loss on the examples is smallest.
+
+    The examples are split into rounds: round ``r`` holds out the ``r``-th example of every class
+    that has two or more, so that every class's prototype ``λ·L + S`` loses one example at once
+    (as if each class had one example fewer: the comparison stays fair between classes). Each
+    held-out example is scored by its cosines with those prototypes through the classifier's
+    softmax at ``temperature``. With a single example per class, holding all out leaves the label
+    priors alone for every ``λ``, so each example is held out by itself (its own class loses it,
+    the others keep theirs), which favours the prior — the cautious side. Ties go to the larger
+    ``λ`` (closer to zero-shot). Without examples or without any prior ``λ`` does not matter: 1.0.
+
+    Parameters
+    ----------
+    S, L : ndarray (C, d)
+        Per class, the sum of its unit examples and its unit label prior (zero rows: none).
+    E : ndarray (n, d)
+        The unit examples.
+    y : ndarray of int (n,)
+        Each example's class row.
+    temperature : float
+        The softmax temperature of the classifier.
+    grid : sequence of float
+        The candidates, ``inf`` meaning the prior alone.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = np.eye(2, 3)                                   # two label priors
+    >>> E = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])   # examples orthogonal to both: useless
+    >>> float(loo_prior_weight(E.copy(), L, E, np.array([0, 1]), 0.05))
+    inf
+    """
+    if len(E) == 0 or not np.any(L):
+        return 1.0
+    folds = _shot_folds(y, S.shape[0])
+    best, best_loss = 1.0, np.inf
+    for lam in sorted(grid, reverse=True):
+        loss = sum(_fold_loss(S, L, E, y, held, lam, temperature) for held in folds)
+        if loss < best_loss - 1e-9:
+            best, best_loss = lam, loss
+    return best
+
+
+def _shot_folds(y, n_classes):
+    """Index arrays of the held-out examples of each round (see ``loo_prior_weight``)."""
+    counts = np.bincount(y, minlength=n_classes)
+    if counts.max() < 2:
+        return [np.array([i]) for i in range(len(y))]
+    rank = np.empty(len(y), dtype=np.int64)
+    for c in np.flatnonzero(counts):
+        members = np.flatnonzero(y == c)
+        rank[members] = np.arange(members.size) if members.size > 1 else -1
+    return [np.flatnonzero(rank == r) for r in range(int(counts.max()))]
+
+
+def _fold_loss(S, L, E, y, held, lam, temperature):
+    """Summed log-loss of the examples ``held`` under prototypes built without them."""
+    S_fold = S.copy()
+    np.add.at(S_fold, y[held], -E[held])
+    P = _unit(_blend(S_fold, L, lam))
+    z = (E[held] @ P.T) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    return float(np.sum(np.log(np.exp(z).sum(axis=1)) - z[np.arange(held.size), y[held]]))

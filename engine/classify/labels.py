@@ -116,3 +116,51 @@ def column_order(classes, names):
     """
     where = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
     return np.array([where[n] for n in names], dtype=np.intp)
+
+
+def expand_with_neighbors(spec, vectors, n, lowercase=True):
+    """Each label's description followed by the ``n`` nearest words of its known words' mean.
+
+    A label named by one word ("sport") is a thin target for a document vector; its nearest words
+    in the vectors ("sports", "football", "athletics" ...) describe the same topic in more of the
+    words texts use. The neighbours are ``vectors.most_similar(known words, topn=n)`` (the input
+    words excluded, as gensim does), appended to the description; a label with no known word is
+    left as it is (the embedder then names it).
+
+    Parameters
+    ----------
+    spec : dict
+        ``{name: description text or word list}`` (``label_spec``'s output).
+    vectors : engine.Vectors
+        The vectors whose neighbours are taken.
+    n : int
+        Neighbours added per label (0: none).
+    lowercase : bool
+        Lowercase the description's tokens before looking them up.
+
+    Returns
+    -------
+    dict
+        ``{name: expanded description}`` (a string, or a word list for a word-list label).
+
+    Examples
+    --------
+    >>> import engine
+    >>> out = expand_with_neighbors({"fruit": "fruit"}, engine.datasets.default_vectors(), 3)
+    >>> len(out["fruit"].split())
+    4
+    """
+    from .._text import tokenize
+
+    if n <= 0:
+        return dict(spec)
+    out = {}
+    for name, desc in spec.items():
+        words = tokenize(desc, lowercase) if isinstance(desc, str) else list(desc)
+        known = [w for w in words if w in vectors.key_to_index]
+        if not known:
+            out[name] = desc
+            continue
+        extra = [w for w, _ in vectors.most_similar(positive=known, topn=n)]
+        out[name] = desc + " " + " ".join(extra) if isinstance(desc, str) else list(desc) + extra
+    return out

@@ -19,7 +19,7 @@ from ..errors import EngineError, ShapeError
 from .base import COMMON_CONSTRAINTS, ClassifierBase, class_array, top_class, with_unknown
 from .embedder import DEFAULT_CHUNK
 from .inputs import as_text_list
-from .labels import label_spec
+from .labels import expand_with_neighbors, label_spec
 from .proba import DEFAULT_THRESHOLD, sigmoid_proba, softmax_proba
 
 __all__ = ["SCORERS", "Explanation", "ZeroShotClassifier"]
@@ -93,6 +93,12 @@ class ZeroShotClassifier(ClassifierBase):
     sif_a, n_components, lowercase, chunk_size
         SIF's ``a``; principal components removed (default 1 for SIF, else 0); lowercase tokens;
         texts embedded per chunk (memory bound for long inputs).
+    frequencies : {"auto", "counts", "wordfreq", "corpus"}
+        Where SIF's p(w) comes from (``engine.classify.embedder``): ``"auto"`` takes the
+        vectors' counts, else ``wordfreq``'s lists when installed, else the reference corpus.
+    label_neighbors : int
+        Append to each label's description the nearest words of its words in ``vectors``
+        (``labels.expand_with_neighbors``); 0 (the default) adds none.
 
     Attributes
     ----------
@@ -121,6 +127,7 @@ class ZeroShotClassifier(ClassifierBase):
         "multi_label": [bool, np.bool_],
         "threshold": [None, Real],
         "lowercase": [bool, np.bool_],
+        "label_neighbors": [Interval(Integral, 0, None)],
     }
     _takes_vectors = False  # X is texts
     _requires_fit = False  # the labels are given up front
@@ -142,10 +149,14 @@ class ZeroShotClassifier(ClassifierBase):
         n_components=None,
         lowercase=True,
         chunk_size=DEFAULT_CHUNK,
+        frequencies="auto",
+        label_neighbors=0,
     ):
         super().__init__(
             vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
         )
+        self.frequencies = frequencies
+        self.label_neighbors = label_neighbors
         self.scorer = scorer
         self.multi_label = multi_label
         self.threshold = threshold
@@ -178,6 +189,8 @@ class ZeroShotClassifier(ClassifierBase):
             raise EngineError("give word vectors (vectors=...) or an encoder (encoder=...)")
         embedder.fit(None if X is None else as_text_list(X, "texts"))
         spec = label_spec(self.labels)
+        if self.label_neighbors and self.vectors is not None:
+            spec = expand_with_neighbors(spec, self.vectors, self.label_neighbors, self.lowercase)
         names = list(spec)
         L, dropped = embedder.label_vectors(spec)  # in the given order: errors name the first bad label
         classes = class_array(names)

@@ -14,10 +14,10 @@ import sys
 
 from .. import __version__
 from ..errors import EngineError
-from . import classify, export, files, index, meta, score, search, tools, topics, wmd
+from . import classify, distill, export, files, index, meta, score, search, tools, topics, wmd
 
 # the order of `engine --help`
-_COMMANDS = (files, search, index, wmd, meta, topics, classify, score, export, tools)
+_COMMANDS = (files, search, index, wmd, meta, distill, topics, classify, score, export, tools)
 
 EXIT_CODES = """exit codes:
   0    done
