@@ -16,12 +16,18 @@ These functions take any object with ``index_to_key``, ``unit`` (unit rows) and,
 True
 """
 
+from __future__ import annotations
+
 import itertools
 import logging
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import FormatError
+
+if TYPE_CHECKING:
+    from ._typing import PathLike
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +42,14 @@ def _ok_vocab(vectors, restrict_vocab, case_insensitive):
 
 
 def evaluate_word_pairs(
-    vectors,
-    pairs,
-    delimiter="\t",
-    encoding="utf8",
-    restrict_vocab=300000,
-    case_insensitive=True,
-    dummy4unknown=False,
-):
+    vectors: Any,
+    pairs: PathLike,
+    delimiter: str = "\t",
+    encoding: str = "utf8",
+    restrict_vocab: int = 300000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+) -> tuple[Any, Any, float]:
     """Correlation of the vectors' cosine similarities with human judgements, as gensim computes it.
 
     ``pairs`` is a file of ``word1<delimiter>word2<delimiter>score`` lines; lines starting with
@@ -194,13 +200,13 @@ def read_analogies(path, case_insensitive=True):
 
 
 def evaluate_word_analogies(
-    vectors,
-    analogies,
-    restrict_vocab=300000,
-    case_insensitive=True,
-    dummy4unknown=False,
-    similarity_function="most_similar",
-):
+    vectors: Any,
+    analogies: PathLike,
+    restrict_vocab: int = 300000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+    similarity_function: str = "most_similar",
+) -> tuple[float, list[dict[str, Any]]]:
     """Accuracy on an analogy file (``a b c expected`` lines in ``: section`` blocks), as gensim.
 
     Each question is answered with the best of the top 5 words for b + c − a among the first

@@ -8,11 +8,21 @@ conversions (``engine.interop``) and the container itself (``engine.vectors``). 
 (``index_to_key``, ``key_to_index``, ``_unit``, ``_norms``, ``counts``, ``ngrams``).
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import numpy as np
 
 from . import bags, evaluation
 from ._docstrings import fill_doc
 from .errors import EngineError, VocabularyError
+
+if TYPE_CHECKING:
+    from ._typing import Document, Key
+
+_G = TypeVar("_G", bound="GensimMixin")
 
 
 class GensimMixin:
@@ -26,7 +36,11 @@ class GensimMixin:
     (True, 1)
     """
 
-    def has_index_for(self, key):
+    if TYPE_CHECKING:  # the attributes and calls engine.Vectors provides to its mixins
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def has_index_for(self, key: Key) -> bool:
         """Tell whether ``key`` is a vocabulary word or a valid row number, as gensim.
 
         Unlike ``key in v``, words built from fastText n-grams do not count.
@@ -52,7 +66,7 @@ class GensimMixin:
             return key in self.key_to_index
         return isinstance(key, (int, np.integer)) and not isinstance(key, bool) and 0 <= key < len(self)
 
-    def get_index(self, key, default=None):
+    def get_index(self, key: Any, default: Any = None) -> Any:
         """Return the row of a word, as gensim's ``get_index``.
 
         Parameters
@@ -90,7 +104,7 @@ class GensimMixin:
 
     # ---- per-key attributes (gensim's "vecattrs"); read-only here ----
     @property
-    def expandos(self):
+    def expandos(self) -> dict[str, np.ndarray]:
         """Per-key attributes as gensim's ``kv.expandos``: ``{"count": counts}`` when there are counts.
 
         Returns
@@ -106,7 +120,7 @@ class GensimMixin:
         """
         return {} if self.counts is None else {"count": self.counts}
 
-    def get_vecattr(self, key, attr):
+    def get_vecattr(self, key: Key, attr: str) -> Any:
         """Return one per-key attribute, as gensim's ``get_vecattr`` (``"count"`` is the one kept).
 
         Parameters
@@ -140,7 +154,7 @@ class GensimMixin:
             )
         return values[self.get_index(key)]
 
-    def set_vecattr(self, key, attr, val):
+    def set_vecattr(self, key: Key, attr: str, val: Any) -> None:
         """Refuse to set an attribute: a ``Vectors`` is immutable (gensim's ``set_vecattr`` changes it).
 
         Parameters
@@ -169,7 +183,7 @@ class GensimMixin:
             "set_vecattr: a Vectors is immutable; pass counts= when building one, or change v.to_gensim()"
         )
 
-    def fill_norms(self, force=False):
+    def fill_norms(self, force: bool = False) -> None:
         """Do nothing, as there is nothing to do: the norms are computed when the vectors are made.
 
         gensim fills ``kv.norms`` lazily; here ``norms`` always exists.
@@ -187,7 +201,7 @@ class GensimMixin:
         array([5.], dtype=float32)
         """
 
-    def words_closer_than(self, word1, word2):
+    def words_closer_than(self, word1: Key, word2: Key) -> list[str]:
         """The words closer to ``word1`` than ``word2`` is: gensim's deprecated alias of ``closer_than``.
 
         Parameters
@@ -209,7 +223,9 @@ class GensimMixin:
         """
         return self.closer_than(word1, word2)
 
-    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+    def vectors_for_all(
+        self: _G, keys: Iterable[str], allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> _G:
         """A new ``Vectors`` of the given keys, as gensim's ``vectors_for_all``.
 
         Keys are deduplicated in their first order; a key is kept if ``key in v`` (with
@@ -257,7 +273,7 @@ class GensimMixin:
                 counts[i] = self.counts[self.get_index(key)]
         return type(self)(wanted, rows, counts, meta={"source": "vectors_for_all", **self.meta})
 
-    def get_normed_vectors(self):
+    def get_normed_vectors(self) -> np.ndarray:
         """Return the unit-normalised matrix, as gensim's method of that name.
 
         Returns
@@ -278,7 +294,7 @@ class GensimMixin:
     evaluate_word_analogies = evaluation.evaluate_word_analogies
 
     @fill_doc
-    def wmdistance(self, document1, document2, norm=True):
+    def wmdistance(self, document1: Document, document2: Document, norm: bool = True) -> float:
         r"""Word Mover's Distance between two documents, as gensim's ``wmdistance``.
 
         Each document becomes a bag of its unique words with weights count / length

@@ -7,16 +7,24 @@ The parsers live in ``engine.io``, which imports ``Vectors``: ``load_word2vec_fo
 it when called (the one upward import the layer contract allows, see docs/architecture.md).
 """
 
+from __future__ import annotations
+
 import bz2
 import gzip
 import itertools
 import os
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from ._safe_files import disk_errors, new_temp_file, remove_stale
 from .errors import EngineError, FormatError, VocabularyError, WordDecodingError
 from .ngrams import NgramVectors
+
+if TYPE_CHECKING:
+    from ._typing import PathLike
+
+_I = TypeVar("_I", bound="InteropMixin")
 
 
 class InteropMixin:
@@ -30,8 +38,12 @@ class InteropMixin:
     'KeyedVectors'
     """
 
+    if TYPE_CHECKING:  # the attributes and calls engine.Vectors provides to its mixins
+
+        def __getattr__(self, name: str) -> Any: ...
+
     @classmethod
-    def from_gensim(cls, model):
+    def from_gensim(cls: type[_I], model: Any) -> _I:
         """Build a ``Vectors`` from a gensim ``KeyedVectors``, ``Word2Vec``, ``FastText`` or ``Doc2Vec``.
 
         A FastText model keeps its character n-grams, so words outside the vocabulary get the
@@ -94,7 +106,7 @@ class InteropMixin:
         meta = {"source": f"gensim {type(model).__name__}"}
         return cls(keys, kv.vectors, counts, ngrams=ngrams, meta=meta)
 
-    def to_gensim(self):
+    def to_gensim(self) -> Any:
         """Return a real gensim ``KeyedVectors`` holding these vectors (a copy gensim may change).
 
         With fastText n-grams the result is a ``FastTextKeyedVectors`` whose out-of-vocabulary
@@ -146,16 +158,16 @@ class InteropMixin:
 
     @classmethod
     def load_word2vec_format(
-        cls,
-        fname,
-        fvocab=None,
-        binary=False,
-        encoding="utf8",
-        unicode_errors="strict",
-        limit=None,
-        datatype=np.float32,
-        no_header=False,
-    ):
+        cls: type[_I],
+        fname: PathLike,
+        fvocab: PathLike | None = None,
+        binary: bool = False,
+        encoding: str = "utf8",
+        unicode_errors: str = "strict",
+        limit: int | None = None,
+        datatype: Any = np.float32,
+        no_header: bool = False,
+    ) -> _I:
         """Load a word2vec binary or text file as gensim's ``KeyedVectors.load_word2vec_format``.
 
         The same arguments and results as gensim's, and the counts it makes up: without
@@ -238,15 +250,15 @@ class InteropMixin:
 
     def save_word2vec_format(
         self,
-        fname,
-        fvocab=None,
-        binary=False,
-        total_vec=None,
-        write_header=True,
-        prefix="",
-        append=False,
-        sort_attr="count",
-    ):
+        fname: PathLike,
+        fvocab: PathLike | None = None,
+        binary: bool = False,
+        total_vec: int | None = None,
+        write_header: bool = True,
+        prefix: str = "",
+        append: bool = False,
+        sort_attr: str = "count",
+    ) -> None:
         """Write a word2vec file as gensim's ``KeyedVectors.save_word2vec_format`` writes it.
 
         Byte for byte gensim's output: the rows in descending ``sort_attr`` order when the

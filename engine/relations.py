@@ -2,10 +2,18 @@
 ``doesnt_match``, ``rank``, ``closer_than`` and the rest, over a ``Vectors``' unit rows.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Key
 
 
 @fill_doc
@@ -21,8 +29,16 @@ class RelationsMixin:
     (True, 0.8)
     """
 
+    if TYPE_CHECKING:  # the attributes and calls engine.Vectors provides to its mixins
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __iter__(self) -> Iterator[str]: ...
+
+        def __contains__(self, key: object) -> bool: ...
+
     @fill_doc
-    def similarity(self, w1, w2):
+    def similarity(self, w1: Key, w2: Key) -> np.floating:
         r"""Cosine similarity of two words, as gensim.
 
         .. math::
@@ -53,7 +69,7 @@ class RelationsMixin:
         return np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True))
 
     @fill_doc
-    def distance(self, w1, w2):
+    def distance(self, w1: Key, w2: Key) -> np.floating:
         """Cosine distance of two words: ``1 - similarity(w1, w2)``, as gensim.
 
         Parameters
@@ -80,7 +96,7 @@ class RelationsMixin:
         return 1 - self.similarity(w1, w2)
 
     @fill_doc
-    def n_similarity(self, ws1, ws2):
+    def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> np.floating:
         r"""Cosine similarity of the means of two word lists, as gensim.
 
         .. math::
@@ -116,7 +132,9 @@ class RelationsMixin:
         return np.dot(self._unitvec(mean1), self._unitvec(mean2))
 
     @fill_doc
-    def rank_by_centrality(self, words, use_norm=True):
+    def rank_by_centrality(
+        self, words: Sequence[Key], use_norm: bool = True
+    ) -> list[tuple[np.floating, Key]]:
         """Rank words by their similarity to the words' mean, as gensim.
 
         The mean is that of the words' vectors, unit-normalised; each word scores its dot product
@@ -164,7 +182,7 @@ class RelationsMixin:
         return sorted(zip(dists, used), reverse=True)
 
     @fill_doc
-    def doesnt_match(self, words):
+    def doesnt_match(self, words: Iterable[Key]) -> str:
         """The word furthest from the mean of ``words``, as gensim.
 
         Parameters
@@ -193,7 +211,7 @@ class RelationsMixin:
         return self.rank_by_centrality(words)[-1][1]
 
     @staticmethod
-    def cosine_similarities(vector_1, vectors_all):
+    def cosine_similarities(vector_1: ArrayLike, vectors_all: ArrayLike) -> np.ndarray:
         r"""Cosine of one vector with each row of a matrix, as gensim's static method.
 
         .. math::
@@ -229,7 +247,7 @@ class RelationsMixin:
             return np.where(denom > 0, dots / np.where(denom > 0, denom, 1), 0 * dots)
 
     @fill_doc
-    def distances(self, word_or_vector, other_words=()):
+    def distances(self, word_or_vector: Key | ArrayLike, other_words: Sequence[Key] = ()) -> np.ndarray:
         """Cosine distances from a word or vector to other words, as gensim.
 
         Parameters
@@ -265,7 +283,7 @@ class RelationsMixin:
         return 1 - others @ q
 
     @fill_doc
-    def closer_than(self, key1, key2):
+    def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """All words closer to ``key1`` than ``key2`` is, as gensim.
 
         %(parameters_key1_key2)s
@@ -292,7 +310,7 @@ class RelationsMixin:
         return [self.index_to_key[i] for i in closer if i != e1]
 
     @fill_doc
-    def rank(self, key1, key2):
+    def rank(self, key1: Key, key2: Key) -> int:
         """Rank of ``key2`` among the neighbours of ``key1``, as gensim.
 
         %(parameters_key1_key2)s
@@ -311,7 +329,7 @@ class RelationsMixin:
         return len(self.closer_than(key1, key2)) + 1
 
     @fill_doc
-    def most_similar_to_given(self, key1, keys_list):
+    def most_similar_to_given(self, key1: Key, keys_list: Sequence[Key]) -> Key:
         """The key of ``keys_list`` most similar to ``key1``, as gensim.
 
         Parameters
@@ -335,7 +353,7 @@ class RelationsMixin:
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
     @fill_doc
-    def relative_cosine_similarity(self, wa, wb, topn=10):
+    def relative_cosine_similarity(self, wa: Key, wb: Key, topn: int = 10) -> float:
         r"""Relative cosine similarity of ``wb`` to ``wa``, as gensim (Leeuwenberg et al. 2016).
 
         .. math::

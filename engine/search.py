@@ -6,11 +6,21 @@ exact top-k kernel (``engine._kernels.topk``). The helpers here turn gensim-styl
 gensim calls of ``engine.similarity`` and ``engine.relations`` use them too.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import numpy as np
 
 from . import _kernels, compressed
 from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
+
+if TYPE_CHECKING:
+    from ._typing import Key, Queries
+
+_S = TypeVar("_S", bound="SearchMixin")
 
 
 @fill_doc
@@ -29,6 +39,10 @@ class SearchMixin:
     >>> isinstance(v, SearchMixin), v.search(["a"], k=1)[1].tolist()
     (True, [[0]])
     """
+
+    if TYPE_CHECKING:  # the attributes and calls engine.Vectors provides to its mixins
+
+        def __getattr__(self, name: str) -> Any: ...
 
     # -- helpers: gensim's input handling --------------------------------------------
     _KEY_TYPES = (str, int, np.integer)
@@ -150,7 +164,7 @@ class SearchMixin:
     def _copies(self):
         return self.__dict__.get("_compressed") or {}
 
-    def compress(self, kinds=("bfloat16", "int8")):
+    def compress(self: _S, kinds: str | Sequence[str] = ("bfloat16", "int8")) -> _S:
         """Build compressed copies of the unit rows for exact search at lower precision.
 
         A copy (bf16: half the bytes of float32; int8 with a per-row scale: a quarter) is scanned
@@ -197,7 +211,14 @@ class SearchMixin:
 
     # -- batched search --------------------------------------------------------------
     @fill_doc
-    def search(self, queries, k=10, exclude=None, restrict_vocab=None, precision="auto"):
+    def search(
+        self,
+        queries: Queries,
+        k: int = 10,
+        exclude: Sequence[Any] | None = None,
+        restrict_vocab: int | None = None,
+        precision: str = "auto",
+    ) -> tuple[np.ndarray, np.ndarray]:
         r"""Exact cosine top-``k`` for many queries at once.
 
         Each query :math:`q` is scored against every row :math:`x` searched by
@@ -271,7 +292,9 @@ class SearchMixin:
         return self._topk(q, k, lo, hi, exclude, precision)
 
     @fill_doc
-    def most_similar_batch(self, queries, topn=10, restrict_vocab=None, precision="auto"):
+    def most_similar_batch(
+        self, queries: Queries, topn: int = 10, restrict_vocab: int | None = None, precision: str = "auto"
+    ) -> list[list[tuple[str, float]]]:
         """``most_similar`` for many single queries in one batched call.
 
         Each result equals ``most_similar(query, topn=topn, restrict_vocab=restrict_vocab)``: the
@@ -333,7 +356,16 @@ class SearchMixin:
         ]
 
     @fill_doc
-    def analogies(self, a, b, c, topn=10, restrict_vocab=None, method="3cosadd", precision="auto"):
+    def analogies(
+        self,
+        a: Sequence[Key] | np.ndarray,
+        b: Sequence[Key] | np.ndarray,
+        c: Sequence[Key] | np.ndarray,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+        method: str = "3cosadd",
+        precision: str = "auto",
+    ) -> tuple[np.ndarray, np.ndarray]:
         r"""Answer many analogies "a is to b as c is to ?" at once.
 
         With ``method="3cosadd"`` the candidates :math:`x` are ranked by the cosine with the

@@ -4,13 +4,20 @@ The arguments and results are gensim 4.4's ``KeyedVectors`` (see each call); the
 from the exact top-k kernel (``engine._kernels.topk``) over the unit rows.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _kernels
 from ._docstrings import fill_doc
 from .errors import ShapeError, VocabularyError
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Key
 
 
 @fill_doc
@@ -27,10 +34,21 @@ class SimilarityMixin:
     (True, ['b'])
     """
 
+    if TYPE_CHECKING:  # the attributes and calls engine.Vectors provides to its mixins
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __iter__(self) -> Iterator[str]: ...
+
     # -- gensim KeyedVectors API -----------------------------------------------------
     def get_mean_vector(
-        self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
-    ):
+        self,
+        keys: Any,
+        weights: Any = None,
+        pre_normalize: bool = True,
+        post_normalize: bool = False,
+        ignore_missing: bool = True,
+    ) -> np.ndarray:
         r"""Weighted mean of word vectors, exactly as gensim's ``get_mean_vector``.
 
         .. math::
@@ -111,15 +129,15 @@ class SimilarityMixin:
     @fill_doc
     def most_similar(
         self,
-        positive=None,
-        negative=None,
-        topn=10,
-        clip_start=0,
-        clip_end=None,
-        restrict_vocab=None,
-        indexer=None,
-        precision="auto",
-    ):
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        clip_start: int = 0,
+        clip_end: int | None = None,
+        restrict_vocab: int | None = None,
+        indexer: Any = None,
+        precision: str = "auto",
+    ) -> list[tuple[str, float]] | np.ndarray:
         r"""The ``topn`` words closest to the mean of ``positive`` minus ``negative``, as gensim.
 
         The query is the unit-normalised ``get_mean_vector`` of the inputs (unit vectors of words,
@@ -240,10 +258,23 @@ class SimilarityMixin:
         return self._results(scores, ids)[0]
 
     @fill_doc
-    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+    def similar_by_word(
+        self, word: Key, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
         """Find the words most similar to ``word``: gensim's alias of ``similar_by_key``.
 
         The arguments and the result are those of ``similar_by_key(word, topn, restrict_vocab)``.
+
+        Parameters
+        ----------
+        word : str or int
+            A word or a row number (left out of the results).
+        %(topn)s
+        %(restrict_vocab)s
+
+        %(returns_most_similar)s
+
+        %(raises_missing_word)s
 
         See Also
         --------
@@ -256,7 +287,9 @@ class SimilarityMixin:
         return self.similar_by_key(word, topn, restrict_vocab)
 
     @fill_doc
-    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+    def similar_by_key(
+        self, key: Key, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
         """Find the words most similar to ``key``, as gensim.
 
         Parameters
@@ -279,7 +312,9 @@ class SimilarityMixin:
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
     @fill_doc
-    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+    def similar_by_vector(
+        self, vector: ArrayLike, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
         """Find the words most similar to a vector, as gensim.
 
         Nothing is excluded: a vector equal to a word's finds that word first.
@@ -307,7 +342,13 @@ class SimilarityMixin:
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     @fill_doc
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    def most_similar_cosmul(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
         r"""Levy & Goldberg's 3CosMul ranking, as gensim's ``most_similar_cosmul``.
 
         Every word :math:`x` scores, over the positives :math:`P` and negatives :math:`N`,

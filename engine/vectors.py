@@ -9,6 +9,11 @@ gensim's ``most_similar`` family (``engine.similarity``) and its word-to-word co
 (``engine.gensim_compat``); the file formats live in ``engine.io`` and ``engine.store``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import _kernels, compressed_store, store
@@ -20,6 +25,10 @@ from .interop import InteropMixin
 from .relations import RelationsMixin
 from .search import SearchMixin
 from .similarity import SimilarityMixin
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Key, PathLike
+    from .ngrams import NgramVectors
 
 
 class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, InteropMixin):
@@ -98,16 +107,16 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
 
     def __init__(
         self,
-        keys,
-        vectors=None,
-        counts=None,
+        keys: Iterable[str],
+        vectors: ArrayLike | None = None,
+        counts: ArrayLike | None = None,
         *,
-        ngrams=None,
-        normalized=None,
-        raw=None,
-        meta=None,
-        key_to_index=None,
-    ):
+        ngrams: NgramVectors | None = None,
+        normalized: tuple[np.ndarray, np.ndarray] | None = None,
+        raw: np.ndarray | None = None,
+        meta: Mapping[str, Any] | None = None,
+        key_to_index: dict[str, int] | None = None,
+    ) -> None:
         # a mapped store's words stay on disk (engine._vocab): opening reads none of them
         self.index_to_key = keys if isinstance(keys, VocabKeys) else list(keys)
         if key_to_index is not None and len(key_to_index) == len(self.index_to_key):
@@ -153,7 +162,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
             if getattr(self, name, None) is not None:
                 _readonly(getattr(self, name))
 
-    def save(self, path, compressed=None):
+    def save(self, path: PathLike, compressed: bool | str | Sequence[str] | None = None) -> None:
         """Save in engine's own format (a directory); load it back with ``engine.load``.
 
         The directory holds ``vectors.npy`` (the unit rows, memory-mappable), ``norms.npy``,
@@ -206,7 +215,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         return len(self.index_to_key)
 
     @property
-    def vector_size(self):
+    def vector_size(self) -> int:
         """Dimensionality of the vectors (the number of columns).
 
         Examples
@@ -248,7 +257,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
     def __repr__(self):
         return f"<engine.Vectors: {len(self)} words × {self.vector_size} dims>"
 
-    def get_vector(self, key, norm=False):
+    def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
         """Return the vector of a word, as gensim's ``get_vector``.
 
         A word outside the vocabulary gets the mean of its fastText n-gram vectors when the
@@ -320,7 +329,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         return np.vstack([self.get_vector(k) for k in key_or_keys])
 
     @property
-    def norms(self):
+    def norms(self) -> np.ndarray:
         """Original L2 norm of every row (float32, read-only), shape (len(v),).
 
         Examples
@@ -332,7 +341,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         return self._norms
 
     @property
-    def unit(self):
+    def unit(self) -> np.ndarray:
         """The unit-normalised matrix, shape (len(v), vector_size).
 
         float32, C-contiguous, read-only (memory-mapped when loaded with ``mmap=True``); zero
@@ -347,7 +356,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
         return self._unit
 
     @property
-    def vectors(self):
+    def vectors(self) -> np.ndarray:
         """The raw matrix: every row as it was given or loaded, shape (len(v), vector_size).
 
         One float32 array, read-only, created once and shared (``v.vectors is v.vectors``;
@@ -366,7 +375,7 @@ class Vectors(SearchMixin, SimilarityMixin, RelationsMixin, GensimMixin, Interop
             self._raw = _readonly(self._unit * self._norms[:, None])
         return self._raw
 
-    def ids(self, keys):
+    def ids(self, keys: Iterable[str]) -> np.ndarray:
         """Return the rows of many words at once.
 
         Parameters
