@@ -18,7 +18,11 @@ The result is an ordinary ``Vectors`` served by the static kernels: zero-shot an
 classification, search and meta-embeddings at the static speed.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +38,14 @@ __all__ = ["distill"]
     frequencies=[Options(("auto", "wordfreq", "zipf"))],
     sif_coefficient=[Interval(Real, 0, None, closed="neither")],
 )
-def distill(encoder=None, vocabulary=None, *, dim=256, frequencies="auto", sif_coefficient=1e-4):
+def distill(
+    encoder: Any = None,
+    vocabulary: Sequence[str] | Vectors | None = None,
+    *,
+    dim: int | None = 256,
+    frequencies: str = "auto",
+    sif_coefficient: float = 1e-4,
+) -> Vectors:
     """Static word vectors distilled from a sentence encoder (model2vec's recipe; module docstring).
 
     Parameters

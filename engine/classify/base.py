@@ -13,10 +13,13 @@ scikit-learn is heavy and optional, so the classifiers do not derive from its
 - ``__sklearn_tags__`` tells scikit-learn what input and targets a classifier takes.
 """
 
+from __future__ import annotations
+
 import copy
 import inspect
 import math
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +28,9 @@ from ..errors import EngineError
 from .embedder import WEIGHTINGS, DocumentEmbedder, HasMethod
 from .frequencies import FREQUENCY_SOURCES
 from .proba import DEFAULT_TEMPERATURE
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, Documents
 
 __all__ = [
     "COMMON_CONSTRAINTS",
@@ -113,12 +119,53 @@ class ClassifierBase:
     def _get_param_names(cls):
         return sorted(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
-    def get_params(self, deep=True):
-        """The constructor's parameters (``deep`` is accepted for scikit-learn; none nest)."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters, as scikit-learn's ``get_params``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Accepted for scikit-learn; no parameter nests another estimator.
+
+        Returns
+        -------
+        dict of str to object
+            Each constructor parameter's name and its current value.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["good", "bad"], np.eye(2))
+        >>> engine.ZeroShotClassifier(v, ["good", "bad"]).get_params()["labels"]
+        ['good', 'bad']
+        """
         return {n: getattr(self, n) for n in self._get_param_names()}
 
-    def set_params(self, **params):
-        """Set constructor parameters (checked when ``fit`` runs); refit afterwards. Returns ``self``."""
+    def set_params(self, **params: Any) -> ClassifierBase:
+        """Set constructor parameters, as scikit-learn's ``set_params``; refit afterwards.
+
+        Parameters
+        ----------
+        **params : object
+            Constructor parameters by name; they are checked when ``fit`` runs.
+
+        Returns
+        -------
+        ClassifierBase
+            ``self``.
+
+        Raises
+        ------
+        EngineError
+            For a name that is not a constructor parameter.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["good", "bad"], np.eye(2))
+        >>> engine.ZeroShotClassifier(v, ["good", "bad"]).set_params(temperature=0.5).temperature
+        0.5
+        """
         valid = self._get_param_names()
         for k, val in params.items():
             if k not in valid:
@@ -156,9 +203,33 @@ class ClassifierBase:
             frequencies=self.frequencies,
         )
 
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``); for a
-        multi-label indicator, a row counts when every label is right (subset accuracy)."""
+    def score(self, X: Documents | ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of ``predict(X)`` against ``y``, as scikit-learn's classifiers score.
+
+        For a multi-label indicator, a row counts when every label is right (subset accuracy).
+
+        Parameters
+        ----------
+        X : sequence of str or of token lists, or array of shape (n, d)
+            The documents, as ``predict`` takes them.
+        y : array-like of shape (n,) or (n, n_classes)
+            The true classes (a 0/1 indicator for a multi-label classifier).
+        sample_weight : array-like of shape (n,), optional
+            Weights of the documents; equal weights by default.
+
+        Returns
+        -------
+        float
+            The (weighted) fraction of documents predicted right, between 0 and 1.
+
+        Examples
+        --------
+        >>> import numpy as np, engine
+        >>> v = engine.Vectors(["good", "bad", "nice"], np.array([[1.0, 0], [0, 1], [0.9, 0.1]]))
+        >>> clf = engine.ZeroShotClassifier(v, ["good", "bad"], weighting="mean").fit()
+        >>> clf.score(["nice", "bad"], ["good", "bad"])
+        1.0
+        """
         pred = self.predict(X)
         y = np.asarray(y)
         hit = np.all(pred == y, axis=1) if pred.ndim == 2 else pred == y

@@ -1,6 +1,9 @@
 """Few-shot classification: class prototypes from a few examples, blended with label descriptions."""
 
+from __future__ import annotations
+
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +16,12 @@ from .embedder import DEFAULT_CHUNK
 from .inputs import as_targets, is_numeric_matrix
 from .labels import label_spec
 from .proba import softmax_proba
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from .._typing import ArrayLike, Documents
+    from ..vectors import Vectors
 
 __all__ = ["FewShotClassifier"]
 
@@ -83,18 +92,18 @@ class FewShotClassifier(ClassifierBase):
 
     def __init__(
         self,
-        vectors=None,
-        labels=None,
-        weighting="sif",
-        prior_weight="auto",
-        temperature=None,
-        encoder=None,
-        reference=None,
-        sif_a=1e-3,
-        n_components=None,
-        chunk_size=DEFAULT_CHUNK,
-        frequencies="auto",
-    ):
+        vectors: Vectors | None = None,
+        labels: Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
+        weighting: str = "sif",
+        prior_weight: float | str = "auto",
+        temperature: float | None = None,
+        encoder: Any = None,
+        reference: Documents | None = None,
+        sif_a: float = 1e-3,
+        n_components: int | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+        frequencies: str = "auto",
+    ) -> None:
         super().__init__(
             vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
         )
@@ -116,7 +125,7 @@ class FewShotClassifier(ClassifierBase):
         self._sums, self._counts, self._rows = {}, {}, {}
 
     @fill_doc
-    def fit(self, X, y):
+    def fit(self, X: Documents | ArrayLike, y: ArrayLike) -> FewShotClassifier:
         """Prototypes from the examples ``X`` with classes ``y`` (replaces any earlier fit).
 
         Parameters
@@ -134,12 +143,27 @@ class FewShotClassifier(ClassifierBase):
         self._setup()
         return self._add(X, y, reset_features=True)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(
+        self, X: Documents | ArrayLike, y: ArrayLike, classes: Iterable[Any] | None = None
+    ) -> FewShotClassifier:
         """Add examples (new classes allowed); the first call also sets up like ``fit``.
 
-        ``X`` and ``y`` as for :meth:`fit`; ``classes`` are classes to know even before they
-        have examples. Returns ``self``.
+        Parameters
+        ----------
+        X : sequence of str or of token lists, or array of shape (n, d)
+            The examples, as for :meth:`fit`.
+        y : array (n,) of class labels
+            The class of each example.
+        classes : iterable, optional
+            Classes to know even before they have examples.
 
+        Returns
+        -------
+        FewShotClassifier
+            ``self``, with the examples added to its prototypes.
+
+        Examples
+        --------
         >>> import engine
         >>> fs = engine.FewShotClassifier(engine.datasets.default_vectors())
         >>> fs.partial_fit(["great match"], ["sport"]).partial_fit(["a fast car"], ["cars"]).classes_.tolist()
@@ -251,7 +275,7 @@ class FewShotClassifier(ClassifierBase):
             raise not_fitted_error(self)
 
     @fill_doc
-    def embed(self, X):
+    def embed(self, X: Documents | ArrayLike) -> np.ndarray:
         """Unit document vectors of ``X``.
 
         %(parameters_fewshot_X)s
@@ -275,7 +299,7 @@ class FewShotClassifier(ClassifierBase):
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
     @fill_doc
-    def decision_function(self, X):
+    def decision_function(self, X: Documents | ArrayLike) -> np.ndarray:
         """Cosine of each text to each class prototype.
 
         %(parameters_fewshot_X)s
@@ -293,7 +317,9 @@ class FewShotClassifier(ClassifierBase):
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     @fill_doc
-    def predict_proba(self, X, return_unknown=False):
+    def predict_proba(
+        self, X: Documents | ArrayLike, return_unknown: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """softmax(cosine / T) over the classes; 1/K for a text with no known word.
 
         Parameters
@@ -313,7 +339,7 @@ class FewShotClassifier(ClassifierBase):
         return with_unknown(softmax_proba(scores, self._T, unknown), unknown, return_unknown)
 
     @fill_doc
-    def predict(self, X):
+    def predict(self, X: Documents | ArrayLike) -> np.ndarray:
         """The class of the nearest prototype (the first class for a text with no known word).
 
         %(parameters_fewshot_X)s

@@ -5,10 +5,13 @@ product for a whole batch, or minus the Word Mover's Distance to the label's wor
 come from ``proba`` (a softmax, or independent sigmoids around a threshold for multi-label use).
 """
 
+from __future__ import annotations
+
 import copy
 import itertools
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +24,12 @@ from .embedder import DEFAULT_CHUNK
 from .inputs import as_text_list
 from .labels import expand_with_neighbors, label_spec
 from .proba import DEFAULT_THRESHOLD, sigmoid_proba, softmax_proba
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from .._typing import ArrayLike, Document, Documents
+    from ..vectors import Vectors
 
 __all__ = ["SCORERS", "Explanation", "ZeroShotClassifier"]
 
@@ -135,23 +144,23 @@ class ZeroShotClassifier(ClassifierBase):
 
     def __init__(
         self,
-        vectors,
-        labels,
-        weighting="sif",
-        scorer="cosine",
-        multi_label=False,
-        temperature=None,
-        threshold=None,
-        encoder=None,
+        vectors: Vectors | None,
+        labels: Sequence[str] | Mapping[str, str | Sequence[str]],
+        weighting: str = "sif",
+        scorer: str = "cosine",
+        multi_label: bool = False,
+        temperature: float | None = None,
+        threshold: float | None = None,
+        encoder: Any = None,
         *,
-        reference=None,
-        sif_a=1e-3,
-        n_components=None,
-        lowercase=True,
-        chunk_size=DEFAULT_CHUNK,
-        frequencies="auto",
-        label_neighbors=0,
-    ):
+        reference: Documents | None = None,
+        sif_a: float = 1e-3,
+        n_components: int | None = None,
+        lowercase: bool = True,
+        chunk_size: int = DEFAULT_CHUNK,
+        frequencies: str = "auto",
+        label_neighbors: int = 0,
+    ) -> None:
         super().__init__(
             vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
         )
@@ -164,7 +173,7 @@ class ZeroShotClassifier(ClassifierBase):
 
     # ---- fitting ----
     @fill_doc
-    def fit(self, X=None, y=None):
+    def fit(self, X: Documents | None = None, y: Any = None) -> ZeroShotClassifier:
         """Build the label state; with texts ``X``, fit the weighting statistics on them.
 
         Parameters
@@ -246,7 +255,9 @@ class ZeroShotClassifier(ClassifierBase):
         return softmax_proba(scores, self._temperature(), unknown)
 
     @fill_doc
-    def embed(self, X, return_unknown=False):
+    def embed(
+        self, X: Documents | ArrayLike, return_unknown: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Unit document vectors of texts, as the cosine scorer sees them.
 
         %(parameters_texts_unknown)s
@@ -261,10 +272,12 @@ class ZeroShotClassifier(ClassifierBase):
         >>> D.shape, unknown.tolist()
         ((2, 384), [False, True])
         """
-        return with_unknown(*self._fitted().embedder_.transform(X), return_unknown)
+        return with_unknown(*self._fitted().embedder_.transform(X), return_unknown)  # type: ignore[call-arg]  # mypy cannot count an unpacked Any
 
     @fill_doc
-    def decision_function(self, X, return_unknown=False):
+    def decision_function(
+        self, X: Documents | ArrayLike, return_unknown: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """The score of each text for each label: a cosine (or −WMD with ``scorer="wmd"``).
 
         %(parameters_texts_unknown)s
@@ -278,10 +291,12 @@ class ZeroShotClassifier(ClassifierBase):
         >>> clf.decision_function(["a goal", "qqqzz"]).shape
         (2, 2)
         """
-        return with_unknown(*self._fitted()._scores(X), return_unknown)
+        return with_unknown(*self._fitted()._scores(X), return_unknown)  # type: ignore[call-arg]  # mypy cannot count an unpacked Any
 
     @fill_doc
-    def predict_proba(self, X, return_unknown=False):
+    def predict_proba(
+        self, X: Documents | ArrayLike, return_unknown: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Probabilities: softmax(score / T), or with ``multi_label`` the independent
         σ((score − threshold) / T).
 
@@ -302,7 +317,7 @@ class ZeroShotClassifier(ClassifierBase):
         return with_unknown(est._proba(scores, unknown), unknown, return_unknown)
 
     @fill_doc
-    def predict(self, X):
+    def predict(self, X: Documents | ArrayLike) -> np.ndarray:
         """The most probable label of each text; with ``multi_label`` every label that applies.
 
         %(parameters_texts_X)s
@@ -325,7 +340,9 @@ class ZeroShotClassifier(ClassifierBase):
         return top_class(est.classes_, scores)
 
     @fill_doc
-    def iter_predict_proba(self, texts, chunk_size=None):
+    def iter_predict_proba(
+        self, texts: Iterable[Document], chunk_size: int | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stream ``(proba, unknown)`` per chunk of an iterable of texts (bounded memory).
 
         Parameters
@@ -354,7 +371,7 @@ class ZeroShotClassifier(ClassifierBase):
             yield est._proba(scores, unknown), unknown
 
     @fill_doc
-    def explain(self, text):
+    def explain(self, text: Document) -> Explanation:
         """Each known word's contribution to each label's cosine score (they sum to the score).
 
         Parameters
