@@ -1,7 +1,11 @@
 """``MetaEmbeddings``: gather the sources, choose the vocabulary, fill what a source lacks, build ``.wv``."""
 
+from __future__ import annotations
+
 import os
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +17,9 @@ from ._sampling import _rows64, _sample
 from .fills import _count_map_fills, _fill_maps, _ngram_fill
 from .projections import _learn
 from .weights import _resolve_weights
+
+if TYPE_CHECKING:
+    from .._typing import Progress
 
 METHODS = ("conc", "avg", "svd", "1ton", "align")
 
@@ -99,21 +106,21 @@ class MetaEmbeddings:
 
     def __init__(
         self,
-        sources,
-        method="conc",
-        dim=None,
-        weights=None,
-        vocab="union",
-        oov="fill",
+        sources: Sequence[Any],
+        method: str = "conc",
+        dim: int | None = None,
+        weights: str | Sequence[float] | None = None,
+        vocab: str = "union",
+        oov: str = "fill",
         *,
-        add_words=None,
-        names=None,
-        max_train=100_000,
-        fill_ridge=0.1,
-        ridge=0.01,
-        seed=0,
-        progress=False,
-    ):
+        add_words: Iterable[str] | None = None,
+        names: Sequence[str] | None = None,
+        max_train: int = 100_000,
+        fill_ridge: float = 0.1,
+        ridge: float = 0.01,
+        seed: int = 0,
+        progress: Progress = False,
+    ) -> None:
         step = _progress.bar(total=5, desc="meta-embedding", unit="step", progress=progress)
         args = dict(method=method, vocab=vocab, oov=oov, max_train=max_train, fill_ridge=fill_ridge)
         _check_args(sources, dict(args, ridge=ridge))
