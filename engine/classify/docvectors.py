@@ -8,9 +8,12 @@ constructor stores its parameters unchanged, ``fit`` checks them and sets the fi
 constructor's parameters.
 """
 
+from __future__ import annotations
+
 import copy
 import inspect
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +23,9 @@ from ..vectors import Vectors
 from .base import not_fitted_error
 from .embedder import DEFAULT_CHUNK, WEIGHTINGS, DocumentEmbedder, lee_corpus
 from .inputs import as_text_list
+
+if TYPE_CHECKING:
+    from .._typing import Documents
 
 __all__ = ["DocumentVectors"]
 
@@ -98,15 +104,15 @@ class DocumentVectors:
 
     def __init__(
         self,
-        vectors=None,
-        weighting="sif",
+        vectors: Vectors | None = None,
+        weighting: str = "sif",
         *,
-        reference="lee",
-        sif_a=1e-3,
-        n_components=None,
-        lowercase=True,
-        chunk_size=DEFAULT_CHUNK,
-    ):
+        reference: str | Documents | None = "lee",
+        sif_a: float = 1e-3,
+        n_components: int | None = None,
+        lowercase: bool = True,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> None:
         self.vectors = vectors
         self.weighting = weighting
         self.reference = reference
@@ -120,7 +126,7 @@ class DocumentVectors:
     def _get_param_names(cls):
         return sorted(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's parameters, as scikit-learn's ``get_params``.
 
         Parameters
@@ -140,7 +146,7 @@ class DocumentVectors:
         """
         return {n: getattr(self, n) for n in self._get_param_names()}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> DocumentVectors:
         """Set constructor parameters (checked by the next ``fit``), as scikit-learn's ``set_params``.
 
         Parameters
@@ -195,7 +201,7 @@ class DocumentVectors:
         return f"DocumentVectors({', '.join(shown)})"
 
     # ---- fit and transform ----
-    def fit(self, X=None, y=None):
+    def fit(self, X: Documents | None = None, y: Any = None) -> DocumentVectors:
         """Learn the word weights and the removed component(s).
 
         Parameters
@@ -246,7 +252,7 @@ class DocumentVectors:
         self.n_features_out_ = self.vectors.vector_size
         return self
 
-    def transform(self, X):
+    def transform(self, X: Documents) -> np.ndarray:
         """The unit document vector of each text (a zero row for a text with no known word).
 
         Parameters
@@ -274,7 +280,7 @@ class DocumentVectors:
             raise not_fitted_error(self)
         return self.embedder_.transform(as_text_list(X, "X"))[0]
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X: Documents, y: Any = None) -> np.ndarray:
         """``fit(X).transform(X)``.
 
         Parameters
@@ -296,7 +302,7 @@ class DocumentVectors:
         """
         return self.fit(X, y).transform(X)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns, as scikit-learn's ``set_output`` and pipelines ask.
 
         Parameters
