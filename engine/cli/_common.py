@@ -63,6 +63,17 @@ def add_vectors_option(parser):
     )
 
 
+def add_encoder_option(parser):
+    """``--encoder minilm``: texts and labels through engine's contextual encoder, not the vectors."""
+    parser.add_argument(
+        "--encoder",
+        choices=["minilm"],
+        default=None,
+        help="embed texts and labels with a sentence encoder instead of the word vectors: minilm is "
+        "engine.ContextualEncoder (all-MiniLM-L6-v2; needs the contextual extra)",
+    )
+
+
 def vectors_of(args, progress=False):
     """The vectors a command runs on: ``--vectors PATH``, else the embedded default (memory-mapped)."""
     from .. import datasets

@@ -1,6 +1,6 @@
 """``engine classify``: zero-shot labels for a file of texts."""
 
-from ._common import add_output, add_vectors_option, alias, open_text_output, vectors_of
+from ._common import add_encoder_option, add_output, add_vectors_option, alias, open_text_output, vectors_of
 
 
 def add_commands(sub):
@@ -28,6 +28,7 @@ def add_commands(sub):
     alias(s, "--input-format", "--format", "format", choices=fmts)
     add_vectors_option(s)
     s.add_argument("--weighting", choices=["sif", "idf", "mean"], default="sif")
+    add_encoder_option(s)
     s.add_argument("--multi-label", action="store_true", help="independent probability per label")
     s.add_argument("--threshold", type=float, default=None, help="multi-label score threshold")
     s.add_argument("--temperature", type=float, default=None, help="softmax/sigmoid temperature")
@@ -49,6 +50,7 @@ def _cmd_classify(args):
     from ..classify import ZeroShotClassifier, label_spec, load_labels_file
     from ..classify.labels import column_order
     from ..score import detect_format, iter_texts
+    from ..score.tasks import named_encoder
 
     fmt = _classify_input_format(args, detect_format)
     v = vectors_of(args, progress=args.progress)
@@ -61,6 +63,7 @@ def _cmd_classify(args):
         multi_label=args.multi_label,
         temperature=args.temperature,
         threshold=args.threshold,
+        encoder=named_encoder(args.encoder),
         reference=reference,
         chunk_size=args.chunk_size,
     ).fit()

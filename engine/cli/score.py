@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from ._common import add_k, alias
+from ._common import add_encoder_option, add_k, alias
 
 SCORE_EXIT_CODES = """exit codes:
   0    every row scored (rows skipped with --on-error skip are counted in the summary)
@@ -43,6 +43,7 @@ def add_commands(sub):
         help='JSON file: {"label": "description words" or ["word", ...], ...} or ["label", ...]',
     )
     t.add_argument("--all-scores", action="store_true", help="also a p_<label> column per label")
+    add_encoder_option(t)
     t = task("neighbors", "nearest words of each text's vector or of each of its words")
     add_k(t, "neighbours per text or word")
     t.add_argument(
@@ -167,7 +168,7 @@ def _score_task(args):
     from .. import score as sc
 
     if args.task == "zeroshot":
-        return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores)
+        return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores, encoder=args.encoder)
     if args.task == "neighbors":
         return sc.Neighbors(k=args.k, of=args.of)
     if args.task == "topics":

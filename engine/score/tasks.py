@@ -31,6 +31,23 @@ def __getattr__(name):  # Topics (and engine.topics under it) loads when a run a
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: the encoders ``--encoder`` names (None: the word vectors)
+ENCODERS = {None, "minilm"}
+
+
+def named_encoder(name):
+    """The sentence encoder called ``name`` in ``ENCODERS`` (None for None).
+
+    >>> named_encoder(None) is None
+    True
+    """
+    if name is None:
+        return None
+    from ..contextual import ContextualEncoder  # sentence-transformers: loaded only when asked
+
+    return ContextualEncoder()
+
+
 @dataclass(frozen=True)
 class ZeroShot:
     """Zero-shot labels: ``label`` (the most probable), ``score`` (its probability) and, with
@@ -38,7 +55,9 @@ class ZeroShot:
 
     ``labels``: a list of labels (each its own description) or ``{label: description}``, a
     description being a text or a list of words, as :class:`engine.ZeroShotClassifier` and
-    ``engine classify`` take them (``engine.classify.labels``).
+    ``engine classify`` take them (``engine.classify.labels``). ``encoder="minilm"`` embeds the
+    texts and label descriptions with engine's contextual encoder (``engine.ContextualEncoder``,
+    all-MiniLM-L6-v2) instead of the word vectors, as ``ZeroShotClassifier(encoder=...)``.
 
     >>> import engine
     >>> task = ZeroShot({"sport": "sport team game", "food": ["food", "meal", "cooking"]})
@@ -48,19 +67,23 @@ class ZeroShot:
 
     labels: tuple
     all_scores: bool = False
+    encoder: "str | None" = None
     name: ClassVar[str] = "zeroshot"
 
-    def __init__(self, labels, all_scores=False):
+    def __init__(self, labels, all_scores=False, encoder=None):
+        if encoder not in ENCODERS:
+            raise EngineError(f"ZeroShot: unknown encoder {encoder!r}; known: {sorted(ENCODERS - {None})}")
         spec = label_spec(labels)
         pairs = tuple((str(k), d if isinstance(d, str) else tuple(d)) for k, d in spec.items())
         object.__setattr__(self, "labels", pairs)
         object.__setattr__(self, "all_scores", bool(all_scores))
+        object.__setattr__(self, "encoder", encoder)
 
     @classmethod
-    def from_json(cls, path, all_scores=False):
+    def from_json(cls, path, all_scores=False, encoder=None):
         """Labels from a JSON file: ``{"label": "description words" or ["word", ...]}`` or
         ``["label", ...]`` (``engine.classify.load_labels_file``)."""
-        return cls(load_labels_file(path), all_scores)
+        return cls(load_labels_file(path), all_scores, encoder)
 
     def columns(self):
         cols = [("label", "str"), ("score", "float")]
@@ -70,7 +93,7 @@ class ZeroShot:
 
     def scorer(self, vectors):
         labels = {name: d if isinstance(d, str) else list(d) for name, d in self.labels}
-        clf = ZeroShotClassifier(vectors, labels=labels).fit()
+        clf = ZeroShotClassifier(vectors, labels=labels, encoder=named_encoder(self.encoder)).fit()
         names = list(labels)
         order = column_order(clf.classes_, names)  # predict_proba's columns → the given order
 
