@@ -47,6 +47,8 @@ if HERE not in sys.path:  # its sibling _quality_data (engine bench puts the fol
     sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _quality_data import TEXT_SETS, load_text_set  # noqa: E402  (imported now: the runner removes the folder after import)
+
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
 from engine.classify import ZeroShotClassifier, _macro_f1  # noqa: E402
@@ -196,8 +198,6 @@ def all_sets(fetch=True):
     """``{name: (texts, labels, names)}``: the built multi-class sets (fetched when missing, or
     only those in the cache when ``fetch`` is False) and the two gensim sets; ``names`` maps each
     class to its label name."""
-    from _quality_data import TEXT_SETS, load_text_set
-
     out = {}
     for name in TEXT_SETS:
         got = load_text_set(name, fetch=fetch)

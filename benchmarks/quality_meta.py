@@ -31,6 +31,8 @@ if HERE not in sys.path:  # its sibling _quality_data (engine bench puts the fol
     sys.path.insert(0, HERE)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _quality_data import SIMILARITY_SETS, similarity_path  # noqa: E402  (imported now: the runner removes the folder after import)
+
 import engine  # noqa: E402
 from engine import meta as M  # noqa: E402
 from engine.bench import harness  # noqa: E402
@@ -46,8 +48,6 @@ GENSIM_SETS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 
 def similarity_sets(fetch=True):
     """``{name: path}`` of every word-similarity set (the built ones fetched when missing)."""
-    from _quality_data import SIMILARITY_SETS, similarity_path
-
     out = {n: engine.datasets.gensim_test_file(f) for n, f in GENSIM_SETS.items()}
     for name in SIMILARITY_SETS:
         path = similarity_path(name, fetch=fetch)
