@@ -50,7 +50,9 @@ class DocumentVectors:
     reference : {"lee", None} or list of texts, default "lee"
         Where the statistics come from: ``"lee"`` (the Lee corpus, computed once per
         ``Vectors``) or a list of texts fits on those, and ``fit``'s texts are only checked;
-        None fits on the texts given to ``fit`` (which then needs enough of them).
+        None fits on the texts given to ``fit`` (which then needs enough of them). SIF's p(w)
+        comes from those texts; with ``"lee"`` it comes from where the classifiers take it (the
+        vectors' counts, else wordfreq's lists when installed, else the Lee corpus).
     sif_a : float, default 1e-3
         SIF's smoothing constant ``a``.
     n_components : int, optional
@@ -237,6 +239,8 @@ class DocumentVectors:
             n_components=self.n_components,
             lowercase=bool(self.lowercase),
             chunk_size=self.chunk_size,
+            # texts named as the reference give SIF's p(w) too; "lee" takes the classifiers' default
+            frequencies="auto" if self.reference == "lee" else "corpus",
         )
         if self.reference is None:
             if X is None:
