@@ -19,7 +19,7 @@ import copy
 import inspect
 import math
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -89,31 +89,15 @@ def not_fitted_error(estimator):
     return NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call fit first")
 
 
-class ClassifierBase:
-    """Parameters (those both classifiers take are stored here), cloning, tags, accuracy and ``repr``
-    of a scikit-learn classifier."""
+_E = TypeVar("_E", bound="Estimator")
 
-    _estimator_type = "classifier"
-    _parameter_constraints = COMMON_CONSTRAINTS
-    _shared_params = ("vectors", "encoder")  # not deep-copied by clone
-    # what scikit-learn's tags say (a subclass overrides them)
-    _takes_vectors = True  # X may be a numeric (n, d) array of document vectors
-    _requires_fit = True
-    _requires_y = True
 
-    def __init__(
-        self, vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
-    ):
-        # the parameters both classifiers take, stored unchanged (each subclass stores its own)
-        self.vectors = vectors
-        self.labels = labels
-        self.weighting = weighting
-        self.temperature = temperature
-        self.encoder = encoder
-        self.reference = reference
-        self.sif_a = sif_a
-        self.n_components = n_components
-        self.chunk_size = chunk_size
+class Estimator:
+    """scikit-learn's estimator contract over the constructor's parameters, stored unchanged:
+    ``get_params``, ``set_params`` and ``clone`` (which shares ``_shared_params`` rather than
+    deep-copying them)."""
+
+    _shared_params: tuple[str, ...] = ("vectors",)  # immutable or large: a clone shares them
 
     @classmethod
     def _get_param_names(cls):
@@ -141,7 +125,7 @@ class ClassifierBase:
         """
         return {n: getattr(self, n) for n in self._get_param_names()}
 
-    def set_params(self, **params: Any) -> ClassifierBase:
+    def set_params(self: _E, **params: Any) -> _E:
         """Set constructor parameters, as scikit-learn's ``set_params``; refit afterwards.
 
         Parameters
@@ -151,7 +135,7 @@ class ClassifierBase:
 
         Returns
         -------
-        ClassifierBase
+        estimator
             ``self``.
 
         Raises
@@ -180,6 +164,33 @@ class ClassifierBase:
             k: (v if k in self._shared_params else copy.deepcopy(v)) for k, v in self.get_params().items()
         }
         return type(self)(**params)
+
+
+class ClassifierBase(Estimator):
+    """Parameters (those both classifiers take are stored here), tags, accuracy and ``repr`` of a
+    scikit-learn classifier; the parameter contract and cloning come from :class:`Estimator`."""
+
+    _estimator_type = "classifier"
+    _parameter_constraints = COMMON_CONSTRAINTS
+    _shared_params = ("vectors", "encoder")  # not deep-copied by clone
+    # what scikit-learn's tags say (a subclass overrides them)
+    _takes_vectors = True  # X may be a numeric (n, d) array of document vectors
+    _requires_fit = True
+    _requires_y = True
+
+    def __init__(
+        self, vectors, labels, weighting, temperature, encoder, reference, sif_a, n_components, chunk_size
+    ):
+        # the parameters both classifiers take, stored unchanged (each subclass stores its own)
+        self.vectors = vectors
+        self.labels = labels
+        self.weighting = weighting
+        self.temperature = temperature
+        self.encoder = encoder
+        self.reference = reference
+        self.sif_a = sif_a
+        self.n_components = n_components
+        self.chunk_size = chunk_size
 
     def _check_params(self):
         check_params(self)

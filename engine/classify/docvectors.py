@@ -10,8 +10,6 @@ constructor's parameters.
 
 from __future__ import annotations
 
-import copy
-import inspect
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,7 @@ import numpy as np
 from .._params import Interval, Options, check_params
 from ..errors import EngineError
 from ..vectors import Vectors
-from .base import not_fitted_error
+from .base import Estimator, not_fitted_error
 from .embedder import DEFAULT_CHUNK, WEIGHTINGS, DocumentEmbedder, lee_corpus
 from .inputs import as_text_list
 
@@ -30,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["DocumentVectors"]
 
 
-class DocumentVectors:
+class DocumentVectors(Estimator):
     """Texts → unit document vectors (SIF, idf or mean weighting), a scikit-learn transformer.
 
     A document's vector is the weighted mean of its known words' unit vectors, with SIF the
@@ -124,65 +122,6 @@ class DocumentVectors:
         self.chunk_size = chunk_size
 
     # ---- scikit-learn's estimator contract ----
-    @classmethod
-    def _get_param_names(cls):
-        return sorted(p for p in inspect.signature(cls.__init__).parameters if p != "self")
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's parameters, as scikit-learn's ``get_params``.
-
-        Parameters
-        ----------
-        deep : bool, default True
-            Accepted for scikit-learn; no parameter is itself an estimator.
-
-        Returns
-        -------
-        dict
-            ``{name: value}`` exactly as given to the constructor or ``set_params``.
-
-        Examples
-        --------
-        >>> DocumentVectors(weighting="idf").get_params()["weighting"]
-        'idf'
-        """
-        return {n: getattr(self, n) for n in self._get_param_names()}
-
-    def set_params(self, **params: Any) -> DocumentVectors:
-        """Set constructor parameters (checked by the next ``fit``), as scikit-learn's ``set_params``.
-
-        Parameters
-        ----------
-        **params
-            Constructor parameters by name.
-
-        Returns
-        -------
-        DocumentVectors
-            ``self``.
-
-        Raises
-        ------
-        EngineError
-            For a name the constructor does not take.
-
-        Examples
-        --------
-        >>> DocumentVectors().set_params(weighting="mean").weighting
-        'mean'
-        """
-        valid = self._get_param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise EngineError(f"DocumentVectors: unknown parameter {name!r}; valid: {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __sklearn_clone__(self):
-        # the Vectors are immutable (and large): shared, every other parameter deep-copied
-        params = {k: (v if k == "vectors" else copy.deepcopy(v)) for k, v in self.get_params().items()}
-        return type(self)(**params)
-
     def __sklearn_tags__(self):
         from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
