@@ -115,6 +115,28 @@ def test_search_wmd_and_the_rest_on_a_mapped_vocabulary(tmp_path):
     assert engine.load(tmp_path / "again", mmap=True).key_to_index == eager.key_to_index
 
 
+def test_the_classifiers_and_document_vectors_on_a_mapped_vocabulary(tmp_path):
+    # the text encoders take a plain dict: a lazy vocabulary must reach them as one (it raised
+    # TypeError in ZeroShotClassifier's label encoding once)
+    d = tmp_path / "default.engine"
+    engine.datasets.default_vectors().save(d)
+    eager, lazy = engine.load(d), engine.load(d, mmap=True)
+    assert type(lazy.key_to_index) is not dict
+    texts = ["the cat purred on the mat", "shares dropped on the market", "a dog barked"]
+    labels = {"animals": "animals pets", "finance": "money stocks"}
+    z_lazy = engine.ZeroShotClassifier(lazy, labels).fit()
+    z_eager = engine.ZeroShotClassifier(eager, labels).fit()
+    np.testing.assert_array_equal(z_lazy.predict_proba(texts), z_eager.predict_proba(texts))
+    support, y = ["cat dog", "stocks bonds", "kitten puppy", "market shares"], ["a", "f", "a", "f"]
+    f_lazy = engine.FewShotClassifier(lazy).fit(support, y)
+    f_eager = engine.FewShotClassifier(eager).fit(support, y)
+    np.testing.assert_array_equal(f_lazy.predict_proba(texts), f_eager.predict_proba(texts))
+    np.testing.assert_array_equal(
+        engine.DocumentVectors(lazy).fit().transform(texts),
+        engine.DocumentVectors(eager).fit().transform(texts),
+    )
+
+
 def test_old_version1_directories_open_unchanged(tmp_path):
     words = ["a", "café", "日本", ""]
     d = as_version1(_save(tmp_path, words))
