@@ -25,6 +25,7 @@ from .kinds import (
     _set_knob,
     default_train_size,
 )
+from .queries import unit_queries
 from .storage import _as_vectors
 
 if TYPE_CHECKING:
@@ -324,7 +325,7 @@ class FaissIndex:
         >>> ids.tolist(), scores.astype(float).round(2).tolist()
         ([[0, 1], [2, 1]], [[1.0, 0.8], [1.0, 0.6]])
         """
-        q = self._queries(queries)
+        q = unit_queries(self.vectors, queries)
         if type(k) is not int or k < 1:  # the declared check only when it can fail: per-call cost
             k = check("k", k, [Interval(Integral, 1, None)], "search")
         return self._search(q, min(int(k), self.ntotal))
@@ -409,33 +410,6 @@ class FaissIndex:
             if i >= 0 and i != exclude
         ]
         return out[:topn]
-
-    def _queries(self, queries):
-        from .. import _kernels
-
-        d = self.vectors.vector_size
-        if type(queries) is str:  # one word: its unit row, without the list path
-            return self.vectors.unit[[self.vectors.get_index(queries)]]
-        if isinstance(queries, str) or is_int(queries):
-            queries = [queries]
-        if isinstance(queries, (list, tuple)) and all(isinstance(x, str) or is_int(x) for x in queries):
-            rows = np.fromiter(
-                (self.vectors.get_index(x) for x in queries), dtype=np.int64, count=len(queries)
-            )
-            return np.ascontiguousarray(self.vectors.unit[rows])
-        a = np.asarray(queries)
-        if a.dtype.kind in "iu":
-            if a.ndim != 1:
-                raise ShapeError(f"search: row ids must be 1-D, got shape {a.shape}")
-            return self._queries([int(x) for x in a])
-        if a.ndim == 1:
-            a = a.reshape(1, -1)
-        a = _kernels.as_matrix(a, "queries")
-        if a.shape[1] != d:
-            raise ShapeError(f"search: queries have {a.shape[1]} dimensions, the index has {d}")
-        # numpy, not the OpenMP kernel: a thread team for one query costs more than the work
-        norms = np.sqrt(np.einsum("ij,ij->i", a, a, dtype=np.float64)).astype(np.float32)
-        return np.ascontiguousarray(a / np.where(norms > 0, norms, 1)[:, None])
 
     # ------------------------------------------------------------------ recall
     def recall(self, sample: int = 1000, k: int = 10, seed: int = 0) -> float:
