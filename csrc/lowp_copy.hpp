@@ -121,6 +121,8 @@ struct Queries {
     std::vector<std::uint8_t> cu;   // int8: codes + 128 (vpdpbusd multiplies u8 by s8)
     std::vector<float> scale;       // int8: per query
     std::vector<float> margin;      // 2 E(q), rounded up
+    std::vector<double> base;       // E(q) without its row-error term ||q~|| Delta (an upper bound)
+    std::vector<double> norm_copy;  // ||q~|| (an upper bound): E_r(q) = base + ||q~|| delta_r
 };
 
 inline double gamma(double m) {  // Higham's gamma_m for float32: m u / (1 - m u), u = 2^-24
@@ -132,15 +134,28 @@ inline double gamma(double m) {  // Higham's gamma_m for float32: m u / (1 - m u
 // rounding (d terms, any order, + underflow), the query's and the row's compression errors, and
 // the compressed dot product's rounding (bf16: 2 dp roundings with flush to zero; int8: the exact
 // integer dot times two float32 products).
-inline float margin(const Copy& c, double nq, double nq_copy, double dq) {
+// E(q) less its row-error term ||q~|| Delta, the one term that varies with the row's own
+// delta_r (the norms are bounded by their maxima, which for unit rows differ little).
+inline double bound_base(const Copy& c, double nq, double nq_copy, double dq) {
     const double d = static_cast<double>(c.d), dp = static_cast<double>(c.dp);
     double e = gamma(d + 16) * nq * c.max_norm + (d + 16) * 0x1p-149;
-    e += dq * c.max_norm + nq_copy * c.max_err;
+    e += dq * c.max_norm;
     if (c.kind == BF16)
         e += gamma(2 * dp + 2) * nq_copy * c.max_norm_copy + (4 * dp + 8) * 0x1p-126;
     else
         e += gamma(4) * nq_copy * c.max_norm_copy + 0x1p-100;
-    return float_up(2.0 * e * (1.0 + 1e-9));
+    return e;
+}
+
+inline float margin(const Copy& c, double nq, double nq_copy, double dq) {
+    return float_up(2.0 * (bound_base(c, nq, nq_copy, dq) + nq_copy * c.max_err) * (1.0 + 1e-9));
+}
+
+// E_r(q) = base + ||q~|| delta_r for row r (engine/compressed.py, "The per-row refinement"), the
+// 1e-9 slack covering the few float64 roundings of its evaluation.
+inline double row_bound(const Copy& c, const Queries& P, index_t j, index_t r) {
+    const double delta = c.err ? double(c.err[r]) : c.max_err;
+    return (P.base[j] + P.norm_copy[j] * delta) * (1.0 + 1e-9);
 }
 
 inline void prepare(const Copy& cp, const float* Q, index_t nq, Queries& P, int n_threads) {
@@ -156,6 +171,8 @@ inline void prepare(const Copy& cp, const float* Q, index_t nq, Queries& P, int 
         P.scale.assign(P.nq_pad, 0.f);
     }
     P.margin.assign(nq, 0.f);
+    P.base.assign(nq, 0.0);
+    P.norm_copy.assign(nq, 0.0);
 #pragma omp parallel for schedule(static) num_threads(resolve_threads(n_threads))
     for (index_t j = 0; j < nq; ++j) {
         const float* q = Q + j * d;
@@ -183,7 +200,10 @@ inline void prepare(const Copy& cp, const float* Q, index_t nq, Queries& P, int 
             }
         }
         constexpr double slack = 1.0 + 1e-9;
-        P.margin[j] = margin(cp, std::sqrt(n2) * slack, std::sqrt(t2) * slack, std::sqrt(e2) * slack);
+        const double qn = std::sqrt(n2) * slack, qt = std::sqrt(t2) * slack, qe = std::sqrt(e2) * slack;
+        P.margin[j] = margin(cp, qn, qt, qe);
+        P.base[j] = bound_base(cp, qn, qt, qe);
+        P.norm_copy[j] = qt;
     }
 }
 

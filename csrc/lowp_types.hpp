@@ -16,7 +16,7 @@
 
 namespace engine::lowp {
 
-enum Kind : int { BF16 = 0, INT8 = 1 };
+enum Kind : int { F32 = -1, BF16 = 0, INT8 = 1 };  // F32: no copy (csrc/scan_lowp.hpp: rerank)
 
 constexpr index_t kBlock = 16;     // rows per block
 constexpr index_t kRowAlign = 32;  // rows padded to this: two blocks, an AMX tile pair
@@ -31,6 +31,7 @@ struct Copy {
     const void* data = nullptr;              // padded_rows(n) x dp, packed (std::uint16_t or int8)
     const float* scale = nullptr;            // int8: row r's codes times scale[r] is its copy
     const std::int32_t* rowsum = nullptr;    // int8: the sum of row r's codes (VNNI's u8 offset)
+    const float* err = nullptr;              // n: per row ||x - x~||, rounded up (null: max_err)
     index_t n = 0, d = 0, dp = 0;
     double max_norm = 0;        // max over rows of ||x||
     double max_norm_copy = 0;   // max over rows of ||x~||

@@ -16,6 +16,7 @@
 // widened to float32 and FMA, int8 by vpmaddubsw on |q| and sign-moved rows; baseline: scalar.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -123,9 +124,42 @@ struct Shared {
     index_t qblock, k;
 };
 
-// Query j's answer from every thread's heap and candidates: the final cut, the re-score, top k.
-inline index_t finish(const Rows32& R, const Shared& sh, index_t j, const float* q, float margin,
-                      float* os, std::int64_t* oi) {
+// The per-row refinement (engine/compressed.py proves it): with E_r = row_bound, k distinct rows
+// y of `cand` score at least L = the k-th largest s~_y - E_y in float32, so a row with
+// s~_r + E_r < L is strictly beaten by k rows and dropped. Both sides are rounded outwards.
+// cand: (s~, row) of distinct rows, compressed scores of query j; kept in place.
+inline void refine(const Copy& c, const Queries& P, index_t j, index_t k, std::vector<Hit>& cand) {
+    if (static_cast<index_t>(cand.size()) <= k) return;
+    std::vector<double> low(cand.size());
+    for (size_t i = 0; i < cand.size(); ++i)
+        low[i] = std::nextafter(double(cand[i].score) - row_bound(c, P, j, cand[i].id), -HUGE_VAL);
+    std::nth_element(low.begin(), low.begin() + (k - 1), low.end(), std::greater<double>());
+    const double L = low[k - 1];
+    auto out = cand.begin();
+    for (const Hit& h : cand)
+        if (std::nextafter(double(h.score) + row_bound(c, P, j, h.id), HUGE_VAL) >= L) *out++ = h;
+    cand.erase(out, cand.end());
+}
+
+// The float32 kernel's scores of `cand`'s rows for query q, and the first k by ranks_before into
+// os / oi (-inf / -1 past the end); returns how many were re-scored.
+inline index_t rescore(const Rows32& R, std::vector<Hit>& cand, const float* q, index_t k, float* os,
+                       std::int64_t* oi) {
+    std::vector<float> buf(static_cast<size_t>(R.d));
+    for (Hit& h : cand) h.score = score32(R, h.id, q, buf.data());
+    const index_t got = std::min<index_t>(k, static_cast<index_t>(cand.size()));
+    std::partial_sort(cand.begin(), cand.begin() + got, cand.end(), ranks_before);
+    for (index_t i = 0; i < k; ++i) {
+        os[i] = i < got ? cand[i].score : -kInf;
+        oi[i] = i < got ? cand[i].id : -1;
+    }
+    return static_cast<index_t>(cand.size());
+}
+
+// Query j's answer from every thread's heap and candidates: the global cut (theta* - 2E), the
+// per-row refinement, the re-score, top k.
+inline index_t finish(const Copy& c, const Queries& P, const Rows32& R, const Shared& sh, index_t j,
+                      index_t g, const float* q, float* os, std::int64_t* oi) {
     const index_t k = sh.k;
     std::vector<float> best;
     for (int u = 0; u < sh.T; ++u) {
@@ -135,20 +169,14 @@ inline index_t finish(const Rows32& R, const Shared& sh, index_t j, const float*
     float cut = -kInf;
     if (static_cast<index_t>(best.size()) >= k) {
         std::nth_element(best.begin(), best.begin() + (k - 1), best.end(), std::greater<float>());
-        cut = float_down(double(best[k - 1]) - double(margin));
+        cut = float_down(double(best[k - 1]) - double(P.margin[g]));
     }
     std::vector<Hit> all;
-    std::vector<float> buf(static_cast<size_t>(R.d));
     for (int u = 0; u < sh.T; ++u)
         for (const Hit& h : sh.cands[static_cast<size_t>(u) * sh.qblock + j])
-            if (h.score >= cut) all.push_back({score32(R, h.id, q, buf.data()), h.id});
-    const index_t got = std::min<index_t>(k, static_cast<index_t>(all.size()));
-    std::partial_sort(all.begin(), all.begin() + got, all.end(), ranks_before);
-    for (index_t i = 0; i < k; ++i) {
-        os[i] = i < got ? all[i].score : -kInf;
-        oi[i] = i < got ? all[i].id : -1;
-    }
-    return static_cast<index_t>(all.size());
+            if (h.score >= cut) all.push_back(h);
+    refine(c, P, g, k, all);
+    return rescore(R, all, q, k, os, oi);
 }
 
 // The scores of the queries i0 .. i0 + bi for the tile's rows, scanned as they come.
@@ -239,13 +267,51 @@ inline void topk(const Copy& c, const float* X, index_t lo, index_t hi, const fl
 #pragma omp for schedule(dynamic, 4)
             for (index_t j = 0; j < bi; ++j) {
                 const index_t g = i0 + j;
-                n_rescored[g] = finish(rows32, shared, j, Q + g * c.d, P.margin[g], out_scores + g * k,
+                n_rescored[g] = finish(c, P, rows32, shared, j, g, Q + g * c.d, out_scores + g * k,
                                        out_ids + g * k);
             }
         }
 #if defined(ENGINE_LOWP_SPR)
         if (amx) _tile_release();
 #endif
+    }
+}
+
+// The exact re-rank of an approximate index's candidates (engine/index/exact.py): for query j,
+// the distinct rows of ids[j * m .. j * m + m) (-1: none; each in [0, n)) re-scored with the
+// float32 kernel's dot product, the first k by ranks_before. With a copy (c.kind != F32) the
+// candidates are first scored through it and `refine`d: a row dropped there is beaten in float32
+// by k other candidates, so the answer is the float32 re-rank's, bit for bit, from fewer float32
+// rows (read from the file when fd >= 0, as `topk`'s). n_rescored[j]: float32 rows read.
+inline void rerank(const Copy& c, const float* X, const float* Q, index_t nq, const std::int64_t* ids,
+                   index_t m, index_t k, int fd, std::int64_t fd_offset, float* out_scores,
+                   std::int64_t* out_ids, std::int64_t* n_rescored, int n_threads) {
+    if (nq <= 0 || k <= 0) return;
+    Queries P;
+    if (c.kind != F32) prepare(c, Q, nq, P, n_threads);
+    const Rows32 rows32{X, c.d, fd, fd_offset};
+#pragma omp parallel num_threads(resolve_threads(n_threads))
+    {
+        std::vector<Hit> cand;
+        std::vector<float> S(kVertMax * 16);
+#pragma omp for schedule(dynamic, 8)
+        for (index_t j = 0; j < nq; ++j) {
+            cand.clear();
+            for (index_t i = 0; i < m; ++i)
+                if (ids[j * m + i] >= 0) cand.push_back({0.f, ids[j * m + i]});
+            std::sort(cand.begin(), cand.end(), [](const Hit& a, const Hit& b) { return a.id < b.id; });
+            cand.erase(std::unique(cand.begin(), cand.end(), [](const Hit& a, const Hit& b) { return a.id == b.id; }),
+                       cand.end());
+            if (c.kind != F32) {
+                index_t blk = -1;  // rows in order: a block's 16 scores serve all its candidates
+                for (Hit& h : cand) {
+                    if (h.id / kBlock != blk) vert<1>(c, P, blk = h.id / kBlock, j, S.data());
+                    h.score = S[h.id % kBlock];
+                }
+                refine(c, P, j, k, cand);
+            }
+            n_rescored[j] = rescore(rows32, cand, Q + j * c.d, k, out_scores + j * k, out_ids + j * k);
+        }
     }
 }
 

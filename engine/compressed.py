@@ -210,6 +210,45 @@ def search(unit, copy, queries, k, lo=0, hi=None, exclude=None):
     return _lowp.topk_lowp(copy, unit, queries, k, lo, hi, exclude, source=mapped_file(unit))
 
 
+def rerank(unit, copy, queries, ids, k):
+    """The float32 re-rank of candidate rows per query (an approximate index's), through ``copy``.
+
+    The answer is the float32 re-rank's for every input: the distinct candidates' float32 kernel
+    scores (single-query arithmetic), the best ``k`` by (score descending, row ascending). With a
+    copy, the candidates are first scored through it and only those whose bound can still reach
+    the k-th best lower bound are re-scored in float32 (see "The per-row refinement" above: the
+    same argument with the candidates for the rows).
+
+    Parameters
+    ----------
+    unit : ndarray, float32 (n, d)
+        The float32 unit rows.
+    copy : CompressedCopy or None
+        None: every candidate is re-scored in float32.
+    queries : ndarray, float32 (q, d)
+        Unit query rows.
+    ids : ndarray, int (q, m)
+        Candidate rows per query (-1: none).
+    k : int
+
+    Returns
+    -------
+    scores : ndarray, float32 (q, k)
+        -inf past the candidates.
+    ids : ndarray, int64 (q, k)
+        -1 past the candidates.
+    rescored : ndarray, int64 (q,)
+        Rows re-scored in float32 per query.
+
+    Examples
+    --------
+    >>> X = np.eye(3, dtype=np.float32)
+    >>> rerank(X, compress(X, "int8"), X[2:], [[0, 2, 1]], 1)[1].tolist()
+    [[2]]
+    """
+    return _lowp.rerank(copy, unit, queries, ids, k, source=mapped_file(unit))
+
+
 def mapped_file(unit):
     """``(descriptor, offset of row 0)`` of the file ``unit`` is mapped from, else None.
 
@@ -289,3 +328,42 @@ def choose(precision, copies, n_queries):
         if limit is None or n_queries <= limit:
             return next((k for k in kinds if k in copies), "float32")
     return "float32"
+
+
+def choose_rerank(precision, copies, unit):
+    """The precision an approximate index's re-rank (``rerank``) runs at.
+
+    Every precision gives the same answer. A copy saves float32 rows, not time, unless those
+    rows are expensive: "auto" takes one (int8, else bf16) only when ``unit`` is memory-mapped
+    from engine's own file, whose rows the re-rank then reads from the file (the page cache or
+    the disk) instead of memory (measured in docs/faiss.md).
+
+    Parameters
+    ----------
+    precision : {"auto", "float32", "bfloat16", "int8"}
+    copies : dict
+        kind -> CompressedCopy, the copies built.
+    unit : ndarray, float32 (n, d)
+        The float32 unit rows.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ShapeError, EngineError
+        As `choose`.
+
+    Examples
+    --------
+    >>> X = np.eye(2, dtype=np.float32)
+    >>> choose_rerank("auto", {"int8": compress(X, "int8")}, X)
+    'float32'
+    """
+    kind = choose(precision, copies, 1)
+    if precision != "auto":
+        return kind
+    if mapped_file(unit) is None:
+        return "float32"
+    return next((k for k in ("int8", "bfloat16") if k in copies), "float32")

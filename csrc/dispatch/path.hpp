@@ -58,6 +58,7 @@ const KernelTable ENGINE_CAT(ENGINE_ISA, _table) = {
     &engine::search::topk,
     &engine::lowp::compress,
     &engine::lowp::topk,
+    &engine::lowp::rerank,
     &ENGINE_ISA::emd_cost,
     &ENGINE_ISA::wmd_single,
     &ENGINE_ISA::wmd_single_ids,

@@ -36,6 +36,10 @@ struct KernelTable {
                       const std::int64_t* ex_ids, bool amx, int fd, std::int64_t fd_offset,
                       float* out_scores, std::int64_t* out_ids, std::int64_t* n_rescored,
                       int n_threads);
+    void (*lowp_rerank)(const lowp::Copy& c, const float* X, const float* Q, index_t nq,
+                        const std::int64_t* ids, index_t m, index_t k, int fd,
+                        std::int64_t fd_offset, float* out_scores, std::int64_t* out_ids,
+                        std::int64_t* n_rescored, int n_threads);
     // csrc/emd.hpp and csrc/wmd.hpp
     double (*emd_cost)(const double* a, int m, const double* b, int n, const double* M,
                        int* status);

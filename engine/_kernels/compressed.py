@@ -113,6 +113,17 @@ def _check_copy(kind, data, scale, rowsum, n, d):
             )
 
 
+def _check_err(err, n):
+    if (
+        not isinstance(err, np.ndarray)
+        or err.dtype != np.float32
+        or err.shape != (n,)
+        or not err.flags.c_contiguous
+    ):
+        got = f"{err.dtype} {err.shape}" if isinstance(err, np.ndarray) else type(err).__name__
+        raise ShapeError(f"compressed copy: err must be C-contiguous float32 ({n},), got {got}")
+
+
 def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None, source=None):
     """Exact top-``k`` rows of ``matrix[lo:hi]`` for each query, scanned through ``copy``.
 
@@ -151,6 +162,7 @@ def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None, s
     """
     n, d = matrix.shape
     _check_copy(copy.kind, copy.data, copy.scale, copy.rowsum, n, d)
+    _check_err(copy.err, n)
     if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
         raise ShapeError("matrix: a C-contiguous float32 matrix is needed")
     queries = as_matrix(queries, "queries")
@@ -174,6 +186,7 @@ def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None, s
         copy.data,
         copy.scale,
         copy.rowsum,
+        copy.err,
         n,
         copy.max_norm,
         copy.max_norm_copy,
@@ -193,3 +206,90 @@ def topk_lowp(copy, matrix, queries, k, lo=0, hi=None, exclude=None, amx=None, s
         get_num_threads(),
     )
     return scores, ids, rescored
+
+
+_NO_COPY = (
+    np.zeros((0, 0), np.uint16),
+    np.zeros(0, np.float32),
+    np.zeros(0, np.int32),
+    np.zeros(0, np.float32),
+)
+
+
+def rerank(copy, matrix, queries, ids, k, source=None):
+    """The float32 re-rank of candidate rows ``ids`` per query, through ``copy`` when given.
+
+    Parameters
+    ----------
+    copy : engine.compressed.CompressedCopy or None
+        A copy of ``matrix``: the candidates are scored through it first and only those that
+        could still be in the top ``k`` are re-scored in float32 (the answer is the same).
+    matrix : ndarray, float32 (n, d)
+        The float32 rows.
+    queries : array_like, float32 (q, d)
+        Finite query rows.
+    ids : array_like, int (q, m)
+        Candidate rows per query, each in [0, n) or -1 (none); duplicates count once.
+    k : int
+        Results per query (>= 1).
+    source : (int, int), optional
+        As for `topk_lowp`: the float32 rows are read from that file.
+
+    Returns
+    -------
+    scores : ndarray, float32 (q, k)
+        The float32 kernel's single-query scores, best first; -inf past the candidates.
+    ids : ndarray, int64 (q, k)
+        Their rows, ties by ascending row; -1 past the candidates.
+    rescored : ndarray, int64 (q,)
+        Float32 rows read per query.
+
+    Examples
+    --------
+    >>> X = np.eye(3, dtype=np.float32)
+    >>> s, i, _ = rerank(None, X, X[:1], [[2, 0, -1]], 2)
+    >>> i.tolist(), s.tolist()
+    ([[0, 2]], [[1.0, 0.0]])
+    """
+    n, d = matrix.shape
+    if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
+        raise ShapeError("matrix: a C-contiguous float32 matrix is needed")
+    if copy is not None:
+        _check_copy(copy.kind, copy.data, copy.scale, copy.rowsum, n, d)
+        _check_err(copy.err, n)
+    queries = as_matrix(queries, "queries")
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if ids.ndim != 2 or ids.shape[0] != queries.shape[0] or queries.shape[1] != d:
+        raise ShapeError(
+            f"rerank: {queries.shape} queries and {ids.shape} candidate ids do not match {n} x {d} rows"
+        )
+    if ids.size and (int(ids.max()) >= n or int(ids.min()) < -1):
+        raise ShapeError(f"rerank: candidate ids must be rows of the {n} (or -1)")
+    k = int(k)
+    if k < 1:
+        raise ShapeError(f"rerank: k = {k} must be >= 1")
+    nq = queries.shape[0]
+    scores = np.empty((nq, k), dtype=np.float32)
+    out = np.empty((nq, k), dtype=np.int64)
+    rescored = np.zeros(nq, dtype=np.int64)
+    if copy is None:
+        kind, arrays, maxima = -1, _NO_COPY, (0.0, 0.0, 0.0)
+    else:
+        kind = KINDS[copy.kind]
+        arrays = (copy.data, copy.scale, copy.rowsum, copy.err)
+        maxima = (copy.max_norm, copy.max_norm_copy, copy.max_err)
+    _dispatch.active.lowp_rerank(
+        kind,
+        *arrays,
+        *maxima,
+        matrix,
+        queries,
+        ids,
+        k,
+        *((-1, 0) if source is None else (int(source[0]), int(source[1]))),
+        scores,
+        out,
+        rescored,
+        get_num_threads(),
+    )
+    return scores, out, rescored

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import _kernels
+from .. import _kernels, compressed
 from ..errors import FormatError
 
 
@@ -86,14 +86,18 @@ def exact_search(unit, queries, k, exclude=None):
     return _kernels.topk(unit, queries, k, exclude=rows)
 
 
-def _rescore(unit, q, ids, k):
-    """Exact cosines of the candidate ``ids`` (-1: none), best ``k`` kept per query."""
-    valid = ids >= 0
-    cand = unit[np.where(valid, ids, 0)]  # (Q, c, D)
-    exact = np.einsum("qcd,qd->qc", cand, q, dtype=np.float32)
-    exact[~valid] = -np.inf
-    order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(exact, order, axis=1), np.take_along_axis(ids, order, axis=1)
+def _rescore(vectors, q, ids, k, precision="float32"):
+    """Exact float32 cosines of the candidate ``ids`` (-1: none), best ``k`` kept per query.
+
+    The float32 kernel's single-query scores (those of ``Vectors.search``), ties by ascending
+    row, duplicates counted once; ``precision`` (``engine.compressed.choose_rerank``) scores the
+    candidates through a compressed copy first, re-reading fewer float32 rows for the same answer.
+    """
+    copies = vectors._copies()
+    kind = compressed.choose_rerank(precision, copies, vectors.unit)
+    copy = None if kind == "float32" else copies[kind]
+    scores, ids, _ = compressed.rerank(vectors.unit, copy, q, ids, k)
+    return scores, ids
 
 
 def _check_ids(ids, n):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _progress
+from .. import _progress, compressed
 from .._docstrings import fill_doc
 from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
@@ -60,12 +60,9 @@ class FaissIndex:
     ----------
     vectors : Vectors
         The vocabulary the index was built on; ids are its rows.
-    kind : str
-        ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or the FAISS factory string.
-    params : dict
-        Every build parameter, defaults resolved (``nlist``, ``M``, ``train_size`` ...).
-    index : faiss.Index
-        The FAISS object itself.
+    kind, params, index
+        As given: ``kind`` is ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or a
+        factory string; ``params`` has every default resolved (``nlist``, ``M`` ...).
 
     Examples
     --------
@@ -85,6 +82,7 @@ class FaissIndex:
         self.kind = kind
         self.params = dict(params)
         self._rerank = int(self.params.get("rerank", 0) or 0)
+        self._precision = "auto"
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -164,10 +162,9 @@ class FaissIndex:
                 index.add(np.ascontiguousarray(unit[start : start + step]))
                 b.update(min(step, n - start))
         self = cls(index, vectors, key or kind.strip(), params)
-        if "efSearch" in params:
-            self.efSearch = params["efSearch"]
-        if "nprobe" in params:
-            self.nprobe = params["nprobe"]
+        for knob in ("efSearch", "nprobe"):
+            if knob in params:
+                setattr(self, knob, params[knob])
         return self
 
     # ------------------------------------------------------------------ knobs
@@ -225,8 +222,7 @@ class FaissIndex:
     def rerank(self) -> int:
         """Candidates per result re-scored exactly against ``vectors.unit`` (0: off).
 
-        Settable (an int >= 0): ``rerank=r`` fetches ``r·k`` candidates and returns their exact
-        cosines.
+        Settable (an int >= 0): ``r·k`` candidates fetched, their exact cosines returned.
 
         Returns
         -------
@@ -249,6 +245,33 @@ class FaissIndex:
     def rerank(self, value):
         self._rerank = int(check("rerank", value, [Interval(Integral, 0, None)]))
         self.params["rerank"] = self._rerank
+
+    @property
+    def precision(self) -> str:
+        """The ``rerank`` step's precision: "auto", "float32", "bfloat16" or "int8" (not saved).
+
+        Settable, also per call. Every one gives the float32 re-rank's answer; a copy
+        (``Vectors.compress``) re-reads fewer float32 rows: "auto" when they are in a file.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import engine
+        >>> v = engine.datasets.clustered_vectors(500, 16).compress("int8")
+        >>> index = engine.FaissIndex.build(v, "pq", rerank=10)
+        >>> index.precision = "int8"
+        >>> index.search("w1", k=3)[1].tolist() == index.search("w1", k=3, precision="float32")[1].tolist()
+        True
+        """
+        return self._precision
+
+    @precision.setter
+    def precision(self, value):
+        compressed.choose_rerank(value, self.vectors._copies(), self.vectors.unit)  # checks it
+        self._precision = value
 
     def _hnsw(self):
         # Downcasting makes a new SWIG wrapper (microseconds a call): done once per index object.
@@ -277,7 +300,6 @@ class FaissIndex:
         Returns
         -------
         int
-            The rows of ``vectors``, each one indexed.
 
         Examples
         --------
@@ -298,7 +320,9 @@ class FaissIndex:
             f"<engine.FaissIndex {self.kind!r}: {self.ntotal} words × {self.vectors.vector_size} dims{knobs}>"
         )
 
-    def search(self, queries: Queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: Queries, k: int = 10, precision: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` rows for each query: ``(scores, ids)``, both of shape ``(Q, k)``.
 
         The query word itself is not excluded (``most_similar`` does that).
@@ -309,6 +333,8 @@ class FaissIndex:
             Words, row ids, or vectors (unit-normalised here; zero rows score 0).
         k : int, default 10
             Results per query; above the vocabulary size it is clipped.
+        precision : {"auto", "float32", "bfloat16", "int8"}, optional
+            The ``rerank`` step's precision (default: the ``precision`` knob); the same answer.
 
         Returns
         -------
@@ -328,9 +354,9 @@ class FaissIndex:
         q = unit_queries(self.vectors, queries)
         if type(k) is not int or k < 1:  # the declared check only when it can fail: per-call cost
             k = check("k", k, [Interval(Integral, 1, None)], "search")
-        return self._search(q, min(int(k), self.ntotal))
+        return self._search(q, min(int(k), self.ntotal), precision)
 
-    def _search(self, q, k):
+    def _search(self, q, k, precision=None):
         """``search`` of unit query rows ``q`` (C-contiguous float32), ``1 <= k <= ntotal``."""
         if q.shape[0] == 0:
             return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
@@ -338,7 +364,7 @@ class FaissIndex:
         graph = self._graph()
         if graph is not None:  # engine's walk of FAISS's graph (engine/index/hnsw_graph.py)
             scores, ids = graph.search(q, fetch, max(graph.hnsw.efSearch, fetch))
-            return self._finish(q, k, scores, ids)
+            return self._finish(q, k, scores, ids, precision)
         faiss = _faiss()  # also applies the thread count
         h = self._hnsw()
         if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
@@ -347,23 +373,24 @@ class FaissIndex:
             scores, ids = self.index.search(q, fetch, params=params)
         else:
             scores, ids = self.index.search(q, fetch)
-        return self._finish(q, k, scores, ids)
+        return self._finish(q, k, scores, ids, precision)
 
-    def _finish(self, q, k, scores, ids):
+    def _finish(self, q, k, scores, ids, precision=None):
         """The ids checked, the candidates re-ranked (``rerank``), the k best and their scores."""
         _check_ids(ids, len(self.vectors))
         if self._rerank:
-            scores, ids = _rescore(self.vectors.unit, q, ids, k)
+            scores, ids = _rescore(self.vectors, q, ids, k, precision or self._precision)
         scores = np.where(ids >= 0, scores, np.float32(-np.inf)).astype(np.float32, copy=False)
         return scores[:, :k], ids[:, :k].astype(np.int64, copy=False)
 
-    def most_similar(self, word_or_vector: Key | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
+    def most_similar(
+        self, word_or_vector: Key | np.ndarray, topn: int = 10, precision: str | None = None
+    ) -> list[tuple[str, float]]:
         """The ``topn`` nearest words as ``[(word, cosine), ...]``, best first.
 
         A word (or row id) is excluded from its own results, as gensim's ``most_similar`` does
         (``topn + 1`` are fetched and the word dropped); a vector excludes nothing. This is the
-        ``indexer`` contract: gensim's ``KeyedVectors.most_similar(..., indexer=index)`` calls
-        ``index.most_similar(unit_mean_vector, topn)`` and returns its answer unchanged.
+        ``indexer`` contract of gensim's ``KeyedVectors.most_similar(..., indexer=index)``.
 
         Parameters
         ----------
@@ -371,6 +398,8 @@ class FaissIndex:
             A word or row id (excluded from its results), or a vector (nothing excluded).
         topn : int, default 10
             How many words; below 1 gives ``[]``.
+        precision : {"auto", "float32", "bfloat16", "int8"}, optional
+            The ``rerank`` step's precision (default: the ``precision`` knob); the same answer.
 
         Returns
         -------
@@ -395,14 +424,14 @@ class FaissIndex:
         if isinstance(word_or_vector, str) or is_int(word_or_vector):
             exclude = self.vectors.get_index(word_or_vector)
             # the word's unit row is the query: straight to the search, no query handling
-            scores, ids = self._search(self.vectors.unit[[exclude]], min(topn + 1, self.ntotal))
+            scores, ids = self._search(self.vectors.unit[[exclude]], min(topn + 1, self.ntotal), precision)
         else:
             query = np.asarray(word_or_vector)
             if query.ndim != 1 and query.shape[:1] != (1,):
                 raise ShapeError(
                     f"most_similar: expected a word or one vector of shape ({self.vectors.vector_size},), got shape {query.shape}"
                 )
-            scores, ids = self.search(query.reshape(1, -1), topn)
+            scores, ids = self.search(query.reshape(1, -1), topn, precision)
         keys = self.vectors.index_to_key
         out = [
             (keys[i], float(s))
@@ -415,11 +444,9 @@ class FaissIndex:
     def recall(self, sample: int = 1000, k: int = 10, seed: int = 0) -> float:
         """Recall@k of ``most_similar`` for ``sample`` random vocabulary words, against exact search.
 
-        Each sampled word queries both this index and an exact search (a blocked float32 BLAS
-        product over ``vectors.unit``); the word itself is dropped from both, as
-        ``most_similar`` drops it. A returned word counts as found when its exact cosine is at
-        least the exact k-th best (so ties at the boundary are not misses). Tune ``efSearch`` or
-        ``nprobe`` until it suits you.
+        The word itself is dropped from both, as ``most_similar`` drops it; a returned word
+        counts as found when its exact cosine is at least the exact k-th best (ties at the
+        boundary are not misses: ``engine.index.exact.recall_at_k``).
 
         Parameters
         ----------
@@ -456,14 +483,8 @@ class FaissIndex:
     def save(self, path: PathLike) -> None:
         """Save to the directory ``path`` (created if needed): ``index.faiss`` and ``index.json``.
 
-        ``path`` may be the engine vectors directory itself, so the index lives beside the
-        vectors. ``index.faiss`` holds the FAISS index and, in a trailer, its description (kind,
-        parameters, knobs, the vocabulary's fingerprint) and a digest over the FAISS bytes and
-        the vocabulary's identity; ``index.json`` names the digests it accepts. The new
-        ``index.faiss`` replaces the old one in one ``rename``, with ``index.json`` accepting
-        both around it, so a kill at any moment leaves the old index or the new one loadable
-        (``engine.index.storage`` describes the steps). Temporaries of an interrupted earlier
-        save are removed.
+        ``path`` may be the vectors directory itself. Atomic: a kill at any moment leaves the old
+        index or the new one loadable (``engine.index.storage`` describes the files and steps).
 
         Parameters
         ----------
@@ -506,11 +527,10 @@ class FaissIndex:
         Raises
         ------
         FormatError
-            When ``index.faiss`` or ``index.json`` is missing, unreadable, not of the schema
-            (unknown keys or knobs, wrong types), or does not match its digest.
+            For an ``index.faiss`` / ``index.json`` missing, unreadable, off-schema or not
+            matching its digest.
         EngineError
-            When ``vectors`` is not the vocabulary the index was built on (other words, order,
-            size, dimension or vectors).
+            When ``vectors`` is not the vocabulary the index was built on.
 
         Examples
         --------
