@@ -314,7 +314,11 @@ def read(path, mmap=False):
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
     norms = _load_npy(path, "norms.npy", mode, (n,), np.float32)
-    _check_finite(norms, os.path.join(path, "norms.npy"))
+    # checked through a read of the file, not the mapping: a search of the unit rows never needs
+    # the norms, which would otherwise stay resident (4 MB a million words)
+    checked = _load_npy(path, "norms.npy", None, (n,), np.float32) if mmap else norms
+    _check_finite(checked, os.path.join(path, "norms.npy"))
+    del checked
     if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
         _check_finite(unit, os.path.join(path, "vectors.npy"))
     raw = _load_npy(path, "raw.npy", mode, (n, d), np.float32) if meta.get("raw") else None
