@@ -1,0 +1,288 @@
+"""Tests written to kill the mutants the mutation pass left alive in the kernels' Python edge,
+``engine/_kernels`` (docs/evidence.md, "Mutation testing"): each pins a behaviour a user relies
+on, or a message that is the promise (it names the argument and the problem), against an
+independent answer (POT, float64 numpy).
+"""
+
+import re
+
+import numpy as np
+import ot
+import pytest
+
+from engine._kernels import wmd as kwmd
+from engine.errors import EngineError, ShapeError
+
+
+def _raises(exc, message, fn, *args, **kwargs):
+    """``fn(*args)`` raises ``exc`` whose message starts with ``message`` (escaped: literal)."""
+    with pytest.raises(exc, match="^" + re.escape(message)):
+        fn(*args, **kwargs)
+
+
+# --- emd: POT's ot.emd2 contract, and messages naming the argument -------------------------
+
+
+def test_emd_scales_b_to_the_total_of_a_as_pot():
+    rng = np.random.default_rng(0)
+    a, b = rng.random(4) + 0.1, rng.random(3) + 0.1
+    b *= a.sum() / b.sum() * (1 + 1e-7)  # totals equal to 6 decimals, not exactly
+    M = rng.random((4, 3))
+    assert kwmd.emd(a, b, M) == pytest.approx(ot.emd2(a, b * (a.sum() / b.sum()), M), rel=1e-12)
+    assert kwmd.emd(list(a), list(b), M.tolist()) == kwmd.emd(a, b, M)  # sequences are read as float64
+
+
+def test_emd_names_the_bad_argument():
+    M = [[1.0], [3.0]]
+    _raises(
+        ShapeError,
+        "M: expected shape (2, 1) for the masses given, got (1, 2)",
+        kwmd.emd,
+        [0.5, 0.5],
+        [1.0],
+        [[1.0, 3.0]],
+    )
+    _raises(ShapeError, "a: masses must be finite and non-negative", kwmd.emd, [-0.5, 1.5], [1.0], M)
+    _raises(ShapeError, "a: masses must be finite and non-negative", kwmd.emd, [np.nan, 1.0], [1.0], M)
+    _raises(ShapeError, "b: masses must be finite and non-negative", kwmd.emd, [0.5, 0.5], [np.inf], M)
+    _raises(ShapeError, "a: needs a positive total mass", kwmd.emd, [0.0, 0.0], [0.0], M)
+    _raises(ShapeError, "b: needs a positive total mass", kwmd.emd, [0.5, 0.5], [], np.zeros((2, 0)))
+    _raises(
+        EngineError, "emd: a and b must have the same total mass (1.0 != 2.0)", kwmd.emd, [0.5, 0.5], [2.0], M
+    )
+    assert kwmd.emd([0.5, 0.5], [1.0 + 1.4e-6], M) == pytest.approx(2.0)  # within 1.5e-6: accepted
+    _raises(
+        EngineError, "emd: a and b must have the same total mass", kwmd.emd, [0.5, 0.5], [1.0 + 1.6e-6], M
+    )
+
+
+def test_emd_conversions_name_the_argument():
+    M = [[1.0], [3.0]]
+    _raises(ShapeError, "a: expected a 1-D array, got shape (1, 2)", kwmd.emd, [[0.5, 0.5]], [1.0], M)
+    _raises(ShapeError, "b: expected a 1-D array, got shape (1, 1)", kwmd.emd, [0.5, 0.5], [[1.0]], M)
+    _raises(ShapeError, "M: cannot be read as a float64 array", kwmd.emd, [0.5, 0.5], [1.0], [["1"], ["x"]])
+    _raises(
+        ShapeError,
+        "M: contains NaN or Inf (first at row 1, column 0)",
+        kwmd.emd,
+        [0.5, 0.5],
+        [1.0],
+        [[1.0], [np.nan]],
+    )
+
+
+def test_emd_total_mass_tolerance_is_pots():
+    # POT's emd2 accepts totals differing by less than 1.5e-6 (assert_almost_equal, 6 decimals)
+    # and refuses a difference of exactly 1.5e-6; 1.5e-6 and 3e-6 differ by exactly that
+    a, b, M = np.array([1.5e-6]), np.array([3e-6]), np.ones((1, 1))
+    assert b.sum() - a.sum() == 1.5e-6
+    with pytest.raises(AssertionError):
+        ot.emd2(a, b, M)
+    _raises(EngineError, "emd: a and b must have the same total mass", kwmd.emd, a, b, M)
+
+
+# --- WMD of one pair: the guards, and every Sinkhorn parameter reaching the kernel ------------
+
+
+def _pair(seed=0, m=3, n=4, d=5):
+    rng = np.random.default_rng(seed)
+    Xa, Xb = rng.standard_normal((m, d)), rng.standard_normal((n, d))
+    wa, wb = rng.random(m) + 0.1, rng.random(n) + 0.1
+    return (
+        Xa,
+        np.arange(m, dtype=np.int64),
+        wa / wa.sum(),
+        Xb,
+        np.arange(m, m + n, dtype=np.int64),
+        wb / wb.sum(),
+    )
+
+
+def _cost(Xa, Xb):
+    return np.sqrt(((Xa[:, None, :] - Xb[None, :, :]) ** 2).sum(-1))
+
+
+def _pot_sinkhorn(a, b, M, reg, n_iter=20000, tol=1e-12):
+    plan = ot.sinkhorn(a, b, M, reg, numItermax=n_iter, stopThr=tol, method="sinkhorn_log")
+    return float((plan * M).sum())
+
+
+SINK = kwmd.WMD_METHODS["sinkhorn"]
+
+
+def test_wmd_single_against_pot_with_every_sinkhorn_parameter():
+    Xa, ga, wa, Xb, gb, wb = _pair()
+    M = _cost(Xa, Xb)
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb) == pytest.approx(ot.emd2(wa, wb, M), rel=1e-12)
+    for reg in (0.5, 0.2):
+        got = kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=reg, max_iter=20000, tol=1e-12)
+        assert got == pytest.approx(_pot_sinkhorn(wa, wb, M, reg), rel=1e-6)
+    converged = kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=5000, tol=1e-12)
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=2, tol=1e-12) != pytest.approx(
+        converged
+    )
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=5000, tol=0.5) != pytest.approx(
+        converged
+    )
+
+
+def test_wmd_single_refuses_each_inconsistency():
+    Xa, ga, wa, Xb, gb, wb = _pair()
+    good = [Xa, ga, wa, Xb, gb, wb]
+    bad = {
+        0: Xa.astype(np.float32),  # dtype
+        3: Xb[:, :4].copy(),  # width
+        1: ga[:2],  # a row count
+        4: gb[:2],
+        2: wa.astype(np.float32),
+        5: wb.astype(np.float32),
+    }
+    for i, value in bad.items():
+        args = list(good)
+        args[i] = value
+        _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[1], args[4] = ga.astype(np.int32), gb.astype(np.int32)
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[0] = np.asfortranarray(np.vstack([Xa, Xa]))[:3]  # not C-contiguous
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[3] = Xb[:, ::1][:, None, :]  # 3-D
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+
+
+def _vocab(seed=1, n=8, d=5):
+    rng = np.random.default_rng(seed)
+    raw = rng.standard_normal((n, d)).astype(np.float32)
+    norms = np.linalg.norm(raw, axis=1).astype(np.float32)
+    return np.ascontiguousarray(raw / norms[:, None]), norms
+
+
+def test_wmd_single_ids_against_pot_with_every_sinkhorn_parameter():
+    unit, norms = _vocab()
+    ids = np.array([0, 2, 5, 1, 3], dtype=np.int32)
+    counts = np.array([1, 2, 1, 3, 1], dtype=np.float32)
+    a, b = counts[:3] / counts[:3].sum(), counts[3:] / counts[3:].sum()
+    raw = unit.astype(np.float64) * norms[:, None]
+    for nrm, X in ((None, unit.astype(np.float64)), (norms, raw)):  # unit rows, raw rows
+        M = _cost(X[ids[:3]], X[ids[3:]])
+        got = kwmd.wmd_single_ids(unit, nrm, ids, counts, 3)
+        assert got == pytest.approx(ot.emd2(a.astype(np.float64), b.astype(np.float64), M), rel=1e-5)
+        for reg in (0.5, 0.2):
+            got = kwmd.wmd_single_ids(unit, nrm, ids, counts, 3, SINK, reg=reg, max_iter=20000, tol=1e-12)
+            assert got == pytest.approx(
+                _pot_sinkhorn(a.astype(np.float64), b.astype(np.float64), M, reg), rel=1e-5
+            )
+    converged = kwmd.wmd_single_ids(unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=5000, tol=1e-12)
+    assert kwmd.wmd_single_ids(
+        unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=2, tol=1e-12
+    ) != pytest.approx(converged)
+    assert kwmd.wmd_single_ids(
+        unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=5000, tol=0.5
+    ) != pytest.approx(converged)
+
+
+def test_wmd_single_ids_refuses_each_inconsistency():
+    unit, _ = _vocab()
+    ids = np.array([0, 2, 5, 1], dtype=np.int32)
+    counts = np.ones(4, dtype=np.float32)
+    for args in (
+        (unit.astype(np.float64), None, ids, counts, 2),
+        (unit[0], None, ids, counts, 2),
+        (np.asfortranarray(unit), None, ids, counts, 2),
+        (unit, None, ids.astype(np.int64), counts, 2),
+        (unit, None, ids, counts.astype(np.float64), 2),
+        (unit, None, ids, counts[:3], 2),
+        (unit, None, ids, counts, 5),
+        (unit, None, ids, counts, -1),
+    ):
+        _raises(ShapeError, "wmd_single_ids: inconsistent word arrays", kwmd.wmd_single_ids, *args)
+
+
+# --- WMD bounds and kNN: the bags are checked against the side of the cost matrix they index ---
+
+
+def _bag(loc, n=None):
+    loc = np.asarray(loc, dtype=np.int32)
+    w = np.full(loc.size, 1.0 / max(1, loc.size))
+    return (np.array([0, loc.size], dtype=np.int64), loc, loc.astype(np.int64), w)
+
+
+def test_wmd_bounds_check_queries_against_rows_and_corpus_against_columns():
+    Dq = np.ones((2, 5))
+    cent = np.zeros((1, 3))
+    ok = kwmd.wmd_bounds(Dq, _bag([0, 1]), _bag([3, 4]), cent, cent)
+    assert [b.dtype for b in ok] == [np.float64] * 3
+    # a query word 3 is a column of Dq, not a row: refused by name before the kernel reads it
+    for fn, extra in ((kwmd.wmd_bounds, ()), (kwmd.wmd_knn, (1,))):
+        for name, q, c in (("queries", [0, 3], [3]), ("corpus", [0], [5])):
+            _raises(
+                ShapeError,
+                f"{name}: malformed bag-of-words arrays",
+                fn,
+                Dq,
+                _bag(q),
+                _bag(c),
+                cent,
+                cent,
+                *extra,
+            )
+
+
+# --- document scores: messages name the call and the argument; word weights as a list ------
+
+
+def test_doc_scores_messages_and_word_weights_as_a_list():
+    from engine._kernels import docvec
+
+    emb = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    labels = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    indptr, ids, w = [0, 2, 3], [0, 2, 1], [1.0, 2.0, 1.0]
+    ww = [0.5, 2.0, 1.0]
+    scores, norms = docvec.doc_scores(indptr, ids, w, emb, labels, word_weights=ww)
+    docs = np.array([0.5 * emb[0] + 2.0 * emb[2], 2.0 * emb[1]], dtype=np.float64)
+    want = docs @ labels.T / np.linalg.norm(docs, axis=1)[:, None]
+    np.testing.assert_allclose(scores, want, rtol=1e-6)
+    np.testing.assert_allclose(norms, np.linalg.norm(docs, axis=1), rtol=1e-6)
+    _raises(ShapeError, "doc_scores: indptr must start at 0", docvec.doc_scores, [1, 3], ids, w, emb, labels)
+    _raises(
+        ShapeError,
+        "label vectors: contains NaN or Inf",
+        docvec.doc_scores,
+        indptr,
+        ids,
+        w,
+        emb,
+        [[np.nan, 0]],
+    )
+
+
+# --- scipy's BLAS held to one thread while the top-k kernel runs its own threads -------------
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_single_threaded_blas_limits_blas_to_one_thread_and_restores_it():
+    from threadpoolctl import threadpool_limits
+
+    from engine._kernels import _blas
+
+    assert _blas.sgemm_address() == _blas.sgemm_address() != 0  # looked up once, a real address
+    ctx = _blas._SingleThreadedBlas()
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        assert before and set(before.values()) == {2}
+        with ctx:
+            assert set(_blas_threads().values()) == {1}
+            with ctx:  # a concurrent search shares the limit
+                assert set(_blas_threads().values()) == {1}
+            assert set(_blas_threads().values()) == {1}  # still one search inside
+        assert _blas_threads() == before  # the last to leave restores the limits
+        with ctx:  # and it can be entered again
+            assert set(_blas_threads().values()) == {1}
+        assert _blas_threads() == before
