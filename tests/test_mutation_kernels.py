@@ -286,3 +286,216 @@ def test_single_threaded_blas_limits_blas_to_one_thread_and_restores_it():
         with ctx:  # and it can be entered again
             assert set(_blas_threads().values()) == {1}
         assert _blas_threads() == before
+
+
+def _knn_case(seed=7, V=40, d=6, n_queries=5, n_docs=60):
+    """Word vectors, their cost matrix, query and corpus bags over them, and the centroids."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((V, d))
+    bags = []
+    for n in (n_queries, n_docs):
+        ptr, loc, w = [0], [], []
+        for _ in range(n):
+            words = rng.choice(V, size=int(rng.integers(2, 6)), replace=False)
+            weights = rng.random(len(words)) + 0.1
+            loc += words.tolist()
+            w += (weights / weights.sum()).tolist()
+            ptr.append(len(loc))
+        loc = np.asarray(loc, np.int32)
+        bags.append((np.asarray(ptr, np.int64), loc, loc.astype(np.int64), np.asarray(w)))
+    cents = [
+        np.array(
+            [
+                (X[b[1][b[0][i] : b[0][i + 1]]] * b[3][b[0][i] : b[0][i + 1], None]).sum(0)
+                for i in range(len(b[0]) - 1)
+            ]
+        )
+        for b in bags
+    ]
+    return X, _cost(X, X), bags[0], bags[1], cents[0], cents[1]
+
+
+def test_wmd_knn_is_pots_brute_force_and_ict_saves_exact_solves():
+    X, D, Q, C, qc, cc = _knn_case()
+    k = 3
+    want = np.array(
+        [
+            [
+                ot.emd2(
+                    Q[3][Q[0][i] : Q[0][i + 1]],
+                    C[3][C[0][j] : C[0][j + 1]],
+                    D[np.ix_(Q[1][Q[0][i] : Q[0][i + 1]], C[1][C[0][j] : C[0][j + 1]])],
+                )
+                for j in range(len(C[0]) - 1)
+            ]
+            for i in range(len(Q[0]) - 1)
+        ]
+    )
+    order = np.lexsort((np.broadcast_to(np.arange(want.shape[1]), want.shape), want), axis=1)[:, :k]
+    runs = {ict: kwmd.wmd_knn(D, Q, C, qc, cc, k, ict) for ict in (True, False)}
+    for d, i, _ in runs.values():
+        np.testing.assert_array_equal(i, order)
+        np.testing.assert_allclose(d, np.take_along_axis(want, order, 1), rtol=1e-9)
+        assert d.dtype == np.float64 and i.dtype == np.int64
+    # the ICT bound prunes candidates before they are solved: fewer exact solves, on by default
+    assert runs[True][2].sum() < runs[False][2].sum()
+    np.testing.assert_array_equal(kwmd.wmd_knn(D, Q, C, qc, cc, k)[2], runs[True][2])
+
+
+def test_wmd_centroids_are_checked_one_by_one():
+    X, D, Q, C, qc, cc = _knn_case(n_queries=2, n_docs=4)
+    kwmd.wmd_bounds(D, Q, C, qc, cc)  # consistent
+    for q, c in (
+        (qc.astype(np.float32), cc),
+        (qc, cc.astype(np.float32)),
+        (np.asfortranarray(qc), cc),
+        (qc, np.asfortranarray(cc)),
+        (qc[:1], cc),
+        (qc, cc[:3]),
+        (qc.ravel()[: len(qc)], cc),
+        (qc, cc.ravel()[: len(cc)]),
+        (qc[:, :3].copy(), cc),
+    ):
+        _raises(ShapeError, "wmd: centroid arrays do not match the documents", kwmd.wmd_bounds, D, Q, C, q, c)
+
+
+def test_emd_reads_masses_as_float64_vectors():
+    M = [[1.0], [3.0]]
+    _raises(ShapeError, "a: cannot be read as a float64 array", kwmd.emd, ["x", "1"], [1.0], M)
+    assert kwmd.emd([1, 1], [2], M) == 4.0  # integer masses are read as float64
+
+
+# --- document vectors: the CSR checks and the messages naming the call and argument ----------
+
+
+def test_doc_vectors_csr_checks_and_messages():
+    from engine._kernels import docvec
+
+    emb = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    vec, norms = docvec.doc_vectors(np.array([0.0, 2.0]), [0, 2], [3.0, 1.0], emb)  # pointers as floats
+    np.testing.assert_allclose(norms, [np.hypot(4, 1)], rtol=1e-6)
+    np.testing.assert_allclose(vec, [[4 / np.hypot(4, 1), 1 / np.hypot(4, 1)]], rtol=1e-6)
+    for indptr, ids, w, shapes in (
+        ([0, 2], [0, 1], [1.0], "indptr (2,), ids (2,) and weights (1,)"),  # weights short
+        ([], [0], [1.0], "indptr (0,), ids (1,) and weights (1,)"),  # no pointer
+        ([[0, 1]], [0], [1.0], "indptr (1, 2), ids (1,) and weights (1,)"),  # 2-D pointers
+        ([0, 1], [[0]], [[1.0]], "indptr (2,), ids (1, 1) and weights (1, 1)"),  # 2-D ids
+    ):
+        _raises(
+            ShapeError,
+            f"doc_vectors: {shapes} do not form a CSR matrix",
+            docvec.doc_vectors,
+            indptr,
+            ids,
+            w,
+            emb,
+        )
+    _raises(ShapeError, "doc_vectors: indptr must start at 0", docvec.doc_vectors, [1, 2], [0], [1.0], emb)
+    _raises(
+        ShapeError,
+        "embedding matrix: expected a 2-D array, got shape (2,)",
+        docvec.doc_vectors,
+        [0, 1],
+        [0],
+        [1.0],
+        emb[0],
+    )
+    _raises(
+        ShapeError,
+        "components: contains NaN or Inf",
+        docvec.doc_vectors,
+        [0, 1],
+        [0],
+        [1.0],
+        emb,
+        [[np.nan, 0.0]],
+    )
+
+
+# --- exact top-k: one query over a whole matrix, against float64 numpy -----------------------
+
+
+def test_topk_one_against_float64_numpy():
+    from engine._kernels import search
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((30, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    q = np.ascontiguousarray(X[0] + 0.1 * X[1])  # row 0 is the best
+    exact = X.astype(np.float64) @ q.astype(np.float64)
+    order = np.argsort(-exact, kind="stable")
+    for exclude_row, want in ((-1, order[:5]), (0, order[1:6])):
+        scores, ids = search.topk_one(X, q, 5, exclude_row)
+        assert ids.shape == scores.shape == (1, 5) and ids.dtype == np.int64 and scores.dtype == np.float32
+        np.testing.assert_array_equal(ids[0], want)
+        np.testing.assert_allclose(scores[0], exact[want], rtol=1e-6)
+    assert search.topk_one(X, q, 5)[1][0, 0] == 0  # nothing left out by default
+
+
+def test_topk_messages_name_the_argument():
+    from engine._kernels import search
+
+    X = np.eye(3, dtype=np.float32)
+    _raises(ShapeError, "matrix: expected a 2-D array, got shape (3,)", search.topk, X[0], X, 1)
+    _raises(
+        ShapeError,
+        "queries: contains NaN or Inf (first at row 0, column 1)",
+        search.topk,
+        X,
+        [[0, np.nan, 0]],
+        1,
+    )
+
+
+# --- the choice of kernel path: what is missing, and the messages that name it ---------------
+
+
+@pytest.fixture
+def dispatch():
+    from engine._kernels import _dispatch
+
+    if "avx512" not in _dispatch.PATHS:
+        pytest.skip("a build without the x86 paths")
+    return _dispatch
+
+
+def test_a_feature_the_cpu_does_not_report_is_missing(dispatch, monkeypatch):
+    # a CPU that reports the baseline's features only: the others are absent, not False
+    monkeypatch.setattr(dispatch, "FEATURES", dict.fromkeys(dispatch.requirements("baseline"), True))
+    assert dispatch.missing("avx2") == list(dispatch.requirements("avx2"))
+    assert dispatch.supported_paths() == (dispatch.PATHS[-1],) == ("baseline",)
+
+
+def test_path_choice_messages_list_what_is_missing(dispatch, monkeypatch, caplog):
+    import logging
+
+    every = {f: True for p in dispatch.PATHS for f in dispatch.requirements(p)}
+    every.update({"avx512bw": False, "amx-tile": False, "fma": False})
+    monkeypatch.setattr(dispatch, "FEATURES", every)
+    monkeypatch.setattr(dispatch, "_AMX_REFUSAL", [0])
+    paths = ", ".join(dispatch.PATHS)
+    _raises(
+        EngineError,
+        f"ENGINE_KERNELS=sse2: no such kernel path in this build (it has {paths})",
+        dispatch._choose,
+        "sse2",
+    )
+    _raises(
+        EngineError, "ENGINE_KERNELS=avx512: this CPU or OS lacks fma, avx512bw", dispatch._choose, "avx512"
+    )
+    with caplog.at_level(logging.DEBUG, logger=dispatch.__name__):
+        assert dispatch._choose("") == "baseline"
+    assert caplog.messages == [
+        "engine kernels: the baseline path (spr lacks fma, avx512bw, amx-tile; avx512 lacks fma, avx512bw; avx2 lacks fma)"
+    ]
+    # a one-path build for another CPU (ENGINE_CPU=native) on a CPU without its features
+    monkeypatch.setattr(dispatch, "PATHS", ("avx2",))
+    monkeypatch.setattr(dispatch, "FEATURES", {})
+    needs = ", ".join(dispatch.requirements("avx2"))
+    _raises(
+        EngineError,
+        f"this engine was built for another CPU (ENGINE_CPU=native): this one lacks {needs}; "
+        "reinstall it from source on this machine",
+        dispatch._choose,
+        "",
+    )
