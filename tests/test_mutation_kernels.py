@@ -9,6 +9,7 @@ import re
 import numpy as np
 import ot
 import pytest
+from test_mutation_kills import _bags  # CSR bags of random words, normalised weights
 
 from engine._kernels import wmd as kwmd
 from engine.errors import EngineError, ShapeError
@@ -292,17 +293,7 @@ def _knn_case(seed=7, V=40, d=6, n_queries=5, n_docs=60):
     """Word vectors, their cost matrix, query and corpus bags over them, and the centroids."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((V, d))
-    bags = []
-    for n in (n_queries, n_docs):
-        ptr, loc, w = [0], [], []
-        for _ in range(n):
-            words = rng.choice(V, size=int(rng.integers(2, 6)), replace=False)
-            weights = rng.random(len(words)) + 0.1
-            loc += words.tolist()
-            w += (weights / weights.sum()).tolist()
-            ptr.append(len(loc))
-        loc = np.asarray(loc, np.int32)
-        bags.append((np.asarray(ptr, np.int64), loc, loc.astype(np.int64), np.asarray(w)))
+    bags = [_bags(rng, n, V) for n in (n_queries, n_docs)]
     cents = [
         np.array(
             [
