@@ -490,3 +490,70 @@ def test_path_choice_messages_list_what_is_missing(dispatch, monkeypatch, caplog
         dispatch._choose,
         "",
     )
+
+
+# --- the meta-embedding projection: defaults against float64 numpy, messages naming the source
+
+
+def test_build_meta_default_scale_and_two_sources_against_float64():
+    from engine._kernels import meta
+
+    rng = np.random.default_rng(13)
+    A, B = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((5, 2)).astype(np.float32)
+    idx_a, idx_b = [0, 1, 2, 3], [4, 3, 2, 1]
+    got, norms = meta.build_meta(
+        [dict(rows=A, idx=idx_a), dict(rows=B, idx=idx_b, scale=0.0, offset=3)], [None] * 4, 5, block=2
+    )
+    unit = lambda X: X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)  # noqa: E731
+    want = np.hstack([unit(A[idx_a]), 0.0 * unit(B[idx_b])])  # scale 1 by default, 0 allowed
+    np.testing.assert_allclose(norms, np.linalg.norm(want, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True), rtol=1e-6, atol=1e-7)
+
+
+def test_build_meta_messages_name_the_source():
+    from engine._kernels import meta
+
+    A = np.eye(3, dtype=np.float32)
+    ok = dict(rows=A, idx=[0, 1])
+    cases = [
+        ([], [], "build_meta: no sources"),
+        ([ok, dict(rows=A, idx=[0, 1, 2])], [None] * 4, "source 1: 3 row indices, source 0 has 2"),
+        ([dict(rows=A, idx=[[0, 1]])], [None], "source 0: row indices must be 1-D, got shape (1, 2)"),
+        (
+            [dict(rows=A, idx=[0, -3])],
+            [None],
+            "source 0: a row index is out of range (-3..0 for 3 rows and 0 fills)",
+        ),
+        (
+            [dict(rows=A, idx=[0, 3])],
+            [None],
+            "source 0: a row index is out of range (0..3 for 3 rows and 0 fills)",
+        ),
+        (
+            [dict(rows=A, idx=[0], extra=np.ones((1, 2)))],
+            [None],
+            "source 0: fills have 2 dims, the source has 3",
+        ),
+        ([dict(rows=A, idx=[0], scale=-1)], [None], "source 0: the scale must be finite and >= 0, got -1.0"),
+        (
+            [dict(rows=A, idx=[0], scale=np.inf)],
+            [None],
+            "source 0: the scale must be finite and >= 0, got inf",
+        ),
+        ([dict(rows=A, idx=[0], offset=1)], [None], "source 0: slot [1, 4) outside the 3 output columns"),
+        ([dict(rows=A[0], idx=[0])], [None], "source 0 vectors: expected a 2-D array"),
+        ([dict(rows=A, idx=[0], extra=[[np.nan] * 3])], [None], "source 0 fills: contains NaN or Inf"),
+        (
+            [dict(rows=A, idx=[0], proj=[[np.nan] * 3] * 3)],
+            [None],
+            "source 0 projection: contains NaN or Inf",
+        ),
+        ([ok], [None, None], "build_meta: 2 fill maps, expected 1"),
+        ([ok], [np.eye(3)], "fill map 0->0: shape (3, 3), expected (3, 3)"),
+        ([ok, ok], [None, [[np.nan] * 3] * 3, None, None], "fill map 0->1: contains NaN or Inf"),
+    ]
+    for sources, maps, message in cases:
+        _raises(ShapeError, message, meta.build_meta, sources, maps, 3)
+    # the lowest fill index, -2 - (K - 1), is in range
+    unit, _ = meta.build_meta([dict(rows=A, idx=[-3], extra=[[0, 0, 1], [0, 2, 0]])], [None], 3)
+    np.testing.assert_allclose(unit, [[0, 1, 0]])
