@@ -520,12 +520,12 @@ def test_build_meta_messages_name_the_source():
         ([ok, dict(rows=A, idx=[0, 1, 2])], [None] * 4, "source 1: 3 row indices, source 0 has 2"),
         ([dict(rows=A, idx=[[0, 1]])], [None], "source 0: row indices must be 1-D, got shape (1, 2)"),
         (
-            [dict(rows=A, idx=[0, -3])],
+            [dict(rows=A, idx=[0, -2])],  # fill 0 with no fills: the lowest index refused
             [None],
-            "source 0: a row index is out of range (-3..0 for 3 rows and 0 fills)",
+            "source 0: a row index is out of range (-2..0 for 3 rows and 0 fills)",
         ),
         (
-            [dict(rows=A, idx=[0, 3])],
+            [dict(rows=A[:, :2], idx=[0, 3])],  # 3 rows of 2 dims: the message counts rows
             [None],
             "source 0: a row index is out of range (0..3 for 3 rows and 0 fills)",
         ),
@@ -549,6 +549,7 @@ def test_build_meta_messages_name_the_source():
             "source 0 projection: contains NaN or Inf",
         ),
         ([ok], [None, None], "build_meta: 2 fill maps, expected 1"),
+        ([ok, ok], [None] * 3, "build_meta: 3 fill maps, expected 4"),
         ([ok], [np.eye(3)], "fill map 0->0: shape (3, 3), expected (3, 3)"),
         ([ok, ok], [None, [[np.nan] * 3] * 3, None, None], "fill map 0->1: contains NaN or Inf"),
     ]
@@ -557,3 +558,15 @@ def test_build_meta_messages_name_the_source():
     # the lowest fill index, -2 - (K - 1), is in range
     unit, _ = meta.build_meta([dict(rows=A, idx=[-3], extra=[[0, 0, 1], [0, 2, 0]])], [None], 3)
     np.testing.assert_allclose(unit, [[0, 1, 0]])
+
+
+def test_normalize_rows_checks_finite_values_by_default_and_names_them():
+    from engine._kernels import normalize
+
+    bad = [[1.0, 2.0], [1.0, np.nan]]
+    _raises(
+        ShapeError, "vectors: contains NaN or Inf (first at row 1, column 1)", normalize.normalize_rows, bad
+    )
+    unit, norms = normalize.normalize_rows([[3.0, 4.0]], check_finite=False)  # skipping the scan is allowed
+    np.testing.assert_allclose(unit, [[0.6, 0.8]], rtol=1e-7)
+    assert norms.tolist() == [5.0]
