@@ -1,0 +1,272 @@
+"""Tests written to kill the mutants the mutation pass left alive in the capabilities
+(docs/evidence.md, "Mutation testing"): each pins down a behaviour a user relies on that no test
+of the pass's selection checked, against an independent answer.
+
+- ``search``: row numbers at both ends of the vocabulary, ``restrict_vocab`` as 1, ``(0, n)`` and
+  ``(lo, n)`` against gensim's ``most_similar`` (``restrict_vocab`` / ``clip_start``,
+  ``clip_end``), a word query equal to a query with its own unit vector, a zero row, and the
+  messages of bad row numbers, keys, ranges and exclusions;
+"""
+
+import re
+
+import numpy as np
+import pytest
+from _classify_helpers import corpus, reference_embed, small_vectors
+from _search_helpers import assert_same_results
+from sklearn.exceptions import NotFittedError
+
+import engine
+from engine.datasets import word2vec_keyedvectors
+from engine.errors import ShapeError, VocabularyError
+
+
+@pytest.fixture(scope="module")
+def lee():
+    kv = word2vec_keyedvectors()
+    return kv, engine.Vectors.from_gensim(kv)
+
+
+def _as_pairs(v, scores, ids):
+    """One query's ``search`` answer as gensim's ``[(word, score), ...]``."""
+    return [(v.index_to_key[i], float(s)) for s, i in zip(scores, ids) if i >= 0]
+
+
+# ---------------------------------------------------------------- search: rows and ranges
+def test_search_by_the_first_and_last_row_numbers_equals_gensim(lee):
+    kv, v = lee
+    n = len(v)
+    scores, ids = v.search([0, n - 1, np.int64(1)], k=8)
+    for j, row in enumerate([0, n - 1, 1]):
+        # a vector query in gensim leaves nothing out, as a row query in search
+        assert_same_results(
+            _as_pairs(v, scores[j], ids[j]), kv.most_similar(positive=[kv.vectors[row]], topn=8)
+        )
+    assert ids[0, 0] == 0 and ids[1, 0] == n - 1
+
+
+def test_search_row_numbers_out_of_range_name_the_argument(lee):
+    _, v = lee
+    n = len(v)
+    for bad in (n, -1):
+        with pytest.raises(VocabularyError, match=rf"^queries: row {bad} is out of range \(0\.\.{n - 1}\)$"):
+            v.search([0, bad])
+    with pytest.raises(VocabularyError, match=rf"^exclude: row {n} is out of range \(0\.\.{n - 1}\)$"):
+        v.search([0], exclude=[[n]])
+
+
+@pytest.mark.parametrize(("key", "kind"), [(True, "bool"), (1.5, "float"), (None, "NoneType")])
+def test_search_refuses_keys_that_are_neither_words_nor_row_numbers(lee, key, kind):
+    _, v = lee
+    with pytest.raises(ShapeError, match=rf"^queries: expected words or row numbers, got {kind}$"):
+        v.search([v.index_to_key[0], key])
+
+
+def test_search_restrict_vocab_one_and_row_ranges_reaching_the_ends_equal_gensim(lee):
+    kv, v = lee
+    n = len(v)
+    q = kv.vectors[17]
+    scores, ids = v.search(q, k=3, restrict_vocab=1)  # k clipped to the one row searched
+    assert ids.tolist() == [[0]]
+    assert_same_results(
+        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1, restrict_vocab=1)
+    )
+    for lo, hi in [(0, n), (0, 40), (n - 30, n)]:
+        scores, ids = v.search(q, k=12, restrict_vocab=(lo, hi))
+        want = kv.most_similar(positive=[q], topn=12, clip_start=lo, clip_end=hi)
+        assert_same_results(_as_pairs(v, scores[0], ids[0]), want)
+        assert lo <= ids.min() and ids.max() < hi
+
+
+def test_search_bad_restrict_vocab_messages(lee):
+    _, v = lee
+    n = len(v)
+    cases = [
+        (0, r"restrict_vocab must be at least 1, got 0"),
+        ("x", r"restrict_vocab: an int or a \(start, end\) pair, got 'x'"),
+        ((2, 2), rf"restrict_vocab: \(2, 2\) is not a non-empty row range within {n}"),
+        ((0, n + 1), rf"restrict_vocab: \(0, {n + 1}\) is not a non-empty row range within {n}"),
+    ]
+    for restrict, message in cases:
+        with pytest.raises(ShapeError, match=f"^{message}$"):
+            v.search([0], k=1, restrict_vocab=restrict)
+
+
+@pytest.mark.parametrize(("entry", "kind"), [(b"ab", "bytes"), ({"the": 1}, "dict"), (None, "NoneType")])
+def test_search_refuses_an_exclusion_that_is_not_words_or_rows(lee, entry, kind):
+    # bytes would otherwise become row ids (97, 98) and a dict its keys, both silently excluded
+    _, v = lee
+    message = f"exclude: expected a word, a row id or a list of them per query, got {kind}"
+    with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+        v.search([0, 1], exclude=[[2], entry])
+
+
+# ---------------------------------------------------------------- search: the word queries
+@pytest.mark.parametrize("d", [2, 3, 7])
+def test_a_word_query_is_the_query_of_its_own_unit_vector(d):
+    # in few dimensions a float32 unit row is often a rounding away from the unit vector of its
+    # own direction; searching by the word must search by that unit vector, as passing
+    # get_vector(word, norm=True) does (normalised again there by the native kernel)
+    rng = np.random.default_rng(d)
+    v = engine.Vectors([f"w{i}" for i in range(600)], rng.standard_normal((600, d)).astype(np.float32))
+    words = v.index_to_key
+    by_word = v.search(words, k=6)
+    by_vector = v.search(np.stack([v.get_vector(w, norm=True) for w in words]), k=6)
+    np.testing.assert_array_equal(by_word[1], by_vector[1])
+    np.testing.assert_array_equal(by_word[0], by_vector[0])
+
+
+def test_a_zero_row_queried_by_word_scores_zero_everywhere():
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    v = engine.Vectors(["a", "zero", "b", "c"], X)
+    scores, ids = v.search(["zero", 1], k=4)
+    # cos with a zero vector is 0 by the documented convention; exact ties in ascending row order
+    assert ids.tolist() == [[0, 1, 2, 3]] * 2
+    assert scores.tolist() == [[0.0] * 4] * 2
+    np.testing.assert_array_equal(v.search(np.zeros(2), k=4)[0], scores[:1])
+
+
+def test_k_is_an_int_of_at_least_one_clipped_to_the_rows_searched(lee):
+    kv, v = lee
+    n = len(v)
+    q = kv.vectors[5]
+    scores, ids = v.search(q, k=1)
+    assert_same_results(_as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1))
+    scores, ids = v.search(q, k=100, restrict_vocab=(n - 30, n))  # clipped to the 30 rows searched
+    assert ids.shape == (1, 30) and (ids >= n - 30).all()
+    assert_same_results(
+        _as_pairs(v, scores[0], ids[0]),
+        kv.most_similar(positive=[q], topn=100, clip_start=n - 30, clip_end=n),
+    )
+    for bad, message in [
+        (0, "k must be at least 1, got 0"),
+        (2.5, "k must be an int, got 2.5"),
+        (True, "k must be an int, got True"),
+        ("3", "k must be an int, got '3'"),
+    ]:
+        with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+            v.search([0], k=bad)
+    with pytest.raises(ShapeError, match="^topn must be at least 1, got 0$"):
+        v.analogies([0], [1], [2], topn=0)
+
+
+def test_vector_arguments_are_normalised_in_float64_with_gensims_result_types(lee):
+    # the norm of a float32 vector is taken in float64: at 1e20 its float32 square would
+    # overflow (every distance 1) and at 1e-25 underflow (the vector left unnormalised)
+    kv, v = lee
+    x = kv.vectors[3]
+    x64 = x.astype(np.float64)
+    want = 1 - (kv.vectors.astype(np.float64) @ x64) / (
+        np.linalg.norm(kv.vectors, axis=1) * np.linalg.norm(x64)
+    )
+    for scale in (1.0, 1e20, 1e-25):
+        got = v.distances(x * np.float32(scale))
+        assert got.dtype == kv.distances(x).dtype == np.float32
+        np.testing.assert_allclose(got, want, atol=2e-6)
+    got, expected = v.n_similarity(["the", "of"], ["and"]), kv.n_similarity(["the", "of"], ["and"])
+    assert type(got) is type(expected) is np.float32
+    assert got == pytest.approx(expected, abs=1e-6)
+
+
+# ---------------------------------------------------------------- few-shot
+def _unit64(x):
+    x = np.asarray(x, dtype=np.float64)
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(n > 0, n, 1.0)
+
+
+def _softmax(z):
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _prototypes(X, y, classes):
+    """Unit sums of the unit examples per class (λ = 0, no labels): zero rows for no example."""
+    U, y = _unit64(X), np.asarray(y)
+    return _unit64(np.array([U[y == c].sum(axis=0) for c in classes]))
+
+
+def test_fewshot_classes_announced_before_their_examples():
+    # integer classes, numeric document vectors (no word vectors): a nearest-centroid classifier
+    rng = np.random.default_rng(3)
+    X1, X2 = rng.standard_normal((3, 6)), rng.standard_normal((2, 6))
+    fs = engine.FewShotClassifier(prior_weight=0.0).partial_fit(X1, [1, 1, 2], classes=[0, 1, 2, 3])
+    assert fs.classes_.tolist() == [0, 1, 2, 3]
+    assert fs.class_counts_.tolist() == [0, 2, 1, 0] and fs.class_counts_.dtype.kind == "i"
+    assert fs.prototypes_.dtype == np.float32  # the documented type of the attribute
+    np.testing.assert_allclose(fs.prototypes_, _prototypes(X1, [1, 1, 2], [0, 1, 2, 3]), atol=1e-6)
+    fs.partial_fit(X2, [0, 3])  # the announced classes get their first examples
+    X, y = np.vstack([X1, X2]), [1, 1, 2, 0, 3]
+    assert fs.class_counts_.tolist() == [1, 2, 1, 1]
+    np.testing.assert_allclose(fs.prototypes_, _prototypes(X, y, [0, 1, 2, 3]), atol=1e-6)
+    Q = rng.standard_normal((4, 6))
+    np.testing.assert_allclose(
+        fs.decision_function(Q), _unit64(Q) @ _prototypes(X, y, [0, 1, 2, 3]).T, atol=1e-6
+    )
+
+
+def test_fewshot_temperature_reaches_the_softmax():
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((6, 5)), ["a", "b", "c", "a", "b", "c"]
+    Q = rng.standard_normal((3, 5))
+    for T in (0.5, 2.0):
+        fs = engine.FewShotClassifier(prior_weight=0.0, temperature=T).fit(X, y)
+        assert fs.get_params()["temperature"] == T
+        want = _softmax(_unit64(Q) @ _prototypes(X, y, ["a", "b", "c"]).T / T)
+        np.testing.assert_allclose(fs.predict_proba(Q), want, atol=1e-6)
+
+
+def test_fewshot_with_an_encoder_and_no_word_vectors():
+    class SeededEncoder:  # a stand-in contextual encoder: a fixed random vector per word, summed
+        def encode(self, texts):
+            out = np.zeros((len(texts), 8))
+            for i, t in enumerate(texts):
+                for w in t.split():
+                    out[i] += np.random.default_rng(sum(map(ord, w))).standard_normal(8)
+            return out
+
+    enc = SeededEncoder()
+    X, y = ["red apple", "green apple pie", "blue sky", "grey sky today"], ["fruit", "fruit", "sky", "sky"]
+    fs = engine.FewShotClassifier(encoder=enc, prior_weight=0.0).fit(X, y)
+    assert fs.get_params()["encoder"] is enc
+    P = _prototypes(enc.encode(X), y, ["fruit", "sky"])
+    np.testing.assert_allclose(fs.prototypes_, P, atol=1e-6)
+    queries = ["apple", "sky blue"]
+    scores = _unit64(enc.encode(queries)) @ P.T
+    np.testing.assert_allclose(fs.decision_function(queries), scores[:, 1] - scores[:, 0], atol=1e-6)
+
+
+def test_fewshot_reference_and_n_components_shape_the_document_vectors():
+    small = small_vectors()
+    ref = corpus(1)
+    X, y = corpus(5, 12), ["p", "q", "r"] * 4
+    for n_comp in (1, 2):
+        fs = engine.FewShotClassifier(
+            small, weighting="sif", reference=ref, n_components=n_comp, frequencies="corpus", prior_weight=0.0
+        ).fit(X, y)
+        D = reference_embed(small, X, ref, "sif", n_comp=n_comp)  # the documented formulas in float64
+        np.testing.assert_allclose(fs.embed(X), D, atol=2e-5)
+        np.testing.assert_allclose(fs.prototypes_, _prototypes(D, y, ["p", "q", "r"]), atol=2e-5)
+
+
+def test_fewshot_array_and_text_inputs_and_their_errors():
+    small = small_vectors()
+    texts, y = ["sport game team", "food meal soup", "team game w1", "soup w2 meal"], ["s", "f", "s", "f"]
+    fs = engine.FewShotClassifier(small, prior_weight=0.0).fit(texts, y)
+    queries = ["game w3", "meal w4 soup"]
+    D = fs.embed(queries)
+    # document vectors given as an array are scored as the texts they came from
+    np.testing.assert_allclose(fs.decision_function(D), fs.decision_function(queries), atol=1e-6)
+    scores = D.astype(np.float64) @ fs.prototypes_.T.astype(np.float64)
+    np.testing.assert_allclose(fs.decision_function(D), scores[:, 1] - scores[:, 0], atol=1e-6)
+    numeric = engine.FewShotClassifier(prior_weight=0.0).fit(np.eye(3), ["a", "b", "c"])
+    with pytest.raises(
+        engine.EngineError, match=r"^texts need word vectors \(vectors=\.\.\.\) or an encoder"
+    ):
+        numeric.predict(["a text"])
+    with pytest.raises(
+        engine.EngineError, match="^label descriptions need word vectors or an encoder to embed them$"
+    ):
+        engine.FewShotClassifier(labels=["a", "b"]).fit(np.eye(2), ["a", "b"])
+    with pytest.raises(NotFittedError, match="^this FewShotClassifier is not fitted yet; call fit first$"):
+        engine.FewShotClassifier(small).predict(["a"])
