@@ -189,15 +189,15 @@ def _prototypes(X, y, classes):
 def test_fewshot_classes_announced_before_their_examples():
     # integer classes, numeric document vectors (no word vectors): a nearest-centroid classifier
     rng = np.random.default_rng(3)
-    X1, X2 = rng.standard_normal((3, 6)), rng.standard_normal((2, 6))
+    X1, X2 = rng.standard_normal((3, 6)), rng.standard_normal((3, 6))
     fs = engine.FewShotClassifier(prior_weight=0.0).partial_fit(X1, [1, 1, 2], classes=[0, 1, 2, 3])
     assert fs.classes_.tolist() == [0, 1, 2, 3]
     assert fs.class_counts_.tolist() == [0, 2, 1, 0] and fs.class_counts_.dtype.kind == "i"
     assert fs.prototypes_.dtype == np.float32  # the documented type of the attribute
     np.testing.assert_allclose(fs.prototypes_, _prototypes(X1, [1, 1, 2], [0, 1, 2, 3]), atol=1e-6)
-    fs.partial_fit(X2, [0, 3])  # the announced classes get their first examples
-    X, y = np.vstack([X1, X2]), [1, 1, 2, 0, 3]
-    assert fs.class_counts_.tolist() == [1, 2, 1, 1]
+    fs.partial_fit(X2, [0, 3, 1])  # the announced classes get their first examples, 1 a third
+    X, y = np.vstack([X1, X2]), [1, 1, 2, 0, 3, 1]
+    assert fs.class_counts_.tolist() == [1, 3, 1, 1]
     np.testing.assert_allclose(fs.prototypes_, _prototypes(X, y, [0, 1, 2, 3]), atol=1e-6)
     Q = rng.standard_normal((4, 6))
     np.testing.assert_allclose(
@@ -260,9 +260,8 @@ def test_fewshot_array_and_text_inputs_and_their_errors():
     scores = D.astype(np.float64) @ fs.prototypes_.T.astype(np.float64)
     np.testing.assert_allclose(fs.decision_function(D), scores[:, 1] - scores[:, 0], atol=1e-6)
     numeric = engine.FewShotClassifier(prior_weight=0.0).fit(np.eye(3), ["a", "b", "c"])
-    with pytest.raises(
-        engine.EngineError, match=r"^texts need word vectors \(vectors=\.\.\.\) or an encoder"
-    ):
+    message = "texts need word vectors (vectors=...) or an encoder (encoder=...)"
+    with pytest.raises(engine.EngineError, match=f"^{re.escape(message)}$"):
         numeric.predict(["a text"])
     with pytest.raises(
         engine.EngineError, match="^label descriptions need word vectors or an encoder to embed them$"
@@ -270,3 +269,30 @@ def test_fewshot_array_and_text_inputs_and_their_errors():
         engine.FewShotClassifier(labels=["a", "b"]).fit(np.eye(2), ["a", "b"])
     with pytest.raises(NotFittedError, match="^this FewShotClassifier is not fitted yet; call fit first$"):
         engine.FewShotClassifier(small).predict(["a"])
+
+
+def test_fewshot_document_vector_errors_name_the_problem():
+    fs = engine.FewShotClassifier(prior_weight=0.0)
+    nan = np.array([[1.0, np.nan], [0.0, 1.0]])
+    reshape = "Reshape your data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+    cases = [
+        (nan, ShapeError, "X: contains NaN or Inf (first at row 0, column 1)"),
+        (np.ones((2, 2), dtype=complex), ShapeError, "X: Complex data not supported"),
+        (np.ones(2), ShapeError, f"X: expected a 2-D array of document vectors, got shape (2,). {reshape}"),
+        (np.zeros((0, 2)), ShapeError, "fit: no examples and no label descriptions: nothing to learn from"),
+    ]
+    for X, error, message in cases:
+        with pytest.raises(error, match=f"^{re.escape(message)}$"):
+            fs.fit(X, ["a", "b"][: len(X)])
+    fs.fit(np.eye(2), ["a", "b"])
+    message = "X has 3 features, but FewShotClassifier is expecting 2 features as input"
+    with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+        fs.partial_fit(np.eye(3), ["a", "b", "c"])
+
+
+def test_fewshot_a_zero_document_vector_is_unknown():
+    fs = engine.FewShotClassifier(prior_weight=0.0).fit(np.eye(3), ["a", "b", "c"])
+    proba, unknown = fs.predict_proba(np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]), return_unknown=True)
+    assert unknown.tolist() == [True, False]
+    np.testing.assert_allclose(proba[0], 1 / 3)
+    np.testing.assert_allclose(proba[1], _softmax(np.array([[1.0, 0.0, 0.0]]) / 0.05)[0], atol=1e-12)
