@@ -296,3 +296,70 @@ def test_fewshot_a_zero_document_vector_is_unknown():
     assert unknown.tolist() == [True, False]
     np.testing.assert_allclose(proba[0], 1 / 3)
     np.testing.assert_allclose(proba[1], _softmax(np.array([[1.0, 0.0, 0.0]]) / 0.05)[0], atol=1e-12)
+
+
+# ---------------------------------------------------------------- WMD
+class _LengthNgrams:
+    """What Vectors needs from an n-gram table: an unknown word of n letters is built as [n, 1]."""
+
+    vector_size = 2
+
+    def word_vector(self, word, norm=False):
+        vec = np.array([len(word), 1.0], dtype=np.float32)
+        return vec / np.linalg.norm(vec) if norm else vec
+
+
+def _pot_wmd(vec, d1, d2):
+    """gensim's WMD by POT in float64: bags count / length, costs between unit vectors."""
+    ot = pytest.importorskip("ot")
+
+    def bag(doc):
+        words, counts = np.unique(doc, return_counts=True)
+        return words, counts / counts.sum()
+
+    (w1, a), (w2, b) = bag(d1), bag(d2)
+    X1, X2 = _unit64([vec(w) for w in w1]), _unit64([vec(w) for w in w2])
+    return float(ot.emd2(a, b, np.linalg.norm(X1[:, None] - X2[None], axis=-1)))
+
+
+def test_wmd_index_keeps_ngram_built_words_of_corpus_and_queries():
+    stored = {"ab": [2.0, 1.0], "c": [0.0, 1.0]}
+    v = engine.Vectors(list(stored), np.array(list(stored.values())), ngrams=_LengthNgrams())
+    vec = lambda w: stored.get(w, [len(w), 1.0])  # noqa: E731
+    corpus = [["xyz", "c"], ["ab"], ["wxyz", "c", "c"], ["c"], ["vwxyz"]]
+    queries = [["xyz"], ["c", "uvwxyz"], ["ab", "tuvwxyz", "ab"]]
+    want = np.array([[_pot_wmd(vec, q, d) for d in corpus] for q in queries])
+    for _ in range(2):  # a second call: the queries' words must not have changed the corpus' table
+        idx = engine.WMD(v).index(corpus)
+        # the vectors are stored in float32: 1e-6 relative is their precision, not the solver's
+        np.testing.assert_allclose(idx.distances(queries), want, rtol=1e-6)
+        r = idx.knn(queries, k=2)
+        np.testing.assert_array_equal(r.indices, np.argsort(want, axis=1, kind="stable")[:, :2])
+        np.testing.assert_allclose(r.distances, np.sort(want, axis=1)[:, :2], rtol=1e-6)
+
+
+def test_wmd_index_num_best_and_the_errors_of_index_and_wmd():
+    v = engine.Vectors(["ab", "c"], np.array([[2.0, 1.0], [0.0, 1.0]]))
+    wmd = engine.WMD(v)
+    assert wmd.index([["ab"], ["c"]], num_best=0)[["ab"]] == []  # non-negative: 0 asks for nothing
+    assert wmd.index([["ab"], ["c"]], num_best=1)[["c"]] == [(1, 1.0)]
+    for bad in (-1, 2.5, True, "2"):
+        message = f"WmdIndex: num_best must be a non-negative int or None, got {bad!r}"
+        with pytest.raises(engine.EngineError, match=f"^{re.escape(message)}$"):
+            wmd.index([["ab"]], num_best=bad)
+    with pytest.raises(engine.EngineError, match=r"^WMD: expected an engine\.Vectors, got dict$"):
+        engine.WMD({})
+    cases = [
+        (
+            lambda: wmd.index([["ab"], 5]),
+            "corpus[1]: a document must be a string or a list of string tokens, got int",
+        ),
+        (lambda: wmd.knn([["ab"]], [["c"], [1]]), "corpus[1]: token 0 is a int, expected str"),
+        (
+            lambda: wmd.index([["ab"]]).distances([["ab"], 3]),
+            "queries[1]: a document must be a string or a list of string tokens, got int",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+            call()
