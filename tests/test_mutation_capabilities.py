@@ -363,3 +363,31 @@ def test_wmd_index_num_best_and_the_errors_of_index_and_wmd():
     for call, message in cases:
         with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
             call()
+
+
+def test_wmd_knn_reuses_its_prepared_corpus_only_for_equal_documents():
+    vocab = {"a": [1.0, 0.0], "b": [0.0, 1.0], "c": [1.0, 1.0], "ab": [2.0, -1.0]}
+    v = engine.Vectors(list(vocab), np.array(list(vocab.values())))
+    vec = lambda w: vocab[w]  # noqa: E731
+    wmd = engine.WMD(v)
+    q = [["a", "b"]]
+
+    def check(docs_in, docs):
+        r = wmd.knn(q, docs_in, k=2)
+        want = [_pot_wmd(vec, q[0], d) for d in docs]
+        np.testing.assert_allclose(r.distances[0], np.sort(want), rtol=1e-6)
+        assert r.indices.tolist() == [np.argsort(want, kind="stable").tolist()]
+
+    # a string and the list of its characters are different documents ("ab c" is ["ab", "c"])
+    check(["ab c", "b"], [["ab", "c"], ["b"]])
+    check([list("ab c"), ["b"]], [["a", "b", "c"], ["b"]])
+    docs = [["a"], ["c"]]
+    check(docs, [["a"], ["c"]])
+    docs[0][0] = "ab"  # changed in place: the next call must see the new document
+    check(docs, [["ab"], ["c"]])
+    for docs_in, message in [
+        ("a b", "corpus: expected a list of documents, got a single string"),
+        ([["a"], 5], "corpus[1]: a document must be a string or a list of string tokens, got int"),
+    ]:
+        with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+            wmd.knn(q, docs_in)
