@@ -391,3 +391,89 @@ def test_wmd_knn_reuses_its_prepared_corpus_only_for_equal_documents():
     ]:
         with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
             wmd.knn(q, docs_in)
+
+
+def _chunk_sizes_hold_the_promise(sizes, width):
+    """WMD._chunks: consecutive non-empty row ranges covering every document in order, each of
+    several documents with a cost matrix of at most _MAX_COST_ENTRIES entries, and none that could
+    have taken the next document without passing it."""
+    from types import SimpleNamespace
+
+    from engine.wmd import distance
+
+    most, w = distance._MAX_COST_ENTRIES, max(width, 1)
+    ptr = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+    chunks = [c.tolist() for c in distance.WMD._chunks(SimpleNamespace(ptr=ptr), width)]
+    assert [i for c in chunks for i in c] == list(range(len(sizes)))
+    assert all(c == list(range(c[0], c[-1] + 1)) for c in chunks)  # non-empty ranges
+    for j, c in enumerate(chunks):
+        total = sum(sizes[i] for i in c)
+        assert len(c) == 1 or total * w <= most, (j, total)
+        if j + 1 < len(chunks):
+            assert (total + sizes[chunks[j + 1][0]]) * w > most, (j, total)
+    return chunks
+
+
+def test_wmd_cost_batches_stay_within_the_budget_and_are_as_large_as_it_allows():
+    from engine.wmd import distance
+
+    most = distance._MAX_COST_ENTRIES
+    rng = np.random.default_rng(9)
+    assert _chunk_sizes_hold_the_promise([], 5) == []
+    cases = [
+        ([most // 2, most - most // 2, 1, most, 3, 4], 1),  # a batch filled exactly; one doc at the budget
+        ([most // 2, most - most // 2, 1, most, 3, 4], 0),  # no words on the other side: as width 1
+        ([most + 1, 1, 1, most // 2 + 1, most // 2], 1),  # a document alone over the budget
+        ([1, 1, 2, 1], most + 5),  # a budget below one word: one document per batch
+        (rng.integers(1, most // 3 // 8, 60).tolist(), 3),
+        (rng.integers(1, most // 4000 // 8, 80).tolist(), 4000),
+    ]
+    for sizes, width in cases:
+        assert len(_chunk_sizes_hold_the_promise(sizes, width)) > 1 or len(sizes) < 2
+
+
+def test_wmd_results_do_not_depend_on_the_batches(lee, monkeypatch):
+    from engine.wmd import distance
+
+    _, v = lee
+    rng = np.random.default_rng(11)
+    words = v.index_to_key[:300]
+    docs = [list(rng.choice(words, int(rng.integers(1, 7)))) for _ in range(14)]
+    wmd = engine.WMD(v)
+    whole = wmd.pairwise(docs[:9], docs[9:]), wmd.pairwise(docs[:6]), wmd.index(docs[6:]).distances(docs[:6])
+    knn = wmd.index(docs[6:]).knn(docs[:6], k=3)
+    monkeypatch.setattr(distance, "_MAX_COST_ENTRIES", 40)  # a few documents per batch
+    cut = wmd.pairwise(docs[:9], docs[9:]), wmd.pairwise(docs[:6]), wmd.index(docs[6:]).distances(docs[:6])
+    for a, b in zip(whole, cut):
+        np.testing.assert_array_equal(a, b)
+    r = wmd.index(docs[6:]).knn(docs[:6], k=3)
+    np.testing.assert_array_equal(r.indices, knn.indices)
+    np.testing.assert_array_equal(r.distances, knn.distances)
+    vec = lambda w: v.get_vector(w).astype(np.float64)  # noqa: E731
+    want = [[_pot_wmd(vec, a, b) for b in docs[9:]] for a in docs[:9]]
+    np.testing.assert_allclose(cut[0], want, rtol=1e-6)
+
+
+def test_wmd_lowercase_and_norm_reach_the_bags_and_the_vectors():
+    vocab = {"ab": [2.0, 1.0], "c": [0.0, 3.0], "d": [1.0, -1.0]}
+    v = engine.Vectors(list(vocab), np.array(list(vocab.values())))
+    raw = lambda w: np.array(vocab[w])  # noqa: E731
+    texts, other = ["AB c", "ab C d"], [["d"], ["c", "ab"]]
+    got = engine.WMD(v).pairwise(texts, other)
+    want = [[_pot_wmd(raw, a, b) for b in other] for a in (["ab", "c"], ["ab", "c", "d"])]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    got = engine.WMD(v, lowercase=False).pairwise(texts, other)  # "AB" and "C" are unknown words
+    want = [[_pot_wmd(raw, a, b) for b in other] for a in (["c"], ["ab", "d"])]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+    def raw_wmd(d1, d2):  # norm=False: costs between the raw vectors, not the unit ones
+        ot = pytest.importorskip("ot")
+        (w1, c1), (w2, c2) = (np.unique(d, return_counts=True) for d in (d1, d2))
+        M = np.linalg.norm(
+            np.array([vocab[w] for w in w1])[:, None] - np.array([vocab[w] for w in w2])[None], axis=-1
+        )
+        return float(ot.emd2(c1 / c1.sum(), c2 / c2.sum(), M))
+
+    got = engine.WMD(v, norm=False).pairwise(texts, other)
+    want = [[raw_wmd(a, b) for b in other] for a in (["ab", "c"], ["ab", "c", "d"])]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
