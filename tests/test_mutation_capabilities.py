@@ -424,6 +424,7 @@ def test_wmd_cost_batches_stay_within_the_budget_and_are_as_large_as_it_allows()
         ([most // 2, most - most // 2, 1, most, 3, 4], 1),  # a batch filled exactly; one doc at the budget
         ([most // 2, most - most // 2, 1, most, 3, 4], 0),  # no words on the other side: as width 1
         ([most + 1, 1, 1, most // 2 + 1, most // 2], 1),  # a document alone over the budget
+        ([most, most // 2, most - most // 2], 1),  # a batch filled exactly after a cut
         ([1, 1, 2, 1], most + 5),  # a budget below one word: one document per batch
         (rng.integers(1, most // 3 // 8, 60).tolist(), 3),
         (rng.integers(1, most // 4000 // 8, 80).tolist(), 4000),
