@@ -34,6 +34,7 @@ TESTS = [
     "tests/test_classify_fewshot.py",
     "tests/test_classify_episodes.py",
     "tests/test_mutation_kills.py",
+    "tests/test_mutation_capabilities.py",
 ]
 
 
