@@ -35,6 +35,7 @@ TESTS = [
     "tests/test_classify_fewshot.py",
     "tests/test_classify_episodes.py",
     "tests/test_mutation_kills.py",
+    "tests/test_mutation_capabilities.py",
     # the kernels whose tests live elsewhere: meta, topics, docvec, compressed, hnsw, dispatch
     "tests/test_meta.py",
     "tests/test_topics_*.py",
