@@ -148,6 +148,8 @@ def open_curve(bench, size, repeats, dim, workdir=None):
         "the vocabulary.",
     )
     opens = {}
+    if workdir is not None:
+        os.makedirs(workdir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-open-", dir=workdir) as tmp:
         for n in sizes:
             d2 = os.path.join(tmp, f"v2-{n}")

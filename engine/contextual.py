@@ -8,6 +8,7 @@ never loads them. The default model is all-MiniLM-L6-v2 as shipped inside the Py
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,60 @@ def _load_model(model, device):
         ) from None
 
 
+# Texts per forward pass by default. On CPU a transformer's cost per text grows with the batch
+# (attention and activations leave the caches), so small batches of texts of similar length are
+# fastest: on 1,000 fortune cookies (MiniLM, 2 threads) batch 16 encoded 176 texts/s, 32 154/s
+# and 64 131/s (docs/contextual.md; benchmarks/quality_contextual.py times it).
+DEFAULT_BATCH = 16
+
+
+@contextlib.contextmanager
+def _engine_threads(torch):
+    """torch's intra-op thread pool held to ``engine.get_num_threads()`` for the block.
+
+    torch sizes its pool once for the process (all physical cores); engine's setting
+    (``engine.set_num_threads`` / ``ENGINE_NUM_THREADS``) is what every other kernel obeys, so the
+    encoder follows it too, and torch's own setting is restored afterwards.
+    """
+    from ._config import get_num_threads
+
+    before, wanted = torch.get_num_threads(), get_num_threads()
+    if wanted != before:
+        torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        if wanted != before:
+            torch.set_num_threads(before)
+
+
+def length_batches(texts, batch_size):
+    """Index arrays of ``texts`` in batches of at most ``batch_size``, by increasing length.
+
+    Texts of similar length share a forward pass, so little of it is padding (a batch is padded
+    to its longest text); the caller puts the rows back in input order. Length is in characters,
+    a cheap stand-in for word pieces; ties keep the input order.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts.
+    batch_size : int
+        The largest batch.
+
+    Returns
+    -------
+    list of ndarray of int64
+
+    Examples
+    --------
+    >>> [b.tolist() for b in length_batches(["a long text", "hi", "mid one", "x"], 2)]
+    [[3, 1], [2, 0]]
+    """
+    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), kind="stable")
+    return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+
+
 def _as_texts(texts, what="texts"):
     if isinstance(texts, str):
         return [texts]
@@ -112,7 +167,7 @@ class ContextualEncoder:
     device : str
         torch device, ``"cpu"`` by default.
     batch_size : int
-        Texts per forward pass.
+        Texts per forward pass (default ``DEFAULT_BATCH``, 16); texts go in order of length.
     normalize : bool
         Unit-normalise every sentence vector (the default model already ends with a
         normalisation layer, so for it both settings give unit rows).
@@ -132,7 +187,7 @@ class ContextualEncoder:
     """
 
     def __init__(
-        self, model: Any = None, device: str = "cpu", batch_size: int = 64, normalize: bool = True
+        self, model: Any = None, device: str = "cpu", batch_size: int = DEFAULT_BATCH, normalize: bool = True
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise EngineError(f"ContextualEncoder: batch_size must be a positive int, got {batch_size!r}")
@@ -184,8 +239,11 @@ class ContextualEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Sentence vectors of ``texts`` as a ``(n, dim)`` float32 array, computed in batches.
 
-        The same vectors as sentence-transformers' ``SentenceTransformer.encode`` with this
-        encoder's ``batch_size`` and ``normalize``.
+        The texts are sorted by length and encoded ``batch_size`` at a time (a batch is padded to
+        its longest text, so sorting cuts the padding), with torch held to
+        ``engine.get_num_threads()`` threads; the rows come back in input order. The vectors are
+        those of sentence-transformers' ``SentenceTransformer.encode`` with this encoder's
+        ``normalize`` (to float rounding: padding changes the sums' order, not what they add).
 
         Parameters
         ----------
@@ -195,7 +253,7 @@ class ContextualEncoder:
         Returns
         -------
         ndarray of float32, shape (n, dim)
-            One row per text (unit rows with ``normalize=True``).
+            One row per text, in input order (unit rows with ``normalize=True``).
 
         Examples
         --------
@@ -205,14 +263,18 @@ class ContextualEncoder:
         texts = _as_texts(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=self.normalize,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(out, dtype=np.float32)
+        torch, _ = _require_backend()
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with _engine_threads(torch):
+            for rows in length_batches(texts, self.batch_size):
+                out[rows] = self.model.encode(
+                    [texts[i] for i in rows],
+                    batch_size=len(rows),
+                    convert_to_numpy=True,
+                    normalize_embeddings=self.normalize,
+                    show_progress_bar=False,
+                )
+        return out
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Last-layer output vectors of every word-piece token of each text.
@@ -255,40 +317,46 @@ class ContextualEncoder:
                 "and have a fast tokenizer (character offsets are needed)"
             )
         out = []
-        for b in range(0, len(texts), self.batch_size):
-            batch = texts[b : b + self.batch_size]
-            enc = tokenizer(
-                batch,
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                stride=0,
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-                return_special_tokens_mask=True,
-                return_tensors="pt",
-            )
-            window_of = enc.pop("overflow_to_sample_mapping").numpy()  # window → its text
-            offsets = enc.pop("offset_mapping").numpy()
-            keep = enc["attention_mask"].numpy().astype(bool) & ~enc.pop(
-                "special_tokens_mask"
-            ).numpy().astype(bool)
-            feed = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-            # The transformer's width: a model with a projection after pooling differs from dim.
-            hidden = np.empty(offsets.shape[:2] + (net.config.hidden_size,), dtype=np.float32)
-            # A long text adds windows: forward at most batch_size windows at a time.
-            for w in range(0, len(window_of), self.batch_size):
-                part = {k: v[w : w + self.batch_size].to(self.device) for k, v in feed.items()}
-                with torch.inference_mode():
-                    hidden[w : w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
-            for i in range(len(batch)):
-                rows = np.flatnonzero(window_of == i)
-                out.append(
-                    (
-                        np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
-                        np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64),
-                    )
+        with _engine_threads(torch):
+            for b in range(0, len(texts), self.batch_size):
+                out.extend(self._token_batch(torch, net, tokenizer, texts[b : b + self.batch_size]))
+        return out
+
+    def _token_batch(self, torch, net, tokenizer, batch):
+        """``token_vectors`` of one batch of texts."""
+        out = []
+        enc = tokenizer(
+            batch,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            stride=0,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+            return_tensors="pt",
+        )
+        window_of = enc.pop("overflow_to_sample_mapping").numpy()  # window → its text
+        offsets = enc.pop("offset_mapping").numpy()
+        keep = enc["attention_mask"].numpy().astype(bool) & ~enc.pop("special_tokens_mask").numpy().astype(
+            bool
+        )
+        feed = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+        # The transformer's width: a model with a projection after pooling differs from dim.
+        hidden = np.empty(offsets.shape[:2] + (net.config.hidden_size,), dtype=np.float32)
+        # A long text adds windows: forward at most batch_size windows at a time.
+        for w in range(0, len(window_of), self.batch_size):
+            part = {k: v[w : w + self.batch_size].to(self.device) for k, v in feed.items()}
+            with torch.inference_mode():
+                hidden[w : w + self.batch_size] = net(**part).last_hidden_state.float().cpu().numpy()
+        for i in range(len(batch)):
+            rows = np.flatnonzero(window_of == i)
+            out.append(
+                (
+                    np.ascontiguousarray(np.concatenate([hidden[r][keep[r]] for r in rows])),
+                    np.concatenate([offsets[r][keep[r]] for r in rows]).astype(np.int64),
                 )
+            )
         return out
 
     def word_vectors(

@@ -8,6 +8,9 @@ store opened with ``mmap=True`` reads no word until one is asked for; optional `
 dim, raw, n-gram parameters, provenance). Version 1 directories (no raw rows, no index) still
 open: their vocabulary is read whole, and their raw rows are rebuilt from the unit rows and norms.
 
+Read whole, every array is checked for NaN and Inf; opened with ``mmap=True``, none is read at
+open (so opening takes the same time at 10k and 10M words): the writer checked them.
+
 This module speaks arrays, not ``Vectors``: it sits below the core type, so ``Vectors.save``
 and ``engine.load`` both delegate to it without an import cycle.
 """
@@ -314,12 +317,8 @@ def read(path, mmap=False):
     mode = "r" if mmap else None
     unit = _load_npy(path, "vectors.npy", mode, (n, d), np.float32)
     norms = _load_npy(path, "norms.npy", mode, (n,), np.float32)
-    # checked through a read of the file, not the mapping: a search of the unit rows never needs
-    # the norms, which would otherwise stay resident (4 MB a million words)
-    checked = _load_npy(path, "norms.npy", None, (n,), np.float32) if mmap else norms
-    _check_finite(checked, os.path.join(path, "norms.npy"))
-    del checked
-    if not mmap:  # mapped, the matrix is not read at open: it is checked when written only
+    if not mmap:  # mapped, no row is read at open (opening stays constant in N): checked when written
+        _check_finite(norms, os.path.join(path, "norms.npy"))
         _check_finite(unit, os.path.join(path, "vectors.npy"))
     raw = _load_npy(path, "raw.npy", mode, (n, d), np.float32) if meta.get("raw") else None
     if raw is not None and not mmap:
@@ -413,11 +412,13 @@ def _vocabulary(path, meta, n, mmap):
 
 
 def verify(path):
-    """Check a store's vocabulary files against the SHA-256 digests of its ``meta.json``.
+    """Check a whole store: the vocabulary files' digests and every row's values.
 
     Opening with ``mmap=True`` checks the index in constant time (sizes, ends) and each lookup
-    what it reads; this reads every byte of ``vocab.txt`` and the index. A version 1 store (no
-    index, no digests) passes.
+    what it reads, and reads no row; this reads every byte of ``vocab.txt`` and the index
+    (against the SHA-256 digests of ``meta.json``; a version 1 store has none) and of the
+    arrays (no NaN or Inf in ``vectors.npy``, ``norms.npy``, ``raw.npy``), as an open with
+    ``mmap=False`` does.
 
     Parameters
     ----------
@@ -427,7 +428,8 @@ def verify(path):
     Raises
     ------
     FormatError
-        If ``path`` is not a store, or a file's digest differs (the message names the file).
+        If ``path`` is not a store, a file's digest differs, or an array holds NaN or Inf
+        (the message names the file, and the row).
 
     Examples
     --------
@@ -449,6 +451,10 @@ def verify(path):
     if meta.get("vocab_index") is not None:
         _vocab.check_description(meta["vocab_index"], meta_path)
         _vocab.verify(path, meta["vocab_index"])
+    c = read(path, mmap=True)
+    for name, a in (("norms.npy", c.norms), ("vectors.npy", c.unit), ("raw.npy", c.raw)):
+        if a is not None:
+            _check_finite(a, os.path.join(path, name))
 
 
 def _read_vocab(vocab_path, n):

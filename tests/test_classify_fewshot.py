@@ -33,6 +33,14 @@ def test_zero_examples_equal_zero_shot(v):
     np.testing.assert_allclose(fs.predict_proba(texts), zs.predict_proba(texts)[:, order], atol=1e-9)
     assert fs.predict(texts).tolist() == zs.predict(texts).tolist()
     assert fs.predict(texts).dtype == zs.predict(texts).dtype
+    # prior_weight=inf: the descriptions alone, whatever the examples (zero-shot with examples
+    # given); a chosen prior_weight_ (possibly inf) is a valid prior_weight to pass back.
+    X, y = [t for t, _ in TRAIN], [c for _, c in TRAIN]
+    alone = FewShotClassifier(v, labels=LABELS, prior_weight=np.inf).fit(X, y)
+    np.testing.assert_allclose(alone.predict_proba(texts), zs.predict_proba(texts)[:, order], atol=1e-9)
+    auto = FewShotClassifier(v, labels=LABELS).fit(X, y)
+    again = FewShotClassifier(v, labels=LABELS, prior_weight=auto.prior_weight_).fit(X, y)
+    np.testing.assert_array_equal(again.prototypes_, auto.prototypes_)
 
 
 def test_prototypes_are_the_documented_blend(v):
@@ -142,11 +150,11 @@ def test_numeric_input_is_a_cosine_nearest_centroid():
     assert fs.n_features_in_ == 3 and fs.score(X, y) > 0.95
 
 
-def _brute_loo_loss(S, L, E, y, lam, T):
-    """Leave-one-shot-out log-loss written plainly, example by example (the oracle)."""
+def _brute_loo_losses(S, L, E, y, lam, T):
+    """Each example's leave-one-shot-out log-loss written plainly, example by example (the oracle)."""
     counts = np.bincount(y, minlength=len(S))
     rank = [int(np.sum(y[:i] == y[i])) for i in range(len(y))]
-    total = 0.0
+    out = np.zeros(len(y))
     rounds = range(counts.max()) if counts.max() > 1 else [None]
     for r in rounds:
         held = [i for i in range(len(y)) if (counts[y[i]] > 1 and rank[i] == r)] if r is not None else None
@@ -163,40 +171,120 @@ def _brute_loo_loss(S, L, E, y, lam, T):
                 P[c] = P[c] / n if n > 0 else P[c]
             for i in group:
                 z = P @ E[i] / T
-                total += np.log(np.sum(np.exp(z - z.max()))) + z.max() - z[y[i]]
-    return total
+                out[i] = np.log(np.sum(np.exp(z - z.max()))) + z.max() - z[y[i]]
+    return out
 
 
-@pytest.mark.parametrize("k", [1, 3])
-def test_auto_prior_weight_minimises_the_leave_one_shot_out_loss(k):
-    from engine.classify.fewshot import PRIOR_GRID, loo_prior_weight
+def _brute_flip_p(d):
+    """One-sided sign-flip p-value by listing every sign pattern with itertools (the oracle)."""
+    import itertools
+
+    sums = [sum(s * abs(x) for s, x in zip(signs, d)) for signs in itertools.product((1, -1), repeat=len(d))]
+    return sum(t <= sum(d) + 1e-9 for t in sums) / len(sums)
+
+
+def test_sign_flip_p_against_enumeration_and_its_normal_limit():
+    from scipy.stats import norm
+
+    from engine.classify.fewshot import EXACT_FLIPS, sign_flip_p
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 9, EXACT_FLIPS):
+        d = rng.normal(-0.4, 1.0, n)
+        assert sign_flip_p(d) == pytest.approx(_brute_flip_p(d), abs=1e-12)
+    assert sign_flip_p([-1.0] * 6) == 2.0**-6  # all better: only the observed pattern is as low
+    assert sign_flip_p([0.0, 0.0]) == 1.0
+    d = rng.normal(-0.2, 1.0, 200)  # above EXACT_FLIPS: Φ(Σd / √Σd²)
+    assert sign_flip_p(d) == pytest.approx(norm.cdf(d.sum() / np.sqrt(np.sum(d * d))), rel=1e-9)
+
+
+def _brute_rule(S, L, E, y, T, alpha):
+    """The documented rule on top of the oracles: ∞ unless a finite λ is significantly better."""
+    from engine.classify.fewshot import PRIOR_GRID
+
+    zero = _brute_loo_losses(S, L, E, y, np.inf, T)
+    passing = {}
+    for lam in PRIOR_GRID[:-1]:
+        loss = _brute_loo_losses(S, L, E, y, lam, T)
+        if loss.sum() < zero.sum() and _brute_flip_p(loss - zero) < alpha:
+            passing[lam] = loss.sum()
+    if not passing:
+        return np.inf
+    best = min(passing.values())
+    return max(lam for lam, loss in passing.items() if loss <= best + 1e-9)
+
+
+# (k, noise, alpha, the rule's answer): the test blocks a λ plain leave-one-out would take (1.0
+# at k=1, 8.0 at k=3), changes which λ wins (1.0, where the smallest loss is at 2.0), or lets the
+# examples alone win; at most 12 examples, so the oracle enumerates every sign pattern.
+@pytest.mark.parametrize(
+    ("k", "noise", "alpha", "answer"),
+    [
+        (1, 1.5, 0.05, np.inf),
+        (1, 0.6, 0.2, 1.0),
+        (3, 1.5, 0.05, np.inf),
+        (3, 0.3, 0.05, 0.0),
+        (3, 0.6, 0.2, 4.0),
+    ],
+)
+def test_auto_prior_weight_is_the_documented_rule(k, noise, alpha, answer):
+    from engine.classify.fewshot import loo_prior_weight
 
     rng = np.random.default_rng(k)
     C, d = 4, 16
     L = np.linalg.qr(rng.standard_normal((d, C)))[0].T
     y = np.repeat(np.arange(C), k)
-    E = L[y] + 1.5 * rng.standard_normal((len(y), d))
+    # examples around a direction that is half the prior, half a class-specific one: they help
+    own = np.linalg.qr(rng.standard_normal((d, C)))[0].T
+    E = L[y] + own[y] + noise * rng.standard_normal((len(y), d))
     E /= np.linalg.norm(E, axis=1, keepdims=True)
     S = np.zeros((C, d))
     np.add.at(S, y, E)
-    losses = {lam: _brute_loo_loss(S, L, E, y, lam, 0.05) for lam in PRIOR_GRID}
-    best = min(losses.values())
-    chosen = loo_prior_weight(S, L, E, y, 0.05)
-    assert losses[chosen] <= best + 1e-6
-    assert chosen == max(lam for lam, loss in losses.items() if loss <= best + 1e-6)
+    expected = _brute_rule(S, L, E, y, 0.05, alpha)
+    assert loo_prior_weight(S, L, E, y, 0.05, alpha=alpha) == expected == answer
+
+
+def test_auto_prior_weight_departs_only_on_clear_evidence():
+    from engine.classify.fewshot import loo_prior_weight
+
+    # Four classes whose examples lie along directions the priors miss: the examples are right.
+    rng = np.random.default_rng(0)
+    C, d, k = 4, 16, 3
+    L = np.linalg.qr(rng.standard_normal((d, C)))[0].T
+    own = np.linalg.qr(rng.standard_normal((d, C)))[0].T
+    y = np.repeat(np.arange(C), k)
+    E = own[y] + 0.3 * rng.standard_normal((len(y), d))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    S = np.zeros((C, d))
+    np.add.at(S, y, E)
+    assert np.isfinite(loo_prior_weight(S, L, E, y, 0.05))  # 12 held out, all better: p = 2^-12
+    # The same two first classes with one example each: 2 held out, p >= 1/4, stays zero-shot.
+    keep = np.flatnonzero(y < 2)[::k]
+    S2 = np.zeros((2, d))
+    np.add.at(S2, y[keep], E[keep])
+    assert np.isinf(loo_prior_weight(S2, L[:2], E[keep], y[keep], 0.05))
 
 
 def test_auto_prior_weight_follows_the_examples_when_they_redefine_the_classes(v):
     # The examples are the ground truth leave-one-out scores against: when they consistently put
-    # football under "food" the prior is what is wrong, and auto weighs it least.
+    # football under "food" the prior is what is wrong, and auto weighs it least — once there are
+    # enough of them to tell (2 per class: 4 held out, p >= 1/16, the descriptions stay).
     labels = {"sport": "sport football", "food": "food cooking"}
-    texts = ["a bowl of soup", "bake the bread", "the striker scored", "the team won the match"]
-    swapped = FewShotClassifier(v, labels=labels).fit(texts, ["sport", "sport", "food", "food"])
+    food = ["a bowl of soup", "bake the bread", "fresh salad and fruit", "boil the pasta", "roast chicken"]
+    sport = [
+        "the striker scored",
+        "the team won the match",
+        "a goal in extra time",
+        "the coach and the players",
+    ]
+    few = FewShotClassifier(v, labels=labels).fit(food[:2] + sport[:2], ["sport"] * 2 + ["food"] * 2)
+    assert few.prior_weight_ == np.inf
+    swapped = FewShotClassifier(v, labels=labels).fit(food[:4] + sport[:4], ["sport"] * 4 + ["food"] * 4)
     assert swapped.prior_weight_ < 1
     assert swapped.predict(["the goalkeeper saved a penalty"]).tolist() == ["food"]
     assert (
         FewShotClassifier(v, labels=labels, prior_weight=1.0)
-        .fit(texts, ["sport"] * 2 + ["food"] * 2)
+        .fit(food[:2] + sport[:2], ["sport"] * 2 + ["food"] * 2)
         .prior_weight_
         == 1
     )

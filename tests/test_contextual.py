@@ -78,6 +78,33 @@ def test_encode_equals_sentence_transformers(st, model_path, enc):
     )
 
 
+def test_encode_batches_by_length_and_keeps_input_order(enc, monkeypatch):
+    import torch
+
+    from engine.contextual import length_batches
+
+    # The batches: every index once, by increasing length, stable on ties (an independent sort).
+    batches = length_batches(TEXTS, 4)
+    assert [len(b) for b in batches] == [4, 4, 3]
+    assert np.concatenate(batches).tolist() == sorted(range(len(TEXTS)), key=lambda i: (len(TEXTS[i]), i))
+    # Batched (padding inside a batch) equals each text alone (no padding), row for row.
+    alone = np.vstack([engine.ContextualEncoder(enc.model, batch_size=1).encode([t]) for t in TEXTS])
+    np.testing.assert_allclose(enc.encode(TEXTS), alone, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(enc.encode(TEXTS[::-1]), alone[::-1], atol=1e-5, rtol=0)
+    # torch runs on engine's thread count during encode, and gets its own back afterwards.
+    seen, forward = [], enc.model.encode
+    monkeypatch.setattr(
+        enc.model, "encode", lambda *a, **k: seen.append(torch.get_num_threads()) or forward(*a, **k)
+    )
+    before = torch.get_num_threads()
+    engine.set_num_threads(1)
+    try:
+        enc.encode(TEXTS)
+    finally:
+        engine.set_num_threads(0)
+    assert seen == [1, 1, 1] and torch.get_num_threads() == before  # batch_size=4, 11 texts
+
+
 def test_encode_inputs(enc):
     assert enc.encode([]).shape == (0, 384)
     np.testing.assert_allclose(enc.encode("A cat sat on the mat."), enc.encode([TEXTS[3]]), atol=1e-6)

@@ -94,6 +94,21 @@ def test_nan_in_a_store_read_whole(store):
         engine.load(store)
 
 
+@pytest.mark.parametrize("name", ["vectors.npy", "norms.npy", "raw.npy"])
+def test_nan_in_any_array_is_found_read_whole_and_by_verify_not_at_a_mapped_open(store, name):
+    a = np.load(store / name)
+    a[2] = np.inf  # a whole row in vectors.npy and raw.npy, one norm in norms.npy
+    np.save(store / name, a)
+    message = f"{name}: row 2 holds NaN or Inf"
+    with pytest.raises(FormatError, match=message):
+        engine.load(store)
+    # mapped, no row is read at open (constant time in the vocabulary's size) ...
+    assert len(engine.load(store, mmap=True)) == len(a)
+    # ... and verify reads every one
+    with pytest.raises(FormatError, match=message):
+        engine.store.verify(store)
+
+
 @pytest.mark.parametrize("target", ["outside", "/dev/zero"])
 def test_symlinks_out_of_the_store(store, tmp_path, target):
     if target == "outside":

@@ -78,7 +78,9 @@ def emd(a, b, M):
         if h.size == 0 or h.sum() <= 0:
             raise ShapeError(f"{name}: needs a positive total mass")
     if abs(a.sum() - b.sum()) >= 1.5e-6:
-        raise EngineError(f"emd: a and b must have the same total mass ({a.sum()!r} != {b.sum()!r})")
+        raise EngineError(
+            f"emd: a and b must have the same total mass ({float(a.sum())!r} != {float(b.sum())!r})"
+        )
     b = b * (a.sum() / b.sum())
     cost, status = _dispatch.active.emd_cost(a, b, M)
     _check_status(status)

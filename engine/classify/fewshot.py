@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
@@ -55,14 +56,17 @@ class FewShotClassifier(ClassifierBase):
         examples of its class; a class named here without examples stays zero-shot.
     weighting : {"sif", "idf", "mean"}
         How words are weighted into document vectors (``engine.classify.embedder``).
-    prior_weight : float >= 0 or "auto"
-        ``λ``, the weight of a label description against one example. ``"auto"`` (the default)
+    prior_weight : float >= 0 (``inf`` allowed) or "auto"
+        ``λ``, the weight of a label description against one example (``inf``: the description
+        alone wherever a class has one, i.e. zero-shot). ``"auto"`` (the default)
         chooses it from the examples themselves by leave-one-out (``prior_weight_``): each
         example is scored against the prototypes built without it, for every ``λ`` of
-        ``PRIOR_GRID`` (∞ = the label description alone, i.e. zero-shot), and the ``λ`` with the
-        smallest mean log-loss wins (ties: the larger ``λ``). Examples that disagree with the
-        descriptions thus get little say, and helpful ones more, so that k examples should not do
-        worse than zero-shot on average.
+        ``PRIOR_GRID``; the answer is ∞ (the label description alone, i.e. zero-shot) unless
+        some finite ``λ`` lowers the held-out log-loss significantly (a one-sided sign-flip test
+        at level ``PRIOR_ALPHA`` on the paired per-example differences, see
+        ``loo_prior_weight``), and then the finite ``λ`` with the smallest loss. So k examples
+        should not do worse than zero-shot on average: with too few of them to tell (at most
+        four held out) it *is* zero-shot.
     temperature : float, optional
         Softmax temperature ``T``; default 0.05.
     encoder : object with ``encode(texts) -> (n, d) array``, optional
@@ -87,7 +91,8 @@ class FewShotClassifier(ClassifierBase):
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "prior_weight": [Interval(Real, 0, None), Options(("auto",))],
+        # inf (the descriptions alone) too: prior_weight_ may be inf and must be a valid input
+        "prior_weight": [Interval(Real, 0, None), Options(("auto", math.inf))],
     }
 
     def __init__(
@@ -359,6 +364,12 @@ class FewShotClassifier(ClassifierBase):
 
 # λ candidates for prior_weight="auto": pseudo-examples a label description counts for (∞: alone).
 PRIOR_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0, np.inf)
+# prior_weight="auto" leaves zero-shot (λ = ∞) only when the held-out examples' log-loss improves
+# with significance PRIOR_ALPHA (one-sided sign-flip test; chosen on the quality sets, see docs).
+PRIOR_ALPHA = 0.05
+# Up to this many held-out examples the sign-flip test enumerates every sign pattern (2^n rows);
+# above it, the normal approximation of the same permutation distribution.
+EXACT_FLIPS = 14
 
 
 def _blend(S, L, lam):
@@ -374,8 +385,9 @@ def _unit(P):
     return P / np.where(norms > 0, norms, 1.0)
 
 
-def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID):
-    """The ``λ`` of ``grid`` whose leave-one-shot-out log-loss on the examples is smallest.
+def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID, alpha=PRIOR_ALPHA):
+    """``λ = ∞`` (zero-shot) unless a finite ``λ`` of ``grid`` does significantly better on
+    held-out examples; then the finite ``λ`` of smallest leave-one-shot-out log-loss among those.
 
     The examples are split into rounds: round ``r`` holds out the ``r``-th example of every class
     that has two or more, so that every class's prototype ``λ·L + S`` loses one example at once
@@ -383,8 +395,14 @@ def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID):
     held-out example is scored by its cosines with those prototypes through the classifier's
     softmax at ``temperature``. With a single example per class, holding all out leaves the label
     priors alone for every ``λ``, so each example is held out by itself (its own class loses it,
-    the others keep theirs), which favours the prior — the cautious side. Ties go to the larger
-    ``λ`` (closer to zero-shot). Without examples or without any prior ``λ`` does not matter: 1.0.
+    the others keep theirs). A finite ``λ`` is a candidate only if its per-example log-losses
+    ``l_i(λ)`` beat the zero-shot ones ``l_i(∞)`` — scored in the same rounds, so the differences
+    ``d_i = l_i(λ) − l_i(∞)`` are paired — by a one-sided sign-flip (permutation) test at level
+    ``alpha``: ``p = P(Σ ±|d_i| ≤ Σ d_i)`` over the ``2^n`` sign patterns (exact for ``n ≤ 14``,
+    else its normal approximation ``Φ(Σd / √Σd²)``). The smallest ``p`` is ``2^-n``, so with few
+    examples (``n ≤ 4`` at ``alpha = 0.05``) the answer is always zero-shot: the rule only departs
+    from the descriptions when the examples themselves say so clearly. Without examples or without
+    any prior ``λ`` does not matter: 1.0.
 
     Parameters
     ----------
@@ -397,7 +415,9 @@ def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID):
     temperature : float
         The softmax temperature of the classifier.
     grid : sequence of float
-        The candidates, ``inf`` meaning the prior alone.
+        The candidates, ``inf`` meaning the prior alone (always the fallback).
+    alpha : float
+        Significance level of the test against zero-shot.
 
     Returns
     -------
@@ -414,12 +434,52 @@ def loo_prior_weight(S, L, E, y, temperature, grid=PRIOR_GRID):
     if len(E) == 0 or not np.any(L):
         return 1.0
     folds = _shot_folds(y, S.shape[0])
-    best, best_loss = 1.0, np.inf
-    for lam in sorted(grid, reverse=True):
-        loss = sum(_fold_loss(S, L, E, y, held, lam, temperature) for held in folds)
-        if loss < best_loss - 1e-9:
-            best, best_loss = lam, loss
+    zero_shot = _loo_losses(S, L, E, y, folds, np.inf, temperature)
+    best, best_loss = np.inf, np.inf
+    for lam in sorted((g for g in grid if not np.isinf(g)), reverse=True):
+        losses = _loo_losses(S, L, E, y, folds, lam, temperature)
+        diff = losses - zero_shot
+        if diff.sum() < 0 and sign_flip_p(diff) < alpha and losses.sum() < best_loss - 1e-9:
+            best, best_loss = lam, float(losses.sum())
     return best
+
+
+def sign_flip_p(diff):
+    """One-sided p-value of ``mean(diff) < 0`` under the sign-flip (paired permutation) test.
+
+    Under the null hypothesis each difference is as likely to have either sign, so the observed
+    sum is compared with the sums of ``±|d_i|`` over all ``2^n`` sign patterns (ties count
+    against): exact for ``n ≤ EXACT_FLIPS``, else the normal approximation of that distribution
+    (mean 0, variance ``Σ d_i²``). It assumes no shape of the differences (log-loss differences
+    are skewed; a t-test at small ``n`` is not conservative on them).
+
+    Parameters
+    ----------
+    diff : array_like (n,)
+        Paired differences (negative: the alternative is better).
+
+    Returns
+    -------
+    float
+        The p-value, in ``[2^-n, 1]`` for the exact test.
+
+    Examples
+    --------
+    >>> sign_flip_p([-1.0, -2.0, -0.5])          # all three better: 1 pattern of 8 as low
+    0.125
+    >>> sign_flip_p([-1.0, 1.0])
+    0.75
+    """
+    d = np.asarray(diff, dtype=np.float64)
+    observed = float(d.sum())
+    if d.size <= EXACT_FLIPS:
+        signs = 1.0 - 2.0 * ((np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1)
+        sums = signs @ np.abs(d)
+        return float(np.mean(sums <= observed + 1e-12 * max(1.0, float(np.abs(d).sum()))))
+    scale = float(np.sqrt(np.sum(d * d)))
+    if scale == 0.0:
+        return 1.0
+    return 0.5 * math.erfc(-observed / scale / math.sqrt(2.0))
 
 
 def _shot_folds(y, n_classes):
@@ -434,11 +494,14 @@ def _shot_folds(y, n_classes):
     return [np.flatnonzero(rank == r) for r in range(int(counts.max()))]
 
 
-def _fold_loss(S, L, E, y, held, lam, temperature):
-    """Summed log-loss of the examples ``held`` under prototypes built without them."""
-    S_fold = S.copy()
-    np.add.at(S_fold, y[held], -E[held])
-    P = _unit(_blend(S_fold, L, lam))
-    z = (E[held] @ P.T) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    return float(np.sum(np.log(np.exp(z).sum(axis=1)) - z[np.arange(held.size), y[held]]))
+def _loo_losses(S, L, E, y, folds, lam, temperature):
+    """Each example's log-loss under the prototypes of its round (built without that round)."""
+    out = np.zeros(len(y))
+    for held in folds:
+        S_fold = S.copy()
+        np.add.at(S_fold, y[held], -E[held])
+        P = _unit(_blend(S_fold, L, lam))
+        z = (E[held] @ P.T) / temperature
+        z -= z.max(axis=1, keepdims=True)
+        out[held] = np.log(np.exp(z).sum(axis=1)) - z[np.arange(held.size), y[held]]
+    return out

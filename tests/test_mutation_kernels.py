@@ -1,0 +1,572 @@
+"""Tests written to kill the mutants the mutation pass left alive in the kernels' Python edge,
+``engine/_kernels`` (docs/evidence.md, "Mutation testing"): each pins a behaviour a user relies
+on, or a message that is the promise (it names the argument and the problem), against an
+independent answer (POT, float64 numpy).
+"""
+
+import re
+
+import numpy as np
+import ot
+import pytest
+from test_mutation_kills import _bags  # CSR bags of random words, normalised weights
+
+from engine._kernels import wmd as kwmd
+from engine.errors import EngineError, ShapeError
+
+
+def _raises(exc, message, fn, *args, **kwargs):
+    """``fn(*args)`` raises ``exc`` whose message starts with ``message`` (escaped: literal)."""
+    with pytest.raises(exc, match="^" + re.escape(message)):
+        fn(*args, **kwargs)
+
+
+# --- emd: POT's ot.emd2 contract, and messages naming the argument -------------------------
+
+
+def test_emd_scales_b_to_the_total_of_a_as_pot():
+    rng = np.random.default_rng(0)
+    a, b = rng.random(4) + 0.1, rng.random(3) + 0.1
+    b *= a.sum() / b.sum() * (1 + 1e-7)  # totals equal to 6 decimals, not exactly
+    M = rng.random((4, 3))
+    assert kwmd.emd(a, b, M) == pytest.approx(ot.emd2(a, b * (a.sum() / b.sum()), M), rel=1e-12)
+    assert kwmd.emd(list(a), list(b), M.tolist()) == kwmd.emd(a, b, M)  # sequences are read as float64
+
+
+def test_emd_names_the_bad_argument():
+    M = [[1.0], [3.0]]
+    _raises(
+        ShapeError,
+        "M: expected shape (2, 1) for the masses given, got (1, 2)",
+        kwmd.emd,
+        [0.5, 0.5],
+        [1.0],
+        [[1.0, 3.0]],
+    )
+    _raises(ShapeError, "a: masses must be finite and non-negative", kwmd.emd, [-0.5, 1.5], [1.0], M)
+    _raises(ShapeError, "a: masses must be finite and non-negative", kwmd.emd, [np.nan, 1.0], [1.0], M)
+    _raises(ShapeError, "b: masses must be finite and non-negative", kwmd.emd, [0.5, 0.5], [np.inf], M)
+    _raises(ShapeError, "a: needs a positive total mass", kwmd.emd, [0.0, 0.0], [0.0], M)
+    _raises(ShapeError, "b: needs a positive total mass", kwmd.emd, [0.5, 0.5], [], np.zeros((2, 0)))
+    _raises(
+        EngineError, "emd: a and b must have the same total mass (1.0 != 2.0)", kwmd.emd, [0.5, 0.5], [2.0], M
+    )
+    assert kwmd.emd([0.5, 0.5], [1.0 + 1.4e-6], M) == pytest.approx(2.0)  # within 1.5e-6: accepted
+    _raises(
+        EngineError, "emd: a and b must have the same total mass", kwmd.emd, [0.5, 0.5], [1.0 + 1.6e-6], M
+    )
+
+
+def test_emd_conversions_name_the_argument():
+    M = [[1.0], [3.0]]
+    _raises(ShapeError, "a: expected a 1-D array, got shape (1, 2)", kwmd.emd, [[0.5, 0.5]], [1.0], M)
+    _raises(ShapeError, "b: expected a 1-D array, got shape (1, 1)", kwmd.emd, [0.5, 0.5], [[1.0]], M)
+    _raises(ShapeError, "M: cannot be read as a float64 array", kwmd.emd, [0.5, 0.5], [1.0], [["1"], ["x"]])
+    _raises(
+        ShapeError,
+        "M: contains NaN or Inf (first at row 1, column 0)",
+        kwmd.emd,
+        [0.5, 0.5],
+        [1.0],
+        [[1.0], [np.nan]],
+    )
+
+
+def test_emd_total_mass_tolerance_is_pots():
+    # POT's emd2 accepts totals differing by less than 1.5e-6 (assert_almost_equal, 6 decimals)
+    # and refuses a difference of exactly 1.5e-6; 1.5e-6 and 3e-6 differ by exactly that
+    a, b, M = np.array([1.5e-6]), np.array([3e-6]), np.ones((1, 1))
+    assert b.sum() - a.sum() == 1.5e-6
+    with pytest.raises(AssertionError):
+        ot.emd2(a, b, M)
+    _raises(EngineError, "emd: a and b must have the same total mass", kwmd.emd, a, b, M)
+
+
+# --- WMD of one pair: the guards, and every Sinkhorn parameter reaching the kernel ------------
+
+
+def _pair(seed=0, m=3, n=4, d=5):
+    rng = np.random.default_rng(seed)
+    Xa, Xb = rng.standard_normal((m, d)), rng.standard_normal((n, d))
+    wa, wb = rng.random(m) + 0.1, rng.random(n) + 0.1
+    return (
+        Xa,
+        np.arange(m, dtype=np.int64),
+        wa / wa.sum(),
+        Xb,
+        np.arange(m, m + n, dtype=np.int64),
+        wb / wb.sum(),
+    )
+
+
+def _cost(Xa, Xb):
+    return np.sqrt(((Xa[:, None, :] - Xb[None, :, :]) ** 2).sum(-1))
+
+
+def _pot_sinkhorn(a, b, M, reg, n_iter=20000, tol=1e-12):
+    plan = ot.sinkhorn(a, b, M, reg, numItermax=n_iter, stopThr=tol, method="sinkhorn_log")
+    return float((plan * M).sum())
+
+
+SINK = kwmd.WMD_METHODS["sinkhorn"]
+
+
+def test_wmd_single_against_pot_with_every_sinkhorn_parameter():
+    Xa, ga, wa, Xb, gb, wb = _pair()
+    M = _cost(Xa, Xb)
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb) == pytest.approx(ot.emd2(wa, wb, M), rel=1e-12)
+    for reg in (0.5, 0.2):
+        got = kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=reg, max_iter=20000, tol=1e-12)
+        assert got == pytest.approx(_pot_sinkhorn(wa, wb, M, reg), rel=1e-6)
+    converged = kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=5000, tol=1e-12)
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=2, tol=1e-12) != pytest.approx(
+        converged
+    )
+    assert kwmd.wmd_single(Xa, ga, wa, Xb, gb, wb, SINK, reg=0.05, max_iter=5000, tol=0.5) != pytest.approx(
+        converged
+    )
+
+
+def test_wmd_single_refuses_each_inconsistency():
+    Xa, ga, wa, Xb, gb, wb = _pair()
+    good = [Xa, ga, wa, Xb, gb, wb]
+    bad = {
+        0: Xa.astype(np.float32),  # dtype
+        3: Xb[:, :4].copy(),  # width
+        1: ga[:2],  # a row count
+        4: gb[:2],
+        2: wa.astype(np.float32),
+        5: wb.astype(np.float32),
+    }
+    for i, value in bad.items():
+        args = list(good)
+        args[i] = value
+        _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[1], args[4] = ga.astype(np.int32), gb.astype(np.int32)
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[0] = np.asfortranarray(np.vstack([Xa, Xa]))[:3]  # not C-contiguous
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+    args = list(good)
+    args[3] = Xb[:, ::1][:, None, :]  # 3-D
+    _raises(ShapeError, "wmd_single: inconsistent word arrays", kwmd.wmd_single, *args)
+
+
+def _vocab(seed=1, n=8, d=5):
+    rng = np.random.default_rng(seed)
+    raw = rng.standard_normal((n, d)).astype(np.float32)
+    norms = np.linalg.norm(raw, axis=1).astype(np.float32)
+    return np.ascontiguousarray(raw / norms[:, None]), norms
+
+
+def test_wmd_single_ids_against_pot_with_every_sinkhorn_parameter():
+    unit, norms = _vocab()
+    ids = np.array([0, 2, 5, 1, 3], dtype=np.int32)
+    counts = np.array([1, 2, 1, 3, 1], dtype=np.float32)
+    a, b = counts[:3] / counts[:3].sum(), counts[3:] / counts[3:].sum()
+    raw = unit.astype(np.float64) * norms[:, None]
+    for nrm, X in ((None, unit.astype(np.float64)), (norms, raw)):  # unit rows, raw rows
+        M = _cost(X[ids[:3]], X[ids[3:]])
+        got = kwmd.wmd_single_ids(unit, nrm, ids, counts, 3)
+        assert got == pytest.approx(ot.emd2(a.astype(np.float64), b.astype(np.float64), M), rel=1e-5)
+        for reg in (0.5, 0.2):
+            got = kwmd.wmd_single_ids(unit, nrm, ids, counts, 3, SINK, reg=reg, max_iter=20000, tol=1e-12)
+            assert got == pytest.approx(
+                _pot_sinkhorn(a.astype(np.float64), b.astype(np.float64), M, reg), rel=1e-5
+            )
+    converged = kwmd.wmd_single_ids(unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=5000, tol=1e-12)
+    assert kwmd.wmd_single_ids(
+        unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=2, tol=1e-12
+    ) != pytest.approx(converged)
+    assert kwmd.wmd_single_ids(
+        unit, None, ids, counts, 3, SINK, reg=0.05, max_iter=5000, tol=0.5
+    ) != pytest.approx(converged)
+
+
+def test_wmd_single_ids_refuses_each_inconsistency():
+    unit, _ = _vocab()
+    ids = np.array([0, 2, 5, 1], dtype=np.int32)
+    counts = np.ones(4, dtype=np.float32)
+    for args in (
+        (unit.astype(np.float64), None, ids, counts, 2),
+        (unit[0], None, ids, counts, 2),
+        (np.asfortranarray(unit), None, ids, counts, 2),
+        (unit, None, ids.astype(np.int64), counts, 2),
+        (unit, None, ids, counts.astype(np.float64), 2),
+        (unit, None, ids, counts[:3], 2),
+        (unit, None, ids, counts, 5),
+        (unit, None, ids, counts, -1),
+    ):
+        _raises(ShapeError, "wmd_single_ids: inconsistent word arrays", kwmd.wmd_single_ids, *args)
+
+
+# --- WMD bounds and kNN: the bags are checked against the side of the cost matrix they index ---
+
+
+def _bag(loc, n=None):
+    loc = np.asarray(loc, dtype=np.int32)
+    w = np.full(loc.size, 1.0 / max(1, loc.size))
+    return (np.array([0, loc.size], dtype=np.int64), loc, loc.astype(np.int64), w)
+
+
+def test_wmd_bounds_check_queries_against_rows_and_corpus_against_columns():
+    Dq = np.ones((2, 5))
+    cent = np.zeros((1, 3))
+    ok = kwmd.wmd_bounds(Dq, _bag([0, 1]), _bag([3, 4]), cent, cent)
+    assert [b.dtype for b in ok] == [np.float64] * 3
+    # a query word 3 is a column of Dq, not a row: refused by name before the kernel reads it
+    for fn, extra in ((kwmd.wmd_bounds, ()), (kwmd.wmd_knn, (1,))):
+        for name, q, c in (("queries", [0, 3], [3]), ("corpus", [0], [5])):
+            _raises(
+                ShapeError,
+                f"{name}: malformed bag-of-words arrays",
+                fn,
+                Dq,
+                _bag(q),
+                _bag(c),
+                cent,
+                cent,
+                *extra,
+            )
+
+
+# --- document scores: messages name the call and the argument; word weights as a list ------
+
+
+def test_doc_scores_messages_and_word_weights_as_a_list():
+    from engine._kernels import docvec
+
+    emb = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    labels = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    indptr, ids, w = [0, 2, 3], [0, 2, 1], [1.0, 2.0, 1.0]
+    ww = [0.5, 2.0, 1.0]
+    scores, norms = docvec.doc_scores(indptr, ids, w, emb, labels, word_weights=ww)
+    docs = np.array([0.5 * emb[0] + 2.0 * emb[2], 2.0 * emb[1]], dtype=np.float64)
+    want = docs @ labels.T / np.linalg.norm(docs, axis=1)[:, None]
+    np.testing.assert_allclose(scores, want, rtol=1e-6)
+    np.testing.assert_allclose(norms, np.linalg.norm(docs, axis=1), rtol=1e-6)
+    _raises(ShapeError, "doc_scores: indptr must start at 0", docvec.doc_scores, [1, 3], ids, w, emb, labels)
+    _raises(
+        ShapeError,
+        "label vectors: contains NaN or Inf",
+        docvec.doc_scores,
+        indptr,
+        ids,
+        w,
+        emb,
+        [[np.nan, 0]],
+    )
+
+
+# --- scipy's BLAS held to one thread while the top-k kernel runs its own threads -------------
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_single_threaded_blas_limits_blas_to_one_thread_and_restores_it():
+    from threadpoolctl import threadpool_limits
+
+    from engine._kernels import _blas
+
+    assert _blas.sgemm_address() == _blas.sgemm_address() != 0  # looked up once, a real address
+    ctx = _blas._SingleThreadedBlas()
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        assert before and set(before.values()) == {2}
+        with ctx:
+            assert set(_blas_threads().values()) == {1}
+            with ctx:  # a concurrent search shares the limit
+                assert set(_blas_threads().values()) == {1}
+            assert set(_blas_threads().values()) == {1}  # still one search inside
+        assert _blas_threads() == before  # the last to leave restores the limits
+        with ctx:  # and it can be entered again
+            assert set(_blas_threads().values()) == {1}
+        assert _blas_threads() == before
+
+
+def _knn_case(seed=7, V=40, d=6, n_queries=5, n_docs=60):
+    """Word vectors, their cost matrix, query and corpus bags over them, and the centroids."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((V, d))
+    bags = [_bags(rng, n, V) for n in (n_queries, n_docs)]
+    cents = [
+        np.array(
+            [
+                (X[b[1][b[0][i] : b[0][i + 1]]] * b[3][b[0][i] : b[0][i + 1], None]).sum(0)
+                for i in range(len(b[0]) - 1)
+            ]
+        )
+        for b in bags
+    ]
+    return X, _cost(X, X), bags[0], bags[1], cents[0], cents[1]
+
+
+def test_wmd_knn_is_pots_brute_force_and_ict_saves_exact_solves():
+    X, D, Q, C, qc, cc = _knn_case()
+    k = 3
+    want = np.array(
+        [
+            [
+                ot.emd2(
+                    Q[3][Q[0][i] : Q[0][i + 1]],
+                    C[3][C[0][j] : C[0][j + 1]],
+                    D[np.ix_(Q[1][Q[0][i] : Q[0][i + 1]], C[1][C[0][j] : C[0][j + 1]])],
+                )
+                for j in range(len(C[0]) - 1)
+            ]
+            for i in range(len(Q[0]) - 1)
+        ]
+    )
+    order = np.lexsort((np.broadcast_to(np.arange(want.shape[1]), want.shape), want), axis=1)[:, :k]
+    runs = {ict: kwmd.wmd_knn(D, Q, C, qc, cc, k, ict) for ict in (True, False)}
+    for d, i, _ in runs.values():
+        np.testing.assert_array_equal(i, order)
+        np.testing.assert_allclose(d, np.take_along_axis(want, order, 1), rtol=1e-9)
+        assert d.dtype == np.float64 and i.dtype == np.int64
+    # the ICT bound prunes candidates before they are solved: fewer exact solves, on by default
+    assert runs[True][2].sum() < runs[False][2].sum()
+    np.testing.assert_array_equal(kwmd.wmd_knn(D, Q, C, qc, cc, k)[2], runs[True][2])
+
+
+def test_wmd_centroids_are_checked_one_by_one():
+    X, D, Q, C, qc, cc = _knn_case(n_queries=2, n_docs=4)
+    kwmd.wmd_bounds(D, Q, C, qc, cc)  # consistent
+    for q, c in (
+        (qc.astype(np.float32), cc),
+        (qc, cc.astype(np.float32)),
+        (np.asfortranarray(qc), cc),
+        (qc, np.asfortranarray(cc)),
+        (qc[:1], cc),
+        (qc, cc[:3]),
+        (qc.ravel()[: len(qc)], cc),
+        (qc, cc.ravel()[: len(cc)]),
+        (qc[:, :3].copy(), cc),
+    ):
+        _raises(ShapeError, "wmd: centroid arrays do not match the documents", kwmd.wmd_bounds, D, Q, C, q, c)
+
+
+def test_emd_reads_masses_as_float64_vectors():
+    M = [[1.0], [3.0]]
+    _raises(ShapeError, "a: cannot be read as a float64 array", kwmd.emd, ["x", "1"], [1.0], M)
+    assert kwmd.emd([1, 1], [2], M) == 4.0  # integer masses are read as float64
+
+
+# --- document vectors: the CSR checks and the messages naming the call and argument ----------
+
+
+def test_doc_vectors_csr_checks_and_messages():
+    from engine._kernels import docvec
+
+    emb = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    vec, norms = docvec.doc_vectors(np.array([0.0, 2.0]), [0, 2], [3.0, 1.0], emb)  # pointers as floats
+    np.testing.assert_allclose(norms, [np.hypot(4, 1)], rtol=1e-6)
+    np.testing.assert_allclose(vec, [[4 / np.hypot(4, 1), 1 / np.hypot(4, 1)]], rtol=1e-6)
+    for indptr, ids, w, shapes in (
+        ([0, 2], [0, 1], [1.0], "indptr (2,), ids (2,) and weights (1,)"),  # weights short
+        ([], [0], [1.0], "indptr (0,), ids (1,) and weights (1,)"),  # no pointer
+        ([[0, 1]], [0], [1.0], "indptr (1, 2), ids (1,) and weights (1,)"),  # 2-D pointers
+        ([0, 1], [[0]], [[1.0]], "indptr (2,), ids (1, 1) and weights (1, 1)"),  # 2-D ids
+    ):
+        _raises(
+            ShapeError,
+            f"doc_vectors: {shapes} do not form a CSR matrix",
+            docvec.doc_vectors,
+            indptr,
+            ids,
+            w,
+            emb,
+        )
+    _raises(ShapeError, "doc_vectors: indptr must start at 0", docvec.doc_vectors, [1, 2], [0], [1.0], emb)
+    _raises(
+        ShapeError,
+        "embedding matrix: expected a 2-D array, got shape (2,)",
+        docvec.doc_vectors,
+        [0, 1],
+        [0],
+        [1.0],
+        emb[0],
+    )
+    _raises(
+        ShapeError,
+        "components: contains NaN or Inf",
+        docvec.doc_vectors,
+        [0, 1],
+        [0],
+        [1.0],
+        emb,
+        [[np.nan, 0.0]],
+    )
+
+
+# --- exact top-k: one query over a whole matrix, against float64 numpy -----------------------
+
+
+def test_topk_one_against_float64_numpy():
+    from engine._kernels import search
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((30, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    q = np.ascontiguousarray(X[0] + 0.1 * X[1])  # row 0 is the best
+    exact = X.astype(np.float64) @ q.astype(np.float64)
+    order = np.argsort(-exact, kind="stable")
+    for exclude_row, want in ((-1, order[:5]), (0, order[1:6])):
+        scores, ids = search.topk_one(X, q, 5, exclude_row)
+        assert ids.shape == scores.shape == (1, 5) and ids.dtype == np.int64 and scores.dtype == np.float32
+        np.testing.assert_array_equal(ids[0], want)
+        np.testing.assert_allclose(scores[0], exact[want], rtol=1e-6)
+    assert search.topk_one(X, q, 5)[1][0, 0] == 0  # nothing left out by default
+
+
+def test_topk_messages_name_the_argument():
+    from engine._kernels import search
+
+    X = np.eye(3, dtype=np.float32)
+    _raises(ShapeError, "matrix: expected a 2-D array, got shape (3,)", search.topk, X[0], X, 1)
+    _raises(
+        ShapeError,
+        "queries: contains NaN or Inf (first at row 0, column 1)",
+        search.topk,
+        X,
+        [[0, np.nan, 0]],
+        1,
+    )
+
+
+# --- the choice of kernel path: what is missing, and the messages that name it ---------------
+
+
+@pytest.fixture
+def dispatch():
+    from engine._kernels import _dispatch
+
+    if "avx512" not in _dispatch.PATHS:
+        pytest.skip("a build without the x86 paths")
+    return _dispatch
+
+
+def test_a_feature_the_cpu_does_not_report_is_missing(dispatch, monkeypatch):
+    # a CPU that reports the baseline's features only: the others are absent, not False
+    monkeypatch.setattr(dispatch, "FEATURES", dict.fromkeys(dispatch.requirements("baseline"), True))
+    assert dispatch.missing("avx2") == list(dispatch.requirements("avx2"))
+    assert dispatch.supported_paths() == (dispatch.PATHS[-1],) == ("baseline",)
+
+
+def test_path_choice_messages_list_what_is_missing(dispatch, monkeypatch, caplog):
+    import logging
+
+    every = {f: True for p in dispatch.PATHS for f in dispatch.requirements(p)}
+    every.update({"avx512bw": False, "amx-tile": False, "fma": False})
+    monkeypatch.setattr(dispatch, "FEATURES", every)
+    monkeypatch.setattr(dispatch, "_AMX_REFUSAL", [0])
+    paths = ", ".join(dispatch.PATHS)
+    _raises(
+        EngineError,
+        f"ENGINE_KERNELS=sse2: no such kernel path in this build (it has {paths})",
+        dispatch._choose,
+        "sse2",
+    )
+    _raises(
+        EngineError, "ENGINE_KERNELS=avx512: this CPU or OS lacks fma, avx512bw", dispatch._choose, "avx512"
+    )
+    with caplog.at_level(logging.DEBUG, logger=dispatch.__name__):
+        assert dispatch._choose("") == "baseline"
+    assert caplog.messages == [
+        "engine kernels: the baseline path (spr lacks fma, avx512bw, amx-tile; avx512 lacks fma, avx512bw; avx2 lacks fma)"
+    ]
+    # a one-path build for another CPU (ENGINE_CPU=native) on a CPU without its features
+    monkeypatch.setattr(dispatch, "PATHS", ("avx2",))
+    monkeypatch.setattr(dispatch, "FEATURES", {})
+    needs = ", ".join(dispatch.requirements("avx2"))
+    _raises(
+        EngineError,
+        f"this engine was built for another CPU (ENGINE_CPU=native): this one lacks {needs}; "
+        "reinstall it from source on this machine",
+        dispatch._choose,
+        "",
+    )
+
+
+# --- the meta-embedding projection: defaults against float64 numpy, messages naming the source
+
+
+def test_build_meta_default_scale_and_two_sources_against_float64():
+    from engine._kernels import meta
+
+    rng = np.random.default_rng(13)
+    A, B = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((5, 2)).astype(np.float32)
+    idx_a, idx_b = [0, 1, 2, 3], [4, 3, 2, 1]
+    got, norms = meta.build_meta(
+        [dict(rows=A, idx=idx_a), dict(rows=B, idx=idx_b, scale=0.0, offset=3)], [None] * 4, 5, block=2
+    )
+    unit = lambda X: X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)  # noqa: E731
+    want = np.hstack([unit(A[idx_a]), 0.0 * unit(B[idx_b])])  # scale 1 by default, 0 allowed
+    np.testing.assert_allclose(norms, np.linalg.norm(want, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True), rtol=1e-6, atol=1e-7)
+
+
+def test_build_meta_messages_name_the_source():
+    from engine._kernels import meta
+
+    A = np.eye(3, dtype=np.float32)
+    ok = dict(rows=A, idx=[0, 1])
+    cases = [
+        ([], [], "build_meta: no sources"),
+        ([ok, dict(rows=A, idx=[0, 1, 2])], [None] * 4, "source 1: 3 row indices, source 0 has 2"),
+        ([dict(rows=A, idx=[[0, 1]])], [None], "source 0: row indices must be 1-D, got shape (1, 2)"),
+        (
+            [dict(rows=A, idx=[0, -2])],  # fill 0 with no fills: the lowest index refused
+            [None],
+            "source 0: a row index is out of range (-2..0 for 3 rows and 0 fills)",
+        ),
+        (
+            [dict(rows=A[:, :2], idx=[0, 3])],  # 3 rows of 2 dims: the message counts rows
+            [None],
+            "source 0: a row index is out of range (0..3 for 3 rows and 0 fills)",
+        ),
+        (
+            [dict(rows=A, idx=[0], extra=np.ones((1, 2)))],
+            [None],
+            "source 0: fills have 2 dims, the source has 3",
+        ),
+        ([dict(rows=A, idx=[0], scale=-1)], [None], "source 0: the scale must be finite and >= 0, got -1.0"),
+        (
+            [dict(rows=A, idx=[0], scale=np.inf)],
+            [None],
+            "source 0: the scale must be finite and >= 0, got inf",
+        ),
+        ([dict(rows=A, idx=[0], offset=1)], [None], "source 0: slot [1, 4) outside the 3 output columns"),
+        ([dict(rows=A[0], idx=[0])], [None], "source 0 vectors: expected a 2-D array"),
+        ([dict(rows=A, idx=[0], extra=[[np.nan] * 3])], [None], "source 0 fills: contains NaN or Inf"),
+        (
+            [dict(rows=A, idx=[0], proj=[[np.nan] * 3] * 3)],
+            [None],
+            "source 0 projection: contains NaN or Inf",
+        ),
+        ([ok], [None, None], "build_meta: 2 fill maps, expected 1"),
+        ([ok, ok], [None] * 3, "build_meta: 3 fill maps, expected 4"),
+        ([ok], [np.eye(3)], "fill map 0->0: shape (3, 3), expected (3, 3)"),
+        ([ok, ok], [None, [[np.nan] * 3] * 3, None, None], "fill map 0->1: contains NaN or Inf"),
+    ]
+    for sources, maps, message in cases:
+        _raises(ShapeError, message, meta.build_meta, sources, maps, 3)
+    # the lowest fill index, -2 - (K - 1), is in range
+    unit, _ = meta.build_meta([dict(rows=A, idx=[-3], extra=[[0, 0, 1], [0, 2, 0]])], [None], 3)
+    np.testing.assert_allclose(unit, [[0, 1, 0]])
+
+
+def test_normalize_rows_checks_finite_values_by_default_and_names_them():
+    from engine._kernels import normalize
+
+    bad = [[1.0, 2.0], [1.0, np.nan]]
+    _raises(
+        ShapeError, "vectors: contains NaN or Inf (first at row 1, column 1)", normalize.normalize_rows, bad
+    )
+    unit, norms = normalize.normalize_rows([[3.0, 4.0]], check_finite=False)  # skipping the scan is allowed
+    np.testing.assert_allclose(unit, [[0.6, 0.8]], rtol=1e-7)
+    assert norms.tolist() == [5.0]
