@@ -159,6 +159,16 @@ def test_an_empty_docs_folder_gets_an_index_without_numbers(tmp_path):
     assert "No results have been generated yet." in index and "toctree" not in index
 
 
+def test_python_m_engine_bench_renders_a_folder_and_help_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = [sys.executable, "-m", "engine.bench"]
+    r = subprocess.run([*run, "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "usage: python -m engine.bench" in r.stdout and os.listdir(tmp_path) == []
+    r = subprocess.run([*run, "pages"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr  # a new folder gets its index
+    assert r.stdout.strip() == f"wrote {os.path.join('pages', 'index.md')}"
+
+
 def test_a_script_runs_alone_from_the_checkout(tmp_path):
     """`python benchmarks/bench_search.py --tiny` from another directory: the checkout's engine,
     its table printed with the machine, threads and load average."""

@@ -4,10 +4,18 @@
 To measure, use ``engine bench [NAME ...] [--quick] --docs DIR``.
 """
 
+import argparse
 import os
-import sys
 
 from .docs import render
 
-for path in render(sys.argv[1] if len(sys.argv) > 1 else os.path.join("docs", "performance")):
+parser = argparse.ArgumentParser(
+    prog="python -m engine.bench",
+    description="Re-render the performance pages from the results saved beside them (no benchmark runs); "
+    "to measure, use `engine bench [NAME ...] [--quick] --docs DIR`.",
+)
+parser.add_argument(
+    "dir", nargs="?", default=os.path.join("docs", "performance"), help="default: docs/performance"
+)
+for path in render(parser.parse_args().dir):
     print(f"wrote {path}")

@@ -200,7 +200,9 @@ def write(directory, result):
 
 
 def render(directory):
-    """Write ``PAGE.md`` for every ``PAGE.json`` in ``directory`` and the ``index.md`` of them all."""
+    """Write ``PAGE.md`` for every ``PAGE.json`` in ``directory`` (created if needed) and the
+    ``index.md`` of them all."""
+    os.makedirs(directory, exist_ok=True)
     records = []
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         with open(path, encoding="utf-8") as f:
