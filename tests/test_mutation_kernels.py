@@ -4,6 +4,7 @@ on, or a message that is the promise (it names the argument and the problem), ag
 independent answer (POT, float64 numpy).
 """
 
+import os
 import re
 
 import numpy as np
@@ -570,3 +571,231 @@ def test_normalize_rows_checks_finite_values_by_default_and_names_them():
     unit, norms = normalize.normalize_rows([[3.0, 4.0]], check_finite=False)  # skipping the scan is allowed
     np.testing.assert_allclose(unit, [[0.6, 0.8]], rtol=1e-7)
     assert norms.tolist() == [5.0]
+
+
+# --- compressed copies: the re-rank and the scan through a copy, against float64 numpy -------
+
+
+def _unit(rng, n, d):
+    X = rng.standard_normal((n, d))
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _rerank64(X, Q, cand, k):
+    """The re-rank in float64: the k best distinct candidates (>= 0) of each query."""
+    out = []
+    for q, ids in zip(Q.astype(np.float64), cand):
+        ids = np.unique(ids[ids >= 0])
+        s = X[ids].astype(np.float64) @ q
+        order = np.argsort(-s, kind="stable")[:k]
+        out.append((ids[order], s[order]))
+    return out
+
+
+def _check_rerank(got, want):
+    scores, ids = got[0], got[1]
+    for j, (wi, ws) in enumerate(want):
+        assert ids[j, : len(wi)].tolist() == wi.tolist()
+        np.testing.assert_allclose(scores[j, : len(wi)], ws, rtol=1e-5, atol=1e-6)
+        assert (ids[j, len(wi) :] == -1).all() and np.isneginf(scores[j, len(wi) :]).all()
+
+
+def test_compressed_rerank_against_float64_with_every_id_form():
+    from engine._kernels import compressed as klowp
+    from engine.compressed import compress
+
+    rng = np.random.default_rng(3)
+    X, Q = _unit(rng, 50, 7), _unit(rng, 3, 7)  # 3 queries of 7 dimensions: rows are not dimensions
+    cand = rng.integers(-1, 50, (3, 9))
+    cand[0, 0] = 49  # the last row is a candidate
+    want = _rerank64(X, Q, cand, 4)
+    for copy in (None, compress(X, "int8"), compress(X, "bfloat16")):
+        _check_rerank(klowp.rerank(copy, X, Q, cand, 4), want)
+        _check_rerank(klowp.rerank(copy, X, Q, cand.tolist(), 4), want)
+        # unsigned ids (no -1 among them) are read as int64 rows too
+        pos = np.where(cand < 0, 0, cand).astype(np.uint64)
+        _check_rerank(klowp.rerank(copy, X, Q, pos, 4), _rerank64(X, Q, pos.astype(np.int64), 4))
+        # k = 1: the best candidate alone
+        _check_rerank(klowp.rerank(copy, X, Q, cand, 1), [(i[:1], s[:1]) for i, s in want])
+
+
+def test_compressed_rerank_messages():
+    from engine._kernels import compressed as klowp
+
+    rng = np.random.default_rng(4)
+    X, Q = _unit(rng, 20, 6), _unit(rng, 2, 6)
+    ids = np.array([[1, 2], [3, 4]])
+    need = "matrix: a C-contiguous float32 matrix is needed"
+    _raises(ShapeError, need, klowp.rerank, None, np.asfortranarray(X), Q, ids, 1)
+    _raises(ShapeError, need, klowp.rerank, None, X.astype(np.float64), Q, ids, 1)
+    Qbad = Q.copy()
+    Qbad[1, 2] = np.nan
+    _raises(
+        ShapeError,
+        "queries: contains NaN or Inf (first at row 1, column 2)",
+        klowp.rerank,
+        None,
+        X,
+        Qbad,
+        ids,
+        1,
+    )
+    bad = "rerank: (2, 6) queries and {} candidate ids do not match 20 x 6 rows"
+    _raises(ShapeError, bad.format((2,)), klowp.rerank, None, X, Q, np.array([1, 2]), 1)  # 1-D ids
+    _raises(ShapeError, bad.format((3, 2)), klowp.rerank, None, X, Q, np.ones((3, 2), int), 1)  # rows
+    _raises(
+        ShapeError,
+        "rerank: (2, 5) queries and (2, 2) candidate ids do not match 20 x 6 rows",
+        klowp.rerank,
+        None,
+        X,
+        Q[:, :5],
+        ids,
+        1,
+    )
+    rows = "rerank: candidate ids must be rows of the 20 (or -1)"
+    _raises(ShapeError, rows, klowp.rerank, None, X, Q, [[1, 20], [3, 4]], 1)  # one past the last
+    _raises(ShapeError, rows, klowp.rerank, None, X, Q, [[1, -2], [3, 4]], 1)
+    _raises(ShapeError, "rerank: k = 0 must be >= 1", klowp.rerank, None, X, Q, ids, 0)
+
+
+def _file_of_rows(tmp_path, rows, offset):
+    """An open file holding ``offset`` bytes of garbage, then ``rows`` (float32, C order)."""
+    path = tmp_path / "rows.bin"
+    path.write_bytes(b"\x7f" * offset + np.ascontiguousarray(rows, np.float32).tobytes())
+    return open(path, "rb")
+
+
+def test_compressed_scans_rescore_the_rows_of_the_source_file(tmp_path):
+    # the documented source: the float32 rows are read from (fd, offset), not from the matrix
+    # given (the file of a mapped matrix holds the same rows; here it holds 2 X to tell them apart)
+    from engine._kernels import compressed as klowp
+    from engine.compressed import compress
+
+    rng = np.random.default_rng(5)
+    X, Q = _unit(rng, 40, 8), _unit(rng, 2, 8)
+    cand = rng.integers(0, 40, (2, 10))
+    with _file_of_rows(tmp_path, 2 * X, 12) as f:
+        source = (f.fileno(), 12)
+        want = [(i, 2 * s) for i, s in _rerank64(X, Q, cand, 3)]
+        for copy in (None, compress(X, "int8")):
+            _check_rerank(klowp.rerank(copy, X, Q, cand, 3, source=source), want)
+        s, i, _ = klowp.topk_lowp(compress(X, "int8"), X, Q, 3, source=source)
+        s0, i0, _ = klowp.topk_lowp(compress(X, "int8"), X, Q, 3)
+        assert i.tolist() == i0.tolist()
+        np.testing.assert_allclose(s, 2 * s0, rtol=1e-6)
+
+
+def test_compressed_scans_without_source_read_the_matrix_not_stdout(tmp_path):
+    # with no source the matrix in memory is read, whatever file descriptor 1 holds
+    from engine._kernels import compressed as klowp
+    from engine.compressed import compress
+
+    rng = np.random.default_rng(6)
+    X, Q = _unit(rng, 40, 8), _unit(rng, 2, 8)
+    cand = rng.integers(0, 40, (2, 10))
+    want = _rerank64(X, Q, cand, 3)
+    copy = compress(X, "int8")
+    s0, i0, _ = klowp.topk_lowp(copy, X, Q, 3)
+    with _file_of_rows(tmp_path, 3 * X, 0) as f:
+        saved = os.dup(1)
+        os.dup2(f.fileno(), 1)  # fd 1 readable, holding other rows
+        try:
+            got = klowp.rerank(None, X, Q, cand, 3)
+            s, i, _ = klowp.topk_lowp(copy, X, Q, 3)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    _check_rerank(got, want)
+    assert i.tolist() == i0.tolist() and s.tolist() == s0.tolist()
+
+
+def test_compressed_topk_messages():
+    from engine._kernels import compressed as klowp
+    from engine.compressed import compress
+
+    rng = np.random.default_rng(7)
+    X, Q = _unit(rng, 10, 4), _unit(rng, 2, 4)
+    c = compress(X, "bfloat16")
+    need = "matrix: a C-contiguous float32 matrix is needed"
+    _raises(ShapeError, need, klowp.topk_lowp, c, np.asfortranarray(X), Q, 1)
+    _raises(ShapeError, need, klowp.topk_lowp, c, X.astype(np.float64), Q, 1)
+    _raises(
+        ShapeError,
+        "queries: contains NaN or Inf (first at row 0, column 3)",
+        klowp.topk_lowp,
+        c,
+        X,
+        [[0, 0, 0, np.inf]],
+        1,
+    )
+    _raises(ShapeError, "queries have 3 dimensions, the vectors 4", klowp.topk_lowp, c, X, Q[:, :3], 1)
+    _raises(ShapeError, "queries: no query given", klowp.topk_lowp, c, X, np.zeros((0, 4)), 1)
+    _raises(ShapeError, "row range [3, 11) is not within the 10 rows", klowp.topk_lowp, c, X, Q, 1, 3, 11)
+    _raises(ShapeError, "row range [-1, 4) is not within the 10 rows", klowp.topk_lowp, c, X, Q, 1, -1, 4)
+    # an empty range is a range: k is what it refuses
+    _raises(ShapeError, "k = 1 is not within 1 .. 0, the vectors searched", klowp.topk_lowp, c, X, Q, 1, 4, 4)
+    _raises(
+        ShapeError, "k = 5 is not within 1 .. 4, the vectors searched", klowp.topk_lowp, c, X, Q, 5, 6, 10
+    )
+    s, i, _ = klowp.topk_lowp(c, X, Q, 4, 6, 10)  # k = hi - lo: every row of the range
+    want = np.argsort(-(Q.astype(np.float64) @ X[6:].T.astype(np.float64)), axis=1) + 6
+    assert i.tolist() == want.tolist()
+
+
+def test_use_amx_on_the_spr_path_only_or_a_native_build_the_os_granted(dispatch, monkeypatch):
+    from engine import _native
+    from engine._kernels import compressed as klowp
+
+    for p in dispatch.supported_paths():
+        with dispatch.using_path(p):
+            assert klowp.use_amx() is (p == "spr"), p
+    # a native build (ENGINE_CPU=native): AMX where the CPU has tiles and the OS grants them
+    monkeypatch.setattr(dispatch, "path", "native")
+    for has_tiles, errno, want in ((True, 0, True), (True, 1, False), (True, 13, False), (False, 0, False)):
+        monkeypatch.setattr(dispatch, "FEATURES", {"amx-tile": has_tiles})
+        monkeypatch.setattr(_native, "request_amx", lambda e=errno: e)
+        assert klowp.use_amx() is want, (has_tiles, errno)
+
+
+def test_compressed_copy_checks_name_each_array():
+    from engine._kernels import compressed as klowp
+    from engine.compressed import compress
+
+    rng = np.random.default_rng(8)
+    X, Q = _unit(rng, 40, 70), _unit(rng, 1, 70)  # padded to (64, 128)
+    c = compress(X, "int8")
+    _raises(ShapeError, "kind must be one of bfloat16, int8, got 'int4'", klowp.compress_rows, X, "int4")
+    _raises(
+        ShapeError,
+        "kind must be one of bfloat16, int8, got 'int4'",
+        klowp.topk_lowp,
+        c._replace(kind="int4"),
+        X,
+        Q,
+        1,
+    )
+    _raises(
+        ShapeError,
+        "matrix: contains NaN or Inf (first at row 0, column 0)",
+        klowp.compress_rows,
+        [[np.nan]],
+        "int8",
+    )
+
+    def refused(message, **fields):
+        for fn in (klowp.topk_lowp, klowp.rerank):
+            args = (c._replace(**fields), X, Q) + ((1,) if fn is klowp.topk_lowp else ([[0]], 1))
+            _raises(ShapeError, "compressed copy: " + message, fn, *args)
+
+    refused("data must be C-contiguous int8 (64, 128), got uint8 (64, 128)", data=c.data.view(np.uint8))
+    refused("data must be C-contiguous int8 (64, 128), got int8 (32, 128)", data=c.data[:32].copy())
+    refused("data must be C-contiguous int8 (64, 128), got int8 (64, 128)", data=np.asfortranarray(c.data))
+    refused("data must be C-contiguous int8 (64, 128), got list", data=c.data.tolist())
+    refused("scale must be C-contiguous float32 (64,), got float64 (64,)", scale=c.scale.astype(np.float64))
+    refused("rowsum must be C-contiguous int32 (64,), got int32 (40,)", rowsum=c.rowsum[:40].copy())
+    refused("rowsum must be C-contiguous int32 (64,), got int32 (64,)", rowsum=np.tile(c.rowsum, 2)[::2])
+    refused("err must be C-contiguous float32 (40,), got float64 (40,)", err=c.err.astype(np.float64))
+    refused("err must be C-contiguous float32 (40,), got float32 (39,)", err=c.err[:39].copy())
+    refused("err must be C-contiguous float32 (40,), got float32 (40,)", err=np.tile(c.err, 2)[::2])
+    refused("err must be C-contiguous float32 (40,), got list", err=c.err.tolist())
