@@ -799,3 +799,103 @@ def test_compressed_copy_checks_name_each_array():
     refused("err must be C-contiguous float32 (40,), got float32 (39,)", err=c.err[:39].copy())
     refused("err must be C-contiguous float32 (40,), got float32 (40,)", err=np.tile(c.err, 2)[::2])
     refused("err must be C-contiguous float32 (40,), got list", err=c.err.tolist())
+
+
+# --- WMD over a cost matrix: pair_costs, wmd_pairs and the bag checks, against POT ------------
+
+
+def test_pair_costs_against_float64_numpy_and_its_messages():
+    rng = np.random.default_rng(9)
+    A, B = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    got = kwmd.pair_costs(A.tolist(), B.astype(np.float32))  # sequences and float32: read as float64
+    assert got.dtype == np.float64 and got.shape == (4, 5)
+    np.testing.assert_allclose(got, _cost(A, B.astype(np.float32).astype(np.float64)), rtol=1e-12)
+    _raises(ShapeError, "pair_costs: 3 vs 2 dimensions", kwmd.pair_costs, A, B[:, :2])
+    _raises(ShapeError, "A: expected a 2-D array, got shape (3,)", kwmd.pair_costs, A[0], B)
+    _raises(ShapeError, "B: expected a 2-D array, got shape (3,)", kwmd.pair_costs, A, B[0])
+    _raises(ShapeError, "A: cannot be read as a float64 array", kwmd.pair_costs, [["x"]], B)
+    _raises(ShapeError, "B: cannot be read as a float64 array", kwmd.pair_costs, A, [["x"]])
+
+
+def test_wmd_pairs_against_pot_with_every_sinkhorn_parameter():
+    rng = np.random.default_rng(10)
+    Xa, Xb = rng.standard_normal((9, 4)), rng.standard_normal((7, 4))
+    D = _cost(Xa, Xb)
+    A, B = _bags(rng, 3, 9), _bags(rng, 4, 7)
+    B = (*B[:2], B[2] + 100, B[3])  # other words than A's (a shared word's mass stays in place)
+    ia, ib = [0, 2, 1, 2], [3, 0, 1, 3]  # lists: read as int64
+
+    def want(solve):
+        out = []
+        for i, j in zip(ia, ib):
+            ra, rb = slice(A[0][i], A[0][i + 1]), slice(B[0][j], B[0][j + 1])
+            out.append(solve(A[3][ra], B[3][rb], D[np.ix_(A[1][ra], B[1][rb])]))
+        return np.array(out)
+
+    got = kwmd.wmd_pairs(D, A, B, ia, ib)
+    assert got.dtype == np.float64 and got.shape == (4,)
+    np.testing.assert_allclose(got, want(ot.emd2), rtol=1e-9)
+    for reg in (0.5, 0.2):
+        got = kwmd.wmd_pairs(D, A, B, ia, ib, SINK, reg=reg, max_iter=20000, tol=1e-12)
+        np.testing.assert_allclose(got, want(lambda a, b, M, r=reg: _pot_sinkhorn(a, b, M, r)), rtol=1e-5)
+    converged = kwmd.wmd_pairs(D, A, B, ia, ib, SINK, reg=0.05, max_iter=5000, tol=1e-12)
+    assert not np.allclose(kwmd.wmd_pairs(D, A, B, ia, ib, SINK, reg=0.05, max_iter=2, tol=1e-12), converged)
+    assert not np.allclose(kwmd.wmd_pairs(D, A, B, ia, ib, SINK, reg=0.05, max_iter=5000, tol=0.5), converged)
+    # the last document of each side is a valid index; one past it is refused
+    assert kwmd.wmd_pairs(D, A, B, [2], [3])[0] == pytest.approx(want(ot.emd2)[3], rel=1e-9)
+    for bad_a, bad_b in (([3], [0]), ([0], [4]), ([-1], [0]), ([0], [-1]), ([0, 1], [0])):
+        _raises(ShapeError, "wmd_pairs: pair indices out of range", kwmd.wmd_pairs, D, A, B, bad_a, bad_b)
+    # docs_a index the rows of D, docs_b its columns (9 rows, 7 columns)
+    _raises(ShapeError, "docs_b: malformed bag-of-words arrays", kwmd.wmd_pairs, D, A, _bag([7]), [0], [0])
+    _raises(
+        ShapeError,
+        "docs_a: malformed bag-of-words arrays",
+        kwmd.wmd_pairs,
+        D.T.copy(),
+        A,
+        _bag([0]),
+        [0],
+        [0],
+    )
+    assert kwmd.wmd_pairs(D, _bag([8]), _bag([6]), [0], [0])[0] == pytest.approx(D[8, 6])
+
+
+def test_bags_are_refused_for_each_malformation():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((6, 3))
+    A = _bags(rng, 2, 6)
+    ptr, loc, gid, w = A
+    bad = [
+        (ptr.astype(np.int32), loc, gid, w),
+        (ptr, loc.astype(np.int64), gid, w),
+        (ptr, loc, gid.astype(np.int32), w),
+        (ptr, loc, gid, w.astype(np.float32)),
+        (ptr, np.repeat(loc, 2)[::2], gid, w),  # not contiguous
+        (ptr, loc, np.repeat(gid, 2)[::2], w),
+        (ptr, loc, gid, np.repeat(w, 2)[::2]),
+        (np.repeat(ptr, 2)[::2], loc, gid, w),
+        (ptr[None], loc, gid, w),  # 2-D
+        (ptr, loc[None], gid[None], w[None]),
+        (ptr, loc, gid[:-1], w),  # sizes differ
+        (ptr, loc, gid, w[:-1]),
+        (ptr, loc[:-1], gid[:-1], w[:-1]),  # the pointers do not end at the size
+        (ptr + 1, loc, gid, w),  # nor start at 0
+        (ptr[::-1].copy(), loc, gid, w),
+        (ptr, np.where(loc == loc.max(), 6, loc).astype(np.int32), gid, w),  # a row of 6
+        (ptr, np.where(loc == loc.min(), -1, loc).astype(np.int32), gid, w),
+    ]
+    assert kwmd.wmd_zip(X, A, A).shape == (2,)
+    for docs in bad:
+        with pytest.raises(ShapeError, match=r"^docs_a: malformed bag-of-words arrays$"):
+            kwmd.wmd_zip(X, docs, A)
+
+
+def test_a_pivot_limit_is_an_engine_error_naming_the_solver():
+    kwmd._check_status(0)
+    for status in (1, 2, -1):
+        _raises(
+            EngineError,
+            "emd: the network simplex hit its pivot limit (please report this input)",
+            kwmd._check_status,
+            status,
+        )
