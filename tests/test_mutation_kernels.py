@@ -738,6 +738,8 @@ def test_compressed_topk_messages():
     _raises(
         ShapeError, "k = 5 is not within 1 .. 4, the vectors searched", klowp.topk_lowp, c, X, Q, 5, 6, 10
     )
+    # by default every row is searched: the first and the last row find themselves
+    assert klowp.topk_lowp(c, X, X[[0, 9]], 1)[1].ravel().tolist() == [0, 9]
     s, i, _ = klowp.topk_lowp(c, X, Q, 4, 6, 10)  # k = hi - lo: every row of the range
     want = np.argsort(-(Q.astype(np.float64) @ X[6:].T.astype(np.float64)), axis=1) + 6
     assert i.tolist() == want.tolist()
@@ -899,3 +901,27 @@ def test_a_pivot_limit_is_an_engine_error_naming_the_solver():
             kwmd._check_status,
             status,
         )
+
+
+# --- the rows left out per query: exclusion_csr against a Python oracle -----------------------
+
+
+def test_exclusion_csr_is_the_sorted_unique_rows_of_each_item():
+    from engine._kernels.search import exclusion_csr
+
+    items = [[5, 1, 5], (), {9, 2}, np.array([7, 7, 0], dtype=np.int32), iter([3]), range(4, 6)]
+    want = [[1, 5], [], [2, 9], [0, 7], [3], [4, 5]]
+    indptr, ids = exclusion_csr(items, 6)
+    assert indptr.dtype == ids.dtype == np.int64 and ids.flags.c_contiguous
+    assert indptr.tolist() == np.cumsum([0] + [len(w) for w in want]).tolist()
+    assert [ids[indptr[i] : indptr[i + 1]].tolist() for i in range(6)] == want
+    for exclude, n in ((None, 3), ([], 0), ([[]], 1)):
+        indptr, ids = exclusion_csr(exclude, n)
+        assert indptr.tolist() == [0] * (n + 1) and ids.size == 0 and ids.dtype == np.int64
+    _raises(ShapeError, "exclude: one list per query expected (2), got 3", exclusion_csr, [[1], [2], [3]], 2)
+    # the kernel leaves them out: each query's own rows only
+    from engine._kernels import topk
+
+    X = np.eye(4, dtype=np.float32) + 0.1
+    _, got = topk(X, X[:2], 2, exclude=[[0], {1, 0}])
+    assert got.tolist() == [[1, 2], [2, 3]]
