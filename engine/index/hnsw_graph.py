@@ -53,15 +53,16 @@ class HnswGraph:
     def __init__(self, faiss, index):
         h = index.hnsw
         n, d = index.ntotal, index.d
-        self._index = index  # the arrays below are views of its memory: keep it alive
+        self._index = index  # the upper levels' arrays below are views of its memory: keep it alive
         neighbors = faiss.rev_swig_ptr(h.neighbors.data(), h.neighbors.size())
         offsets = faiss.vector_to_array(h.offsets).astype(np.uint64, copy=False)
         cum = faiss.vector_to_array(h.cum_nneighbor_per_level).astype(np.int32, copy=False)
-        self.graph = (neighbors, offsets, cum, int(h.entry_point), int(h.max_level))
-        self.rows = faiss.rev_swig_ptr(faiss.downcast_index(index.storage).get_xb(), n * d).reshape(n, d)
+        rows = faiss.rev_swig_ptr(faiss.downcast_index(index.storage).get_xb(), n * d).reshape(n, d)
+        self.blocks = _kernels.hnsw_pack(neighbors, offsets, cum, rows)  # level 0 and the rows, packed
+        self.graph = (neighbors, offsets, cum, int(h.entry_point), int(h.max_level), self.blocks, d)
         self.hnsw = h
         self._lock = threading.Lock()
-        self._marks = None  # (tags (T, n) uint32, gens (T,) uint32), made at the first search
+        self._marks = None  # (tags (T, n) uint16, gens (T,) uint16), made at the first search
 
     @classmethod
     def of(cls, faiss, index):
@@ -97,19 +98,25 @@ class HnswGraph:
         owner._graph_of = (owner.index, graph)
         return graph
 
+    @property
+    def nbytes(self):
+        """Bytes of the packed level 0 (the rows again, the level-0 lists and the padding),
+        beside the FAISS index it copies."""
+        return self.blocks.nbytes
+
     def search(self, q, k, ef):
         """Top-``k`` rows of the unit queries ``q`` (C-contiguous float32, shape (Q, d)):
         ``(scores float32, ids int64)``, each (Q, k); ``ef`` nodes kept at level 0."""
         threads = 1 if q.shape[0] == 1 else max(1, min(get_num_threads(), q.shape[0]))
-        n = self.rows.shape[0]
+        n = self.blocks.shape[0]
         if self._lock.acquire(blocking=False):
             try:
                 if self._marks is None or self._marks[0].shape[0] < threads:
-                    self._marks = (np.zeros((threads, n), np.uint32), np.zeros(threads, np.uint32))
+                    self._marks = (np.zeros((threads, n), np.uint16), np.zeros(threads, np.uint16))
                 tags, gens = self._marks
-                return _kernels.hnsw_search(self.graph, self.rows, q, k, ef, tags, gens, threads)
+                return _kernels.hnsw_search(self.graph, q, k, ef, tags, gens, threads)
             finally:
                 self._lock.release()
         # another thread is searching this index right now: marks of this call's own
-        tags, gens = np.zeros((threads, n), np.uint32), np.zeros(threads, np.uint32)
-        return _kernels.hnsw_search(self.graph, self.rows, q, k, ef, tags, gens, threads)
+        tags, gens = np.zeros((threads, n), np.uint16), np.zeros(threads, np.uint16)
+        return _kernels.hnsw_search(self.graph, q, k, ef, tags, gens, threads)
