@@ -1,9 +1,11 @@
-// Search of an HNSW graph that FAISS built (IndexHNSWFlat, inner product), read in place: FAISS's
-// own search pays per call for things a single query does not need (a visited table of N bytes
-// allocated and cleared, an OpenMP region, its result handlers), which at ~0.3 ms a query is a
-// good part of the time. Here the graph's arrays are FAISS's (HnswGraph, csrc/types.hpp), the
-// rows the unit vectors FAISS stores, and the visited marks a tag array kept by the caller
-// between calls (one row per thread: a new query bumps its generation instead of clearing).
+// Search of an HNSW graph that FAISS built (IndexHNSWFlat, inner product). FAISS's own search
+// pays per call for things a single query does not need (a visited table of N bytes allocated
+// and cleared, an OpenMP region, its result handlers) and reads three places per neighbour (its
+// offset, its list, its row). Here the upper levels are FAISS's arrays, read in place, and
+// level 0 is a packed copy in hnswlib's layout (HnswGraph, csrc/types.hpp): one block per node
+// holding its row and its list, so an expansion touches one block per neighbour. The visited
+// marks are 2-byte tags kept by the caller between calls (one row per thread: a new query bumps
+// its generation instead of clearing).
 //
 // The walk is the HNSW paper's (Malkov & Yashunin, algorithms 2 and 5): a greedy descent
 // through the upper levels from the entry point, then at level 0 a best-first search that
@@ -13,7 +15,6 @@
 // FAISS's own search (the same graph) and against exact search (recall).
 #pragma once
 #include <algorithm>
-#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -77,6 +78,9 @@ inline void dot4(const float* q, const float* r0, const float* r1, const float* 
     out[3] = dot(r3, q, d);
 #endif
 }
+
+// Bytes of a block prefetched ahead of its scoring: its first two cache lines.
+constexpr index_t kPrefetchBytes = 128;
 
 inline void prefetch_lines(const void* p, index_t bytes) {
     const char* c = static_cast<const char*>(p);
@@ -189,9 +193,8 @@ inline Scored descend(const HnswGraph& g, const float* q) {
 
 // Offer node v (score s) to the level-0 search: kept if among the ef best so far, and then a
 // candidate to expand.
-inline void offer(const HnswGraph& g, Scratch& w, index_t ef, float s, std::int32_t v, int variant) {
+inline void offer(Scratch& w, index_t ef, float s, std::int32_t v) {
     if (static_cast<index_t>(w.kept.size()) < ef || s > w.kept.front().first) {
-        if (variant & 2) __builtin_prefetch(g.links(v));
         heap_push(w.cand, {s, v}, BestFirst{});
         if (static_cast<index_t>(w.kept.size()) < ef)
             heap_push(w.kept, {s, v}, WorseFirst{});
@@ -200,22 +203,22 @@ inline void offer(const HnswGraph& g, Scratch& w, index_t ef, float s, std::int3
     }
 }
 
-// Expand one node's level-0 list: the unvisited neighbours, scored four at a time (four
-// independent streams from memory; the rows are visited in no order, so each is a cache miss and
-// the walk is bound by memory latency, not arithmetic), the next four's blocks prefetched while
-// these are scored.
-inline void expand_batched(const HnswGraph& g, const float* q, const std::int32_t* l, index_t ef,
-                           Marks& marks, Scratch& w, int variant) {
-    const index_t bytes = (variant & 8) ? g.d * static_cast<index_t>(sizeof(float)) : 128;
+// Expand one node's level-0 list l ([count, ids]): the unvisited neighbours, scored four at a
+// time (four independent streams from memory: the blocks are visited in no order, so each is a
+// cache miss and the walk is bound by memory latency, not arithmetic), the first two lines of the
+// next four's blocks prefetched while these are scored (the hardware prefetcher follows the rest
+// of a row; prefetching whole rows, or one neighbour ahead as hnswlib does, measured slower).
+inline void expand(const HnswGraph& g, const float* q, const std::int32_t* l, index_t ef,
+                   Marks& marks, Scratch& w) {
     w.fresh.clear();
     const std::int32_t cnt = l[0];
     for (std::int32_t j = 1; j <= cnt; ++j)
         if (!marks.test_and_set(l[j])) w.fresh.push_back(l[j]);
     const std::int32_t* f = w.fresh.data();
     const index_t m = static_cast<index_t>(w.fresh.size());
-    for (index_t j = 0; j < m && j < 4; ++j) prefetch_lines(g.row(f[j]), bytes);
+    for (index_t j = 0; j < m && j < 4; ++j) prefetch_lines(g.row(f[j]), kPrefetchBytes);
     for (index_t j = 0; j < m; j += 4) {
-        for (index_t p = j + 4; p < m && p < j + 8; ++p) prefetch_lines(g.row(f[p]), bytes);
+        for (index_t p = j + 4; p < m && p < j + 8; ++p) prefetch_lines(g.row(f[p]), kPrefetchBytes);
         float s4[4];
         const index_t len = std::min<index_t>(4, m - j);
         if (len == 4) {
@@ -223,34 +226,14 @@ inline void expand_batched(const HnswGraph& g, const float* q, const std::int32_
         } else {
             for (index_t u = 0; u < len; ++u) s4[u] = dot(g.row(f[j + u]), q, g.d);
         }
-        for (index_t u = 0; u < len; ++u) offer(g, w, ef, s4[u], f[j + u], variant);
-    }
-}
-
-// hnswlib's order: one neighbour at a time, the next one's mark and block prefetched first.
-inline void expand_one_ahead(const HnswGraph& g, const float* q, const std::int32_t* l, index_t ef,
-                             Marks& marks, Scratch& w, int variant) {
-    const index_t bytes = (variant & 8) ? g.d * static_cast<index_t>(sizeof(float)) : 128;
-    const std::int32_t cnt = l[0];
-    if (cnt > 0) {
-        __builtin_prefetch(marks.tags + l[1]);
-        prefetch_lines(g.row(l[1]), bytes);
-    }
-    for (std::int32_t j = 1; j <= cnt; ++j) {
-        if (j < cnt) {
-            __builtin_prefetch(marks.tags + l[j + 1]);
-            prefetch_lines(g.row(l[j + 1]), bytes);
-        }
-        const std::int32_t v = l[j];
-        if (marks.test_and_set(v)) continue;
-        offer(g, w, ef, dot(g.row(v), q, g.d), v, variant);
+        for (index_t u = 0; u < len; ++u) offer(w, ef, s4[u], f[j + u]);
     }
 }
 
 // The k nearest of one query q (d floats) into out_scores / out_ids (k each; padded with -inf
 // and -1 when the graph holds fewer). ef >= k nodes are kept during the level-0 search.
 inline void search_one(const HnswGraph& g, const float* q, index_t k, index_t ef, Marks& marks,
-                       Scratch& w, float* out_scores, std::int64_t* out_ids, int variant) {
+                       Scratch& w, float* out_scores, std::int64_t* out_ids) {
     for (index_t j = 0; j < k; ++j) {
         out_scores[j] = -std::numeric_limits<float>::infinity();
         out_ids[j] = -1;
@@ -267,11 +250,9 @@ inline void search_one(const HnswGraph& g, const float* q, index_t k, index_t ef
         const Scored c = w.cand.front();
         if (static_cast<index_t>(w.kept.size()) >= ef && c.first < w.kept.front().first) break;
         heap_pop(w.cand, BestFirst{});
-        if ((variant & 4) && !w.cand.empty()) __builtin_prefetch(g.links(w.cand.front().second));
-        if (variant & 1)
-            expand_one_ahead(g, q, g.links(c.second), ef, marks, w, variant);
-        else
-            expand_batched(g, q, g.links(c.second), ef, marks, w, variant);
+        // the list of the likely next node to expand, while this one is (measured: pays)
+        if (!w.cand.empty()) __builtin_prefetch(g.links(w.cand.front().second));
+        expand(g, q, g.links(c.second), ef, marks, w);
     }
     std::sort(w.kept.begin(), w.kept.end(), BestFirst{});  // the best first
     const index_t got = std::min<index_t>(k, static_cast<index_t>(w.kept.size()));
@@ -288,8 +269,6 @@ inline void search_one(const HnswGraph& g, const float* q, index_t k, index_t ef
 inline void search(const HnswGraph& g, const float* Q, index_t nq, index_t k, index_t ef,
                    std::uint16_t* tags, std::uint16_t* gens, float* out_scores,
                    std::int64_t* out_ids, int n_threads) {
-    const char* env = std::getenv("HNSW_VARIANT");
-    const int variant = env ? std::atoi(env) : 0;
     ef = std::max(ef, k);
     const index_t d = g.d;
     const int nt = static_cast<int>(std::max<index_t>(1, std::min<index_t>(resolve_threads(n_threads), nq)));
@@ -297,7 +276,7 @@ inline void search(const HnswGraph& g, const float* Q, index_t nq, index_t k, in
         Marks marks{tags, gens, g.n};
         Scratch w;
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k, variant);
+            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k);
         return;
     }
 #pragma omp parallel num_threads(nt)
@@ -307,7 +286,7 @@ inline void search(const HnswGraph& g, const float* Q, index_t nq, index_t k, in
         Scratch w;
 #pragma omp for schedule(dynamic, 4)
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k, variant);
+            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k);
     }
 }
 

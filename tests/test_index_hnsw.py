@@ -18,16 +18,6 @@ faiss = pytest.importorskip("faiss")
 K = 10
 
 
-@pytest.fixture(scope="module", autouse=True)
-def walk_enabled():
-    """FaissIndex searches with engine's walk here (off by default: engine/index/hnsw_graph.py)."""
-    from engine.index import hnsw_graph
-
-    old, hnsw_graph.ENABLED = hnsw_graph.ENABLED, True
-    yield
-    hnsw_graph.ENABLED = old
-
-
 @pytest.fixture(scope="module")
 def built():
     v = engine.datasets.clustered_vectors(4000, 48, seed=3)
@@ -39,9 +29,24 @@ def built():
 
 def test_an_hnsw_flat_index_is_searched_by_engine(built):
     _, index, _, _ = built
-    assert index._graph() is not None
+    assert index.walk is True and index._graph() is not None
     flat = FaissIndex.build(built[0], "flat")
     assert flat._graph() is None  # other kinds: FAISS's own search
+
+
+def test_the_walk_can_be_switched_off_and_is_not_saved(built, tmp_path):
+    v, index, _, q = built
+    index.walk = False
+    try:
+        assert index._graph() is None and "_graph_of" not in index.__dict__  # the copy freed
+        np.testing.assert_array_equal(index.search(q, K)[1], index.index.search(q, K)[1])
+        index.save(tmp_path / "off.engine")
+        assert FaissIndex.load(tmp_path / "off.engine", v).walk is True  # a choice of the process
+        with pytest.raises(engine.EngineError, match="walk"):
+            index.walk = 1
+    finally:
+        index.walk = True
+    assert index._graph() is not None
 
 
 def test_recall_is_faiss_own_on_the_same_graph(built):

@@ -24,9 +24,41 @@ import numpy as np
 
 from .. import _kernels
 from .._config import get_num_threads
+from .._params import check
 
-#: Whether FaissIndex searches an HNSW index with this walk (False: FAISS's own search).
-ENABLED = False
+
+class WalkSwitch:
+    """``FaissIndex.walk``: whether an ``hnsw`` index is searched by engine's walk (True, the
+    default) or by FAISS's own search (False).
+
+    The walk searches a packed copy of FAISS's level 0 and of the rows, made at the first
+    search: about the FAISS index's size again (the rows, 4 bytes per level-0 slot, 2·M slots a
+    node, and padding to 64-byte blocks: 147 MB at 100,000 × 300 with M = 32). Setting False
+    frees it. A choice of this process (memory against speed), so not saved with the index.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import engine
+    >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "hnsw")
+    >>> index.walk
+    True
+    >>> index.walk = False  # FAISS's own search, the copy freed
+    >>> index.search("w3", k=1)[1].tolist()
+    [[3]]
+    """
+
+    def __get__(self, owner, cls=None):
+        if owner is None:
+            return self
+        return owner.__dict__.get("_walk", True)
+
+    def __set__(self, owner, value):
+        owner._walk = check("walk", value, [bool], "FaissIndex")
+        owner.__dict__.pop("_graph_of", None)  # made again at the next search if True
 
 
 class HnswGraph:
@@ -88,8 +120,8 @@ class HnswGraph:
     @classmethod
     def cached(cls, owner, load_faiss):
         """``of(owner.index)``, made once per index object of ``owner`` (a FaissIndex) and kept;
-        None while the walk is not ``ENABLED``."""
-        if not ENABLED:
+        None when ``owner.walk`` is False."""
+        if not owner.__dict__.get("_walk", True):
             return None
         cached = owner.__dict__.get("_graph_of")
         if cached is not None and cached[0] is owner.index:
