@@ -1,21 +1,29 @@
 """HNSW searches by engine's own routine (csrc/hnsw.hpp) over the graph FAISS built.
 
-FAISS's ``IndexHNSW::search`` costs, per call, more than one query's walk needs: it allocates
-and clears a visited table of N bytes, opens an OpenMP region and builds result handlers,
-and its Python wrapper allocates and checks. For single queries (``most_similar`` of one word)
-that is a good part of the time, so an ``IndexHNSWFlat`` with the inner product is searched
-here instead: the graph's arrays and the stored rows are FAISS's own, read in place (no copy,
-except the small offsets array); the visited marks are kept between calls, one row per
-thread, with a generation counter instead of a clear. The walk is the HNSW paper's (greedy
-descent through the upper levels, best-first search keeping ``efSearch`` nodes at level 0);
+FAISS's ``IndexHNSW::search`` costs, per call, more than one query's walk needs (a visited
+table of N bytes allocated and cleared, an OpenMP region, result handlers) and reads three
+places per neighbour (its offset, its list, its row). An ``IndexHNSWFlat`` with the inner
+product is searched here instead: the upper levels are FAISS's arrays read in place; level 0
+and the rows are copied once, at the first search, into hnswlib's layout (one 64-byte aligned
+block per node: its row, then its list; ``_kernels.hnsw_pack``), so an expansion touches one
+block per neighbour; the visited marks are 2-byte tags kept between calls, one row per thread,
+with a generation counter instead of a clear. The walk is the HNSW paper's (greedy descent
+through the upper levels, best-first search keeping ``efSearch`` nodes at level 0);
 tests/test_index_hnsw.py checks it against FAISS's own search of the same graph and against
 exact search.
 
-Off by default (``ENABLED``): on this project's machine (2-core Xeon, AVX-512, clustered
-100k × 300, efSearch 64, recall@10 1.0) the walk answered 2,900 single queries a second
-against 4,388 for FAISS's own search of the same graph, with fewer distances per query (1,396
-against 1,492): it loses on memory latency per distance (~255 ns against ~155), not on work or
-per-call cost. FaissIndex therefore searches with FAISS until the walk is faster.
+On by default (``FaissIndex.walk``; False searches with FAISS and frees the copy). Measured by
+benchmarks/bench_index.py --quick on this project's machine (2-core Xeon, AVX-512, engine 2
+threads; indicative, load 1.7), clustered 100k × 300, M 32, efConstruction 100, efSearch 64,
+recall@10 1.0 for all three: single queries 3,629/s against 2,841 for FAISS's own search of
+the same graph (1.28×) and 3,400 for hnswlib (1.07×); at hnswlib's recall (efSearch 56) 4,172
+(1.23× hnswlib); batches of 256 11,701/s against 6,417 and 8,445. On the 21,745 × 384 default
+vectors: 4,313 against 3,623 (FAISS) and 4,477 (hnswlib, 0.96×), at equal recall (efSearch 48)
+4,675 (1.04×). The copy costs the index's size again: 147 MB (140 MiB) at 100k × 300 (1,472
+bytes a node: 1,200 of row, 260 of list, 12 of padding), beside FAISS's 147 MB. Before the copy the
+walk read FAISS's layout and lost to FAISS's search (2,900 against 4,388 single queries a
+second, ~255 ns of memory latency per distance against ~155); a third of its time then went
+to std::push_heap calls that GCC could not inline under the per-ISA target pragma.
 """
 
 import threading
@@ -33,7 +41,7 @@ class WalkSwitch:
 
     The walk searches a packed copy of FAISS's level 0 and of the rows, made at the first
     search: about the FAISS index's size again (the rows, 4 bytes per level-0 slot, 2·M slots a
-    node, and padding to 64-byte blocks: 147 MB at 100,000 × 300 with M = 32). Setting False
+    node, and padding to 64-byte blocks: 147 MB (140 MiB) at 100,000 × 300 with M = 32). Setting False
     frees it. A choice of this process (memory against speed), so not saved with the index.
 
     Returns
