@@ -13,7 +13,7 @@ from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
 from .exact import _check_ids, _rescore, recall_at_k
-from .hnsw_graph import HnswGraph
+from .hnsw_graph import HnswGraph, WalkSwitch
 from .kinds import (
     KINDS,
     _check_params,
@@ -168,6 +168,8 @@ class FaissIndex:
         return self
 
     # ------------------------------------------------------------------ knobs
+    walk = WalkSwitch()  # engine's walk of an hnsw graph or FAISS's search (engine/index/hnsw_graph.py)
+
     @property
     @fill_doc
     def efSearch(self) -> int | None:
