@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..vectors import Vectors
 
 
+@fill_doc
 class FaissIndex:
     """A FAISS index over the unit rows of a ``Vectors``: exact (``flat``) or approximate.
 
@@ -169,7 +170,6 @@ class FaissIndex:
 
     # ------------------------------------------------------------------ knobs
     @property
-    @fill_doc
     def efSearch(self) -> int | None:
         """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
 
@@ -194,7 +194,6 @@ class FaissIndex:
         self.params["efSearch"] = _set_knob(self._hnsw(), "efSearch", value, self.kind, "HNSW graph")
 
     @property
-    @fill_doc
     def nprobe(self) -> int | None:
         """IVF lists visited per query (larger: better recall, slower); None without IVF.
 
