@@ -17,6 +17,7 @@ from _search_helpers import assert_same_results
 from sklearn.exceptions import NotFittedError
 
 import engine
+from engine import compressed
 from engine.datasets import word2vec_keyedvectors
 from engine.errors import ShapeError, VocabularyError
 
@@ -166,6 +167,108 @@ def test_vector_arguments_are_normalised_in_float64_with_gensims_result_types(le
     got, expected = v.n_similarity(["the", "of"], ["and"]), kv.n_similarity(["the", "of"], ["and"])
     assert type(got) is type(expected) is np.float32
     assert got == pytest.approx(expected, abs=1e-6)
+
+
+# ---------------------------------------------------------------- search: the public calls
+# (mutated once @fill_doc moved from them to their class)
+def test_search_exclude_needs_one_entry_per_query(lee):
+    _, v = lee
+    with pytest.raises(ShapeError, match=r"^exclude: one list per query expected \(2\), got 3$"):
+        v.search([0, 1], exclude=[[2], [3], [4]])
+
+
+def test_most_similar_batch_topn_and_vector_queries_equal_gensim(lee):
+    kv, v = lee
+    words = [kv.index_to_key[5], kv.index_to_key[17]]
+    for topn, got in [(10, v.most_similar_batch(words)), (1, v.most_similar_batch(words, topn=1))]:
+        for w, g in zip(words, got):
+            assert_same_results(g, kv.most_similar(w, topn=topn))
+    # vector queries leave nothing out, as gensim's vector positive
+    got = v.most_similar_batch(kv.vectors[[5, 17]], topn=4)
+    for row, g in zip([5, 17], got):
+        assert_same_results(g, kv.most_similar(positive=[kv.vectors[row]], topn=4))
+    # no result below topn 1 or on an empty row range: one empty list per query (2 queries of
+    # 100 dimensions)
+    assert v.most_similar_batch(words, topn=0) == [[], []]
+    assert v.most_similar_batch(words, restrict_vocab=-len(v)) == [[], []]
+    assert kv.most_similar(words[0], restrict_vocab=-len(v)) == []
+    for bad in (2.5, True, "3"):
+        with pytest.raises(ShapeError, match=f"^{re.escape(f'topn must be an int, got {bad!r}')}$"):
+            v.most_similar_batch(words, topn=bad)
+
+
+def _cosmul64(u, a, b, c, lo, hi, k):
+    """3CosMul top-``k`` over rows lo..hi-1 in float64, a, b and c left out."""
+    U = u.astype(np.float64)
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    cos = U[lo:hi] @ U[[a, b, c]].T
+    s = (1 + cos[:, 1]) / 2 * (1 + cos[:, 2]) / 2 / ((1 + cos[:, 0]) / 2 + 1e-6)
+    s[[r - lo for r in (a, b, c) if lo <= r < hi]] = -np.inf
+    order = np.lexsort((np.arange(lo, hi), -s))[:k]
+    return s[order], order + lo
+
+
+def test_analogies_default_topn_and_restrict_vocab_reaching_row_0(lee):
+    kv, v = lee
+    a, b, c = 50, 30, 40
+    key = kv.index_to_key
+    scores, ids = v.analogies([a], [b], [c])
+    assert ids.shape == (1, 10)
+    assert_same_results(
+        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[key[b], key[c]], negative=[key[a]])
+    )
+    # the first 5 rows, a, b and c outside them: every row 0..4 is an answer, row 0 included
+    scores, ids = v.analogies([a], [b], [c], topn=5, restrict_vocab=5)
+    want = kv.most_similar(positive=[key[b], key[c]], negative=[key[a]], topn=5, restrict_vocab=5)
+    assert_same_results(_as_pairs(v, scores[0], ids[0]), want)
+    assert sorted(ids[0].tolist()) == [0, 1, 2, 3, 4]
+    # 3CosMul (gensim's most_similar_cosmul ignores restrict_vocab): against float64 numpy
+    scores, ids = v.analogies([a], [b], [c], topn=5, restrict_vocab=5, method="3cosmul")
+    want_s, want_ids = _cosmul64(kv.vectors, a, b, c, 0, 5, 5)
+    assert ids[0].tolist() == want_ids.tolist()
+    np.testing.assert_allclose(scores[0], want_s, rtol=1e-5)
+
+
+def test_analogies_with_a_zero_mean_score_zero_everywhere():
+    # b + c - a = 0 (a = b, c a zero row): the query is the zero vector, which scores 0 against
+    # every row (the documented convention), so the answers are the other rows in row order
+    X = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+    v = engine.Vectors(["x", "y", "zero", "p", "q"], X)
+    scores, ids = v.analogies(["x"], ["x"], ["zero"], topn=3)
+    assert ids.tolist() == [[1, 3, 4]]
+    assert scores.tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_analogies_3cosmul_on_a_cpu_path_whose_auto_precision_depends_on_the_batch(lee, monkeypatch):
+    # "auto" picks a compressed copy by batch size on some CPU paths; 3CosMul only validates the
+    # precision, and must do so on every path
+    _, v = lee
+    want = v.analogies([50], [30], [40], topn=5, method="3cosmul")
+    monkeypatch.setattr(compressed._dispatch, "path", "baseline")
+    got = v.analogies([50], [30], [40], topn=5, method="3cosmul")
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])
+
+
+def test_analogies_messages_name_the_argument(lee):
+    _, v = lee
+    n = len(v)
+    for i, name in enumerate("abc"):
+        args = [[1], [2], [3]]
+        args[i] = [n]
+        with pytest.raises(VocabularyError, match=rf"^{name}: row {n} is out of range \(0\.\.{n - 1}\)$"):
+            v.analogies(*args)
+        args[i] = np.array([1.5])  # an array's items are read as Python values
+        with pytest.raises(ShapeError, match=rf"^{name}: expected words or row numbers, got float$"):
+            v.analogies(*args)
+    cases = [
+        (([1], [2, 3], [4]), {}, "analogies: a, b and c differ in length (1, 2, 1)"),
+        (([], [], []), {}, "analogies: no analogy given"),
+        (([1], [2], [3]), {"method": "x"}, "analogies: method must be '3cosadd' or '3cosmul', got 'x'"),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(ShapeError, match=f"^{re.escape(message)}$"):
+            v.analogies(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- few-shot
