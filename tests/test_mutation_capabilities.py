@@ -8,7 +8,9 @@ of the pass's selection checked, against an independent answer.
   messages of bad row numbers, keys, ranges and exclusions;
 """
 
+import io
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -581,3 +583,99 @@ def test_wmd_lowercase_and_norm_reach_the_bags_and_the_vectors():
     got = engine.WMD(v, norm=False).pairwise(texts, other)
     want = [[raw_wmd(a, b) for b in other] for a in (["ab", "c"], ["ab", "c", "d"])]
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- WMD: the public calls
+# (mutated once @fill_doc moved from them to their class)
+def _ngram_wmd():
+    stored = {"ab": [2.0, 1.0], "c": [0.0, 1.0]}
+    v = engine.Vectors(list(stored), np.array(list(stored.values())), ngrams=_LengthNgrams())
+    return v, lambda w: stored.get(w, [len(w), 1.0])
+
+
+def test_wmd_pairwise_and_pairs_keep_ngram_built_words_by_default_emd():
+    v, vec = _ngram_wmd()
+    A = [["xyz", "c"], ["ab"], ["wxyz", "c", "c"]]
+    B = [["c", "uvwxyz"], ["ab", "tuvwxyz", "ab"], ["xyz"]]
+    wmd = engine.WMD(v)
+    # float32 vectors: 1e-6 relative is their precision, not the solver's
+    want = np.array([[_pot_wmd(vec, a, b) for b in B] for a in A])
+    np.testing.assert_allclose(wmd.pairwise(A, B), want, rtol=1e-6)
+    np.testing.assert_allclose(wmd.pairs(A, B), np.diag(want), rtol=1e-6)
+    np.testing.assert_allclose(
+        wmd.pairwise(B), [[_pot_wmd(vec, a, b) for b in B] for a in B], rtol=1e-6, atol=1e-7
+    )
+
+
+def test_wmd_sinkhorn_reg_reaches_every_call():
+    ot = pytest.importorskip("ot")
+    X = np.random.default_rng(3).standard_normal((6, 4))
+    v = engine.Vectors(list("abcdef"), X)
+    A, B = [["a", "b", "b"], ["c", "d"]], [["e", "a"], ["f", "c", "d"]]
+    U = _unit64(X)
+
+    def pot(d1, d2, reg):
+        def bag(d):
+            w, n = np.unique([ord(t) - 97 for t in d], return_counts=True)
+            return w, n / n.sum()
+
+        (w1, a), (w2, b) = bag(d1), bag(d2)
+        M = np.linalg.norm(U[w1][:, None] - U[w2][None], axis=-1)
+        return float(
+            (ot.sinkhorn(a, b, M, reg, numItermax=20000, stopThr=1e-12, method="sinkhorn_log") * M).sum()
+        )
+
+    wmd = engine.WMD(v)
+    want = np.array([[pot(a, b, 0.2) for b in B] for a in A])
+    assert wmd.distance(A[0], B[1], "sinkhorn", 0.2) == pytest.approx(want[0, 1], rel=1e-6)
+    np.testing.assert_allclose(wmd.pairwise(A, B, "sinkhorn", 0.2), want, rtol=1e-6)
+    np.testing.assert_allclose(wmd.pairs(A, B, "sinkhorn", 0.2), np.diag(want), rtol=1e-6)
+    # the documented default reg is 0.01 (a default a user relies on without passing it)
+    assert wmd.distance(A[0], B[1], "sinkhorn") == wmd.distance(A[0], B[1], "sinkhorn", 0.01)
+    np.testing.assert_array_equal(wmd.pairwise(A, B, "sinkhorn"), wmd.pairwise(A, B, "sinkhorn", 0.01))
+    np.testing.assert_array_equal(wmd.pairs(A, B, "sinkhorn"), wmd.pairs(A, B, "sinkhorn", 0.01))
+    assert wmd.distance(A[0], B[1], "sinkhorn") != pytest.approx(want[0, 1], rel=1e-3)  # 0.01 is not 0.2
+    with pytest.raises(engine.EngineError, match=r"^WMD: reg must be a positive number, got -1$"):
+        wmd.pairs(A, B, "sinkhorn", -1)
+
+
+def test_wmd_pairwise_and_pairs_messages_name_the_argument():
+    v, _ = _ngram_wmd()
+    wmd = engine.WMD(v)
+    for call in (wmd.pairwise, wmd.pairs):
+        with pytest.raises(ShapeError, match="^docs_a: expected a list of documents, got a single string$"):
+            call("ab c", [["c"]])
+        with pytest.raises(ShapeError, match="^docs_b: expected a list of documents, got a single string$"):
+            call([["c"]], "ab c")
+        with pytest.raises(ShapeError, match=r"^docs_b\[0\]: token 1 is a int, expected str$"):
+            call([["c"]], [["c", 1]])
+    with pytest.raises(ShapeError, match="^pairs: 1 documents in docs_a but 2 in docs_b$"):
+        wmd.pairs([["c"]], [["c"], ["ab"]])
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_wmd_knn_defaults_k_ict_and_progress(monkeypatch):
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    v = engine.Vectors(words, rng.standard_normal((40, 5)))
+    corpus = [list(rng.choice(words, 4)) for _ in range(14)]
+    queries = [list(rng.choice(words, 3)) for _ in range(3)]
+    wmd = engine.WMD(v)
+    want = wmd.pairwise(queries, corpus)  # checked against POT in test_wmd.py
+    r = wmd.knn(queries, corpus)  # k defaults to 10
+    np.testing.assert_array_equal(r.indices, np.argsort(want, axis=1, kind="stable")[:, :10])
+    # the ICT bound is on by default and saves exact solves over the other bounds alone
+    with_ict, without = wmd.knn(queries, corpus, k=3), wmd.knn(queries, corpus, k=3, ict=False)
+    np.testing.assert_array_equal(with_ict.indices, without.indices)
+    assert with_ict.n_exact.sum() < without.n_exact.sum()
+    # no bar by default even on a terminal; "always" draws one wherever standard error goes
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    wmd.knn(queries, corpus, k=1)
+    assert term.getvalue() == ""
+    wmd.knn(queries, corpus, k=1, progress="always")
+    assert "wmd knn" in term.getvalue()
