@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 from _classify_helpers import corpus, reference_embed, small_vectors
-from _search_helpers import assert_same_results
+from _search_helpers import assert_same_results, gensim_twin
 from sklearn.exceptions import NotFittedError
 
 import engine
@@ -228,6 +228,22 @@ def test_analogies_default_topn_and_restrict_vocab_reaching_row_0(lee):
     scores, ids = v.analogies([a], [b], [c], topn=5, restrict_vocab=5, method="3cosmul")
     want_s, want_ids = _cosmul64(kv.vectors, a, b, c, 0, 5, 5)
     assert ids[0].tolist() == want_ids.tolist()
+    np.testing.assert_allclose(scores[0], want_s, rtol=1e-5)
+
+
+def test_analogies_answer_row_0_without_restrict_vocab():
+    # row 0 is searched when no range is given (3CosAdd against gensim, 3CosMul against float64)
+    X = np.array([[0.1, 1.0, 0.2], [1.0, 0.0, 0.0], [0.9, 0.5, 0.0], [0.0, 0.3, 1.0], [-1.0, 0.2, 0.1]])
+    v = engine.Vectors(["r0", "r1", "r2", "r3", "r4"], X)
+    kv = gensim_twin(v)
+    scores, ids = v.analogies(["r1"], ["r2"], ["r3"], topn=2)
+    assert ids[0, 0] == 0
+    assert_same_results(
+        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=["r2", "r3"], negative=["r1"], topn=2)
+    )
+    scores, ids = v.analogies(["r1"], ["r2"], ["r3"], topn=2, method="3cosmul")
+    want_s, want_ids = _cosmul64(X.astype(np.float32), 1, 2, 3, 0, 5, 2)
+    assert ids[0].tolist() == want_ids.tolist() and 0 in ids[0]
     np.testing.assert_allclose(scores[0], want_s, rtol=1e-5)
 
 
@@ -679,3 +695,73 @@ def test_wmd_knn_defaults_k_ict_and_progress(monkeypatch):
     assert term.getvalue() == ""
     wmd.knn(queries, corpus, k=1, progress="always")
     assert "wmd knn" in term.getvalue()
+
+
+_CORPUS = [["xyz", "c"], ["ab"], ["wxyz", "c", "c"], ["c"], ["vwxyz"]]
+_QUERIES = [["xyz"], ["c", "uvwxyz"], ["ab", "tuvwxyz", "ab"]]
+
+
+def test_wmd_index_bounds_keep_ngram_built_words_of_the_queries():
+    v, vec = _ngram_wmd()
+    idx = engine.WMD(v).index(_CORPUS)
+    wcd, rwmd, ict = idx.bounds(_QUERIES)
+
+    def centroid(doc):
+        words, counts = np.unique(doc, return_counts=True)
+        return counts / counts.sum() @ _unit64([vec(w) for w in words])
+
+    # the word centroid distance in float64 (float32 vectors: 1e-6 relative)
+    want = np.array([[np.linalg.norm(centroid(q) - centroid(d)) for d in _CORPUS] for q in _QUERIES])
+    np.testing.assert_allclose(wcd, want, rtol=1e-6, atol=1e-7)
+    exact = np.array([[_pot_wmd(vec, q, d) for d in _CORPUS] for q in _QUERIES])
+    # each a lower bound of the exact distance (POT), ICT at least RWMD
+    assert (rwmd <= ict + 1e-9).all() and (np.maximum(wcd, ict) <= exact + 1e-6).all()
+
+
+def test_wmd_index_knn_defaults_types_and_empty_cases(monkeypatch):
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    v = engine.Vectors(words, rng.standard_normal((40, 5)))
+    corpus = [list(rng.choice(words, 4)) for _ in range(14)]
+    queries = [list(rng.choice(words, 3)) for _ in range(3)]
+    idx = engine.WMD(v).index(corpus)
+    want = idx.distances(queries)
+    r = idx.knn(queries)  # k defaults to 10
+    np.testing.assert_array_equal(r.indices, np.argsort(want, axis=1, kind="stable")[:, :10])
+    assert (r.distances.dtype, r.indices.dtype, r.n_exact.dtype) == (np.float64, np.int64, np.int64)
+    with_ict, without = idx.knn(queries, k=3), idx.knn(queries, k=3, ict=False)
+    np.testing.assert_array_equal(with_ict.indices, without.indices)
+    assert with_ict.n_exact.sum() < without.n_exact.sum()
+    # no query, or an empty corpus: empty results of the documented shapes and types
+    for got, shape in [(idx.knn([], k=2), (0, 2)), (engine.WMD(v).index([]).knn(queries, k=2), (3, 0))]:
+        assert got.distances.shape == got.indices.shape == shape
+        assert (got.distances.dtype, got.indices.dtype, got.n_exact.dtype) == (np.float64, np.int64, np.int64)
+        assert got.n_exact.tolist() == [0] * shape[0]
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    idx.knn(queries, k=1)
+    assert term.getvalue() == ""
+    idx.knn(queries, k=1, progress="always")
+    assert "wmd knn:" in term.getvalue() and "/3 " in term.getvalue() and "query/s" in term.getvalue()
+
+
+def test_wmd_index_most_similar_and_num_best_lists():
+    v, vec = _ngram_wmd()
+    idx = engine.WMD(v).index(_CORPUS, num_best=2)
+    for q in _QUERIES:
+        d = np.array([_pot_wmd(vec, q, doc) for doc in _CORPUS])
+        order = np.argsort(d, kind="stable")
+        want = [(int(i), 1.0 / (1.0 + d[i])) for i in order]
+        for topn, got in [(10, idx.most_similar(q)), (2, idx.most_similar(q, topn=2))]:
+            assert [i for i, _ in got] == [i for i, _ in want[:topn]]
+            np.testing.assert_allclose([s for _, s in got], [s for _, s in want[:topn]], rtol=1e-6)
+    assert idx[_QUERIES] == [idx.most_similar(q, topn=2) for q in _QUERIES]
+    one = engine.WMD(v).index([["ab"]])
+    assert one.most_similar(["ab"]) == [(0, 1.0)]
+    for bad in (-1, 2.5):
+        with pytest.raises(
+            engine.EngineError, match=f"^most_similar: topn must be a non-negative int, got {bad}$"
+        ):
+            idx.most_similar(["c"], topn=bad)
+    with pytest.raises(ShapeError, match="^query: token 1 is a int, expected str$"):
+        idx.most_similar(["c", 1])
