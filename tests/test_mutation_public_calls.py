@@ -283,6 +283,10 @@ def test_wmd_index_knn_defaults_types_and_empty_cases(monkeypatch):
     r = idx.knn(queries)  # k defaults to 10
     np.testing.assert_array_equal(r.indices, np.argsort(want, axis=1, kind="stable")[:, :10])
     assert (r.distances.dtype, r.indices.dtype, r.n_exact.dtype) == (np.float64, np.int64, np.int64)
+    # most_similar's topn defaults to 10 as well: similarities 1 / (1 + WMD), nearest first
+    assert idx.most_similar(queries[0]) == [
+        (int(i), 1.0 / (1.0 + d)) for d, i in zip(r.distances[0], r.indices[0])
+    ]
     with_ict, without = idx.knn(queries, k=3), idx.knn(queries, k=3, ict=False)
     np.testing.assert_array_equal(with_ict.indices, without.indices)
     assert with_ict.n_exact.sum() < without.n_exact.sum()
