@@ -15,8 +15,9 @@ search kernel over ``vectors.unit`` (``engine.index.exact_search``). ``mem`` is 
 (``faiss.write_index`` / hnswlib ``save_index``). hnswlib uses the same M / efConstruction /
 ef as FaissIndex's HNSW defaults.
 
-``hnsw`` is FaissIndex's search (FAISS's own); ``hnsw, engine's walk`` the same graph searched
-by engine's C++ walk (engine/index/hnsw_graph.py, off by default), same efSearch.
+``hnsw`` is FaissIndex's search (engine's walk of FAISS's graph, the default:
+engine/index/hnsw_graph.py; its memory adds the walk's packed copy of level 0 and the rows);
+``hnsw, FAISS's own search`` the same graph, same efSearch, searched by FAISS (``walk=False``).
 ``hnsw at hnswlib's recall`` repeats the ``hnsw`` row at the smallest efSearch of a ladder whose
 recall@10 reaches hnswlib's (equal recall), for the single-query comparison.
 
@@ -41,7 +42,6 @@ import _index_sweep  # noqa: E402  (the HNSW efConstruction × efSearch sweep, b
 import engine  # noqa: E402
 from engine.bench import harness  # noqa: E402
 from engine.index import _HNSW_DEFAULTS, FaissIndex, exact_search, recall_at_k  # noqa: E402
-from engine.index.hnsw_graph import HnswGraph  # noqa: E402
 
 K = 10
 KINDS = [("flat", {}), ("hnsw", {}), ("ivf", {}), ("sq8", {}), ("sq8", {"rerank": 2}), ("pq", {})]
@@ -73,7 +73,7 @@ COLUMNS = [
     ("vs_exact", "× exact (b=1)", "{:.1f}"),
 ]
 BATCH = 256
-ENGINE_WALK = "hnsw, engine's walk"
+FAISS_OWN = "hnsw, FAISS's own search"
 EF_LADDER = (16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256)
 
 
@@ -124,27 +124,21 @@ def _bench_dataset(table, name, v, n_queries, n_single, repeats):
         if kind == "hnsw":  # the parameters the graph was built and searched with, defaults included
             params = {k: index.params.get(k, _HNSW_DEFAULTS[k]) for k in ("M", "efConstruction", "efSearch")}
         label = kind + "".join(f" {k}={val}" for k, val in params.items())
-        row(
-            label,
-            build_s,
-            _serialized_bytes(index.save),
-            lambda b, index=index: index.search(b, K + 1),
-            recall_at_k(unit, rows, ids, K),
-        )
+        mem = _serialized_bytes(index.save)
+        if kind == "hnsw":  # engine's walk (the default) holds a packed copy of level 0 and the rows
+            mem += index._graph().nbytes
+        search = lambda b, index=index: index.search(b, K + 1)  # noqa: E731
+        row(label, build_s, mem, search, recall_at_k(unit, rows, ids, K))
         if kind == "hnsw":
             hnsw = index
-            import faiss
-
-            graph = HnswGraph.of(faiss, index.index)
-            ef = index.efSearch
-            _, ids = graph.search(q, K + 1, ef)
-            row(
-                ENGINE_WALK,
-                build_s,
-                _serialized_bytes(index.save),
-                lambda b, graph=graph, ef=ef: graph.search(b, K + 1, ef),
-                recall_at_k(unit, rows, ids, K),
-            )
+            index.walk = False  # the same graph, same efSearch, searched by FAISS
+            try:
+                _, ids = index.search(q, K + 1)
+                row(
+                    FAISS_OWN, build_s, _serialized_bytes(index.save), search, recall_at_k(unit, rows, ids, K)
+                )
+            finally:
+                index.walk = True
         del index
     target = row_hnswlib(table, v, unit, rows, q, row)
     if target is not None and hnsw is not None:
@@ -166,7 +160,9 @@ def targets(rows):
             f"target HNSW recall@{K} ≥ 0.95 and single queries ≥ 20× exact: {harness.verdict(ok)} "
             f"(recall {h['recall']:.4f}, {h['vs_exact']:.1f}×)"
         )
-    matched = next((r for m, r in by.items() if m.startswith("hnsw at hnswlib's recall")), None)
+    # (by the full label: its first word, "hnsw", is the default row's key in ``by``)
+    matched = next((r for r in rows if r["method"].startswith("hnsw at hnswlib's recall")), None)
+    own = next((r["qps_1"] for r in rows if r["method"] == FAISS_OWN), float("nan"))
     if matched is not None and "hnswlib" in by:
         h = by["hnswlib"]
         ok = matched["qps_1"] >= h["qps_1"] and matched["recall"] >= h["recall"]
@@ -174,7 +170,7 @@ def targets(rows):
             f"target HNSW single queries ≥ hnswlib's at equal recall: {harness.verdict(ok)} "
             f"({matched['method']}: {matched['qps_1']:,.0f} q/s at recall {matched['recall']:.4f}; "
             f"hnswlib {h['qps_1']:,.0f} q/s at {h['recall']:.4f}; "
-            f"engine's walk {by.get(ENGINE_WALK, {}).get('qps_1', float('nan')):,.0f} q/s at efSearch 64)"
+            f"FAISS's own search of the graph {own:,.0f} q/s at the default efSearch)"
         )
     if "sq8" in by and "flat" in by:
         q, f = by["sq8"], by["flat"]

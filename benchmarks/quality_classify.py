@@ -193,7 +193,7 @@ def accuracy_format(prefix, f1=False):
 FEW_K = (0, 1, 2, 4, 8)
 PRIORS = (("prior 1", 1.0), ("prior auto", "auto"), ("examples only", 0.0))
 FEW_QUERY = 20
-NEIGHBORS = (3, 10)  # label_neighbors tried
+NEIGHBORS = (3, 10, 20, 30, 50)  # label_neighbors tried (the sweep behind the default, docs/classify.md)
 
 
 def all_sets(fetch=True):
@@ -366,7 +366,7 @@ def _speed_notes(table, results, speeds):
 
 
 def _distilled():
-    """The default vectors' words distilled from MiniLM (quality_meta's cached copy)."""
+    """quality_meta's vectors distilled from MiniLM (its cached copy)."""
     try:
         import sentence_transformers  # noqa: F401
     except ImportError:
@@ -377,23 +377,20 @@ def _distilled():
 
 
 def _model2vec_peer():
-    """model2vec's own distillation of the bundled MiniLM (a benchmark peer only; cached), and
-    the seconds it took (None when cached), or ``(None, None)`` without model2vec."""
+    """model2vec's own distillation of the bundled MiniLM (a benchmark peer only) and the seconds
+    it took, or ``(None, None)`` without model2vec. Distilled on every run, never cached: with
+    model2vec 0.5 a ``save_pretrained`` / ``from_pretrained`` round trip of a distilled model
+    gives back vectors whose cosines are noise (sports·"the team won the football game" 0.475
+    before, −0.046 after), which once put the peer below the majority class."""
     try:
-        from model2vec import StaticModel
         from model2vec.distill import distill
     except ImportError:
         return None, None
-    path = os.path.join(harness.cache_dir(), "model2vec-minilm-256")
-    if os.path.isdir(path):
-        return StaticModel.from_pretrained(path), None
     from engine.contextual import default_model_path
 
     start = time.perf_counter()
     model = distill(default_model_path(), pca_dims=256)
-    seconds = time.perf_counter() - start
-    model.save_pretrained(path)
-    return model, seconds
+    return model, time.perf_counter() - start
 
 
 def _encoder():

@@ -1,9 +1,11 @@
-// Search of an HNSW graph that FAISS built (IndexHNSWFlat, inner product), read in place: FAISS's
-// own search pays per call for things a single query does not need (a visited table of N bytes
-// allocated and cleared, an OpenMP region, its result handlers), which at ~0.3 ms a query is a
-// good part of the time. Here the graph's arrays are FAISS's (HnswGraph, csrc/types.hpp), the
-// rows the unit vectors FAISS stores, and the visited marks a tag array kept by the caller
-// between calls (one row per thread: a new query bumps its generation instead of clearing).
+// Search of an HNSW graph that FAISS built (IndexHNSWFlat, inner product). FAISS's own search
+// pays per call for things a single query does not need (a visited table of N bytes allocated
+// and cleared, an OpenMP region, its result handlers) and reads three places per neighbour (its
+// offset, its list, its row). Here the upper levels are FAISS's arrays, read in place, and
+// level 0 is a packed copy in hnswlib's layout (HnswGraph, csrc/types.hpp): one block per node
+// holding its row and its list, so an expansion touches one block per neighbour. The visited
+// marks are 2-byte tags kept by the caller between calls (one row per thread: a new query bumps
+// its generation instead of clearing).
 //
 // The walk is the HNSW paper's (Malkov & Yashunin, algorithms 2 and 5): a greedy descent
 // through the upper levels from the entry point, then at level 0 a best-first search that
@@ -77,20 +79,24 @@ inline void dot4(const float* q, const float* r0, const float* r1, const float* 
 #endif
 }
 
-inline void prefetch_row(const float* row, index_t d) {
-    const char* p = reinterpret_cast<const char*>(row);
-    const index_t bytes = d * static_cast<index_t>(sizeof(float));
-    for (index_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
+// Bytes of a block prefetched ahead of its scoring: its first two cache lines.
+constexpr index_t kPrefetchBytes = 128;
+
+inline void prefetch_lines(const void* p, index_t bytes) {
+    const char* c = static_cast<const char*>(p);
+    for (index_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
 }
 
-// The visited marks of one thread: node v is visited in this query when tags[v] == gen.
+// The visited marks of one thread: node v is visited in this query when tags[v] == gen. 2 bytes a
+// node (a 100k vocabulary's marks fit in L2) and a generation per query; cleared once every
+// 65,535 queries, when the generation wraps.
 struct Marks {
-    std::uint32_t* tags;
-    std::uint32_t* gen;
+    std::uint16_t* tags;
+    std::uint16_t* gen;
     index_t n;
     void next_query() {
-        if (++*gen == 0) {  // wrapped after 2^32 queries: clear once, start again at 1
-            std::memset(tags, 0, static_cast<std::size_t>(n) * sizeof(std::uint32_t));
+        if (++*gen == 0) {
+            std::memset(tags, 0, static_cast<std::size_t>(n) * sizeof(std::uint16_t));
             *gen = 1;
         }
     }
@@ -103,34 +109,69 @@ struct Marks {
 
 using Scored = std::pair<float, std::int32_t>;  // (score, node)
 
-// Min-heap order on score (the worst kept result on top); among equal scores the larger id is
-// worse, so ties are resolved in ascending id as engine's exact search does.
-struct WorseFirst {
-    bool operator()(const Scored& a, const Scored& b) const {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-    }
-};
-// Max-heap order on score (the best candidate on top).
-struct BestFirst {
+// The two heaps of the level-0 search, written here rather than with std::push_heap: the std
+// algorithms are instantiated outside this file's per-ISA target pragma, so GCC could not
+// inline the comparison into them (measured: a third of the walk's time went to the calls).
+// Before(a, b): a sits nearer the top than b.
+struct WorseFirst {  // kept: the worst on top; among equal scores the larger id is worse, so
+                     // ties are resolved in ascending id as engine's exact search does
     bool operator()(const Scored& a, const Scored& b) const {
         return a.first < b.first || (a.first == b.first && a.second > b.second);
     }
 };
-
-// The k nearest of one query q (d floats) into out_scores / out_ids (k each; padded with -inf
-// and -1 when the graph holds fewer). ef >= k nodes are kept during the level-0 search.
-inline void search_one(const HnswGraph& g, const float* X, index_t d, const float* q, index_t k,
-                       index_t ef, Marks& marks, std::vector<Scored>& kept_buf,
-                       std::vector<Scored>& cand_buf, std::vector<std::int32_t>& fresh,
-                       float* out_scores, std::int64_t* out_ids) {
-    for (index_t j = 0; j < k; ++j) {
-        out_scores[j] = -std::numeric_limits<float>::infinity();
-        out_ids[j] = -1;
+struct BestFirst {  // cand: the best on top
+    bool operator()(const Scored& a, const Scored& b) const {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
     }
-    if (g.n == 0 || g.entry_point < 0) return;
+};
+
+template <class Before>
+inline void heap_push(std::vector<Scored>& h, Scored x, Before before) {
+    std::size_t i = h.size();
+    h.push_back(x);
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / 2;
+        if (!before(x, h[parent])) break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = x;
+}
+
+// Put x at the top of the heap h[0, n) (replacing the top) and sift it down.
+template <class Before>
+inline void heap_replace_top(Scored* h, std::size_t n, Scored x, Before before) {
+    std::size_t i = 0;
+    for (;;) {
+        std::size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && before(h[c + 1], h[c])) ++c;
+        if (!before(h[c], x)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+}
+
+template <class Before>
+inline void heap_pop(std::vector<Scored>& h, Before before) {
+    const Scored last = h.back();
+    h.pop_back();
+    if (!h.empty()) heap_replace_top(h.data(), h.size(), last, before);
+}
+
+// The buffers of one thread's searches, kept between queries.
+struct Scratch {
+    std::vector<Scored> kept, cand;
+    std::vector<std::int32_t> fresh;
+};
+
+// Greedy descent through the upper levels from the entry point: the nearest node found at
+// level 1 (and its score), where the level-0 search starts.
+inline Scored descend(const HnswGraph& g, const float* q) {
     std::int32_t cur = g.entry_point;
-    float cur_s = dot(X + static_cast<index_t>(cur) * d, q, d);
-    for (int level = g.max_level; level >= 1; --level) {  // greedy descent
+    float cur_s = dot(g.row(cur), q, g.d);
+    for (int level = g.max_level; level >= 1; --level) {
         bool moved = true;
         while (moved) {
             moved = false;
@@ -138,7 +179,7 @@ inline void search_one(const HnswGraph& g, const float* X, index_t d, const floa
             const std::int32_t* nb = g.neighbors + o + g.cum_nneighbor_per_level[level];
             const std::int32_t* end = g.neighbors + o + g.cum_nneighbor_per_level[level + 1];
             for (; nb < end && *nb >= 0; ++nb) {
-                const float s = dot(X + static_cast<index_t>(*nb) * d, q, d);
+                const float s = dot(g.row(*nb), q, g.d);
                 if (s > cur_s) {
                     cur_s = s;
                     cur = *nb;
@@ -147,64 +188,76 @@ inline void search_one(const HnswGraph& g, const float* X, index_t d, const floa
             }
         }
     }
+    return {cur_s, cur};
+}
+
+// Offer node v (score s) to the level-0 search: kept if among the ef best so far, and then a
+// candidate to expand.
+inline void offer(Scratch& w, index_t ef, float s, std::int32_t v) {
+    if (static_cast<index_t>(w.kept.size()) < ef || s > w.kept.front().first) {
+        heap_push(w.cand, {s, v}, BestFirst{});
+        if (static_cast<index_t>(w.kept.size()) < ef)
+            heap_push(w.kept, {s, v}, WorseFirst{});
+        else
+            heap_replace_top(w.kept.data(), w.kept.size(), {s, v}, WorseFirst{});
+    }
+}
+
+// Expand one node's level-0 list l ([count, ids]): the unvisited neighbours, scored four at a
+// time (four independent streams from memory: the blocks are visited in no order, so each is a
+// cache miss and the walk is bound by memory latency, not arithmetic), the first two lines of the
+// next four's blocks prefetched while these are scored (the hardware prefetcher follows the rest
+// of a row; prefetching whole rows, or one neighbour ahead as hnswlib does, measured slower).
+inline void expand(const HnswGraph& g, const float* q, const std::int32_t* l, index_t ef,
+                   Marks& marks, Scratch& w) {
+    w.fresh.clear();
+    const std::int32_t cnt = l[0];
+    for (std::int32_t j = 1; j <= cnt; ++j)
+        if (!marks.test_and_set(l[j])) w.fresh.push_back(l[j]);
+    const std::int32_t* f = w.fresh.data();
+    const index_t m = static_cast<index_t>(w.fresh.size());
+    for (index_t j = 0; j < m && j < 4; ++j) prefetch_lines(g.row(f[j]), kPrefetchBytes);
+    for (index_t j = 0; j < m; j += 4) {
+        for (index_t p = j + 4; p < m && p < j + 8; ++p) prefetch_lines(g.row(f[p]), kPrefetchBytes);
+        float s4[4];
+        const index_t len = std::min<index_t>(4, m - j);
+        if (len == 4) {
+            dot4(q, g.row(f[j]), g.row(f[j + 1]), g.row(f[j + 2]), g.row(f[j + 3]), g.d, s4);
+        } else {
+            for (index_t u = 0; u < len; ++u) s4[u] = dot(g.row(f[j + u]), q, g.d);
+        }
+        for (index_t u = 0; u < len; ++u) offer(w, ef, s4[u], f[j + u]);
+    }
+}
+
+// The k nearest of one query q (d floats) into out_scores / out_ids (k each; padded with -inf
+// and -1 when the graph holds fewer). ef >= k nodes are kept during the level-0 search.
+inline void search_one(const HnswGraph& g, const float* q, index_t k, index_t ef, Marks& marks,
+                       Scratch& w, float* out_scores, std::int64_t* out_ids) {
+    for (index_t j = 0; j < k; ++j) {
+        out_scores[j] = -std::numeric_limits<float>::infinity();
+        out_ids[j] = -1;
+    }
+    if (g.n == 0 || g.entry_point < 0) return;
+    const Scored start = descend(g, q);
     marks.next_query();
     // two binary heaps over buffers kept between queries: kept (the ef best, worst on top) and
     // cand (the unexpanded, best on top)
-    std::vector<Scored>& kept = kept_buf;
-    std::vector<Scored>& cand = cand_buf;
-    kept.clear();
-    cand.clear();
-    const WorseFirst worse;
-    const BestFirst best;
-    marks.test_and_set(cur);
-    kept.emplace_back(cur_s, cur);
-    cand.emplace_back(cur_s, cur);
-    const std::int32_t* level0 = g.neighbors + g.cum_nneighbor_per_level[0];
-    const std::int32_t width = g.cum_nneighbor_per_level[1] - g.cum_nneighbor_per_level[0];
-    while (!cand.empty()) {
-        const Scored c = cand.front();
-        if (static_cast<index_t>(kept.size()) >= ef && c.first < kept.front().first) break;
-        std::pop_heap(cand.begin(), cand.end(), best);
-        cand.pop_back();
-        const std::int32_t* nb = level0 + g.offsets[c.second];
-        const std::int32_t* end = nb + width;
-        fresh.clear();
-        for (; nb < end && *nb >= 0; ++nb)
-            if (!marks.test_and_set(*nb)) fresh.push_back(*nb);
-        const index_t m = static_cast<index_t>(fresh.size());
-        for (index_t j = 0; j < m && j < 4; ++j) prefetch_row(X + static_cast<index_t>(fresh[j]) * d, d);
-        for (index_t j = 0; j < m; j += 4) {
-            for (index_t p = j + 4; p < m && p < j + 8; ++p)  // the next four, while these are scored
-                prefetch_row(X + static_cast<index_t>(fresh[p]) * d, d);
-            float s4[4];
-            const index_t len = std::min<index_t>(4, m - j);
-            if (len == 4) {
-                dot4(q, X + static_cast<index_t>(fresh[j]) * d, X + static_cast<index_t>(fresh[j + 1]) * d,
-                     X + static_cast<index_t>(fresh[j + 2]) * d, X + static_cast<index_t>(fresh[j + 3]) * d, d,
-                     s4);
-            } else {
-                for (index_t u = 0; u < len; ++u) s4[u] = dot(X + static_cast<index_t>(fresh[j + u]) * d, q, d);
-            }
-            for (index_t u = 0; u < len; ++u) {
-                const float s = s4[u];
-                const std::int32_t v = fresh[j + u];
-                if (static_cast<index_t>(kept.size()) < ef || s > kept.front().first) {
-                    cand.emplace_back(s, v);
-                    std::push_heap(cand.begin(), cand.end(), best);
-                    kept.emplace_back(s, v);
-                    std::push_heap(kept.begin(), kept.end(), worse);
-                    if (static_cast<index_t>(kept.size()) > ef) {
-                        std::pop_heap(kept.begin(), kept.end(), worse);
-                        kept.pop_back();
-                    }
-                }
-            }
-        }
+    w.kept.assign(1, start);
+    w.cand.assign(1, start);
+    marks.test_and_set(start.second);
+    while (!w.cand.empty()) {
+        const Scored c = w.cand.front();
+        if (static_cast<index_t>(w.kept.size()) >= ef && c.first < w.kept.front().first) break;
+        heap_pop(w.cand, BestFirst{});
+        // the list of the likely next node to expand, while this one is (measured: pays)
+        if (!w.cand.empty()) __builtin_prefetch(g.links(w.cand.front().second));
+        expand(g, q, g.links(c.second), ef, marks, w);
     }
-    std::sort(kept.begin(), kept.end(), best);  // ascending in "best" order: the best is last
-    const index_t got = std::min<index_t>(k, static_cast<index_t>(kept.size()));
+    std::sort(w.kept.begin(), w.kept.end(), BestFirst{});  // the best first
+    const index_t got = std::min<index_t>(k, static_cast<index_t>(w.kept.size()));
     for (index_t j = 0; j < got; ++j) {
-        const Scored& r = kept[kept.size() - 1 - static_cast<std::size_t>(j)];
+        const Scored& r = w.kept[static_cast<std::size_t>(j)];
         out_scores[j] = r.first;
         out_ids[j] = r.second;
     }
@@ -213,30 +266,27 @@ inline void search_one(const HnswGraph& g, const float* X, index_t d, const floa
 // search_one for nq queries Q (nq x d): on the calling thread when nq == 1 (no OpenMP region for
 // one query), else over at most n_threads threads; thread t uses row t of tags (n_threads x n)
 // and gens[t]. out_scores / out_ids are nq x k.
-inline void search(const HnswGraph& g, const float* X, index_t d, const float* Q, index_t nq,
-                   index_t k, index_t ef, std::uint32_t* tags, std::uint32_t* gens,
-                   float* out_scores, std::int64_t* out_ids, int n_threads) {
+inline void search(const HnswGraph& g, const float* Q, index_t nq, index_t k, index_t ef,
+                   std::uint16_t* tags, std::uint16_t* gens, float* out_scores,
+                   std::int64_t* out_ids, int n_threads) {
     ef = std::max(ef, k);
+    const index_t d = g.d;
     const int nt = static_cast<int>(std::max<index_t>(1, std::min<index_t>(resolve_threads(n_threads), nq)));
     if (nt == 1) {
         Marks marks{tags, gens, g.n};
-        std::vector<Scored> kept, cand;
-        std::vector<std::int32_t> fresh;
+        Scratch w;
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, fresh, out_scores + i * k,
-                       out_ids + i * k);
+            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k);
         return;
     }
 #pragma omp parallel num_threads(nt)
     {
         const int t = omp_get_thread_num();
         Marks marks{tags + static_cast<index_t>(t) * g.n, gens + t, g.n};
-        std::vector<Scored> kept, cand;
-        std::vector<std::int32_t> fresh;
+        Scratch w;
 #pragma omp for schedule(dynamic, 4)
         for (index_t i = 0; i < nq; ++i)
-            search_one(g, X, d, Q + i * d, k, ef, marks, kept, cand, fresh, out_scores + i * k,
-                       out_ids + i * k);
+            search_one(g, Q + i * d, k, ef, marks, w, out_scores + i * k, out_ids + i * k);
     }
 }
 

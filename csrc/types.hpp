@@ -83,9 +83,12 @@ constexpr index_t kMetaBlock = 240;
 
 // ---- an HNSW graph FAISS built (csrc/hnsw.hpp) ---------------------------------------------------
 
-// Views of faiss::HNSW's arrays: node v's neighbours at level l are
+// Views of faiss::HNSW's arrays for the upper levels: node v's neighbours at level l >= 1 are
 // neighbors[offsets[v] + cum_nneighbor_per_level[l] .. offsets[v] + cum_nneighbor_per_level[l + 1]),
-// -1 after the last. levels (FAISS's level + 1 of each node) is not needed to search.
+// -1 after the last. Level 0 is engine's packed copy (hnswlib's layout, so one expansion touches
+// one block per neighbour): node v's block starts at blocks + v * stride floats (64-byte aligned)
+// and holds its row (d floats), then, as int32, its number of level-0 neighbours and their ids
+// (engine/_kernels/hnsw.py, hnsw_pack, writes it).
 struct HnswGraph {
     const std::int32_t* neighbors;
     const std::uint64_t* offsets;
@@ -93,6 +96,14 @@ struct HnswGraph {
     std::int32_t entry_point;
     int max_level;
     index_t n;
+    const float* blocks;
+    index_t stride;  // floats per block
+    index_t d;
+    const float* row(std::int32_t v) const { return blocks + static_cast<index_t>(v) * stride; }
+    // [count, id_1 .. id_count]
+    const std::int32_t* links(std::int32_t v) const {
+        return reinterpret_cast<const std::int32_t*>(row(v) + d);
+    }
 };
 
 // ---- topic distributions (csrc/topic_measures.hpp) -------------------------------------------------

@@ -7,6 +7,12 @@ every line of it indented the same way. What is particular to one call stays in 
 docstring. The rendered docstrings are ordinary numpydoc: Sphinx, ``help()`` and doctest see
 them filled.
 
+``fill_doc`` decorates a class or a module-level function. On a class it also fills the
+docstrings of the functions, static and class methods and properties defined in its body, so a
+method carries no decorator of its own: mutmut 3 does not mutate a function with a decorator
+other than a lone ``@staticmethod``/``@classmethod`` (the mutation pass, docs/evidence.md), but
+it mutates the methods of a decorated class, and its trampolines keep their docstrings.
+
 A part named ``parameters_…``, ``returns_…``, ``raises_…``, ``see_also_…`` or ``examples_…``
 is a whole section, its header included (``parameters_returns_…``: both sections; ``examples_…``:
 the header and the set-up lines of the example, which the docstring continues); any other is
@@ -30,6 +36,7 @@ Examples
 """
 
 import re
+import types
 
 __all__ = ["PARTS", "fill_doc"]
 
@@ -207,23 +214,30 @@ def _fill(text):
     return _PLACEHOLDER.sub(part, text)
 
 
+def _fill_one(obj):
+    # None under -OO; a property and a static or class method hold a __doc__ of their own
+    if isinstance(getattr(obj, "__doc__", None), str):
+        obj.__doc__ = _fill(obj.__doc__)
+
+
 def fill_doc(obj):
-    """Fill the ``%(name)s`` lines of ``obj``'s docstring with the parts of ``PARTS``.
+    """Fill the ``%(name)s`` lines of ``obj``'s docstrings with the parts of ``PARTS``.
 
     Parameters
     ----------
-    obj : function, class or property getter
-        What the decorator is applied to.
+    obj : class or function
+        What the decorator is applied to. On a class, its own docstring and those of the
+        functions, static and class methods and properties defined in its body.
 
     Returns
     -------
     object
-        ``obj`` itself, its ``__doc__`` filled (unchanged when Python runs with ``-OO``).
+        ``obj`` itself, its docstrings filled (unchanged when Python runs with ``-OO``).
 
     Raises
     ------
     KeyError
-        If the docstring names a part ``PARTS`` does not have.
+        If a docstring names a part ``PARTS`` does not have.
 
     Examples
     --------
@@ -237,7 +251,24 @@ def fill_doc(obj):
     ...     '''
     >>> "Words or row numbers." in closer.__doc__
     True
+    >>> @fill_doc
+    ... class Pair:
+    ...     '''Two words.'''
+    ...
+    ...     def closer(self, key1, key2):
+    ...         '''Words closer to ``key1`` than ``key2``.
+    ...
+    ...         %(parameters_key1_key2)s
+    ...         '''
+    >>> "Words or row numbers." in Pair.closer.__doc__
+    True
     """
-    if obj.__doc__:
-        obj.__doc__ = _fill(obj.__doc__)
+    _fill_one(obj)
+    if isinstance(obj, type):
+        for member in vars(obj).values():
+            if isinstance(member, (staticmethod, classmethod, property)):
+                _fill_one(member)
+                member = member.fget if isinstance(member, property) else member.__func__
+            if isinstance(member, types.FunctionType):
+                _fill_one(member)
     return obj

@@ -58,6 +58,7 @@ def _is_real(x):
     return isinstance(x, Real) and not isinstance(x, bool)
 
 
+@fill_doc
 class Interval:
     """A constraint: numbers of one kind within a range.
 
@@ -89,7 +90,6 @@ class Interval:
     def __init__(self, kind, left, right, closed="both"):
         self.kind, self.left, self.right, self.closed = kind, left, right, closed
 
-    @fill_doc
     def accepts(self, x):
         """Tell whether ``x`` meets the constraint: a finite number of the interval's kind within it.
 
@@ -120,6 +120,7 @@ class Interval:
         return f"{what} in {lb}{lo}, {hi}{rb}"
 
 
+@fill_doc
 class Options:
     """A constraint: one of a fixed set of values (usually strings).
 
@@ -141,7 +142,6 @@ class Options:
     def __init__(self, values):
         self.values = tuple(values)
 
-    @fill_doc
     def accepts(self, x):
         """Tell whether ``x`` is one of the values.
 

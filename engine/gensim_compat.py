@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _G = TypeVar("_G", bound="GensimMixin")
 
 
+@fill_doc
 class GensimMixin:
     """gensim's ``KeyedVectors`` accessors, conversions and evaluations, mixed into ``Vectors``.
 
@@ -293,7 +294,6 @@ class GensimMixin:
     evaluate_word_pairs = evaluation.evaluate_word_pairs
     evaluate_word_analogies = evaluation.evaluate_word_analogies
 
-    @fill_doc
     def wmdistance(self, document1: Document, document2: Document, norm: bool = True) -> float:
         r"""Word Mover's Distance between two documents, as gensim's ``wmdistance``.
 

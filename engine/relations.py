@@ -37,7 +37,6 @@ class RelationsMixin:
 
         def __contains__(self, key: object) -> bool: ...
 
-    @fill_doc
     def similarity(self, w1: Key, w2: Key) -> np.floating:
         r"""Cosine similarity of two words, as gensim.
 
@@ -68,7 +67,6 @@ class RelationsMixin:
         """
         return np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True))
 
-    @fill_doc
     def distance(self, w1: Key, w2: Key) -> np.floating:
         """Cosine distance of two words: ``1 - similarity(w1, w2)``, as gensim.
 
@@ -95,7 +93,6 @@ class RelationsMixin:
         """
         return 1 - self.similarity(w1, w2)
 
-    @fill_doc
     def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> np.floating:
         r"""Cosine similarity of the means of two word lists, as gensim.
 
@@ -131,7 +128,6 @@ class RelationsMixin:
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
         return np.dot(self._unitvec(mean1), self._unitvec(mean2))
 
-    @fill_doc
     def rank_by_centrality(
         self, words: Sequence[Key], use_norm: bool = True
     ) -> list[tuple[np.floating, Key]]:
@@ -181,7 +177,6 @@ class RelationsMixin:
         dists = np.dot(vectors, mean)
         return sorted(zip(dists, used), reverse=True)
 
-    @fill_doc
     def doesnt_match(self, words: Iterable[Key]) -> str:
         """The word furthest from the mean of ``words``, as gensim.
 
@@ -246,7 +241,6 @@ class RelationsMixin:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(denom > 0, dots / np.where(denom > 0, denom, 1), 0 * dots)
 
-    @fill_doc
     def distances(self, word_or_vector: Key | ArrayLike, other_words: Sequence[Key] = ()) -> np.ndarray:
         """Cosine distances from a word or vector to other words, as gensim.
 
@@ -282,7 +276,6 @@ class RelationsMixin:
             others = self._unit[[self.get_index(w) for w in other_words]]
         return 1 - others @ q
 
-    @fill_doc
     def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """All words closer to ``key1`` than ``key2`` is, as gensim.
 
@@ -309,7 +302,6 @@ class RelationsMixin:
         closer = np.where(all_distances < all_distances[e2])[0]
         return [self.index_to_key[i] for i in closer if i != e1]
 
-    @fill_doc
     def rank(self, key1: Key, key2: Key) -> int:
         """Rank of ``key2`` among the neighbours of ``key1``, as gensim.
 
@@ -328,7 +320,6 @@ class RelationsMixin:
         """
         return len(self.closer_than(key1, key2)) + 1
 
-    @fill_doc
     def most_similar_to_given(self, key1: Key, keys_list: Sequence[Key]) -> Key:
         """The key of ``keys_list`` most similar to ``key1``, as gensim.
 
@@ -352,7 +343,6 @@ class RelationsMixin:
         """
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
-    @fill_doc
     def relative_cosine_similarity(self, wa: Key, wb: Key, topn: int = 10) -> float:
         r"""Relative cosine similarity of ``wb`` to ``wa``, as gensim (Leeuwenberg et al. 2016).
 

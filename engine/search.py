@@ -210,7 +210,6 @@ class SearchMixin:
         return compressed.search(self._unit, self._copies()[kind], q, k, lo, hi, exclude)[:2]
 
     # -- batched search --------------------------------------------------------------
-    @fill_doc
     def search(
         self,
         queries: Queries,
@@ -291,7 +290,6 @@ class SearchMixin:
             exclude = [self._rows(self._exclusions(e), "exclude") for e in exclude]
         return self._topk(q, k, lo, hi, exclude, precision)
 
-    @fill_doc
     def most_similar_batch(
         self, queries: Queries, topn: int = 10, restrict_vocab: int | None = None, precision: str = "auto"
     ) -> list[list[tuple[str, float]]]:
@@ -355,7 +353,6 @@ class SearchMixin:
             [(keys[i], s) for i, s in zip(ir, sr) if i >= 0] for ir, sr in zip(ids.tolist(), scores.tolist())
         ]
 
-    @fill_doc
     def analogies(
         self,
         a: Sequence[Key] | np.ndarray,

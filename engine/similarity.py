@@ -126,7 +126,6 @@ class SimilarityMixin:
             mean = self._unitvec(mean).astype(np.float32)
         return mean
 
-    @fill_doc
     def most_similar(
         self,
         positive: Any = None,
@@ -257,7 +256,6 @@ class SimilarityMixin:
         scores, ids = _kernels.topk_one(self._unit, mean, min(topn, len(self.index_to_key)), row)
         return self._results(scores, ids)[0]
 
-    @fill_doc
     def similar_by_word(
         self, word: Key, topn: int | None = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]] | np.ndarray:
@@ -286,7 +284,6 @@ class SimilarityMixin:
         """
         return self.similar_by_key(word, topn, restrict_vocab)
 
-    @fill_doc
     def similar_by_key(
         self, key: Key, topn: int | None = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]] | np.ndarray:
@@ -311,7 +308,6 @@ class SimilarityMixin:
         """
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    @fill_doc
     def similar_by_vector(
         self, vector: ArrayLike, topn: int | None = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]] | np.ndarray:
@@ -341,7 +337,6 @@ class SimilarityMixin:
         """
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
-    @fill_doc
     def most_similar_cosmul(
         self,
         positive: Any = None,

@@ -36,6 +36,7 @@ TESTS = [
     "tests/test_classify_episodes.py",
     "tests/test_mutation_kills.py",
     "tests/test_mutation_capabilities.py",
+    "tests/test_mutation_public_calls.py",
     # the kernels whose tests live elsewhere: meta, topics, docvec, compressed, hnsw, dispatch
     "tests/test_meta.py",
     "tests/test_topics_*.py",

@@ -16,6 +16,7 @@ import pytest
 
 from engine.bench import discover, markdown, render_docs, search_series
 from engine.bench import tables as T
+from engine.bench.runner import run_one
 from engine.cli import main
 
 pytest.importorskip("matplotlib")
@@ -219,6 +220,21 @@ def test_a_failing_benchmark_is_reported_and_the_others_run(stub_dir, tmp_path, 
     assert "| n | x |\n|---|---|\n| 2000 | 0.5 |\n| 4000 | 1.50 |" in md  # rows without declared columns
     # a failed benchmark keeps its previous page: nothing is written for it
     assert sorted(os.listdir(docs)) == ["bench_plain.json", "bench_plain.md", "index.md"]
+
+
+def test_a_script_imports_a_sibling_while_it_runs(tmp_path):
+    """quality_classify imports quality_contextual only when the encoder is installed, inside
+    run(): the script's folder must still be importable then, not only while it loads."""
+    d = tmp_path / "benchmarks"
+    d.mkdir()
+    (d / "helper_late.py").write_text("VALUE = 7\n")
+    (d / "bench_late.py").write_text(
+        "def run(quick):\n    from helper_late import VALUE\n    return [dict(value=VALUE)]\n"
+    )
+    entry = run_one("late", str(d / "bench_late.py"), quick=True)
+    assert "error" not in entry, entry.get("error")
+    assert entry["rows"] == [dict(value=7)]
+    assert str(d) not in sys.path  # and the folder is gone from sys.path afterwards
 
 
 def test_benchmark_names_and_errors(stub_dir, capsys):

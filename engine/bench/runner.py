@@ -10,6 +10,7 @@ The scripts are ``bench_NAME.py`` (speed) and ``quality_NAME.py`` (accuracy) in 
 True
 """
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -65,16 +66,24 @@ def discover(directory=None, names=None):
     return chosen
 
 
+@contextlib.contextmanager
+def _siblings_importable(path):
+    """The script's folder first on ``sys.path`` meanwhile: a script imports its siblings
+    (``_quality_data``, ``quality_meta``, ...) at load and, for optional parts, while it runs."""
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
+
+
 def load(name, path):
     """Import a benchmark script by path (its folder on ``sys.path`` meanwhile, for its siblings)."""
     spec = importlib.util.spec_from_file_location(f"_engine_bench_{name}", path)
     mod = importlib.util.module_from_spec(spec)
-    folder = os.path.dirname(path)
-    sys.path.insert(0, folder)
-    try:
+    with _siblings_importable(path):
         spec.loader.exec_module(mod)
-    finally:
-        sys.path.remove(folder)
     if not callable(getattr(mod, "run", None)):
         raise EngineError(f"{path}: has no run(quick) function")
     return mod
@@ -86,7 +95,8 @@ def run_one(name, path, quick=False, tiny=False):
     t = time.perf_counter()
     try:
         mod = load(name, path)
-        rows = mod.run(quick, tiny=True) if tiny else mod.run(quick)
+        with _siblings_importable(path):
+            rows = mod.run(quick, tiny=True) if tiny else mod.run(quick)
         entry["rows"] = [dict(r) for r in (rows or [])]
         entry.update(getattr(rows, "info", {}))
     except Exception as e:  # a benchmark's failure is reported, the others still run

@@ -60,6 +60,7 @@ class HasMethod:
         return f"an object with a method {self.what}"
 
 
+@fill_doc
 class DocumentEmbedder:
     """Texts → unit document vectors under one weighting (the formulas in the module docstring).
 
@@ -140,7 +141,6 @@ class DocumentEmbedder:
             return getattr(self, "_encoder_dim", None)
         return self.vectors.vector_size
 
-    @fill_doc
     def fit(self, texts=None):
         """Fit p(w) / idf and the principal component(s) (nothing to fit with an encoder).
 
@@ -257,7 +257,6 @@ class DocumentEmbedder:
         comps = self.components_ if components else None
         return _kernels.doc_vectors(indptr, ids, w, self.vectors.unit, comps, normalize)
 
-    @fill_doc
     def transform(self, texts):
         """Unit document vectors of texts, ``chunk_size`` texts at a time.
 
@@ -289,7 +288,6 @@ class DocumentEmbedder:
         X, norms = self._vectors_from_csr(*self.encode_texts(texts)[:3])
         return X, ~(norms > 0)
 
-    @fill_doc
     def scores(self, texts, labels):
         """Cosines of texts with unit label vectors, without materialising document vectors.
 
@@ -350,7 +348,6 @@ class DocumentEmbedder:
         X, norms = _kernels.normalize_rows(X)
         return X, ~(norms > 0)
 
-    @fill_doc
     def label_vectors(self, labels):
         """Label vectors from ``{name: description text or word list}`` (``labels.label_spec``).
 

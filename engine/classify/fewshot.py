@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["FewShotClassifier"]
 
 
+@fill_doc
 class FewShotClassifier(ClassifierBase):
     """Few-shot classifier: class prototypes from k examples, blended with label descriptions.
 
@@ -129,7 +130,6 @@ class FewShotClassifier(ClassifierBase):
             self._prior = {name: L[i] for i, name in enumerate(spec)}
         self._sums, self._counts, self._rows = {}, {}, {}
 
-    @fill_doc
     def fit(self, X: Documents | ArrayLike, y: ArrayLike) -> FewShotClassifier:
         """Prototypes from the examples ``X`` with classes ``y`` (replaces any earlier fit).
 
@@ -279,7 +279,6 @@ class FewShotClassifier(ClassifierBase):
         if not hasattr(self, "prototypes_"):
             raise not_fitted_error(self)
 
-    @fill_doc
     def embed(self, X: Documents | ArrayLike) -> np.ndarray:
         """Unit document vectors of ``X``.
 
@@ -303,7 +302,6 @@ class FewShotClassifier(ClassifierBase):
         D, unknown = self._embed(X)
         return D.astype(np.float64) @ self.prototypes_.T.astype(np.float64), unknown
 
-    @fill_doc
     def decision_function(self, X: Documents | ArrayLike) -> np.ndarray:
         """Cosine of each text to each class prototype.
 
@@ -321,7 +319,6 @@ class FewShotClassifier(ClassifierBase):
         scores, _ = self._scores(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
-    @fill_doc
     def predict_proba(
         self, X: Documents | ArrayLike, return_unknown: bool = False
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -343,7 +340,6 @@ class FewShotClassifier(ClassifierBase):
         scores, unknown = self._scores(X)
         return with_unknown(softmax_proba(scores, self._T, unknown), unknown, return_unknown)
 
-    @fill_doc
     def predict(self, X: Documents | ArrayLike) -> np.ndarray:
         """The class of the nearest prototype (the first class for a text with no known word).
 

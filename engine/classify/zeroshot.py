@@ -57,6 +57,7 @@ class Explanation:
         return [(self.words[i], float(self.contributions[i, k])) for i in order]
 
 
+@fill_doc
 class ZeroShotClassifier(ClassifierBase):
     """Classify texts into labels described only by names or descriptions.
 
@@ -172,7 +173,6 @@ class ZeroShotClassifier(ClassifierBase):
         self.lowercase = lowercase
 
     # ---- fitting ----
-    @fill_doc
     def fit(self, X: Documents | None = None, y: Any = None) -> ZeroShotClassifier:
         """Build the label state; with texts ``X``, fit the weighting statistics on them.
 
@@ -254,7 +254,6 @@ class ZeroShotClassifier(ClassifierBase):
             return sigmoid_proba(scores, self._threshold(), self._temperature(), unknown)
         return softmax_proba(scores, self._temperature(), unknown)
 
-    @fill_doc
     def embed(
         self, X: Documents | ArrayLike, return_unknown: bool = False
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -274,7 +273,6 @@ class ZeroShotClassifier(ClassifierBase):
         """
         return with_unknown(*self._fitted().embedder_.transform(X), return_unknown)  # type: ignore[call-arg]  # mypy cannot count an unpacked Any
 
-    @fill_doc
     def decision_function(
         self, X: Documents | ArrayLike, return_unknown: bool = False
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -293,7 +291,6 @@ class ZeroShotClassifier(ClassifierBase):
         """
         return with_unknown(*self._fitted()._scores(X), return_unknown)  # type: ignore[call-arg]  # mypy cannot count an unpacked Any
 
-    @fill_doc
     def predict_proba(
         self, X: Documents | ArrayLike, return_unknown: bool = False
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -316,7 +313,6 @@ class ZeroShotClassifier(ClassifierBase):
         scores, unknown = est._scores(X)
         return with_unknown(est._proba(scores, unknown), unknown, return_unknown)
 
-    @fill_doc
     def predict(self, X: Documents | ArrayLike) -> np.ndarray:
         """The most probable label of each text; with ``multi_label`` every label that applies.
 
@@ -339,7 +335,6 @@ class ZeroShotClassifier(ClassifierBase):
             return (scores >= self._threshold()) & ~unknown[:, None]
         return top_class(est.classes_, scores)
 
-    @fill_doc
     def iter_predict_proba(
         self, texts: Iterable[Document], chunk_size: int | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -370,7 +365,6 @@ class ZeroShotClassifier(ClassifierBase):
             scores, unknown = est._scores(chunk)
             yield est._proba(scores, unknown), unknown
 
-    @fill_doc
     def explain(self, text: Document) -> Explanation:
         """Each known word's contribution to each label's cosine score (they sum to the score).
 

@@ -72,6 +72,30 @@ def add_encoder_option(parser):
         help="embed texts and labels with a sentence encoder instead of the word vectors: minilm is "
         "engine.ContextualEncoder (all-MiniLM-L6-v2; needs the contextual extra)",
     )
+    parser.add_argument(
+        "--encoder-batch-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="texts per forward pass of --encoder (default: engine.ContextualEncoder's, 16); larger "
+        "batches pay on long runs of similar-length texts, at more memory",
+    )
+
+
+def encoder_of(args):
+    """The sentence encoder ``--encoder`` and ``--encoder-batch-size`` ask for (None: the word vectors)."""
+    from ..score.tasks import named_encoder
+
+    return named_encoder(args.encoder, encoder_batch_size(args))
+
+
+def encoder_batch_size(args):
+    """``--encoder-batch-size``, refused without ``--encoder`` (it would silently do nothing)."""
+    if args.encoder_batch_size is not None and args.encoder is None:
+        from ..errors import EngineError
+
+        raise EngineError("--encoder-batch-size sets the batch of --encoder; give --encoder too")
+    return args.encoder_batch_size
 
 
 def vectors_of(args, progress=False):

@@ -1,6 +1,14 @@
 """``engine classify``: zero-shot labels for a file of texts."""
 
-from ._common import add_encoder_option, add_output, add_vectors_option, alias, open_text_output, vectors_of
+from ._common import (
+    add_encoder_option,
+    add_output,
+    add_vectors_option,
+    alias,
+    encoder_of,
+    open_text_output,
+    vectors_of,
+)
 
 
 def add_commands(sub):
@@ -50,7 +58,6 @@ def _cmd_classify(args):
     from ..classify import ZeroShotClassifier, label_spec, load_labels_file
     from ..classify.labels import column_order
     from ..score import detect_format, iter_texts
-    from ..score.tasks import named_encoder
 
     fmt = _classify_input_format(args, detect_format)
     v = vectors_of(args, progress=args.progress)
@@ -63,7 +70,7 @@ def _cmd_classify(args):
         multi_label=args.multi_label,
         temperature=args.temperature,
         threshold=args.threshold,
-        encoder=named_encoder(args.encoder),
+        encoder=encoder_of(args),
         reference=reference,
         chunk_size=args.chunk_size,
     ).fit()

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from ._common import add_encoder_option, add_k, alias
+from ._common import add_encoder_option, add_k, alias, encoder_batch_size
 
 SCORE_EXIT_CODES = """exit codes:
   0    every row scored (rows skipped with --on-error skip are counted in the summary)
@@ -168,7 +168,12 @@ def _score_task(args):
     from .. import score as sc
 
     if args.task == "zeroshot":
-        return sc.ZeroShot.from_json(args.labels, all_scores=args.all_scores, encoder=args.encoder)
+        return sc.ZeroShot.from_json(
+            args.labels,
+            all_scores=args.all_scores,
+            encoder=args.encoder,
+            encoder_batch_size=encoder_batch_size(args),
+        )
     if args.task == "neighbors":
         return sc.Neighbors(k=args.k, of=args.of)
     if args.task == "topics":

@@ -13,7 +13,7 @@ from .._params import Interval, check, is_int
 from ..errors import EngineError, ShapeError
 from . import storage
 from .exact import _check_ids, _rescore, recall_at_k
-from .hnsw_graph import HnswGraph
+from .hnsw_graph import HnswGraph, WalkSwitch
 from .kinds import (
     KINDS,
     _check_params,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..vectors import Vectors
 
 
+@fill_doc
 class FaissIndex:
     """A FAISS index over the unit rows of a ``Vectors``: exact (``flat``) or approximate.
 
@@ -168,8 +169,9 @@ class FaissIndex:
         return self
 
     # ------------------------------------------------------------------ knobs
+    walk = WalkSwitch()  # engine's walk of an hnsw graph or FAISS's search (engine/index/hnsw_graph.py)
+
     @property
-    @fill_doc
     def efSearch(self) -> int | None:
         """HNSW search depth (larger: better recall, slower); None for an index without HNSW.
 
@@ -194,7 +196,6 @@ class FaissIndex:
         self.params["efSearch"] = _set_knob(self._hnsw(), "efSearch", value, self.kind, "HNSW graph")
 
     @property
-    @fill_doc
     def nprobe(self) -> int | None:
         """IVF lists visited per query (larger: better recall, slower); None without IVF.
 

@@ -1,21 +1,29 @@
 """HNSW searches by engine's own routine (csrc/hnsw.hpp) over the graph FAISS built.
 
-FAISS's ``IndexHNSW::search`` costs, per call, more than one query's walk needs: it allocates
-and clears a visited table of N bytes, opens an OpenMP region and builds result handlers,
-and its Python wrapper allocates and checks. For single queries (``most_similar`` of one word)
-that is a good part of the time, so an ``IndexHNSWFlat`` with the inner product is searched
-here instead: the graph's arrays and the stored rows are FAISS's own, read in place (no copy,
-except the small offsets array); the visited marks are kept between calls, one row per
-thread, with a generation counter instead of a clear. The walk is the HNSW paper's (greedy
-descent through the upper levels, best-first search keeping ``efSearch`` nodes at level 0);
+FAISS's ``IndexHNSW::search`` costs, per call, more than one query's walk needs (a visited
+table of N bytes allocated and cleared, an OpenMP region, result handlers) and reads three
+places per neighbour (its offset, its list, its row). An ``IndexHNSWFlat`` with the inner
+product is searched here instead: the upper levels are FAISS's arrays read in place; level 0
+and the rows are copied once, at the first search, into hnswlib's layout (one 64-byte aligned
+block per node: its row, then its list; ``_kernels.hnsw_pack``), so an expansion touches one
+block per neighbour; the visited marks are 2-byte tags kept between calls, one row per thread,
+with a generation counter instead of a clear. The walk is the HNSW paper's (greedy descent
+through the upper levels, best-first search keeping ``efSearch`` nodes at level 0);
 tests/test_index_hnsw.py checks it against FAISS's own search of the same graph and against
 exact search.
 
-Off by default (``ENABLED``): on this project's machine (2-core Xeon, AVX-512, clustered
-100k × 300, efSearch 64, recall@10 1.0) the walk answered 2,900 single queries a second
-against 4,388 for FAISS's own search of the same graph, with fewer distances per query (1,396
-against 1,492): it loses on memory latency per distance (~255 ns against ~155), not on work or
-per-call cost. FaissIndex therefore searches with FAISS until the walk is faster.
+On by default (``FaissIndex.walk``; False searches with FAISS and frees the copy). Measured by
+benchmarks/bench_index.py --quick on this project's machine (2-core Xeon, AVX-512, engine 2
+threads; indicative, load 1.7), clustered 100k × 300, M 32, efConstruction 100, efSearch 64,
+recall@10 1.0 for all three: single queries 3,629/s against 2,841 for FAISS's own search of
+the same graph (1.28×) and 3,400 for hnswlib (1.07×); at hnswlib's recall (efSearch 56) 4,172
+(1.23× hnswlib); batches of 256 11,701/s against 6,417 and 8,445. On the 21,745 × 384 default
+vectors: 4,313 against 3,623 (FAISS) and 4,477 (hnswlib, 0.96×), at equal recall (efSearch 48)
+4,675 (1.04×). The copy costs the index's size again: 147 MB (140 MiB) at 100k × 300 (1,472
+bytes a node: 1,200 of row, 260 of list, 12 of padding), beside FAISS's 147 MB. Before the copy the
+walk read FAISS's layout and lost to FAISS's search (2,900 against 4,388 single queries a
+second, ~255 ns of memory latency per distance against ~155); a third of its time then went
+to std::push_heap calls that GCC could not inline under the per-ISA target pragma.
 """
 
 import threading
@@ -24,9 +32,41 @@ import numpy as np
 
 from .. import _kernels
 from .._config import get_num_threads
+from .._params import check
 
-#: Whether FaissIndex searches an HNSW index with this walk (False: FAISS's own search).
-ENABLED = False
+
+class WalkSwitch:
+    """``FaissIndex.walk``: whether an ``hnsw`` index is searched by engine's walk (True, the
+    default) or by FAISS's own search (False).
+
+    The walk searches a packed copy of FAISS's level 0 and of the rows, made at the first
+    search: about the FAISS index's size again (the rows, 4 bytes per level-0 slot, 2·M slots a
+    node, and padding to 64-byte blocks: 147 MB (140 MiB) at 100,000 × 300 with M = 32). Setting False
+    frees it. A choice of this process (memory against speed), so not saved with the index.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import engine
+    >>> index = engine.FaissIndex.build(engine.datasets.clustered_vectors(500, 8), "hnsw")
+    >>> index.walk
+    True
+    >>> index.walk = False  # FAISS's own search, the copy freed
+    >>> index.search("w3", k=1)[1].tolist()
+    [[3]]
+    """
+
+    def __get__(self, owner, cls=None):
+        if owner is None:
+            return self
+        return owner.__dict__.get("_walk", True)
+
+    def __set__(self, owner, value):
+        owner._walk = check("walk", value, [bool], "FaissIndex")
+        owner.__dict__.pop("_graph_of", None)  # made again at the next search if True
 
 
 class HnswGraph:
@@ -53,15 +93,16 @@ class HnswGraph:
     def __init__(self, faiss, index):
         h = index.hnsw
         n, d = index.ntotal, index.d
-        self._index = index  # the arrays below are views of its memory: keep it alive
+        self._index = index  # the upper levels' arrays below are views of its memory: keep it alive
         neighbors = faiss.rev_swig_ptr(h.neighbors.data(), h.neighbors.size())
         offsets = faiss.vector_to_array(h.offsets).astype(np.uint64, copy=False)
         cum = faiss.vector_to_array(h.cum_nneighbor_per_level).astype(np.int32, copy=False)
-        self.graph = (neighbors, offsets, cum, int(h.entry_point), int(h.max_level))
-        self.rows = faiss.rev_swig_ptr(faiss.downcast_index(index.storage).get_xb(), n * d).reshape(n, d)
+        rows = faiss.rev_swig_ptr(faiss.downcast_index(index.storage).get_xb(), n * d).reshape(n, d)
+        self.blocks = _kernels.hnsw_pack(neighbors, offsets, cum, rows)  # level 0 and the rows, packed
+        self.graph = (neighbors, offsets, cum, int(h.entry_point), int(h.max_level), self.blocks, d)
         self.hnsw = h
         self._lock = threading.Lock()
-        self._marks = None  # (tags (T, n) uint32, gens (T,) uint32), made at the first search
+        self._marks = None  # (tags (T, n) uint16, gens (T,) uint16), made at the first search
 
     @classmethod
     def of(cls, faiss, index):
@@ -87,8 +128,8 @@ class HnswGraph:
     @classmethod
     def cached(cls, owner, load_faiss):
         """``of(owner.index)``, made once per index object of ``owner`` (a FaissIndex) and kept;
-        None while the walk is not ``ENABLED``."""
-        if not ENABLED:
+        None when ``owner.walk`` is False."""
+        if not owner.__dict__.get("_walk", True):
             return None
         cached = owner.__dict__.get("_graph_of")
         if cached is not None and cached[0] is owner.index:
@@ -97,19 +138,25 @@ class HnswGraph:
         owner._graph_of = (owner.index, graph)
         return graph
 
+    @property
+    def nbytes(self):
+        """Bytes of the packed level 0 (the rows again, the level-0 lists and the padding),
+        beside the FAISS index it copies."""
+        return self.blocks.nbytes
+
     def search(self, q, k, ef):
         """Top-``k`` rows of the unit queries ``q`` (C-contiguous float32, shape (Q, d)):
         ``(scores float32, ids int64)``, each (Q, k); ``ef`` nodes kept at level 0."""
         threads = 1 if q.shape[0] == 1 else max(1, min(get_num_threads(), q.shape[0]))
-        n = self.rows.shape[0]
+        n = self.blocks.shape[0]
         if self._lock.acquire(blocking=False):
             try:
                 if self._marks is None or self._marks[0].shape[0] < threads:
-                    self._marks = (np.zeros((threads, n), np.uint32), np.zeros(threads, np.uint32))
+                    self._marks = (np.zeros((threads, n), np.uint16), np.zeros(threads, np.uint16))
                 tags, gens = self._marks
-                return _kernels.hnsw_search(self.graph, self.rows, q, k, ef, tags, gens, threads)
+                return _kernels.hnsw_search(self.graph, q, k, ef, tags, gens, threads)
             finally:
                 self._lock.release()
         # another thread is searching this index right now: marks of this call's own
-        tags, gens = np.zeros((threads, n), np.uint32), np.zeros(threads, np.uint32)
-        return _kernels.hnsw_search(self.graph, self.rows, q, k, ef, tags, gens, threads)
+        tags, gens = np.zeros((threads, n), np.uint16), np.zeros(threads, np.uint16)
+        return _kernels.hnsw_search(self.graph, q, k, ef, tags, gens, threads)

@@ -35,17 +35,18 @@ def __getattr__(name):  # Topics (and engine.topics under it) loads when a run a
 ENCODERS = {None, "minilm"}
 
 
-def named_encoder(name):
-    """The sentence encoder called ``name`` in ``ENCODERS`` (None for None).
+def named_encoder(name, batch_size=None):
+    """The sentence encoder called ``name`` in ``ENCODERS`` (None for None), encoding
+    ``batch_size`` texts per forward pass (None: ``ContextualEncoder``'s default).
 
     >>> named_encoder(None) is None
     True
     """
     if name is None:
         return None
-    from ..contextual import ContextualEncoder  # sentence-transformers: loaded only when asked
+    from ..contextual import DEFAULT_BATCH, ContextualEncoder  # sentence-transformers: only when asked
 
-    return ContextualEncoder()
+    return ContextualEncoder(batch_size=DEFAULT_BATCH if batch_size is None else batch_size)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class ZeroShot:
     description being a text or a list of words, as :class:`engine.ZeroShotClassifier` and
     ``engine classify`` take them (``engine.classify.labels``). ``encoder="minilm"`` embeds the
     texts and label descriptions with engine's contextual encoder (``engine.ContextualEncoder``,
-    all-MiniLM-L6-v2) instead of the word vectors, as ``ZeroShotClassifier(encoder=...)``.
+    all-MiniLM-L6-v2) instead of the word vectors, as ``ZeroShotClassifier(encoder=...)``;
+    ``encoder_batch_size`` is its texts per forward pass (None: the encoder's default).
 
     >>> import engine
     >>> task = ZeroShot({"sport": "sport team game", "food": ["food", "meal", "cooking"]})
@@ -68,22 +70,32 @@ class ZeroShot:
     labels: tuple
     all_scores: bool = False
     encoder: "str | None" = None
+    encoder_batch_size: "int | None" = None
     name: ClassVar[str] = "zeroshot"
 
-    def __init__(self, labels, all_scores=False, encoder=None):
+    def __init__(self, labels, all_scores=False, encoder=None, encoder_batch_size=None):
         if encoder not in ENCODERS:
             raise EngineError(f"ZeroShot: unknown encoder {encoder!r}; known: {sorted(ENCODERS - {None})}")
+        if encoder_batch_size is not None and (
+            isinstance(encoder_batch_size, bool)
+            or not isinstance(encoder_batch_size, int)
+            or encoder_batch_size < 1
+        ):
+            raise EngineError(
+                f"ZeroShot: encoder_batch_size must be a positive int, got {encoder_batch_size!r}"
+            )
         spec = label_spec(labels)
         pairs = tuple((str(k), d if isinstance(d, str) else tuple(d)) for k, d in spec.items())
         object.__setattr__(self, "labels", pairs)
         object.__setattr__(self, "all_scores", bool(all_scores))
         object.__setattr__(self, "encoder", encoder)
+        object.__setattr__(self, "encoder_batch_size", encoder_batch_size)
 
     @classmethod
-    def from_json(cls, path, all_scores=False, encoder=None):
+    def from_json(cls, path, all_scores=False, encoder=None, encoder_batch_size=None):
         """Labels from a JSON file: ``{"label": "description words" or ["word", ...]}`` or
         ``["label", ...]`` (``engine.classify.load_labels_file``)."""
-        return cls(load_labels_file(path), all_scores, encoder)
+        return cls(load_labels_file(path), all_scores, encoder, encoder_batch_size)
 
     def columns(self):
         cols = [("label", "str"), ("score", "float")]
@@ -93,7 +105,9 @@ class ZeroShot:
 
     def scorer(self, vectors):
         labels = {name: d if isinstance(d, str) else list(d) for name, d in self.labels}
-        clf = ZeroShotClassifier(vectors, labels=labels, encoder=named_encoder(self.encoder)).fit()
+        clf = ZeroShotClassifier(
+            vectors, labels=labels, encoder=named_encoder(self.encoder, self.encoder_batch_size)
+        ).fit()
         names = list(labels)
         order = column_order(clf.classes_, names)  # predict_proba's columns → the given order
 

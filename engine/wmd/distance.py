@@ -138,7 +138,6 @@ class WMD:
         return bags.word_rows(self.vectors, gids, oov, self.norm)
 
     # ---- distances -----------------------------------------------------------------------------
-    @fill_doc
     def distance(self, doc1: Document, doc2: Document, method: str = "emd", reg: float = 0.01) -> float:
         r"""WMD between two documents, as gensim's ``wmdistance(doc1, doc2)``.
 
@@ -174,7 +173,6 @@ class WMD:
         m = self._method(method, reg)
         return bags.wmd_pair(self.vectors, doc1, doc2, self.norm, self.lowercase, m, reg)
 
-    @fill_doc
     def pairwise(
         self, docs_a: Documents, docs_b: Documents | None = None, method: str = "emd", reg: float = 0.01
     ) -> np.ndarray:
@@ -234,7 +232,6 @@ class WMD:
             out[(iu[1], iu[0])] = out[iu]
         return out
 
-    @fill_doc
     def pairs(
         self, docs_a: Documents, docs_b: Documents, method: str = "emd", reg: float = 0.01
     ) -> np.ndarray:
@@ -311,7 +308,6 @@ class WMD:
         return bags.METHODS[method]
 
     # ---- nearest documents ---------------------------------------------------------------------
-    @fill_doc
     def index(self, corpus: Documents, num_best: int | None = None) -> WmdIndex:
         """Prepare a corpus for repeated queries, as gensim's ``WmdSimilarity``.
 
@@ -344,7 +340,6 @@ class WMD:
         """
         return WmdIndex(self, corpus, num_best=num_best)
 
-    @fill_doc
     def knn(
         self, queries: Documents, corpus: Documents, k: int = 10, ict: bool = True, progress: Progress = False
     ) -> KnnResult:

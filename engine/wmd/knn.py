@@ -99,7 +99,6 @@ class WmdIndex:
         for rows, D, csr, Xq in self.wmd._cost_batches(Q, self._X, oov):
             yield rows, D, csr, _centroids(csr, Xq, len(rows))
 
-    @fill_doc
     def distances(self, queries):
         """Exact WMD from each query to every document.
 
@@ -125,7 +124,6 @@ class WmdIndex:
             out[rows] = _kernels.wmd_pairs(D, csr, self._csr, ia, ib).reshape(len(rows), -1)
         return out
 
-    @fill_doc
     def bounds(self, queries):
         r"""Lower bounds of the WMD from each query to every document: ``(wcd, rwmd, ict)``.
 
@@ -164,7 +162,6 @@ class WmdIndex:
                 r[rows] = b
         return tuple(res)
 
-    @fill_doc
     def knn(self, queries, k=10, ict=True, progress=False):
         """Exact k nearest documents of each query; see ``WMD.knn``.
 
@@ -206,7 +203,6 @@ class WmdIndex:
                 b.update(len(dist[rows]))
         return KnnResult(dist, idx, n_exact)
 
-    @fill_doc
     def most_similar(self, query, topn=10):
         r"""The ``topn`` most similar documents to one query, best first.
 
@@ -245,7 +241,6 @@ class WmdIndex:
             (int(i), float(1.0 / (1.0 + d))) for d, i in zip(r.distances[0], r.indices[0]) if np.isfinite(d)
         ]
 
-    @fill_doc
     def __getitem__(self, query):
         r"""Score one query or several against the corpus: ``index[query]``, as gensim.
 
