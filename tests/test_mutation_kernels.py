@@ -594,6 +594,7 @@ def _rerank64(X, Q, cand, k):
 
 def _check_rerank(got, want):
     scores, ids = got[0], got[1]
+    assert scores.shape == ids.shape and len(ids) == len(got[2]) == len(want)  # a row per query
     for j, (wi, ws) in enumerate(want):
         assert ids[j, : len(wi)].tolist() == wi.tolist()
         np.testing.assert_allclose(scores[j, : len(wi)], ws, rtol=1e-5, atol=1e-6)
