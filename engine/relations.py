@@ -177,7 +177,7 @@ class RelationsMixin:
         dists = np.dot(vectors, mean)
         return sorted(zip(dists, used), reverse=True)
 
-    def doesnt_match(self, words: Iterable[Key]) -> str:
+    def doesnt_match(self, words: Iterable[Key]) -> Key:
         """The word furthest from the mean of ``words``, as gensim.
 
         Parameters
@@ -203,7 +203,7 @@ class RelationsMixin:
         >>> v.doesnt_match(["a", "b", "c"])
         'c'
         """
-        return self.rank_by_centrality(words)[-1][1]
+        return self.rank_by_centrality(list(words))[-1][1]
 
     @staticmethod
     def cosine_similarities(vector_1: ArrayLike, vectors_all: ArrayLike) -> np.ndarray:

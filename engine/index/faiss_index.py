@@ -24,6 +24,7 @@ from .kinds import (
     _make,
     _set_knob,
     default_train_size,
+    faiss_search,
 )
 from .queries import unit_queries
 from .storage import _as_vectors
@@ -64,6 +65,9 @@ class FaissIndex:
     kind, params, index
         As given: ``kind`` is ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``, ``"pq"`` or a
         factory string; ``params`` has every default resolved (``nlist``, ``M`` ...).
+    walk : bool
+        ``hnsw`` only: searched by engine's walk of the graph (True, the default: faster, with a
+        second copy of the index in memory) or by FAISS's own search; not saved (``hnsw_graph``).
 
     Examples
     --------
@@ -169,7 +173,7 @@ class FaissIndex:
         return self
 
     # ------------------------------------------------------------------ knobs
-    walk = WalkSwitch()  # engine's walk of an hnsw graph or FAISS's search (engine/index/hnsw_graph.py)
+    walk = WalkSwitch()
 
     @property
     def efSearch(self) -> int | None:
@@ -366,14 +370,7 @@ class FaissIndex:
         if graph is not None:  # engine's walk of FAISS's graph (engine/index/hnsw_graph.py)
             scores, ids = graph.search(q, fetch, max(graph.hnsw.efSearch, fetch))
             return self._finish(q, k, scores, ids, precision)
-        faiss = _faiss()  # also applies the thread count
-        h = self._hnsw()
-        if h is not None and h.efSearch < fetch:  # HNSW returns at most efSearch results
-            params = faiss.SearchParametersHNSW()
-            params.efSearch = fetch
-            scores, ids = self.index.search(q, fetch, params=params)
-        else:
-            scores, ids = self.index.search(q, fetch)
+        scores, ids = faiss_search(self.index, self._hnsw(), q, fetch)
         return self._finish(q, k, scores, ids, precision)
 
     def _finish(self, q, k, scores, ids, precision=None):

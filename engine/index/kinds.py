@@ -197,3 +197,15 @@ def _faiss_msg(e):
     text = str(e).strip().splitlines()
     msg = next((line for line in text if "Error" in line or "error" in line), text[-1] if text else "")
     return msg.strip()
+
+
+def faiss_search(index, hnsw, q, fetch):
+    """FAISS's own search of ``index`` for ``fetch`` results per row of ``q``; an HNSW graph
+    (``hnsw``, None for other kinds) searched deeper for that call when ``fetch`` exceeds its
+    ``efSearch``, since HNSW returns at most ``efSearch`` results."""
+    faiss = _faiss()  # also applies the thread count
+    if hnsw is not None and hnsw.efSearch < fetch:
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = fetch
+        return index.search(q, fetch, params=params)
+    return index.search(q, fetch)
