@@ -908,7 +908,7 @@ def test_a_pivot_limit_is_an_engine_error_naming_the_solver():
 
 
 def test_exclusion_csr_is_the_sorted_unique_rows_of_each_item():
-    from engine._kernels.search import exclusion_csr
+    from engine._kernels import exclusion_csr
 
     items = [[5, 1, 5], (), {9, 2}, np.array([7, 7, 0], dtype=np.int32), iter([3]), range(4, 6)]
     want = [[1, 5], [], [2, 9], [0, 7], [3], [4, 5]]
