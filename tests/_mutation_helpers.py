@@ -4,6 +4,20 @@
 import numpy as np
 import pytest
 
+import engine
+from engine.datasets import word2vec_keyedvectors
+
+
+def lee_vectors():
+    """gensim's Lee KeyedVectors and the same vectors as engine's ``Vectors``."""
+    kv = word2vec_keyedvectors()
+    return kv, engine.Vectors.from_gensim(kv)
+
+
+def as_pairs(v, scores, ids):
+    """One query's ``search`` answer as gensim's ``[(word, score), ...]``."""
+    return [(v.index_to_key[i], float(s)) for s, i in zip(scores, ids) if i >= 0]
+
 
 def unit64(x):
     x = np.asarray(x, dtype=np.float64)

@@ -13,24 +13,17 @@ import re
 import numpy as np
 import pytest
 from _classify_helpers import corpus, reference_embed, small_vectors
-from _mutation_helpers import LengthNgrams, pot_wmd, unit64
+from _mutation_helpers import LengthNgrams, as_pairs, lee_vectors, pot_wmd, unit64
 from _search_helpers import assert_same_results
 from sklearn.exceptions import NotFittedError
 
 import engine
-from engine.datasets import word2vec_keyedvectors
 from engine.errors import ShapeError, VocabularyError
 
 
 @pytest.fixture(scope="module")
 def lee():
-    kv = word2vec_keyedvectors()
-    return kv, engine.Vectors.from_gensim(kv)
-
-
-def _as_pairs(v, scores, ids):
-    """One query's ``search`` answer as gensim's ``[(word, score), ...]``."""
-    return [(v.index_to_key[i], float(s)) for s, i in zip(scores, ids) if i >= 0]
+    return lee_vectors()
 
 
 # ---------------------------------------------------------------- search: rows and ranges
@@ -41,7 +34,7 @@ def test_search_by_the_first_and_last_row_numbers_equals_gensim(lee):
     for j, row in enumerate([0, n - 1, 1]):
         # a vector query in gensim leaves nothing out, as a row query in search
         assert_same_results(
-            _as_pairs(v, scores[j], ids[j]), kv.most_similar(positive=[kv.vectors[row]], topn=8)
+            as_pairs(v, scores[j], ids[j]), kv.most_similar(positive=[kv.vectors[row]], topn=8)
         )
     assert ids[0, 0] == 0 and ids[1, 0] == n - 1
 
@@ -70,12 +63,12 @@ def test_search_restrict_vocab_one_and_row_ranges_reaching_the_ends_equal_gensim
     scores, ids = v.search(q, k=3, restrict_vocab=1)  # k clipped to the one row searched
     assert ids.tolist() == [[0]]
     assert_same_results(
-        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1, restrict_vocab=1)
+        as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1, restrict_vocab=1)
     )
     for lo, hi in [(0, n), (0, 40), (n - 30, n)]:
         scores, ids = v.search(q, k=12, restrict_vocab=(lo, hi))
         want = kv.most_similar(positive=[q], topn=12, clip_start=lo, clip_end=hi)
-        assert_same_results(_as_pairs(v, scores[0], ids[0]), want)
+        assert_same_results(as_pairs(v, scores[0], ids[0]), want)
         assert lo <= ids.min() and ids.max() < hi
 
 
@@ -132,11 +125,11 @@ def test_k_is_an_int_of_at_least_one_clipped_to_the_rows_searched(lee):
     n = len(v)
     q = kv.vectors[5]
     scores, ids = v.search(q, k=1)
-    assert_same_results(_as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1))
+    assert_same_results(as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[q], topn=1))
     scores, ids = v.search(q, k=100, restrict_vocab=(n - 30, n))  # clipped to the 30 rows searched
     assert ids.shape == (1, 30) and (ids >= n - 30).all()
     assert_same_results(
-        _as_pairs(v, scores[0], ids[0]),
+        as_pairs(v, scores[0], ids[0]),
         kv.most_similar(positive=[q], topn=100, clip_start=n - 30, clip_end=n),
     )
     for bad, message in [

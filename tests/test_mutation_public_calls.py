@@ -17,24 +17,17 @@ import sys
 
 import numpy as np
 import pytest
-from _mutation_helpers import LengthNgrams, pot_wmd, unit64
+from _mutation_helpers import LengthNgrams, as_pairs, lee_vectors, pot_wmd, unit64
 from _search_helpers import assert_same_results, gensim_twin
 
 import engine
 from engine import compressed
-from engine.datasets import word2vec_keyedvectors
 from engine.errors import ShapeError, VocabularyError
 
 
 @pytest.fixture(scope="module")
 def lee():
-    kv = word2vec_keyedvectors()
-    return kv, engine.Vectors.from_gensim(kv)
-
-
-def _as_pairs(v, scores, ids):
-    """One query's ``search`` answer as gensim's ``[(word, score), ...]``."""
-    return [(v.index_to_key[i], float(s)) for s, i in zip(scores, ids) if i >= 0]
+    return lee_vectors()
 
 
 # ---------------------------------------------------------------- search: the public calls
@@ -83,12 +76,12 @@ def test_analogies_default_topn_and_restrict_vocab_reaching_row_0(lee):
     scores, ids = v.analogies([a], [b], [c])
     assert ids.shape == (1, 10)
     assert_same_results(
-        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[key[b], key[c]], negative=[key[a]])
+        as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=[key[b], key[c]], negative=[key[a]])
     )
     # the first 5 rows, a, b and c outside them: every row 0..4 is an answer, row 0 included
     scores, ids = v.analogies([a], [b], [c], topn=5, restrict_vocab=5)
     want = kv.most_similar(positive=[key[b], key[c]], negative=[key[a]], topn=5, restrict_vocab=5)
-    assert_same_results(_as_pairs(v, scores[0], ids[0]), want)
+    assert_same_results(as_pairs(v, scores[0], ids[0]), want)
     assert sorted(ids[0].tolist()) == [0, 1, 2, 3, 4]
     # 3CosMul (gensim's most_similar_cosmul ignores restrict_vocab): against float64 numpy
     scores, ids = v.analogies([a], [b], [c], topn=5, restrict_vocab=5, method="3cosmul")
@@ -105,7 +98,7 @@ def test_analogies_answer_row_0_without_restrict_vocab():
     scores, ids = v.analogies(["r1"], ["r2"], ["r3"], topn=2)
     assert ids[0, 0] == 0
     assert_same_results(
-        _as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=["r2", "r3"], negative=["r1"], topn=2)
+        as_pairs(v, scores[0], ids[0]), kv.most_similar(positive=["r2", "r3"], negative=["r1"], topn=2)
     )
     scores, ids = v.analogies(["r1"], ["r2"], ["r3"], topn=2, method="3cosmul")
     want_s, want_ids = _cosmul64(X.astype(np.float32), 1, 2, 3, 0, 5, 2)
