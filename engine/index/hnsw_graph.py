@@ -12,18 +12,14 @@ through the upper levels, best-first search keeping ``efSearch`` nodes at level 
 tests/test_index_hnsw.py checks it against FAISS's own search of the same graph and against
 exact search.
 
-On by default (``FaissIndex.walk``; False searches with FAISS and frees the copy). Measured by
-benchmarks/bench_index.py --quick on this project's machine (2-core Xeon, AVX-512, engine 2
-threads; indicative, load 1.7), clustered 100k × 300, M 32, efConstruction 100, efSearch 64,
-recall@10 1.0 for all three: single queries 3,629/s against 2,841 for FAISS's own search of
-the same graph (1.28×) and 3,400 for hnswlib (1.07×); at hnswlib's recall (efSearch 56) 4,172
-(1.23× hnswlib); batches of 256 11,701/s against 6,417 and 8,445. On the 21,745 × 384 default
-vectors: 4,313 against 3,623 (FAISS) and 4,477 (hnswlib, 0.96×), at equal recall (efSearch 48)
-4,675 (1.04×). The copy costs the index's size again: 147 MB (140 MiB) at 100k × 300 (1,472
-bytes a node: 1,200 of row, 260 of list, 12 of padding), beside FAISS's 147 MB. Before the copy the
-walk read FAISS's layout and lost to FAISS's search (2,900 against 4,388 single queries a
-second, ~255 ns of memory latency per distance against ~155); a third of its time then went
-to std::push_heap calls that GCC could not inline under the per-ISA target pragma.
+On by default (``FaissIndex.walk``; False searches with FAISS and frees the copy): on this
+project's machine it answers single queries and batches faster than FAISS's own search of the
+same graph, and single queries at least as fast as hnswlib at equal recall on clustered data
+(benchmarks/bench_index.py; its saved page, docs/performance/bench_index, has the rates, the
+recall and the memory). The copy costs the index's size again: per node the row, 4 bytes per
+level-0 slot (2·M slots) and padding to 64 bytes. Before the copy the walk read FAISS's layout
+and lost to FAISS's search on memory latency per distance; and GCC could not inline
+std::push_heap's comparison under the per-ISA target pragma, so the heaps are written out.
 """
 
 import threading
@@ -41,7 +37,7 @@ class WalkSwitch:
 
     The walk searches a packed copy of FAISS's level 0 and of the rows, made at the first
     search: about the FAISS index's size again (the rows, 4 bytes per level-0 slot, 2·M slots a
-    node, and padding to 64-byte blocks: 147 MB (140 MiB) at 100,000 × 300 with M = 32). Setting False
+    node, and padding to 64-byte blocks). Setting False
     frees it. A choice of this process (memory against speed), so not saved with the index.
 
     Returns
