@@ -221,12 +221,18 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_wmd_knn_defaults_k_ict_and_progress(monkeypatch):
+def _random_wmd_case():
+    """40 random 5-d words, 14 documents of 4 words and 3 queries of 3 (seeded)."""
     rng = np.random.default_rng(3)
     words = [f"w{i}" for i in range(40)]
     v = engine.Vectors(words, rng.standard_normal((40, 5)))
     corpus = [list(rng.choice(words, 4)) for _ in range(14)]
     queries = [list(rng.choice(words, 3)) for _ in range(3)]
+    return v, corpus, queries
+
+
+def test_wmd_knn_defaults_k_ict_and_progress(monkeypatch):
+    v, corpus, queries = _random_wmd_case()
     wmd = engine.WMD(v)
     want = wmd.pairwise(queries, corpus)  # checked against POT in test_wmd.py
     r = wmd.knn(queries, corpus)  # k defaults to 10
@@ -266,11 +272,7 @@ def test_wmd_index_bounds_keep_ngram_built_words_of_the_queries():
 
 
 def test_wmd_index_knn_defaults_types_and_empty_cases(monkeypatch):
-    rng = np.random.default_rng(3)
-    words = [f"w{i}" for i in range(40)]
-    v = engine.Vectors(words, rng.standard_normal((40, 5)))
-    corpus = [list(rng.choice(words, 4)) for _ in range(14)]
-    queries = [list(rng.choice(words, 3)) for _ in range(3)]
+    v, corpus, queries = _random_wmd_case()
     idx = engine.WMD(v).index(corpus)
     want = idx.distances(queries)
     r = idx.knn(queries)  # k defaults to 10
