@@ -290,6 +290,31 @@ def test_single_threaded_blas_limits_blas_to_one_thread_and_restores_it():
         assert _blas_threads() == before
 
 
+def _openmp_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"}
+
+
+def test_single_threaded_blas_leaves_openmp_alone_and_lets_errors_through():
+    from threadpoolctl import threadpool_limits
+
+    from engine._kernels import _blas
+
+    _blas.sgemm_address()
+    ctx = _blas._SingleThreadedBlas()
+    with threadpool_limits(limits=2, user_api="openmp"):
+        before = _openmp_threads()
+        assert before and set(before.values()) == {2}  # engine's own OpenMP runtime is loaded
+        with ctx:  # only BLAS's pool is held: the kernels' (and other libraries') OpenMP is not
+            assert _openmp_threads() == before
+    with pytest.raises(RuntimeError, match="^inside$"):  # an error in the block is never swallowed
+        with ctx:
+            raise RuntimeError("inside")
+    with ctx:  # and the failed block left the count right: it limits and restores again
+        assert set(_blas_threads().values()) == {1}
+
+
 def _knn_case(seed=7, V=40, d=6, n_queries=5, n_docs=60):
     """Word vectors, their cost matrix, query and corpus bags over them, and the centroids."""
     rng = np.random.default_rng(seed)
@@ -437,6 +462,16 @@ def test_topk_messages_name_the_argument():
         [[0, np.nan, 0]],
         1,
     )
+    Y = np.eye(6, 5, dtype=np.float32)
+    _raises(ShapeError, "queries: no query given", search.topk, Y, Y[:0], 1)
+    # 3CosMul reads n_pos + n_neg rows per item: 4 rows of width 5 are not items of 3
+    _raises(
+        ShapeError, "queries: 4 rows is not a multiple of 3 per item", search.topk, Y, Y[:4], 1, cosmul=(2, 1)
+    )
+    # a range that starts past row 0 holds hi - lo rows; an empty one is refused for its k
+    _raises(ShapeError, "k = 4 exceeds the 3 vectors searched", search.topk, Y, Y[:1], 4, lo=2, hi=5)
+    _raises(ShapeError, "k = 1 exceeds the 0 vectors searched", search.topk, Y, Y[:1], 1, lo=3, hi=3)
+    _raises(ShapeError, "row range [4, 3) is not within the 6 rows", search.topk, Y, Y[:1], 1, lo=4, hi=3)
 
 
 # --- the choice of kernel path: what is missing, and the messages that name it ---------------
