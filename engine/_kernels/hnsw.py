@@ -15,9 +15,11 @@ def hnsw_pack(neighbors, offsets, cum, rows):
     """Level 0 of faiss::HNSW's graph and its rows, one 64-byte aligned block per node.
 
     Node ``v``'s block (row ``v`` of the result) holds its row (``d`` floats), then, read as
-    int32, its number of level-0 neighbours and their ids (FAISS's list up to its first -1, in
-    FAISS's order), zeros after. A walk then reads one block per neighbour instead of FAISS's
-    three places (offsets, neighbour lists, rows), as hnswlib lays out its graph.
+    int32, its number of level-0 neighbours (FAISS's list up to its first -1) and FAISS's
+    level-0 slots (``width`` of them) as FAISS holds them (the ids in FAISS's order, then -1
+    where the list is not full), zeros after (the padding). A walk then reads one block per
+    neighbour instead of FAISS's three places (offsets, neighbour lists, rows), as hnswlib lays
+    out its graph.
 
     Parameters
     ----------
@@ -33,9 +35,9 @@ def hnsw_pack(neighbors, offsets, cum, rows):
     Returns
     -------
     ndarray of float32, shape (n, stride)
-        The blocks; ``stride`` (a multiple of 16 floats) ≥ ``d + 1 + width``, where ``width``
-        is FAISS's level-0 slots per node (2 M). Its memory is the rows' again plus 4 bytes
-        per slot.
+        The blocks; ``stride`` is the smallest multiple of 16 floats ≥ ``d + 1 + width``, where
+        ``width`` is FAISS's level-0 slots per node (2 M). Its memory is the rows' again plus 4
+        bytes per slot.
 
     Examples
     --------
