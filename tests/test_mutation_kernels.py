@@ -6,6 +6,8 @@ independent answer (POT, float64 numpy).
 
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import ot
@@ -290,24 +292,38 @@ def test_single_threaded_blas_limits_blas_to_one_thread_and_restores_it():
         assert _blas_threads() == before
 
 
-def _openmp_threads():
-    from threadpoolctl import threadpool_info
+# in a process of its own that loads engine's kernels and scipy's BLAS (threaded by pthreads)
+# only: an OpenMP-threaded BLAS, such as FAISS's OpenBLAS, sets its OpenMP runtime's count when
+# its BLAS count is set, so once FAISS is loaded the runtimes' counts say nothing about the limiter
+_OPENMP_UNDER_THE_LIMITER = """
+from threadpoolctl import threadpool_info, threadpool_limits
+from engine._kernels import _blas
 
+def openmp():
     return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"}
+
+_blas.sgemm_address()
+assert all(i.get("threading_layer") != "openmp" for i in threadpool_info() if i["user_api"] == "blas")
+with threadpool_limits(limits=2, user_api="openmp"):
+    before = openmp()
+    assert before and set(before.values()) == {2}, before  # engine's own OpenMP runtime
+    with _blas._SingleThreadedBlas():
+        assert openmp() == before, (openmp(), before)
+"""
 
 
 def test_single_threaded_blas_leaves_openmp_alone_and_lets_errors_through():
-    from threadpoolctl import threadpool_limits
-
+    import engine
     from engine._kernels import _blas
 
+    # the engine this test imported (the checkout, or the mutation pass's copy)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(engine.__file__)))
+    run = subprocess.run(
+        [sys.executable, "-c", _OPENMP_UNDER_THE_LIMITER], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
     _blas.sgemm_address()
     ctx = _blas._SingleThreadedBlas()
-    with threadpool_limits(limits=2, user_api="openmp"):
-        before = _openmp_threads()
-        assert before and set(before.values()) == {2}  # engine's own OpenMP runtime is loaded
-        with ctx:  # only BLAS's pool is held: the kernels' (and other libraries') OpenMP is not
-            assert _openmp_threads() == before
     with pytest.raises(RuntimeError, match="^inside$"):  # an error in the block is never swallowed
         with ctx:
             raise RuntimeError("inside")
