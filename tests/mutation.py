@@ -1,5 +1,5 @@
-"""The mutation pass (docs/mutation.md): mutmut over the kernels' Python edge and a few
-capabilities, each mutant run against the test files that exercise it.
+"""The mutation pass (docs/evidence.md, "Mutation testing"): mutmut over the kernels' Python
+edge and a few capabilities, each mutant run against the test files that exercise it.
 
     python -m tests.mutation --workdir DIR [--max-children N] [MUTANT ...]   # then: cd DIR && mutmut results
 

@@ -1,5 +1,6 @@
-"""Tests written to kill the mutants the mutation pass left alive (docs/mutation.md): each checks
-a behaviour no other test in the pass's selection pinned down, against an independent answer.
+"""Tests written to kill the mutants the mutation pass left alive (docs/evidence.md, "Mutation
+testing"): each checks a behaviour no other test in the pass's selection pinned down, against an
+independent answer.
 
 - ``encode_texts`` (the native ASCII tokenizer with its Cython fallback) against the Cython
   ``engine._text.encode`` alone, on texts that take every path;

@@ -1,5 +1,6 @@
 """Tests written to kill the mutants the mutation pass left alive in ``engine/_kernels/topics.py``
-(docs/mutation.md): the kernels' edge called directly, against independent answers.
+(docs/evidence.md, "Mutation testing"): the kernels' edge called directly, against independent
+answers.
 
 - ``lda_inference`` against gensim's ``LdaModel.inference`` from the same start, in float32 and
   float64: the gamma it returns (a new array; the start is left alone), the rounds each document
