@@ -1,7 +1,8 @@
 """What the topic-space tests share: random gensim LDA models, a fixed start for gensim's
-inference, random bags of words and distributions."""
+inference, random bags of words and distributions, and gensim's distances between them."""
 
 import numpy as np
+from gensim import matutils
 from gensim.corpora import Dictionary
 from gensim.models import LdaModel
 
@@ -60,3 +61,16 @@ def random_distributions(seed, n, num_topics, zeros=0.3):
     empty = p.sum(axis=1) == 0
     p[empty, 0] = 1.0
     return p
+
+
+def gensim_distance(measure, p, q):
+    """The measure as gensim.matutils computes it, on dense float64 rows."""
+    if measure == "hellinger":
+        return float(matutils.hellinger(p, q))
+    if measure == "jensen_shannon":
+        return float(matutils.jensen_shannon(p, q))
+    if measure == "symmetric_kl":
+        return float(matutils.kullback_leibler(p, q) + matutils.kullback_leibler(q, p))
+    # eps=0: the same inputs (full2sparse's default drops shares below 1e-9, which a
+    # Dirichlet draw makes, and which change a small cosine in its 8th digit)
+    return 1.0 - matutils.cossim(matutils.full2sparse(p, eps=0), matutils.full2sparse(q, eps=0))

@@ -16,8 +16,7 @@ answers.
 
 import numpy as np
 import pytest
-from _topics_helpers import gensim_inference, random_bows, random_distributions, random_lda
-from gensim import matutils
+from _topics_helpers import gensim_distance, gensim_inference, random_bows, random_distributions, random_lda
 from gensim.matutils import mean_absolute_difference
 
 from engine import _kernels
@@ -218,17 +217,6 @@ def test_unreadable_lda_inference_arguments_name_the_dtype_they_need(dtype, chan
 
 
 # ------------------------------------------------------------------------ distances and knn
-
-
-def gensim_distance(measure, p, q):
-    """The measure as gensim.matutils computes it, on dense float64 rows."""
-    if measure == "hellinger":
-        return float(matutils.hellinger(p, q))
-    if measure == "jensen_shannon":
-        return float(matutils.jensen_shannon(p, q))
-    if measure == "symmetric_kl":
-        return float(matutils.kullback_leibler(p, q) + matutils.kullback_leibler(q, p))
-    return 1.0 - matutils.cossim(matutils.full2sparse(p, eps=0), matutils.full2sparse(q, eps=0))
 
 
 def gensim_matrix(measure, p, q):

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _topics_helpers import random_distributions
+from _topics_helpers import gensim_distance, random_distributions
 from gensim import matutils
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,19 +12,6 @@ import engine.topics
 from engine.topics import paired, pairwise
 
 RTOL, ATOL = 1e-9, 1e-12  # relative, with an absolute floor for values at the rounding level of 0
-
-
-def gensim_distance(measure, p, q):
-    """The measure as gensim computes it, on dense float64 rows."""
-    if measure == "hellinger":
-        return float(matutils.hellinger(p, q))
-    if measure == "jensen_shannon":
-        return float(matutils.jensen_shannon(p, q))
-    if measure == "symmetric_kl":
-        return float(matutils.kullback_leibler(p, q) + matutils.kullback_leibler(q, p))
-    # eps=0: the same inputs (full2sparse's default drops shares below 1e-9, which a
-    # Dirichlet draw makes, and which change a small cosine in its 8th digit)
-    return 1.0 - matutils.cossim(matutils.full2sparse(p, eps=0), matutils.full2sparse(q, eps=0))
 
 
 def assert_close(got, ref):
