@@ -74,3 +74,14 @@ def gensim_distance(measure, p, q):
     # eps=0: the same inputs (full2sparse's default drops shares below 1e-9, which a
     # Dirichlet draw makes, and which change a small cosine in its 8th digit)
     return 1.0 - matutils.cossim(matutils.full2sparse(p, eps=0), matutils.full2sparse(q, eps=0))
+
+
+RTOL, ATOL = 1e-9, 1e-12  # relative, with an absolute floor for values at the rounding level of 0
+
+
+def assert_close(got, ref):
+    """Distances equal gensim's: the same infinities, the finite ones to RTOL (ATOL near 0)."""
+    ref = np.asarray(ref, dtype=np.float64)
+    inf = np.isinf(ref)
+    assert np.array_equal(np.isinf(got), inf)
+    np.testing.assert_allclose(got[~inf], ref[~inf], rtol=RTOL, atol=ATOL)

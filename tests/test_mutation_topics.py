@@ -16,7 +16,14 @@ answers.
 
 import numpy as np
 import pytest
-from _topics_helpers import gensim_distance, gensim_inference, random_bows, random_distributions, random_lda
+from _topics_helpers import (
+    assert_close,
+    gensim_distance,
+    gensim_inference,
+    random_bows,
+    random_distributions,
+    random_lda,
+)
 from gensim.matutils import mean_absolute_difference
 
 from engine import _kernels
@@ -221,12 +228,6 @@ def test_unreadable_lda_inference_arguments_name_the_dtype_they_need(dtype, chan
 
 def gensim_matrix(measure, p, q):
     return np.array([[gensim_distance(measure, a, b) for b in q] for a in p]).reshape(len(p), len(q))
-
-
-def assert_close(got, ref):
-    inf = np.isinf(ref)
-    assert np.array_equal(np.isinf(got), inf)
-    np.testing.assert_allclose(got[~inf], ref[~inf], rtol=1e-9, atol=1e-12)
 
 
 def test_the_measures_are_the_enums_in_order():

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _topics_helpers import gensim_distance, random_distributions
+from _topics_helpers import RTOL, assert_close, gensim_distance, random_distributions
 from gensim import matutils
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,15 +10,6 @@ from hypothesis import strategies as st
 import engine
 import engine.topics
 from engine.topics import paired, pairwise
-
-RTOL, ATOL = 1e-9, 1e-12  # relative, with an absolute floor for values at the rounding level of 0
-
-
-def assert_close(got, ref):
-    ref = np.asarray(ref, dtype=np.float64)
-    inf = np.isinf(ref)
-    assert np.array_equal(np.isinf(got), inf)
-    np.testing.assert_allclose(got[~inf], ref[~inf], rtol=RTOL, atol=ATOL)
 
 
 @settings(max_examples=40, deadline=None)
